@@ -1,0 +1,54 @@
+"""Writes on users. Every function is keyword-only and transactional."""
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+
+from accounts.models import Role, User
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    role: Role,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email_verified: bool = False,
+) -> User:
+    """Create a user with a role; administrators get access to the Django admin."""
+    user = User.objects.create_user(
+        email=email,
+        password=password,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
+    return user
+
+
+@transaction.atomic
+def user_ensure(
+    *,
+    email: str,
+    role: Role,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+) -> tuple[User, bool]:
+    """Create the user unless one with that e-mail exists (demo data, idempotent)."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        return existing, False
+    user = user_create(
+        email=email,
+        role=role,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email_verified=True,
+    )
+    return user, True

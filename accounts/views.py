@@ -1,0 +1,28 @@
+"""The home page: one per role. Pages are the top floor (DESIGN.md §3) and read
+through the selectors of the apps below."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.models import Role
+from certifications.selectors import certification_list_for_user
+
+HOME_TEMPLATES = {
+    Role.ADMIN: "home/admin.html",
+    Role.JURY: "home/jury.html",
+    Role.CANDIDATE: "home/candidate.html",
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    context: dict = {}
+    if request.user.role == Role.ADMIN:
+        context["certifications"] = certification_list_for_user(user=request.user)
+    return render(request, HOME_TEMPLATES[Role(request.user.role)], context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness probe for the container orchestrator; no database hit."""
+    return HttpResponse("ok", content_type="text/plain")

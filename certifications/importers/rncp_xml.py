@@ -1,0 +1,432 @@
+"""France Compétences open-data export (``FICHES/FICHE``, v4.1) → ``ReferentielDraft``.
+
+The daily file holds ~30,000 fiches and weighs hundreds of MB, so it is streamed:
+each ``FICHE`` is turned into a draft when its end tag is read, then cleared and
+detached from its parent, which keeps memory bounded by the largest fiche.
+``defusedxml`` refuses entity declarations and external references (billion
+laughs, ``file:///etc/passwd``) before anything is expanded.
+
+Element names are matched on their local part, upper-cased, so a namespace or a
+change of case in a future export does not lose data. Free text may contain HTML
+(escaped or as real elements): it is turned into plain lines.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import BinaryIO
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml.common import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, iterparse
+
+from certifications.importers.draft import (
+    BlocDraft,
+    CertificationDraft,
+    CertifierDraft,
+    CompetenceDraft,
+    CriterionDraft,
+    ImportFormatError,
+    ReferentielDraft,
+)
+
+SOURCE_FORMAT = "rncp-xml"
+
+# expat error codes worth a French sentence; the others keep expat's English words.
+_EXPAT_MESSAGES = {
+    2: "erreur de syntaxe",
+    3: "fin de fichier inattendue (fichier tronqué ?)",
+    4: "caractère ou balise invalide",
+    5: "balise non refermée (fichier tronqué ?)",
+    7: "balise fermante qui ne correspond pas à la balise ouverte",
+    9: "contenu après la fin du document",
+    11: "entité XML non définie",
+}
+
+
+# -- public API --------------------------------------------------------------------------
+def parse(
+    source: BinaryIO,
+    *,
+    name: str = "",
+    fiche: str | None = None,
+    certifier: str | None = None,
+) -> list[ReferentielDraft]:
+    drafts = list(iter_fiches(source, fiche=fiche, certifier=certifier, name=name))
+    if drafts:
+        return drafts
+    if fiche:
+        raise ImportFormatError(f"Fiche {_normalise_number(fiche)} absente du fichier")
+    if certifier:
+        raise ImportFormatError(f"Aucune fiche du certificateur « {certifier} » dans le fichier")
+    raise ImportFormatError("Aucune fiche (élément FICHE) dans le fichier")
+
+
+def iter_fiches(
+    source: BinaryIO,
+    *,
+    fiche: str | None = None,
+    certifier: str | None = None,
+    name: str = "",
+) -> Iterator[ReferentielDraft]:
+    wanted = _normalise_number(fiche) if fiche else None
+    ancestors: list[Element] = []
+    for event, elem in _events(source):
+        if event == "start":
+            ancestors.append(elem)
+            continue
+        ancestors.pop()
+        if _local(elem.tag) != "FICHE":
+            continue
+        draft = _build_if_wanted(elem, wanted, certifier)
+        # Drop the finished fiche so the tree never holds more than one.
+        elem.clear()
+        if ancestors:
+            ancestors[-1].remove(elem)
+        if draft is not None:
+            draft.source_name = name
+            yield draft
+            if wanted:
+                return  # a fiche number is unique in the export: stop reading
+
+
+def split_competences(text: str) -> tuple[str, list[tuple[str, list[str]]], str]:
+    """Split a ``LISTE_COMPETENCES`` text into (preamble, [(item, sub-items)], guess).
+
+    ``guess`` is empty when the bullets said where items start, else a French
+    sentence telling how the list was cut, for a warning.
+    """
+    text = _plain(text)
+    if re.search(r"(?:^|\s)[*•●]\s", text):
+        preamble, items = _split_on(text, r"(?:^|\s)[*•●]\s+")
+        return preamble, [_split_sub_items(item) for item in items], ""
+    if re.search(r"(?:^|\n)[ \t]*[-–—]\s", text):
+        preamble, items = _split_on(text, r"(?:^|\n)[ \t]*[-–—]\s+")
+        if len(items) == 1 and not preamble:  # bullets flattened onto one line
+            items = re.split(r"\s[-–—]\s+", items[0])
+        return preamble, [_split_sub_items(item) for item in items], ""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if len(lines) > 1:
+        return (
+            "",
+            [_split_sub_items(line) for line in lines],
+            ("Liste de compétences sans puces : une compétence par ligne"),
+        )
+    if re.search(r"\S\s{2,}\S", text):
+        items = re.split(r"\s{2,}", text.strip())
+        return (
+            "",
+            [_split_sub_items(item) for item in items],
+            ("Liste de compétences sans puces : découpée sur les espaces multiples"),
+        )
+    if text.strip():
+        return (
+            "",
+            [_split_sub_items(text)],
+            ("Liste de compétences d'un seul tenant : une seule compétence créée"),
+        )
+    return "", [], ""
+
+
+# -- streaming ---------------------------------------------------------------------------
+def _events(source: BinaryIO) -> Iterator[tuple[str, Element]]:
+    """The parser's (event, element) pairs, with every failure as an ImportFormatError."""
+    parser = DefusedXMLParser()  # forbids entity declarations and external references
+    try:
+        yield from iterparse(source, events=("start", "end"), parser=parser)
+    except DefusedXmlException as exc:
+        raise ImportFormatError(
+            "Le fichier déclare des entités XML ou des références externes : refusé par "
+            "sécurité (expansion d'entités, lecture de fichiers externes)",
+            f"ligne {_current_line(parser)}",
+        ) from exc
+    except ParseError as exc:
+        raise _parse_error(exc) from exc
+    except (ValueError, LookupError, UnicodeError) as exc:  # unknown or broken encoding
+        raise ImportFormatError(
+            f"Fichier XML illisible : {exc}", f"ligne {_current_line(parser)}"
+        ) from exc
+    except RecursionError as exc:
+        raise ImportFormatError(
+            "Imbrication d'éléments trop profonde", f"ligne {_current_line(parser)}"
+        ) from exc
+
+
+def _current_line(parser: DefusedXMLParser) -> int:
+    return int(parser.parser.CurrentLineNumber)
+
+
+def _parse_error(exc: ParseError) -> ImportFormatError:
+    line, column = getattr(exc, "position", (0, 0))
+    code = getattr(exc, "code", None)
+    if code == 3 and line == 1 and column == 0:
+        return ImportFormatError("Fichier vide ou qui n'est pas du XML", "ligne 1")
+    reason = _EXPAT_MESSAGES.get(code or 0) or str(exc).split(":")[0]
+    return ImportFormatError(f"XML mal formé : {reason}", f"ligne {line}, colonne {column + 1}")
+
+
+def _build_if_wanted(
+    elem: Element, wanted: str | None, certifier: str | None
+) -> ReferentielDraft | None:
+    if wanted and _normalise_number(_text(_first(elem, "NUMERO_FICHE"))) != wanted:
+        return None
+    if certifier and not _has_certifier(elem, certifier):
+        return None
+    try:
+        return _build(elem)
+    except RecursionError as exc:
+        raise ImportFormatError(
+            "Imbrication d'éléments trop profonde dans la fiche",
+            "FICHE " + _text(_first(elem, "NUMERO_FICHE")),
+        ) from exc
+
+
+def _has_certifier(elem: Element, needle: str) -> bool:
+    needle = needle.casefold().strip()
+    compact = re.sub(r"\s", "", needle)
+    for node in _findall(elem, "CERTIFICATEURS", "CERTIFICATEUR"):
+        name = _text(_first(node, "NOM_CERTIFICATEUR")).casefold()
+        siret = re.sub(r"\s", "", _text(_first(node, "SIRET_CERTIFICATEUR")))
+        if needle in name or (compact and compact in siret):
+            return True
+    return False
+
+
+# -- one fiche ---------------------------------------------------------------------------
+def _build(elem: Element) -> ReferentielDraft:
+    number = _normalise_number(_text(_first(elem, "NUMERO_FICHE")))
+    where = f"FICHE {number or '?'}"
+    draft = ReferentielDraft(
+        certification=CertificationDraft(code=number), source_format=SOURCE_FORMAT
+    )
+    cert = draft.certification
+    if not number:
+        draft.warn("Numéro de fiche (NUMERO_FICHE) absent", where)
+    cert.title = _text(_first(elem, "INTITULE"))
+    if not cert.title:
+        draft.warn("Intitulé (INTITULE) absent", where)
+    cert.level = cert.eqf_level = _level(elem, draft, where)
+    cert.nsf_codes = _codes(elem, "CODES_NSF", "NSF", "CODE")
+    cert.formacodes = _codes(elem, "FORMACODES", "FORMACODE", "CODE")
+    cert.rome_codes = _codes(elem, "CODES_ROME", "ROME", "CODE")
+    cert.certifiers = _certifiers(elem, draft, where)
+    cert.registration_date = _date(elem, "DATE_DECISION", draft, where)
+    cert.registration_end_date = _date(elem, "DATE_FIN_ENREGISTREMENT", draft, where)
+    cert.last_issuing_date = _date(elem, "DATE_LIMITE_DELIVRANCE", draft, where)
+    cert.active = _active(elem, draft, where)
+    cert.replaces = _fiche_numbers(elem, "ANCIENNE_CERTIFICATION")
+    cert.replaced_by = _fiche_numbers(elem, "NOUVELLE_CERTIFICATION")
+    _blocs(elem, draft, where)
+    return draft
+
+
+def _level(elem: Element, draft: ReferentielDraft, where: str) -> int | None:
+    raw = _text(_first(elem, "NOMENCLATURE_EUROPE", "NIVEAU"))
+    if not raw:
+        draft.warn("Niveau (NOMENCLATURE_EUROPE/NIVEAU) absent", where)
+        return None
+    match = re.search(r"\d+", raw)  # "NIV7" or "7"
+    if match is None or not 1 <= int(match.group()) <= 8:
+        draft.warn(f"Niveau illisible « {raw} » : ignoré", where)
+        return None
+    return int(match.group())
+
+
+def _codes(elem: Element, *path: str) -> list[str]:
+    codes = (_text(node) for node in _findall(elem, *path))
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def _certifiers(elem: Element, draft: ReferentielDraft, where: str) -> list[CertifierDraft]:
+    certifiers = []
+    for node in _findall(elem, "CERTIFICATEURS", "CERTIFICATEUR"):
+        name = _text(_first(node, "NOM_CERTIFICATEUR"))
+        siret = re.sub(r"\s", "", _text(_first(node, "SIRET_CERTIFICATEUR")))
+        if not name and not siret:
+            continue
+        if not name:
+            draft.warn(f"Certificateur sans nom (SIRET {siret})", where)
+        if siret and not re.fullmatch(r"\d{14}", siret):
+            draft.warn(f"SIRET du certificateur « {siret} » qui n'a pas 14 chiffres", where)
+        certifiers.append(CertifierDraft(legal_name=name, siret=siret))
+    if not certifiers:
+        draft.warn("Aucun certificateur (CERTIFICATEURS) indiqué", where)
+    return certifiers
+
+
+def _date(elem: Element, tag: str, draft: ReferentielDraft, where: str) -> date | None:
+    raw = _text(_first(elem, tag))
+    if not raw:
+        return None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    draft.warn(f"Date illisible « {raw} » : ignorée", f"{where} / {tag}")
+    return None
+
+
+def _active(elem: Element, draft: ReferentielDraft, where: str) -> bool | None:
+    raw = _text(_first(elem, "ACTIF")).casefold()
+    if raw in {"oui", "true", "1", "o", "yes"}:
+        return True
+    if raw in {"non", "false", "0", "n", "no"}:
+        return False
+    if raw:
+        draft.warn(f"Valeur ACTIF « {raw} » illisible : ignorée", where)
+    return None
+
+
+def _fiche_numbers(elem: Element, tag: str) -> list[str]:
+    """Codes of the fiches named by every ``tag`` element, whatever wraps them."""
+    numbers: list[str] = []
+    for node in elem.iter():
+        if _local(node.tag) != tag:
+            continue
+        text = " ".join(node.itertext())
+        found = re.findall(r"RNCP\s*\d+", text, re.I) or re.findall(r"\b\d{3,6}\b", text)
+        numbers.extend(_normalise_number(number) for number in found)
+    return list(dict.fromkeys(numbers))
+
+
+# -- blocs and compétences ---------------------------------------------------------------
+def _blocs(elem: Element, draft: ReferentielDraft, where: str) -> None:
+    nodes = _findall(elem, "BLOCS_COMPETENCES", "BLOC_COMPETENCES")
+    if not nodes:
+        draft.warn("Aucun bloc de compétences (BLOCS_COMPETENCES)", where)
+    used_refs: set[str] = set()
+    for index, node in enumerate(nodes, start=1):
+        here = f"{where} / BLOC_COMPETENCES[{index}]"
+        code = _text(_first(node, "CODE"))
+        title = _text(_first(node, "LIBELLE"))
+        ref = _unique(code or f"bloc{index}", used_refs)
+        if not code:
+            draft.warn(f"Bloc sans code : référence « {ref} » générée", here)
+        elif ref != code:
+            draft.warn(f"Code de bloc « {code} » en double : référence « {ref} » générée", here)
+        if not title:
+            draft.warn("Bloc sans intitulé (LIBELLE)", here)
+        bloc = BlocDraft(ref=ref, code=code, title=title)
+        bloc.assessment_text = _plain(_rich_text(_first(node, "MODALITES_EVALUATION"))).strip()
+        _competences(bloc, _rich_text(_first(node, "LISTE_COMPETENCES")), draft, here, used_refs)
+        draft.blocs.append(bloc)
+
+
+def _competences(
+    bloc: BlocDraft, text: str, draft: ReferentielDraft, here: str, used_refs: set[str]
+) -> None:
+    preamble, items, guess = split_competences(text)
+    bloc.description = preamble
+    if guess:
+        draft.warn(guess, here)
+    if not items:
+        draft.warn("Bloc sans compétence (LISTE_COMPETENCES vide)", here)
+    generated: list[str] = []
+    for number, (item, sub_items) in enumerate(items, start=1):
+        code, title = _split_code(item)
+        ref = _unique(code or f"{bloc.ref}-C{number}", used_refs)
+        if not code:
+            generated.append(ref)
+        bloc.competences.append(CompetenceDraft(ref=ref, code=code, title=title))
+        bloc.criteria.extend(CriterionDraft(text=sub, competence_refs=[ref]) for sub in sub_items)
+    if generated:
+        draft.warn(
+            f"{len(generated)} compétence(s) sans code : références {generated[0]}… "
+            "générées, codes à compléter",
+            here,
+        )
+
+
+def _split_on(text: str, bullet: str) -> tuple[str, list[str]]:
+    preamble, *items = re.split(bullet, text)
+    return _one_line(preamble), [item for item in items if _one_line(item)]
+
+
+def _split_sub_items(item: str) -> tuple[str, list[str]]:
+    head, *subs = re.split(r"(?:^|\s)[o◦○▪](?=\s)\s*", item)
+    return _tidy_item(head), [s for s in (_tidy_item(sub) for sub in subs) if s]
+
+
+def _split_code(item: str) -> tuple[str, str]:
+    match = re.match(r"((?:BC|CP|C)\d+(?:\.\d+)*)\.?\s*[:\-–)]?\s+(\S.*)", item, re.S)
+    if match:
+        return match.group(1), match.group(2)
+    return "", item
+
+
+def _tidy_item(text: str) -> str:
+    return _one_line(text).rstrip(" ;,")
+
+
+def _unique(ref: str, used: set[str]) -> str:
+    candidate, suffix = ref, 1
+    while candidate in used:
+        suffix += 1
+        candidate = f"{ref}-{suffix}"
+    used.add(candidate)
+    return candidate
+
+
+# -- text helpers ------------------------------------------------------------------------
+_BLOCK_TAGS = {"P", "DIV", "BR", "UL", "OL", "TR", "H1", "H2", "H3", "H4", "H5", "H6"}
+
+
+def _local(tag: object) -> str:
+    return str(tag).rpartition("}")[2].upper()
+
+
+def _findall(elem: Element, *path: str) -> list[Element]:
+    nodes = [elem]
+    for name in path:
+        nodes = [child for node in nodes for child in node if _local(child.tag) == name]
+    return nodes
+
+
+def _first(elem: Element, *path: str) -> Element | None:
+    found = _findall(elem, *path)
+    return found[0] if found else None
+
+
+def _text(elem: Element | None) -> str:
+    """The element's text on one line, HTML removed."""
+    return _one_line(_plain(_rich_text(elem)))
+
+
+def _rich_text(elem: Element | None) -> str:
+    """Text of ``elem`` where HTML children (p, br, li) become line breaks and bullets."""
+    if elem is None:
+        return ""
+    parts = [elem.text or ""]
+    for child in elem:
+        tag = _local(child.tag)
+        if tag == "LI":
+            parts.append("\n- ")
+        elif tag in _BLOCK_TAGS:
+            parts.append("\n")
+        parts.append(_rich_text(child))
+        if tag in _BLOCK_TAGS:
+            parts.append("\n")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _plain(text: str) -> str:
+    """Escaped HTML → text with line breaks; entities and non-breaking spaces resolved."""
+    if "<" in text:
+        text = re.sub(r"<\s*li\b[^<>]*>", "\n- ", text, flags=re.I)
+        text = re.sub(r"<\s*/?\s*(?:p|div|br|ul|ol|tr|h\d)\b[^<>]*>", "\n", text, flags=re.I)
+        text = re.sub(r"</?[A-Za-z][^<>]*>", "", text)
+    return html.unescape(text).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _normalise_number(number: str | None) -> str:
+    number = re.sub(r"\s", "", number or "").upper()
+    return f"RNCP{number}" if number.isdigit() else number

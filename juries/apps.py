@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class JuriesConfig(AppConfig):
+    """Jury members, juries, assignments, conflicts of interest, deliberation."""
+
+    name = "juries"
+    verbose_name = _("Juries")
