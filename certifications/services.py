@@ -101,13 +101,21 @@ def _scale_for(draft_scale: ScaleDraft | None) -> Scale:
     return scale
 
 
+def certification_title(draft: ReferentielDraft) -> str:
+    """The draft's title, or a provisional one naming the file (the validation warns)."""
+    title = draft.certification.title.strip()
+    if title:
+        return title
+    return f"Référentiel sans intitulé ({draft.source_name or draft.source_format or 'import'})"
+
+
 def _certification_for(draft: ReferentielDraft) -> Certification | None:
     """An import without a code matches a codeless certification of the same title."""
     code = draft.certification.code.strip()
     queryset = Certification.objects.select_for_update()
     if code:
         return queryset.filter(code=code).first()
-    return queryset.filter(code="", title=draft.certification.title.strip()).first()
+    return queryset.filter(code="", title=certification_title(draft)).first()
 
 
 def _apply_certification_fields(certification: Certification, draft: ReferentielDraft) -> None:
@@ -115,7 +123,7 @@ def _apply_certification_fields(certification: Certification, draft: Referentiel
     source = draft.certification
     values = {
         "code": source.code.strip(),
-        "title": source.title.strip(),
+        "title": certification_title(draft),
         "level": source.level,
         "eqf_level": source.eqf_level if source.eqf_level is not None else source.level,
         "nsf_codes": source.nsf_codes,

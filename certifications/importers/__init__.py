@@ -1,0 +1,78 @@
+"""The one import pipeline (DESIGN.md §4.1): bytes → parser → drafts → validation →
+preview → ``certifications.services.referentiel_import``.
+
+Each format is one module with ``parse(source, *, name="", **options) -> list[ReferentielDraft]``;
+adding a format is adding it to ``PARSERS``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import BinaryIO
+
+from certifications.importers import document, json_format, rncp_xml, spreadsheet
+from certifications.importers.draft import ImportFormatError, ReferentielDraft
+
+Parser = Callable[..., list[ReferentielDraft]]
+
+PARSERS: dict[str, Parser] = {
+    "document": document.parse,
+    "rncp-xml": rncp_xml.parse,
+    "spreadsheet": spreadsheet.parse,
+    "json": json_format.parse,
+}
+FORMAT_CHOICES = ["auto", *PARSERS]
+
+_EXTENSIONS = {
+    ".xml": "rncp-xml",
+    ".csv": "spreadsheet",
+    ".xlsx": "spreadsheet",
+    ".json": "json",
+    ".txt": "document",
+    ".md": "document",
+    ".tsv": "document",
+}
+
+
+def detect_format(head: bytes, name: str = "") -> str:
+    """Guess the format from the first bytes, then from the file name."""
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"PK\x03\x04"):
+        return "spreadsheet"
+    if stripped.startswith((b"<?xml", b"<FICHES", b"<fiches")):
+        return "rncp-xml"
+    if stripped.startswith(b"{"):
+        return "json"
+    by_extension = _EXTENSIONS.get(PurePath(name).suffix.lower())
+    if by_extension:
+        return by_extension
+    first_line = stripped.split(b"\n", 1)[0].lower()
+    if b"competence" in first_line and (b";" in first_line or b"," in first_line):
+        return "spreadsheet"
+    return "document"
+
+
+def parse(
+    source: BinaryIO, *, format: str = "auto", name: str = "", **options: object
+) -> list[ReferentielDraft]:
+    """Parse with the named format (or the detected one). Options a format does not take
+    (``fiche`` for a spreadsheet) are refused with a clear message."""
+    if format == "auto":
+        position = source.tell()
+        format = detect_format(source.read(4096), name)
+        source.seek(position)
+    try:
+        parser = PARSERS[format]
+    except KeyError:
+        raise ImportFormatError(f"Format inconnu « {format} ».") from None
+    accepted = inspect.signature(parser).parameters
+    given = {key: value for key, value in options.items() if value not in (None, "")}
+    for key in given:
+        if key not in accepted:
+            raise ImportFormatError(f"L'option « {key} » ne s'applique pas au format {format}.")
+    return parser(source, name=name, **given)
+
+
+__all__ = ["FORMAT_CHOICES", "PARSERS", "ImportFormatError", "detect_format", "parse"]

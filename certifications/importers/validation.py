@@ -19,7 +19,11 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
 
     cert = draft.certification
     if not cert.title.strip():
-        error("Intitulé de la certification absent.", "certification")
+        warning(
+            "Intitulé de la certification absent du document : un intitulé provisoire "
+            "est donné, à corriger.",
+            "certification",
+        )
     if not cert.code.strip():
         warning(
             "Code RNCP absent du document : à compléter avant la délivrance des documents.",

@@ -1,0 +1,48 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, User
+from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
+
+pytestmark = pytest.mark.django_db
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_one_login_per_role_and_the_five_seed_referentiels():
+    output = load_demo()
+    for email in ("admin@certif.example", "jury@certif.example", "candidat@certif.example"):
+        assert email in output
+    assert set(User.objects.values_list("role", flat=True)) == {r.value for r in Role}
+    assert Certification.objects.count() == 5
+    assert Bloc.objects.count() == 3 + 4 + 6 + 7 + 4
+    assert Competence.objects.count() == 11 + 20 + 31 + 39 + 21
+    assert Modality.objects.count() == 3 + 7 + 17 + 16 + 1
+    assert Criterion.objects.count() == 36 + 37 + 64 + 0 + 32
+
+
+def test_loading_the_demo_twice_duplicates_nothing():
+    load_demo()
+    counts = [model.objects.count() for model in (User, Certification, Referentiel, Bloc)]
+    output = load_demo()
+    assert [model.objects.count() for model in (User, Certification, Referentiel, Bloc)] == counts
+    assert "unchanged" in output
+    assert "exists" in output
+
+
+def test_each_demo_login_works(client):
+    load_demo()
+    from accounts.demo import DEMO_LOGINS
+
+    for login in DEMO_LOGINS:
+        response = client.post("/accounts/login/", {"login": login.email,
+                                                    "password": login.password})
+        assert response.status_code == 302, login.email
+        assert client.get("/").status_code == 200
+        client.logout()
