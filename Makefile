@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint format messages makemessages check-deploy worker clean
+.PHONY: help run test install lint messages static makemessages check-deploy worker clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker on http://127.0.0.1:8000"
@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-install: $(STAMP) messages
+install: $(STAMP) messages static
 
 messages: $(STAMP)
 	@$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+static: $(STAMP)
+	@$(PY) manage.py collectstatic --noinput -v0
 
 makemessages: $(STAMP)
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=bench --no-obsolete

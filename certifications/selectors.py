@@ -1,9 +1,38 @@
 """Reads on référentiels, with the permission filter built in (DESIGN.md §8)."""
 
+import io
+import json
+from collections import Counter
+
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Role, User
-from certifications.models import Bloc, Certification, Competence, Criterion, Referentiel
+from certifications.importers import json_format
+from certifications.importers.draft import (
+    ActivityDraft,
+    BlocDraft,
+    CertificationDraft,
+    CertifierDraft,
+    CompetenceDraft,
+    CriterionDraft,
+    LevelDraft,
+    LevelOutcome,
+    ModalityDraft,
+    ModalityKind,
+    ReferentielDraft,
+    RequirementDraft,
+    ScaleDraft,
+)
+from certifications.models import (
+    Bloc,
+    Certification,
+    Competence,
+    Criterion,
+    Modality,
+    Referentiel,
+    ReferentielImport,
+    Scale,
+)
 
 
 def certification_list_for_user(*, user: User) -> QuerySet[Certification]:
@@ -38,3 +67,186 @@ def referentiel_tree(*, referentiel: Referentiel) -> list[Bloc]:
             ),
         )
     )
+
+
+def certification_list_with_versions_for_user(*, user: User) -> QuerySet[Certification]:
+    """The référentiel list page: certifications with their versions, newest first."""
+    return certification_list_for_user(user=user).prefetch_related(
+        Prefetch("referentiels", queryset=Referentiel.objects.order_by("-version"))
+    )
+
+
+def referentiel_import_get_for_user(*, user: User, public_id: str) -> ReferentielImport:
+    """Imports are an administrator's work; anyone else gets DoesNotExist (a 404)."""
+    if not user.is_authenticated or user.role != Role.ADMIN:
+        raise ReferentielImport.DoesNotExist
+    return ReferentielImport.objects.get(public_id=public_id)
+
+
+def referentiel_import_drafts(*, referentiel_import: ReferentielImport) -> list[ReferentielDraft]:
+    """The drafts an import holds, read back from their own JSON with their source."""
+    drafts = []
+    for data in referentiel_import.drafts:
+        (draft,) = json_format.parse(io.BytesIO(json.dumps(data).encode()))
+        draft.source_format = referentiel_import.format
+        draft.source_name = referentiel_import.file_name
+        drafts.append(draft)
+    return drafts
+
+
+def referentiel_latest_for_draft(*, draft: ReferentielDraft) -> Referentiel | None:
+    """The current version of the certification a draft would be imported into.
+
+    The same matching as the import: by RNCP code, or by title when the draft has none.
+    """
+    code = draft.certification.code.strip()
+    lookup = {"certification__code": code} if code else {
+        "certification__code": "", "certification__title": draft.certification.title.strip()
+    }
+    return Referentiel.objects.filter(**lookup).order_by("-version").first()
+
+
+# -- model → draft -----------------------------------------------------------------------
+def referentiel_to_draft(*, referentiel: Referentiel) -> ReferentielDraft:
+    """The draft of a saved version (exports, diffs), in a constant number of queries.
+
+    Refs are the codes when they are unique in the version, otherwise generated, so a
+    draft made here validates and imports back to the same content.
+    """
+    referentiel = (
+        Referentiel.objects.select_related("certification", "scale")
+        .prefetch_related("scale__levels", "certification__requirements")
+        .get(pk=referentiel.pk)
+    )
+    blocs = referentiel_tree(referentiel=referentiel)
+    modalities = list(
+        referentiel.modalities.prefetch_related(
+            Prefetch("competences", queryset=Competence.objects.only("id")),
+            Prefetch("blocs", queryset=Bloc.objects.only("id")),
+        )
+    )
+    refs = _Refs(blocs, modalities)
+    return ReferentielDraft(
+        certification=_certification_draft(referentiel.certification),
+        blocs=[_bloc_draft(bloc, refs) for bloc in blocs],
+        modalities=[_modality_draft(modality, refs) for modality in modalities],
+        scale=_scale_draft(referentiel),
+        source_format=referentiel.source_format,
+        source_name=referentiel.source_name,
+    )
+
+
+class _Refs:
+    """Draft refs for saved rows: the code when unique in the version, else generated."""
+
+    def __init__(self, blocs: list[Bloc], modalities: list[Modality]) -> None:
+        self.bloc = _refs_for([(b.pk, b.code, f"bloc{i}") for i, b in enumerate(blocs, 1)])
+        self.activity = _refs_for([
+            (a.pk, a.code, f"bloc{i}-a{j}")
+            for i, b in enumerate(blocs, 1) for j, a in enumerate(b.activities.all(), 1)
+        ])
+        self.competence = _refs_for([
+            (c.pk, c.code, f"bloc{i}-c{j}")
+            for i, b in enumerate(blocs, 1) for j, c in enumerate(b.competences.all(), 1)
+        ])
+        self.modality = _refs_for(
+            [(m.pk, m.code, f"e{i}") for i, m in enumerate(modalities, 1)]
+        )
+
+
+def _refs_for(rows: list[tuple[int, str, str]]) -> dict[int, str]:
+    codes = Counter(code for _, code, _ in rows if code)
+    refs = {pk: code if code and codes[code] == 1 else generated for pk, code, generated in rows}
+    taken = Counter(refs.values())
+    # A generated ref that happens to equal a code elsewhere gets a suffix.
+    return {pk: ref if taken[ref] == 1 else f"{ref}#{pk}" for pk, ref in refs.items()}
+
+
+def _certification_draft(certification: Certification) -> CertificationDraft:
+    certifiers = []
+    if certification.certifier_name:
+        certifiers.append(
+            CertifierDraft(certification.certifier_name, certification.certifier_siret)
+        )
+    certifiers += [CertifierDraft(**other) for other in certification.co_certifiers]
+    return CertificationDraft(
+        code=certification.code,
+        title=certification.title,
+        level=certification.level,
+        eqf_level=certification.eqf_level,
+        nsf_codes=list(certification.nsf_codes),
+        formacodes=list(certification.formacodes),
+        rome_codes=list(certification.rome_codes),
+        certifiers=certifiers,
+        registration_date=certification.registration_date,
+        registration_end_date=certification.registration_end_date,
+        last_issuing_date=certification.last_issuing_date,
+        active=certification.active,
+        replaces=list(certification.replaces),
+        replaced_by=list(certification.replaced_by),
+        access_routes=list(certification.access_routes),
+        description=certification.description,
+        requirements=[
+            RequirementDraft(r.label, r.description) for r in certification.requirements.all()
+        ],
+        accommodations_available=certification.accommodations_available,
+    )
+
+
+def _bloc_draft(bloc: Bloc, refs: _Refs) -> BlocDraft:
+    return BlocDraft(
+        ref=refs.bloc[bloc.pk],
+        code=bloc.code,
+        title=bloc.title,
+        description=bloc.description,
+        activities=[
+            ActivityDraft(refs.activity[a.pk], a.code, a.title) for a in bloc.activities.all()
+        ],
+        competences=[
+            CompetenceDraft(
+                ref=refs.competence[c.pk],
+                code=c.code,
+                title=c.title,
+                description=c.description,
+                activity_ref=refs.activity[c.activity_id] if c.activity_id else None,
+            )
+            for c in bloc.competences.all()
+        ],
+        criteria=[_criterion_draft(criterion, refs) for criterion in bloc.criteria.all()],
+        assessment_text=bloc.assessment_text,
+        certifiable_alone=bloc.certifiable_alone,
+    )
+
+
+def _criterion_draft(criterion: Criterion, refs: _Refs) -> CriterionDraft:
+    return CriterionDraft(
+        text=criterion.text,
+        competence_refs=[refs.competence[c.pk] for c in criterion.competences.all()],
+        modality_ref=refs.modality[criterion.modality_id] if criterion.modality_id else None,
+    )
+
+
+def _modality_draft(modality: Modality, refs: _Refs) -> ModalityDraft:
+    return ModalityDraft(
+        ref=refs.modality[modality.pk],
+        code=modality.code,
+        title=modality.title,
+        kind=ModalityKind(modality.kind),
+        description=modality.description,
+        deliverables=modality.deliverables,
+        duration_minutes=modality.duration_minutes,
+        duration_text=modality.duration_text,
+        team=modality.team,
+        competence_refs=[refs.competence[c.pk] for c in modality.competences.all()],
+        bloc_refs=[refs.bloc[b.pk] for b in modality.blocs.all()],
+    )
+
+
+def _scale_draft(referentiel: Referentiel) -> ScaleDraft | None:
+    """None for the default scale, as a draft that states no scale gets it."""
+    if referentiel.scale.code == Scale.DEFAULT_CODE:
+        return None
+    return ScaleDraft(referentiel.scale.name, [
+        LevelDraft(lv.number, lv.label, lv.description, LevelOutcome(lv.outcome))
+        for lv in referentiel.scale.levels.all()
+    ])

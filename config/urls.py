@@ -14,4 +14,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("referentiels/", include("certifications.urls")),
+    path("api/v1/", include("certifications.api_urls")),
 ]

@@ -22,7 +22,7 @@ def test_it_shows_the_login_page_in_french_by_default(client):
     response = client.get(reverse("account_login"))
     content = response.content.decode()
     assert '<html lang="fr">' in content
-    assert "Connexion" in content
+    assert "<h1>Se connecter</h1>" in content
     assert "Aller au contenu principal" in content
 
 

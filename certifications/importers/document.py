@@ -1199,11 +1199,7 @@ class _Parser:
             self.draft.scale = ScaleDraft(name=f"Échelle à {len(levels)} niveaux", levels=levels)
 
     def _warnings(self) -> None:
-        cert = self.draft.certification
-        if not cert.code:
-            self.draft.warn("Code de certification absent du document : à compléter")
-        if not cert.title:
-            self.draft.warn("Intitulé de la certification absent du document : à compléter")
+        # A missing certification code or title is reported by the shared validation.
         uncoded = [b for b in self.blocs if not b.draft.code]
         if uncoded:
             self.draft.warn(f"Code absent pour {len(uncoded)} bloc(s) : à compléter")

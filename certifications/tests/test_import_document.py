@@ -23,6 +23,7 @@ from certifications.importers.draft import (
     ModalityKind,
     ReferentielDraft,
 )
+from certifications.importers.validation import validate
 
 SEEDS = SEEDS_DIR
 SEED_000 = "000_d9cf31af56cbd7f4.txt"
@@ -39,7 +40,9 @@ EXPECTED_COUNTS = {
     SEED_004: {"blocs": 4, "competences": 21, "modalities": 1, "criteria": 32},
 }
 
-MISSING_CODE = "Code de certification absent du document : à compléter"
+MISSING_CODE = (
+    "Code RNCP absent du document : à compléter avant la délivrance des documents."
+)
 
 
 def seed_bytes(name: str) -> bytes:
@@ -62,7 +65,8 @@ def seed(name: str) -> ReferentielDraft:
 
 
 def messages(draft: ReferentielDraft) -> list[str]:
-    return [issue.message for issue in draft.issues]
+    """The parser's findings and the shared validation's, as the preview shows them."""
+    return [issue.message for issue in validate(draft)]
 
 
 def assert_consistent(draft: ReferentielDraft) -> None:

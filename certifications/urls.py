@@ -1,0 +1,25 @@
+from django.urls import path, re_path
+
+from certifications import views
+
+app_name = "certifications"
+
+urlpatterns = [
+    path("", views.referentiel_list, name="referentiel_list"),
+    path("import/", views.import_upload, name="import_upload"),
+    re_path(
+        r"^import/modele\.(?P<kind>csv|xlsx)$", views.import_template, name="import_template"
+    ),
+    path("import/<uuid:public_id>/", views.import_preview, name="import_preview"),
+    path("import/<uuid:public_id>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<uuid:public_id>/cancel/", views.import_cancel, name="import_cancel"),
+    path("import/<uuid:public_id>/result/", views.import_result, name="import_result"),
+    path(
+        "<uuid:public_id>/export.json", views.referentiel_export_json,
+        name="referentiel_export_json",
+    ),
+    path(
+        "<uuid:public_id>/case.json", views.referentiel_export_case,
+        name="referentiel_export_case",
+    ),
+]

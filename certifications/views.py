@@ -1,0 +1,338 @@
+"""Pages of the référentiels: the list, the import wizard (upload → preview → result)
+and the exports. Authorization comes first, through the selectors; the work is in
+services (DESIGN.md §3, §8)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role
+from certifications.forms import ImportConfirmForm, ImportUploadForm
+from certifications.importers import case, json_format, spreadsheet
+from certifications.importers.draft import (
+    ActivityDraft,
+    BlocDraft,
+    CompetenceDraft,
+    CriterionDraft,
+    ImportFormatError,
+    ModalityDraft,
+    ReferentielDraft,
+)
+from certifications.models import Referentiel, ReferentielImport
+from certifications.selectors import (
+    certification_list_with_versions_for_user,
+    referentiel_get_for_user,
+    referentiel_import_drafts,
+    referentiel_import_get_for_user,
+    referentiel_to_draft,
+)
+from certifications.services import (
+    ReferentielImportError,
+    ReferentielImportNotPendingError,
+    referentiel_import_cancel,
+    referentiel_import_confirm,
+    referentiel_import_preview,
+)
+
+View = Callable[..., HttpResponse]
+
+COUNT_LABELS = {
+    "blocs": gettext_lazy("skills blocks"),
+    "activities": gettext_lazy("activities"),
+    "competences": gettext_lazy("competences"),
+    "criteria": gettext_lazy("assessment criteria"),
+    "modalities": gettext_lazy("assessment methods"),
+}
+DIFF_LABELS = {
+    "blocs": gettext_lazy("Skills blocks"),
+    "competences": gettext_lazy("Competences"),
+    "criteria": gettext_lazy("Assessment criteria"),
+    "modalities": gettext_lazy("Assessment methods"),
+}
+TEMPLATES = {
+    "csv": ("text/csv; charset=utf-8", spreadsheet.template_csv),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        spreadsheet.template_xlsx,
+    ),
+}
+
+
+def administrator_required(view: View) -> View:
+    """The wizard is the administrators'; anyone else is told it does not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.role != Role.ADMIN:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _import_or_404(request: HttpRequest, public_id: str) -> ReferentielImport:
+    try:
+        return referentiel_import_get_for_user(user=request.user, public_id=public_id)
+    except ReferentielImport.DoesNotExist:
+        raise Http404 from None
+
+
+def _referentiel_or_404(request: HttpRequest, public_id: str) -> Referentiel:
+    try:
+        return referentiel_get_for_user(user=request.user, public_id=public_id)
+    except Referentiel.DoesNotExist:
+        raise Http404 from None
+
+
+# -- list --------------------------------------------------------------------------------
+@require_GET
+@login_required
+def referentiel_list(request: HttpRequest) -> HttpResponse:
+    certifications = certification_list_with_versions_for_user(user=request.user)
+    return render(request, "certifications/referentiel_list.html", {
+        "certifications": certifications,
+        "can_import": request.user.role == Role.ADMIN,
+    })
+
+
+# -- step 1: upload ----------------------------------------------------------------------
+def _format_error(exc: ImportFormatError) -> str:
+    if exc.location:
+        return _("The file cannot be read: %(message)s (%(location)s).") % {
+            "message": exc.message.rstrip("."), "location": exc.location}
+    return _("The file cannot be read: %(message)s.") % {"message": exc.message.rstrip(".")}
+
+
+@administrator_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    posted = request.method == "POST"
+    form = ImportUploadForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            row = referentiel_import_preview(
+                file=upload, file_name=upload.name, size=upload.size,
+                format=form.cleaned_data["format"], fiche=form.cleaned_data["fiche"],
+                certifier=form.cleaned_data["certifier"], created_by=request.user,
+            )
+        except ImportFormatError as exc:
+            form.add_error("file", _format_error(exc))
+        else:
+            return redirect("certifications:import_preview", public_id=row.public_id)
+    return render(request, "certifications/import_upload.html", {"form": form})
+
+
+@require_GET
+@administrator_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    content_type, build = TEMPLATES[kind]
+    response = HttpResponse(build(), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="referentiel-modele.{kind}"'
+    return response
+
+
+# -- step 2: preview ---------------------------------------------------------------------
+@dataclass
+class CompetenceRow:
+    competence: CompetenceDraft
+    criteria: list[CriterionDraft] = field(default_factory=list)
+
+
+@dataclass
+class ActivityGroup:
+    activity: ActivityDraft | None
+    competences: list[CompetenceRow] = field(default_factory=list)
+
+
+@dataclass
+class BlocOutline:
+    bloc: BlocDraft
+    groups: list[ActivityGroup]
+    loose_criteria: list[CriterionDraft]
+
+
+@dataclass
+class ModalityOutline:
+    modality: ModalityDraft
+    competences: list[str]
+
+
+@dataclass
+class DraftPreview:
+    index: int
+    draft: ReferentielDraft
+    report: dict[str, Any]
+    counts: list[tuple[str, int]]
+    blocs: list[BlocOutline]
+    modalities: list[ModalityOutline]
+    diff: list[tuple[str, dict[str, list[dict[str, str]]]]]
+    code_field: Any = None
+
+
+def _bloc_outline(bloc: BlocDraft) -> BlocOutline:
+    rows = {c.ref: CompetenceRow(c) for c in bloc.competences}
+    loose = []
+    for criterion in bloc.criteria:
+        first = next((ref for ref in criterion.competence_refs if ref in rows), None)
+        (rows[first].criteria if first else loose).append(criterion)
+    groups = [ActivityGroup(a) for a in bloc.activities]
+    by_ref = {group.activity.ref: group for group in groups if group.activity}
+    no_activity = ActivityGroup(None)
+    for competence in bloc.competences:
+        by_ref.get(competence.activity_ref or "", no_activity).competences.append(
+            rows[competence.ref]
+        )
+    if no_activity.competences:
+        groups.append(no_activity)
+    return BlocOutline(bloc, groups, loose)
+
+
+def _draft_preview(index: int, draft: ReferentielDraft, report: dict[str, Any]) -> DraftPreview:
+    labels = {c.ref: c.code or c.title for c in draft.competences()}
+    changes = report["diff"]["changes"] or {}
+    return DraftPreview(
+        index=index,
+        draft=draft,
+        report=report,
+        counts=[(COUNT_LABELS[key], value) for key, value in report["counts"].items()],
+        blocs=[_bloc_outline(bloc) for bloc in draft.blocs],
+        modalities=[
+            ModalityOutline(m, [labels.get(ref, ref) for ref in m.competence_refs])
+            for m in draft.modalities
+        ],
+        diff=[(DIFF_LABELS[key], changes[key]) for key in DIFF_LABELS if key in changes],
+    )
+
+
+def _render_preview(
+    request: HttpRequest, row: ReferentielImport, form: ImportConfirmForm | None = None
+) -> HttpResponse:
+    drafts = referentiel_import_drafts(referentiel_import=row)
+    previews = [
+        _draft_preview(i, draft, report)
+        for i, (draft, report) in enumerate(zip(drafts, row.report["drafts"], strict=True))
+    ]
+    form = form or _confirm_form(row)
+    for preview in previews:
+        if f"code_{preview.index}" in form.fields:
+            preview.code_field = form[f"code_{preview.index}"]
+    has_errors = any(p.report["errors"] for p in previews)
+    return render(request, "certifications/import_preview.html", {
+        "import": row,
+        "previews": previews,
+        "form": form,
+        "has_errors": has_errors,
+        "can_confirm": row.is_pending and not has_errors,
+    })
+
+
+def _confirm_form(row: ReferentielImport, data: Any = None) -> ImportConfirmForm:
+    missing = [
+        (i, report["title"]) for i, report in enumerate(row.report.get("drafts", []))
+        if not report["code"]
+    ]
+    return ImportConfirmForm(data, missing_codes=missing)
+
+
+@require_GET
+@administrator_required
+def import_preview(request: HttpRequest, public_id: str) -> HttpResponse:
+    row = _import_or_404(request, public_id)
+    if row.status == ReferentielImport.Status.CONFIRMED:
+        return redirect("certifications:import_result", public_id=row.public_id)
+    if row.status == ReferentielImport.Status.FAILED:
+        raise Http404
+    return _render_preview(request, row)
+
+
+@require_POST
+@administrator_required
+def import_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
+    row = _import_or_404(request, public_id)
+    form = _confirm_form(row, request.POST)
+    if not form.is_valid():
+        return _render_preview(request, row, form)
+    try:
+        referentiel_import_confirm(
+            referentiel_import=row, confirmed_by=request.user, codes=form.codes()
+        )
+    except ReferentielImportNotPendingError as exc:
+        if exc.referentiel_import.status == ReferentielImport.Status.CONFIRMED:
+            return redirect("certifications:import_result", public_id=row.public_id)
+        messages.error(request, _("This import was cancelled: nothing was imported."))
+        return redirect("certifications:import_upload")
+    except ReferentielImportError:
+        messages.error(request, _("The framework has errors: nothing was imported."))
+        return _render_preview(request, row, form)
+    messages.success(request, _("The framework was imported."))
+    return redirect("certifications:import_result", public_id=row.public_id)
+
+
+@require_POST
+@administrator_required
+def import_cancel(request: HttpRequest, public_id: str) -> HttpResponse:
+    row = _import_or_404(request, public_id)
+    try:
+        referentiel_import_cancel(referentiel_import=row)
+    except ReferentielImportNotPendingError:
+        messages.error(request, _("This import was already confirmed or cancelled."))
+    else:
+        messages.success(request, _("The import was cancelled: nothing was imported."))
+    return redirect("certifications:import_upload")
+
+
+# -- step 3: result ----------------------------------------------------------------------
+@require_GET
+@administrator_required
+def import_result(request: HttpRequest, public_id: str) -> HttpResponse:
+    row = _import_or_404(request, public_id)
+    if row.status != ReferentielImport.Status.CONFIRMED:
+        return redirect("certifications:import_preview", public_id=row.public_id)
+    return render(request, "certifications/import_result.html", {
+        "import": row, "results": row.result.get("referentiels", []),
+    })
+
+
+# -- exports -----------------------------------------------------------------------------
+def _attachment(content: bytes, referentiel: Referentiel, suffix: str) -> HttpResponse:
+    stem = referentiel.certification.code or "referentiel"
+    response = HttpResponse(content, content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{stem}-v{referentiel.version}{suffix}"'
+    )
+    return response
+
+
+@require_GET
+@login_required
+def referentiel_export_json(request: HttpRequest, public_id: str) -> HttpResponse:
+    referentiel = _referentiel_or_404(request, public_id)
+    draft = referentiel_to_draft(referentiel=referentiel)
+    return _attachment(json_format.dumps(draft), referentiel, ".json")
+
+
+@require_GET
+@login_required
+def referentiel_export_case(request: HttpRequest, public_id: str) -> HttpResponse:
+    referentiel = _referentiel_or_404(request, public_id)
+    draft = referentiel_to_draft(referentiel=referentiel)
+    package = case.to_case(
+        draft, base_uri=f"{settings.SITE_URL}/referentiels/{referentiel.public_id}/case/",
+        last_change=referentiel.imported_at,
+    )
+    content = json.dumps(package, ensure_ascii=False, indent=2).encode("utf-8")
+    return _attachment(content, referentiel, ".case.json")
