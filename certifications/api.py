@@ -70,11 +70,23 @@ class ImportConfirmSerializer(serializers.Serializer):
         help_text="RNCP code per draft index (\"0\", \"1\"...) for drafts that have none.",
     )
 
+    titles = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=500), required=False,
+        help_text="Title per draft index for drafts whose document gives none.",
+    )
+
     def validate_codes(self, value: dict[str, str]) -> dict[int, str]:
-        try:
-            return {int(key): code for key, code in value.items()}
-        except ValueError:
-            raise serializers.ValidationError("Keys are draft indexes (0, 1...).") from None
+        return _by_index(value)
+
+    def validate_titles(self, value: dict[str, str]) -> dict[int, str]:
+        return _by_index(value)
+
+
+def _by_index(value: dict[str, str]) -> dict[int, str]:
+    try:
+        return {int(key): text for key, text in value.items()}
+    except ValueError:
+        raise serializers.ValidationError("Keys are draft indexes (0, 1...).") from None
 
 
 class IssueSerializer(serializers.Serializer):
@@ -180,6 +192,7 @@ class ImportConfirmAPI(AdministratorAPIView):
             row = referentiel_import_confirm(
                 referentiel_import=row, confirmed_by=request.user,
                 codes=serializer.validated_data.get("codes", {}),
+                titles=serializer.validated_data.get("titles", {}),
             )
         except ReferentielImportNotPendingError as exc:
             row = exc.referentiel_import

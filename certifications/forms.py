@@ -44,10 +44,23 @@ class ImportUploadForm(forms.Form):
 
 
 class ImportConfirmForm(forms.Form):
-    """One optional RNCP code field per draft whose document gave none."""
+    """Optional RNCP code and title fields for the drafts whose document gave none."""
 
-    def __init__(self, *args: Any, missing_codes: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        missing_codes: list[tuple[int, str]],
+        missing_titles: list[int] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        for index in missing_titles:
+            self.fields[f"title_{index}"] = forms.CharField(
+                label=_("Registered title of framework %(number)s") % {"number": index + 1},
+                max_length=500, required=False,
+                help_text=_("The document gives none; a provisional title naming the file "
+                            "is used if you leave this empty."),
+            )
         for index, title in missing_codes:
             self.fields[f"code_{index}"] = forms.CharField(
                 label=_("RNCP code of “%(title)s”") % {"title": title or index + 1},
@@ -59,6 +72,8 @@ class ImportConfirmForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         for name, value in list(cleaned.items()):
+            if not name.startswith("code_"):
+                continue
             code = re.sub(r"\s+", "", value or "").upper()
             if code and not re.fullmatch(RNCP_CODE_PATTERN, code):
                 self.add_error(name, _("Enter an RNCP code: RNCP followed by digits."))
@@ -67,8 +82,14 @@ class ImportConfirmForm(forms.Form):
         return cleaned
 
     def codes(self) -> dict[int, str]:
+        return self._by_index("code_")
+
+    def titles(self) -> dict[int, str]:
+        return self._by_index("title_")
+
+    def _by_index(self, prefix: str) -> dict[int, str]:
         return {
-            int(name.removeprefix("code_")): value
+            int(name.removeprefix(prefix)): value
             for name, value in self.cleaned_data.items()
-            if value
+            if name.startswith(prefix) and value
         }

@@ -539,6 +539,14 @@ def _normalise_code(code: str) -> str:
     return re.sub(r"\s+", "", code).upper()
 
 
+def _complete_titles(drafts: list[ReferentielDraft], titles: dict[int, str]) -> None:
+    """Fill the titles the administrator typed in the preview (only missing ones)."""
+    for index, raw in titles.items():
+        title = " ".join(raw.split())
+        if title and 0 <= index < len(drafts) and not drafts[index].certification.title.strip():
+            drafts[index].certification.title = title
+
+
 def _complete_codes(
     drafts: list[ReferentielDraft], codes: dict[int, str]
 ) -> list[Issue]:
@@ -600,10 +608,12 @@ def referentiel_import_confirm(
     referentiel_import: ReferentielImport,
     confirmed_by: User | None = None,
     codes: dict[int, str] | None = None,
+    titles: dict[int, str] | None = None,
 ) -> ReferentielImport:
     """Save every draft of a pending import in one transaction.
 
-    ``codes`` maps a draft's index to the RNCP code typed in the preview. On errors
+    ``codes`` and ``titles`` map a draft's index to the RNCP code and the title typed in
+    the preview where the document gave none. On errors
     nothing is saved, the import stays pending with the errors in its report, and
     ReferentielImportError is raised.
     """
@@ -611,6 +621,7 @@ def referentiel_import_confirm(
         with transaction.atomic():
             _claim(referentiel_import, ReferentielImport.Status.CONFIRMED)
             drafts = referentiel_import_drafts(referentiel_import=referentiel_import)
+            _complete_titles(drafts, titles or {})
             problems = _complete_codes(drafts, codes or {})
             errors = [_issue_json(p) for p in problems] + _errors_of(drafts)
             if errors:

@@ -181,6 +181,7 @@ class DraftPreview:
     modalities: list[ModalityOutline]
     diff: list[tuple[str, dict[str, list[dict[str, str]]]]]
     code_field: Any = None
+    title_field: Any = None
 
 
 def _bloc_outline(bloc: BlocDraft) -> BlocOutline:
@@ -230,6 +231,8 @@ def _render_preview(
     for preview in previews:
         if f"code_{preview.index}" in form.fields:
             preview.code_field = form[f"code_{preview.index}"]
+        if f"title_{preview.index}" in form.fields:
+            preview.title_field = form[f"title_{preview.index}"]
     has_errors = any(p.report["errors"] for p in previews)
     return render(request, "certifications/import_preview.html", {
         "import": row,
@@ -245,7 +248,11 @@ def _confirm_form(row: ReferentielImport, data: Any = None) -> ImportConfirmForm
         (i, report["title"]) for i, report in enumerate(row.report.get("drafts", []))
         if not report["code"]
     ]
-    return ImportConfirmForm(data, missing_codes=missing)
+    untitled = [
+        i for i, draft in enumerate(referentiel_import_drafts(referentiel_import=row))
+        if not draft.certification.title.strip()
+    ]
+    return ImportConfirmForm(data, missing_codes=missing, missing_titles=untitled)
 
 
 @require_GET
@@ -268,7 +275,8 @@ def import_confirm(request: HttpRequest, public_id: str) -> HttpResponse:
         return _render_preview(request, row, form)
     try:
         referentiel_import_confirm(
-            referentiel_import=row, confirmed_by=request.user, codes=form.codes()
+            referentiel_import=row, confirmed_by=request.user, codes=form.codes(),
+            titles=form.titles(),
         )
     except ReferentielImportNotPendingError as exc:
         if exc.referentiel_import.status == ReferentielImport.Status.CONFIRMED:

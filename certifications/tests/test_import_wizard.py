@@ -298,3 +298,34 @@ def test_it_refuses_a_fiche_number_for_another_format(alice):
         make_draft())), fiche="RNCP12345")
     assert "ne s&#x27;applique pas" in response.content.decode()
     assert not ReferentielImport.objects.exclude(drafts=[]).exists()
+
+
+def test_it_completes_a_missing_title_in_the_preview(alice):
+    client = _client(alice)
+    seed = SEEDS / "000_d9cf31af56cbd7f4.txt"
+    row = _pending(client, SimpleUploadedFile("000.txt", seed.read_bytes()))
+    page = client.get(_url("import_preview", row)).content.decode()
+    assert 'name="title_0"' in page
+    assert "Intitulé de la certification absent" in page
+    client.post(_url("import_confirm", row), {"title_0": "  Ingénieur en  IA ", "code_0": ""})
+    certification = Certification.objects.get()
+    assert certification.title == "Ingénieur en IA"
+    assert certification.code == ""
+
+
+def test_it_completes_title_and_code_through_the_api(alice):
+    client = _client(alice)
+    seed = SEEDS / "004_622301eea10cee80.txt"
+    response = client.post(
+        "/api/v1/imports/",
+        {"file": SimpleUploadedFile("004.txt", seed.read_bytes()), "dry_run": "true"},
+    )
+    assert response.status_code in (200, 201), response.content
+    row = ReferentielImport.objects.get()
+    response = client.post(
+        f"/api/v1/imports/{row.public_id}/confirm/",
+        {"codes": {"0": "RNCP40404"}, "titles": {"0": "Praticien de la donnée"}},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert Certification.objects.get().title == "Praticien de la donnée"
