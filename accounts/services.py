@@ -52,3 +52,8 @@ def user_ensure(
         email_verified=True,
     )
     return user, True
+
+
+def user_email_mark_verified(*, user: User) -> None:
+    """The user proved they read the mailbox (they used a link sent to it)."""
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)

@@ -16,4 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("referentiels/", include("certifications.urls")),
     path("api/v1/", include("certifications.api_urls")),
+    path("api/v1/", include("candidates.api_urls")),
+    path("", include("candidates.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Views: enrolment."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: space."""
+
+urlpatterns: list = []
