@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
+from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,10 @@ def test_the_demo_has_one_login_per_role_and_the_five_seed_referentiels():
 
 def test_loading_the_demo_twice_duplicates_nothing():
     load_demo()
-    counts = [model.objects.count() for model in (User, Certification, Referentiel, Bloc)]
+    models = (User, Certification, Referentiel, Bloc, Candidate, Session, Enrolment)
+    counts = [model.objects.count() for model in models]
     output = load_demo()
-    assert [model.objects.count() for model in (User, Certification, Referentiel, Bloc)] == counts
+    assert [model.objects.count() for model in models] == counts
     assert "unchanged" in output
     assert "exists" in output
 
@@ -46,3 +48,13 @@ def test_each_demo_login_works(client):
         assert response.status_code == 302, login.email
         assert client.get("/").status_code == 200
         client.logout()
+
+
+def test_the_demo_candidate_login_is_enrolled_in_a_session_on_rncp35609():
+    load_demo()
+    session = Session.objects.get()
+    assert session.referentiel.certification.code == "RNCP35609"
+    assert session.enrolments.count() == 6
+    candidate = Candidate.objects.get(user__email="candidat@certif.example")
+    enrolment = candidate.enrolments.get()
+    assert enrolment.acquired_blocs.count() == 1

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from accounts.models import Role
+from candidates import demo as candidates_demo
 from certifications import demo as certifications_demo
 
 
@@ -32,12 +34,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = accounts_demo.load()
             imports = certifications_demo.load()
+            candidate_user = next(u for login, u, _ in users if login.role == Role.CANDIDATE)
+            session = candidates_demo.load(candidate_user=candidate_user)
         for result in imports:
             certification = result.referentiel.certification
             self.stdout.write(
                 f"référentiel {certification.code or '(sans code)'} "
                 f"{certification.title[:60]!r}: {result.action}"
             )
+        if session is not None:
+            self.stdout.write(f"session {session.name!r}: {session.enrolments.count()} candidates")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Open {url}/ and sign in with:"))
         for login, _user, created in users:
