@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint messages static makemessages check-deploy worker clean
+.PHONY: help run test install browser lint messages static makemessages check-deploy worker clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker on http://127.0.0.1:8000"
@@ -31,8 +31,16 @@ makemessages: $(STAMP)
 run: install
 	bin/run
 
-test: install
+test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The accessibility tests drive Debian's chromium; install it when we can (root + apt),
+# otherwise those tests are skipped with a message.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

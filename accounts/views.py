@@ -6,17 +6,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.models import Role
+from candidates.views.space import candidate_space
 from certifications.selectors import certification_list_for_user
 
 HOME_TEMPLATES = {
     Role.ADMIN: "home/admin.html",
     Role.JURY: "home/jury.html",
-    Role.CANDIDATE: "home/candidate.html",
 }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    if request.user.role == Role.CANDIDATE:
+        return candidate_space(request)  # a candidate's home is their space
     context: dict = {}
     if request.user.role == Role.ADMIN:
         context["certifications"] = certification_list_for_user(user=request.user)

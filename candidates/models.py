@@ -228,3 +228,73 @@ class AcquiredBloc(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bloc} ({self.get_origin_display()}, {self.acquired_on})"
+
+
+class ErasureRecord(models.Model):
+    """Who erased a candidate's personal data, when and why (RGPD art. 17, accountability
+    art. 5.2). PROTECT: a candidate who was erased can no longer be deleted, so the trace
+    stays."""
+
+    candidate = models.ForeignKey(
+        Candidate, on_delete=models.PROTECT, related_name="erasures", verbose_name=_("candidate")
+    )
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("erased by"),
+    )
+    erased_at = models.DateTimeField(_("erased"), auto_now_add=True)
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("erasure")
+        verbose_name_plural = _("erasures")
+        ordering = ["-erased_at"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} — {self.erased_at:%Y-%m-%d}"
+
+
+class EnrolmentImport(models.Model):
+    """A spreadsheet of enrolments waiting for an administrator's confirmation.
+
+    The file is not kept: its rows are parsed and checked at upload, and what the
+    confirmation enrols is those rows, so the preview and the import cannot differ.
+    PII: ``rows`` holds identities until the import is confirmed or cancelled, then it is
+    emptied (the enrolments themselves are the record).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        CONFIRMED = "confirmed", _("confirmed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="enrolment_imports",
+        verbose_name=_("session"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    decided_at = models.DateTimeField(_("confirmed or cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment import")
+        verbose_name_plural = _("enrolment imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name or str(self.public_id)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -1,10 +1,13 @@
 """Reads on candidates, sessions and enrolments, with the permission filter built in
 (DESIGN.md §8). Out of reach means absent: views answer 404."""
 
-from django.db.models import Prefetch, QuerySet
+from uuid import UUID
+
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Role, User
-from candidates.models import AcquiredBloc, Candidate, Enrolment, Session
+from candidates.models import AcquiredBloc, Candidate, Enrolment, Session, TargetBloc
+from certifications.models import Bloc, Level, Referentiel
 
 
 def session_list_for_user(*, user: User) -> QuerySet[Session]:
@@ -63,3 +66,69 @@ def enrolments_of_candidate(*, candidate: Candidate) -> list[Enrolment]:
         )
         .order_by("-session__starts_on")
     )
+
+
+# -- candidate space and session dashboard ------------------------------------------------
+def _with_progress_relations(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """What a progress computation reads of an enrolment, in a constant number of queries."""
+    return enrolments.select_related(
+        "candidate", "session__referentiel__certification"
+    ).prefetch_related(
+        # Bloc keys only: the blocs themselves come once, with the référentiel.
+        Prefetch("targetbloc_set", queryset=TargetBloc.objects.only("enrolment_id", "bloc_id")),
+        "acquired_blocs",
+    )
+
+
+def space_enrolments_for_user(*, user: User) -> list[Enrolment]:
+    """The signed-in candidate's own enrolments, newest session first; nobody else has a
+    space of their own."""
+    if not user.is_authenticated or user.role != Role.CANDIDATE:
+        return []
+    enrolments = enrolment_list_for_user(user=user).filter(candidate__anonymised_at__isnull=True)
+    return list(_with_progress_relations(enrolments).order_by("-session__starts_on", "-pk"))
+
+
+def enrolment_get_for_user(
+    *, user: User, session_id: UUID | str, candidate_id: UUID | str
+) -> Enrolment:
+    """One enrolment by its session and candidate; Enrolment.DoesNotExist when out of reach."""
+    return _with_progress_relations(enrolment_list_for_user(user=user)).get(
+        session__public_id=session_id, candidate__public_id=candidate_id
+    )
+
+
+def session_get_for_user(*, user: User, public_id: UUID | str) -> Session:
+    """Session.DoesNotExist when out of reach (the view answers 404)."""
+    return session_list_for_user(user=user).get(public_id=public_id)
+
+
+def session_enrolments_for_user(
+    *, user: User, session: Session, access_route: str = "", search: str = ""
+) -> list[Enrolment]:
+    """A session's enrolments for its dashboard, filtered by access route and by words
+    found in the candidate's names or e-mail (every word must match)."""
+    enrolments = enrolment_list_for_user(user=user).filter(session=session)
+    if access_route:
+        enrolments = enrolments.filter(access_route=access_route)
+    for word in search.split():
+        enrolments = enrolments.filter(
+            Q(candidate__birth_name__icontains=word) | Q(candidate__usage_name__icontains=word)
+            | Q(candidate__first_names__icontains=word) | Q(candidate__email__icontains=word)
+        )
+    return list(
+        _with_progress_relations(enrolments).order_by(
+            "candidate__birth_name", "candidate__first_names", "pk"
+        )
+    )
+
+
+def referentiel_blocs(*, referentiel: Referentiel) -> list[Bloc]:
+    """A référentiel's blocs with their compétences, in two queries. Reached only through
+    an enrolment or a session the user was given by the selectors above."""
+    return list(referentiel.blocs.prefetch_related("competences"))
+
+
+def scale_levels(*, referentiel: Referentiel) -> list[Level]:
+    """The levels of the référentiel's scale, best first."""
+    return list(Level.objects.filter(scale_id=referentiel.scale_id).order_by("number"))

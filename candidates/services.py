@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import BinaryIO
 
 from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,15 +27,20 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from candidates import importers as enrolment_importers
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
     AcquisitionOrigin,
     Candidate,
     Enrolment,
+    EnrolmentImport,
+    ErasureRecord,
     Session,
     TargetBloc,
 )
+from candidates.selectors import enrolments_of_candidate
+from certifications.importers.draft import ImportFormatError
 from certifications.models import Bloc, Referentiel
 
 
@@ -165,6 +176,9 @@ def enrolment_create(
     invite: bool = True,
 ) -> Enrolment:
     """Enrol a candidate in a session and, by default, invite them to their space."""
+    if candidate.anonymised_at is not None:
+        raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),
+                              code="erased")
     if not whole_certification and not target_blocs:
         raise ValidationError(_("Choose at least one bloc, or the whole certification."),
                               code="no_target")
@@ -247,3 +261,529 @@ def candidate_invite(*, candidate: Candidate, session: Session) -> None:
                                             context).split())
         body = render_to_string("candidates/email/invitation_message.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [candidate.email])
+
+
+# -- RGPD: export and erasure (docs/rgpd.md) ---------------------------------------------
+ExportSection = Callable[[Candidate], tuple[str, object]]
+
+EXPORT_SCHEMA = {"name": "certassess.candidate-data", "version": 1}
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _identity_section(candidate: Candidate) -> tuple[str, object]:
+    return "identity", {
+        "id": str(candidate.public_id),
+        "birth_name": candidate.birth_name,
+        "usage_name": candidate.usage_name,
+        "first_names": candidate.first_names,
+        "birth_date": _iso(candidate.birth_date),
+        "birth_commune": candidate.birth_commune,
+        "birth_insee_code": candidate.birth_insee_code,
+        "birth_country": candidate.birth_country,
+        "sex": candidate.sex,
+        "email": candidate.email,
+        "phone": candidate.phone,
+        "created_at": _iso(candidate.created_at),
+        "anonymised_at": _iso(candidate.anonymised_at),
+    }
+
+
+def _account_section(candidate: Candidate) -> tuple[str, object]:
+    # Never the password hash: it is a secret, not data about the person.
+    user = candidate.user
+    if user is None:
+        return "account", None
+    return "account", {
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": user.is_active,
+        "last_login": _iso(user.last_login),
+        "date_joined": _iso(user.date_joined),
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("pk")
+        ],
+    }
+
+
+def _bloc_data(bloc: Bloc) -> dict[str, str]:
+    return {"code": bloc.code, "title": bloc.title}
+
+
+def _enrolment_data(enrolment: Enrolment) -> dict[str, object]:
+    session = enrolment.session
+    certification = session.referentiel.certification
+    return {
+        "id": str(enrolment.public_id),
+        "session": {
+            "id": str(session.public_id), "name": session.name, "place": session.place,
+            "starts_on": _iso(session.starts_on), "ends_on": _iso(session.ends_on),
+        },
+        "certification": {"code": certification.code, "title": certification.title,
+                          "version": session.referentiel.version},
+        "access_route": enrolment.access_route,
+        "access_route_label": str(enrolment.get_access_route_display()),
+        "whole_certification": enrolment.whole_certification,
+        "target_blocs": [_bloc_data(bloc) for bloc in enrolment.target_blocs.all()],
+        "accommodations": {
+            "extra_time_percent": enrolment.extra_time_percent,
+            "technical_aids": enrolment.technical_aids,
+            "other_accommodations": enrolment.other_accommodations,
+            "jury_note": enrolment.jury_note,
+        },
+        "acquired_blocs": [
+            {**_bloc_data(acquired.bloc), "acquired_on": _iso(acquired.acquired_on),
+             "origin": acquired.origin, "reference": acquired.reference}
+            for acquired in enrolment.acquired_blocs.all()
+        ],
+        "status": enrolment.status,
+        "status_label": str(enrolment.get_status_display()),
+        "invited_at": _iso(enrolment.invited_at),
+        "created_at": _iso(enrolment.created_at),
+    }
+
+
+def _enrolments_section(candidate: Candidate) -> tuple[str, object]:
+    return "enrolments", [
+        _enrolment_data(enrolment) for enrolment in enrolments_of_candidate(candidate=candidate)
+    ]
+
+
+def _invitations_section(candidate: Candidate) -> tuple[str, object]:
+    enrolments = candidate.enrolments.filter(invited_at__isnull=False).select_related("session")
+    return "invitations", [
+        {"session": str(enrolment.session.public_id), "session_name": enrolment.session.name,
+         "sent_at": _iso(enrolment.invited_at)}
+        for enrolment in enrolments.order_by("invited_at")
+    ]
+
+
+def _erasures_section(candidate: Candidate) -> tuple[str, object]:
+    return "erasures", [
+        {"erased_at": _iso(record.erased_at), "reason": record.reason}
+        for record in candidate.erasures.order_by("erased_at")
+    ]
+
+
+EXPORT_SECTIONS: list[ExportSection] = [
+    _identity_section, _account_section, _enrolments_section, _invitations_section,
+    _erasures_section,
+]
+
+
+def candidate_export_data(*, candidate: Candidate) -> dict[str, object]:
+    """Everything held on one candidate (RGPD art. 15 and 20), JSON-serialisable.
+
+    The answer is ``{"schema": {...}, "exported_at": ..., <section>: ...}``, one key per
+    function of ``EXPORT_SECTIONS``. An app above this one that holds data on candidates
+    (scores, deliberation decisions, documents) appends its own section from its
+    ``AppConfig.ready()``::
+
+        EXPORT_SECTIONS.append(lambda candidate: ("scores", [...]))
+
+    A section returns ``(key, value)`` where value is made of dicts, lists, strings,
+    numbers, booleans and None (dates as ISO 8601 strings); two sections with the same key
+    are a programming error. Bump ``EXPORT_SCHEMA["version"]`` when a key changes meaning.
+    """
+    data: dict[str, object] = {"schema": dict(EXPORT_SCHEMA), "exported_at": _iso(timezone.now())}
+    for section in EXPORT_SECTIONS:
+        key, value = section(candidate)
+        if key in data:
+            raise ValueError(f"Two export sections are named {key!r}.")
+        data[key] = value
+    return data
+
+
+def _account_erase(user: User) -> None:
+    """The account can no longer sign in and no longer names the person."""
+    user.email = f"erased-{uuid.uuid4()}@invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["email", "first_name", "last_name", "is_active", "password"])
+    EmailAddress.objects.filter(user=user).delete()
+
+
+@transaction.atomic
+def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Candidate:
+    """Erase (anonymise) what the law does not oblige us to keep (RGPD art. 17).
+
+    Erased: e-mail, phone, usage name, sex, the user account (deactivated, e-mail
+    scrambled, unusable password, allauth addresses removed), the accommodation texts and
+    jury notes of every enrolment. Kept, because issued documents and signed minutes must
+    stay verifiable and show their holder: birth name, first names, birth date and place,
+    the enrolments and the blocs acquired. A second erasure is refused."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the erasure."), code="no_reason")
+    # Claimed with a conditional update: two concurrent erasures cannot both pass.
+    claimed = Candidate.objects.filter(pk=candidate.pk, anonymised_at__isnull=True).update(
+        anonymised_at=timezone.now(), email="", phone="", usage_name="", sex="",
+    )
+    if claimed != 1:
+        raise ValidationError(
+            _("The personal data of this candidate were already erased."),
+            code="already_erased",
+        )
+    candidate.enrolments.update(technical_aids="", other_accommodations="", jury_note="")
+    if candidate.user_id is not None:
+        _account_erase(candidate.user)
+    ErasureRecord.objects.create(candidate=candidate, erased_by=erased_by, reason=reason)
+    candidate.refresh_from_db()
+    return candidate
+
+
+# -- enrolment: one by one and from a spreadsheet (DESIGN.md §4.2) -------------------------
+def _email_conflict(*, email: str, key: str) -> str | None:
+    """Why this address cannot be a new candidate's (it opens someone else's account)."""
+    if not email:
+        return None
+    staff = User.objects.filter(email__iexact=email).exclude(role=Role.CANDIDATE).exists()
+    if staff:
+        return _("%(email)s belongs to a staff or jury account: use another address.") % {
+            "email": email}
+    other = (
+        Candidate.objects.filter(Q(email__iexact=email) | Q(user__email__iexact=email),
+                                 anonymised_at__isnull=True)
+        .exclude(identity_key=key).first()
+    )
+    if other is not None:
+        return _("%(email)s is already the address of another candidate (%(name)s).") % {
+            "email": email, "name": other.legal_name}
+    return None
+
+
+@transaction.atomic
+def enrolment_create_for_identity(
+    *,
+    session: Session,
+    identity: Identity,
+    existing: Candidate | None = None,
+    access_route: AccessRoute,
+    whole_certification: bool = True,
+    target_blocs: Sequence[Bloc] = (),
+    extra_time_percent: int = 0,
+    technical_aids: str = "",
+    other_accommodations: str = "",
+    jury_note: str = "",
+    acquired_blocs: Sequence[AcquiredBlocInput] = (),
+    invite: bool = True,
+) -> Enrolment:
+    """Enrol the person an identity describes: a new candidate, or ``existing`` when the
+    administrator chose the candidate already known under this identity. The same person
+    is never created twice: without ``existing`` a known identity raises
+    DuplicateCandidateError."""
+    key = identity_key(birth_name=identity.birth_name, first_names=identity.first_names,
+                       birth_date=identity.birth_date)
+    if existing is None:
+        problem = _email_conflict(email=identity.cleaned()["email"], key=key)
+        if problem:
+            raise ValidationError({"email": problem})
+        candidate = candidate_create(identity=identity)
+    elif existing.identity_key != key or existing.anonymised_at is not None:
+        raise ValidationError(_("This candidate is not the person described."),
+                              code="not_same_person")
+    else:
+        candidate = existing
+    return enrolment_create(
+        candidate=candidate, session=session, access_route=access_route,
+        whole_certification=whole_certification, target_blocs=target_blocs,
+        extra_time_percent=extra_time_percent, technical_aids=technical_aids,
+        other_accommodations=other_accommodations, jury_note=jury_note,
+        acquired_blocs=acquired_blocs, invite=invite,
+    )
+
+
+@transaction.atomic
+def enrolment_invite(*, enrolment: Enrolment) -> Enrolment:
+    """Send the invitation again (a lost mail, an expired link, a corrected address)."""
+    candidate_invite(candidate=enrolment.candidate, session=enrolment.session)
+    enrolment.invited_at = timezone.now()
+    enrolment.save(update_fields=["invited_at"])
+    return enrolment
+
+
+class EnrolmentImportNotPendingError(Exception):
+    """The import was already confirmed or cancelled: nothing was done."""
+
+    def __init__(self, enrolment_import: EnrolmentImport) -> None:
+        self.enrolment_import = enrolment_import
+        super().__init__(f"Import {enrolment_import.public_id} is {enrolment_import.status}.")
+
+
+class EnrolmentImportError(Exception):
+    """Some rows have errors: nothing was written. The rows carry the errors."""
+
+
+def _enrolment_import_check_size(size: int | None) -> None:
+    limit = settings.IMPORT_MAX_UPLOAD_SIZE
+    if size is not None and size > limit:
+        raise ImportFormatError(
+            _("The file is too large (%(size)s): the limit is %(limit)s.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+
+
+def _row_error(row: dict, headers: dict[str, str], key: str, message: str) -> None:
+    row["errors"].append({"field": key, "column": headers.get(key, key), "message": message})
+
+
+def _row_identity(values: dict) -> Identity:
+    born = values["birth_date"]
+    return Identity(
+        birth_name=values["birth_name"], first_names=values["first_names"],
+        birth_date=date.fromisoformat(born) if born else None,
+        **{name: values[name] for name in ("usage_name", "birth_commune", "birth_insee_code",
+                                           "birth_country", "sex", "email", "phone")},
+    )
+
+
+def _row_key(values: dict) -> str | None:
+    if not (values["birth_name"] and values["first_names"] and values["birth_date"]):
+        return None
+    identity = _row_identity(values)
+    return identity_key(birth_name=identity.birth_name, first_names=identity.first_names,
+                        birth_date=identity.birth_date)
+
+
+def _check_row_blocs(row: dict, headers: dict[str, str], blocs: dict[str, Bloc],
+                     version: str) -> None:
+    for key in ("blocs", "acquired_blocs"):
+        unknown = [code for code in row["values"][key] if code not in blocs]
+        if unknown:
+            _row_error(row, headers, key, _(
+                "%(codes)s: not a bloc of this session's framework (%(version)s)."
+            ) % {"codes": ", ".join(unknown), "version": version})
+
+
+def _known_candidates(keys: set[str]) -> dict[str, Candidate]:
+    candidates = Candidate.objects.filter(identity_key__in=keys, anonymised_at__isnull=True)
+    return {candidate.identity_key: candidate for candidate in candidates}
+
+
+def _taken_emails(emails: set[str]) -> tuple[set[str], dict[str, set[str]]]:
+    """Addresses of staff or jury accounts, and the identity keys of the candidates who
+    already use each address: two queries for the whole file."""
+    staff = set(
+        User.objects.annotate(address=Lower("email")).filter(address__in=emails)
+        .exclude(role=Role.CANDIDATE).values_list("address", flat=True)
+    )
+    owners: dict[str, set[str]] = {}
+    candidates = (
+        Candidate.objects.filter(anonymised_at__isnull=True)
+        .annotate(address=Lower("email"), account=Lower("user__email"))
+        .filter(Q(address__in=emails) | Q(account__in=emails))
+        .values_list("address", "account", "identity_key")
+    )
+    for address, account, key in candidates:
+        for email in {address, account} & emails:
+            owners.setdefault(email, set()).add(key)
+    return staff, owners
+
+
+def _check_rows(session: Session, rows: list[dict], headers: dict[str, str]) -> None:
+    """What a row cannot say on its own: blocs of this référentiel, the same person twice,
+    a known candidate (reused, never duplicated), an address that belongs to another."""
+    referentiel = session.referentiel
+    version = f"{referentiel.certification.code} v{referentiel.version}"
+    blocs = {bloc.code.upper(): bloc for bloc in referentiel.blocs.all() if bloc.code}
+    keys = {row["number"]: _row_key(row["values"]) for row in rows}
+    known = _known_candidates({key for key in keys.values() if key})
+    enrolled = set(
+        Enrolment.objects.filter(session=session, candidate__in=known.values())
+        .values_list("candidate__identity_key", flat=True)
+    )
+    emails = {row["values"]["email"] for row in rows if row["values"]["email"]}
+    staff, owners = _taken_emails(emails)
+    seen_people: dict[str, int] = {}
+    seen_emails: dict[str, tuple[str | None, int]] = {}
+    for row in rows:
+        _check_row_blocs(row, headers, blocs, version)
+        key, values = keys[row["number"]], row["values"]
+        row["existing"] = None
+        if key in seen_people:
+            _row_error(row, headers, "birth_name", _("Same person as row %(row)d.")
+                       % {"row": seen_people[key]})
+        elif key:
+            seen_people[key] = row["number"]
+        if key in known:
+            candidate = known[key]
+            row["existing"] = {"public_id": str(candidate.public_id), "name": candidate.legal_name,
+                               "email": candidate.email}
+            if key in enrolled:
+                _row_error(row, headers, "birth_name",
+                           _("%(name)s is already enrolled in this session.")
+                           % {"name": candidate.legal_name})
+            continue
+        email = values["email"]
+        if not email:
+            continue
+        if email in staff:
+            _row_error(row, headers, "email", _(
+                "%(email)s belongs to a staff or jury account: use another address."
+            ) % {"email": email})
+        elif owners.get(email, set()) - {key}:
+            _row_error(row, headers, "email", _(
+                "%(email)s is already the address of another candidate.") % {"email": email})
+        elif email in seen_emails and seen_emails[email][0] != key:
+            _row_error(row, headers, "email", _(
+                "%(email)s is already on row %(row)d, for another person."
+            ) % {"email": email, "row": seen_emails[email][1]})
+        seen_emails.setdefault(email, (key, row["number"]))
+
+
+def _import_report(rows: list[dict], headers: dict[str, str], notes: list[str]) -> dict:
+    invalid = sum(1 for row in rows if row["errors"])
+    return {
+        "total": len(rows),
+        "valid": len(rows) - invalid,
+        "invalid": invalid,
+        "existing": sum(1 for row in rows if row.get("existing")),
+        "headers": headers,
+        "notes": notes,
+    }
+
+
+def enrolment_import_preview(
+    *,
+    session: Session,
+    file: BinaryIO,
+    file_name: str,
+    size: int | None = None,
+    created_by: User | None = None,
+) -> EnrolmentImport:
+    """Parse and check an upload, and keep its rows for confirmation. A file that cannot
+    be read raises ImportFormatError and nothing is written."""
+    _enrolment_import_check_size(size)
+    data = file.read(settings.IMPORT_MAX_UPLOAD_SIZE + 1)
+    _enrolment_import_check_size(len(data))
+    parsed = enrolment_importers.parse(data)
+    rows = [
+        {"number": row.number, "values": row.values,
+         "errors": [error.as_json() for error in row.errors], "existing": None}
+        for row in parsed.rows
+    ]
+    _check_rows(session, rows, parsed.headers)
+    return EnrolmentImport.objects.create(
+        session=session, created_by=created_by, file_name=file_name[:300], rows=rows,
+        report=_import_report(rows, parsed.headers, parsed.notes),
+    )
+
+
+def _enrolment_import_claim(enrolment_import: EnrolmentImport, status: str) -> None:
+    """Move a pending import to ``status`` exactly once (a double submit changes nothing)."""
+    changed = EnrolmentImport.objects.filter(
+        pk=enrolment_import.pk, status=EnrolmentImport.Status.PENDING
+    ).update(status=status, decided_at=timezone.now())
+    if not changed:
+        enrolment_import.refresh_from_db()
+        raise EnrolmentImportNotPendingError(enrolment_import)
+
+
+def _enrol_row(session: Session, row: dict, blocs: dict[str, Bloc]) -> Enrolment:
+    values = row["values"]
+    identity = _row_identity(values)
+    acquired_on = values["acquired_on"]
+    return enrolment_create_for_identity(
+        session=session, identity=identity,
+        existing=candidate_find_duplicate(birth_name=identity.birth_name,
+                                          first_names=identity.first_names,
+                                          birth_date=identity.birth_date),
+        access_route=AccessRoute(values["access_route"]),
+        whole_certification=not values["blocs"],
+        target_blocs=[blocs[code] for code in values["blocs"]],
+        extra_time_percent=values["extra_time_percent"],
+        technical_aids=values["technical_aids"],
+        other_accommodations=values["other_accommodations"], jury_note=values["jury_note"],
+        acquired_blocs=[
+            AcquiredBlocInput(bloc=blocs[code], acquired_on=date.fromisoformat(acquired_on),
+                              origin=AcquisitionOrigin(values["acquisition_origin"]))
+            for code in values["acquired_blocs"]
+        ],
+        invite=False,
+    )
+
+
+def _enrol_rows(session: Session, rows: list[dict], headers: dict[str, str]) -> list[Enrolment]:
+    blocs = {bloc.code.upper(): bloc for bloc in session.referentiel.blocs.all() if bloc.code}
+    enrolments = []
+    for row in rows:
+        try:
+            enrolments.append(_enrol_row(session, row, blocs))
+        except ValidationError as exc:
+            _row_error(row, headers, "", " ".join(exc.messages))
+    if any(row["errors"] for row in rows):
+        raise EnrolmentImportError
+    return enrolments
+
+
+def _invite_enrolled(enrolments: list[Enrolment], rows: list[dict],
+                     headers: dict[str, str]) -> int:
+    invited = []
+    for enrolment, row in zip(enrolments, rows, strict=True):
+        if not enrolment.candidate.email:
+            continue
+        try:
+            candidate_invite(candidate=enrolment.candidate, session=enrolment.session)
+        except ValidationError as exc:
+            _row_error(row, headers, "email", " ".join(exc.messages))
+        else:
+            invited.append(enrolment.pk)
+    if any(row["errors"] for row in rows):
+        raise EnrolmentImportError
+    Enrolment.objects.filter(pk__in=invited).update(invited_at=timezone.now())
+    return len(invited)
+
+
+def enrolment_import_confirm(
+    *, enrolment_import: EnrolmentImport, invite: bool = True
+) -> EnrolmentImport:
+    """Enrol every row of a pending import in one transaction: all rows or none. Rows are
+    checked again (a candidate may have been enrolled since the preview); on errors the
+    import stays pending with them and EnrolmentImportError is raised. Invitations leave
+    after the commit (the e-mail backend sends on commit)."""
+    session = enrolment_import.session
+    rows = [{**row, "errors": list(row["errors"])} for row in enrolment_import.rows]
+    headers = enrolment_import.report.get("headers", {})
+    try:
+        with transaction.atomic():
+            _enrolment_import_claim(enrolment_import, EnrolmentImport.Status.CONFIRMED)
+            if any(row["errors"] for row in rows):
+                raise EnrolmentImportError
+            _check_rows(session, rows, headers)
+            if any(row["errors"] for row in rows):
+                raise EnrolmentImportError
+            enrolments = _enrol_rows(session, rows, headers)
+            invited = _invite_enrolled(enrolments, rows, headers) if invite else 0
+            enrolment_import.result = {
+                "enrolled": len(enrolments),
+                "created": sum(1 for row in rows if not row["existing"]),
+                "existing": sum(1 for row in rows if row["existing"]),
+                "invited": invited,
+                "enrolments": [str(enrolment.public_id) for enrolment in enrolments],
+            }
+            enrolment_import.rows = []  # the identities now live on the candidates
+            enrolment_import.save(update_fields=["result", "rows"])
+    except EnrolmentImportError:
+        EnrolmentImport.objects.filter(
+            pk=enrolment_import.pk, status=EnrolmentImport.Status.PENDING
+        ).update(rows=rows, report=_import_report(
+            rows, headers, enrolment_import.report.get("notes", [])))
+        enrolment_import.refresh_from_db()
+        raise
+    enrolment_import.refresh_from_db()
+    return enrolment_import
+
+
+@transaction.atomic
+def enrolment_import_cancel(*, enrolment_import: EnrolmentImport) -> EnrolmentImport:
+    """Drop a pending import and the identities it held; nothing is enrolled."""
+    _enrolment_import_claim(enrolment_import, EnrolmentImport.Status.CANCELLED)
+    EnrolmentImport.objects.filter(pk=enrolment_import.pk).update(rows=[])
+    enrolment_import.refresh_from_db()
+    return enrolment_import

@@ -1,7 +1,12 @@
 """Pages of the candidates app, one module of views per feature."""
 
-from candidates.views import dashboard, enrolment, space
+from candidates.views import dashboard, enrolment, rgpd, space
 
 app_name = "candidates"
 
-urlpatterns = [*space.urlpatterns, *dashboard.urlpatterns, *enrolment.urlpatterns]
+urlpatterns = [
+    *space.urlpatterns,
+    *dashboard.urlpatterns,
+    *enrolment.urlpatterns,
+    *rgpd.urlpatterns,
+]

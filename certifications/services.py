@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from certifications import importers
 from certifications.importers import json_format
+from certifications.importers.defaults import DEFAULT_SCALE
 from certifications.importers.draft import (
     BlocDraft,
     ImportFormatError,
@@ -122,8 +123,28 @@ def content_signature(draft: ReferentielDraft) -> str:
 
 
 def scale_default() -> Scale:
-    """The 4-level scale of fiche RNCP35609 (created by migration 0002)."""
-    return Scale.objects.get(code=Scale.DEFAULT_CODE)
+    """The 4-level scale of fiche RNCP35609. Migration 0002 creates it; it is recreated
+    here from the same levels should it be missing (a flushed test database)."""
+    scale = Scale.objects.filter(code=Scale.DEFAULT_CODE).first()
+    if scale is not None:
+        return scale
+    scale = Scale.objects.create(code=Scale.DEFAULT_CODE, name=DEFAULT_SCALE.name)
+    _create_levels(scale, DEFAULT_SCALE)
+    return scale
+
+
+def _create_levels(scale: Scale, draft_scale: ScaleDraft) -> None:
+    Level.objects.bulk_create(
+        Level(
+            scale=scale,
+            number=lv.number,
+            label=lv.label,
+            description=lv.description,
+            outcome=lv.outcome,
+            comment_required=lv.outcome is not LevelOutcome.ACQUIRED,
+        )
+        for lv in draft_scale.levels
+    )
 
 
 def _scale_for(draft_scale: ScaleDraft | None) -> Scale:
@@ -133,17 +154,7 @@ def _scale_for(draft_scale: ScaleDraft | None) -> Scale:
     code = "scale-" + hashlib.sha256(repr(levels).encode()).hexdigest()[:12]
     scale, created = Scale.objects.get_or_create(code=code, defaults={"name": draft_scale.name})
     if created:
-        Level.objects.bulk_create(
-            Level(
-                scale=scale,
-                number=lv.number,
-                label=lv.label,
-                description=lv.description,
-                outcome=lv.outcome,
-                comment_required=lv.outcome is not LevelOutcome.ACQUIRED,
-            )
-            for lv in draft_scale.levels
-        )
+        _create_levels(scale, draft_scale)
     return scale
 
 

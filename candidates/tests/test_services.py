@@ -134,3 +134,13 @@ def test_a_reimport_never_deletes_a_chosen_bloc():
     result = referentiel_import(draft=make_draft(blocs=4))
     assert result.action is ImportAction.NEW_VERSION
     assert candidate.enrolments.get().target_blocs.get() == bloc
+
+
+def test_an_erased_candidate_cannot_be_enrolled(alice):
+    from candidates.services import candidate_erase
+
+    candidate = candidate_create(identity=identity())
+    candidate_erase(candidate=candidate, erased_by=alice, reason="Demande RGPD du 3 mars")
+    with pytest.raises(ValidationError, match="effacées"):
+        enrolment_create(candidate=candidate, session=SessionFactory(),
+                         access_route=AccessRoute.VAE, invite=False)

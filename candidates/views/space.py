@@ -1,3 +1,230 @@
-"""Views: space."""
+"""The candidate space: progress per bloc, levels once published, accommodations,
+upcoming épreuves and documents (DESIGN.md §1, §8). A candidate reaches only their own
+enrolments (no id in the URL); administrators may preview a candidate's space."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from candidates.models import AcquiredBloc, Enrolment
+from candidates.progress import (
+    BlocInput,
+    BlocProgress,
+    EnrolmentProgress,
+    ProgressStatus,
+    enrolment_progress,
+    percent,
+)
+from candidates.selectors import (
+    enrolment_get_for_user,
+    referentiel_blocs,
+    scale_levels,
+    space_enrolments_for_user,
+)
+from certifications.importers.draft import LevelOutcome
+from certifications.models import Bloc, Competence, Level
+from certifications.rules import ScaleRules
+from certifications.views import administrator_required
+
+STATUS_LABELS: Mapping[ProgressStatus, Promise] = {
+    ProgressStatus.NOT_STARTED: _("not started"),
+    ProgressStatus.IN_PROGRESS: _("in progress"),
+    ProgressStatus.VALIDATED: _("validated"),
+    ProgressStatus.COMPLEMENT: _("complement required"),
+    ProgressStatus.RATTRAPAGE: _("rattrapage"),
+    ProgressStatus.ACQUIRED_BEFORE: _("acquired before"),
+}
+
+
+# -- results from the apps above candidates: ONE plug-in point -------------------------------
+@dataclass(frozen=True)
+class UpcomingEpreuve:
+    title: str
+    starts_at: datetime
+    place: str
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    title: str
+    url: str
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class EnrolmentResults:
+    """What the assessments, juries and reports apps know of one enrolment."""
+
+    final_levels: Mapping[int, int] = field(default_factory=dict)  # compétence pk → level
+    scored: frozenset[int] = frozenset()  # compétences with at least one score
+    upcoming: tuple[UpcomingEpreuve, ...] = ()
+    documents: tuple[IssuedDocument, ...] = ()
+
+
+NO_RESULTS = EnrolmentResults()
+
+
+def results_for_enrolments(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentResults]:
+    """Scores, published decisions, scheduled épreuves and issued documents, by enrolment pk.
+
+    THE single plug-in point for the assessments, juries and reports apps, which sit
+    above candidates and must not be imported by its domain layer. Today none of them
+    records anything yet, so every enrolment gets empty results (no fake data). The issue
+    that brings scores/deliberations/documents replaces this body with calls to their
+    selectors, in a constant number of queries for the whole list; the space and the
+    dashboard need no other change.
+    """
+    return {enrolment.pk: NO_RESULTS for enrolment in enrolments}
+
+
+def visible_results(enrolment: Enrolment, results: EnrolmentResults) -> EnrolmentResults:
+    """Levels exist for nobody until the session's results are published."""
+    if enrolment.session.results_published_at is None:
+        return replace(results, final_levels={})
+    return results
+
+
+# -- progress of an enrolment --------------------------------------------------------------
+def scale_rules(levels: Sequence[Level]) -> ScaleRules:
+    return ScaleRules(
+        outcomes={level.number: LevelOutcome(level.outcome) for level in levels},
+        comment_required=frozenset(level.number for level in levels if level.comment_required),
+    )
+
+
+def bloc_inputs(blocs: Sequence[Bloc]) -> list[BlocInput]:
+    """The référentiel's blocs as the progress computation reads them (once per page)."""
+    return [BlocInput(key=bloc.pk, competences=tuple(c.pk for c in bloc.competences.all()))
+            for bloc in blocs]
+
+
+def progress_of(
+    enrolment: Enrolment, blocs: Sequence[BlocInput], scale: ScaleRules,
+    results: EnrolmentResults,
+) -> EnrolmentProgress:
+    """Every bloc of the référentiel for the whole certification; otherwise the chosen
+    blocs and those acquired before, in the référentiel's order."""
+    acquired = {acquired.bloc_id for acquired in enrolment.acquired_blocs.all()}
+    if not enrolment.whole_certification:
+        shown = acquired | {target.bloc_id for target in enrolment.targetbloc_set.all()}
+        blocs = [bloc for bloc in blocs if bloc.key in shown]
+    return enrolment_progress(blocs=blocs, acquired_before=acquired,
+                              final_levels=results.final_levels, scored=results.scored,
+                              scale=scale)
+
+
+# -- the page ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompetenceRow:
+    competence: Competence
+    level: Level | None
+
+
+@dataclass(frozen=True)
+class BlocCard:
+    bloc: Bloc
+    progress: BlocProgress
+    competences: list[CompetenceRow]
+    acquired: AcquiredBloc | None
+
+    @property
+    def status_label(self) -> Promise:
+        return STATUS_LABELS[self.progress.status]
+
+    @property
+    def percent(self) -> int:
+        return percent(self.progress.acquired, self.progress.total)
+
+
+def bloc_cards(
+    enrolment: Enrolment, blocs: Sequence[Bloc], levels: Sequence[Level],
+    progress: EnrolmentProgress,
+) -> list[BlocCard]:
+    by_key = {bloc.pk: bloc for bloc in blocs}
+    level_by_number = {level.number: level for level in levels}
+    acquired = {a.bloc_id: a for a in enrolment.acquired_blocs.all()}
+    competences = {c.pk: c for bloc in blocs for c in bloc.competences.all()}
+    return [
+        BlocCard(
+            bloc=by_key[item.key],
+            progress=item,
+            competences=[
+                CompetenceRow(competences[c.key], level_by_number.get(c.level or 0))
+                for c in item.competences
+            ],
+            acquired=acquired.get(item.key),
+        )
+        for item in progress.blocs
+    ]
+
+
+def space_context(enrolment: Enrolment) -> dict[str, object]:
+    """Everything the space shows of one enrolment, in a constant number of queries."""
+    referentiel = enrolment.session.referentiel
+    blocs = referentiel_blocs(referentiel=referentiel)
+    levels = scale_levels(referentiel=referentiel)
+    results = visible_results(enrolment, results_for_enrolments([enrolment])[enrolment.pk])
+    progress = progress_of(enrolment, bloc_inputs(blocs), scale_rules(levels), results)
+    return {
+        "enrolment": enrolment,
+        "session": enrolment.session,
+        "certification": referentiel.certification,
+        "cards": bloc_cards(enrolment, blocs, levels, progress),
+        "progress": progress,
+        "progress_percent": percent(progress.blocs_done, progress.blocs_total),
+        "results": results,
+    }
+
+
+def _chosen(enrolments: Sequence[Enrolment], public_id: str | None) -> Enrolment | None:
+    if not enrolments:
+        return None
+    if not public_id:
+        return enrolments[0]
+    found = next((e for e in enrolments if str(e.public_id) == public_id), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def candidate_space(request: HttpRequest) -> HttpResponse:
+    """The signed-in candidate's space: their latest enrolment, or the one they chose."""
+    enrolments = space_enrolments_for_user(user=request.user)
+    enrolment = _chosen(enrolments, request.GET.get("enrolment"))
+    context: dict[str, object] = {"enrolments": enrolments}
+    if enrolment is not None:
+        context |= space_context(enrolment)
+    return render(request, "candidates/space.html", context)
+
+
+@administrator_required
+def space_preview(request: HttpRequest, session_id: UUID, candidate_id: UUID) -> HttpResponse:
+    """An administrator sees a candidate's space as the candidate does."""
+    try:
+        enrolment = enrolment_get_for_user(
+            user=request.user, session_id=session_id, candidate_id=candidate_id
+        )
+    except Enrolment.DoesNotExist:
+        raise Http404 from None
+    context = {"enrolments": [enrolment], "preview": True, **space_context(enrolment)}
+    return render(request, "candidates/space.html", context)
+
+
+urlpatterns = [
+    path("space/", candidate_space, name="space"),
+    path(
+        "sessions/<uuid:session_id>/candidates/<uuid:candidate_id>/space/",
+        space_preview, name="space_preview",
+    ),
+]

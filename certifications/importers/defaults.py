@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from certifications.importers.draft import LevelDraft, LevelOutcome, ScaleDraft
 
-# The 4-level scale a draft gets when its document states none (``draft.scale is None``).
+# The 4-level scale of fiche RNCP35609, which a draft gets when its document states none
+# (``draft.scale is None``); migration 0002 stores the same levels in the database.
 # Shared object: take ``copy.deepcopy(DEFAULT_SCALE)`` before changing it.
 DEFAULT_SCALE = ScaleDraft(
-    name="Échelle à 4 niveaux",
+    name="Échelle à 4 niveaux (RNCP35609)",
     levels=[
-        LevelDraft(1, "Validée au-delà des attentes", outcome=LevelOutcome.ACQUIRED),
-        LevelDraft(2, "Validée au niveau des attentes", outcome=LevelOutcome.ACQUIRED),
-        LevelDraft(3, "En voie de validation, écarts mineurs", outcome=LevelOutcome.COMPLEMENT),
+        LevelDraft(1, "Compétence validée au-delà des attentes", outcome=LevelOutcome.ACQUIRED),
+        LevelDraft(2, "Compétence validée au niveau des attentes", outcome=LevelOutcome.ACQUIRED),
         LevelDraft(
-            4, "Non acquise, écarts majeurs, rattrapage requis", outcome=LevelOutcome.RATTRAPAGE
+            3, "Compétence en voie de validation",
+            "Écarts mineurs constatés : un travail complémentaire est demandé sur cette "
+            "compétence.",
+            LevelOutcome.COMPLEMENT,
+        ),
+        LevelDraft(
+            4, "Compétence non acquise",
+            "Écarts majeurs constatés : rattrapage requis de l'épreuve qui évalue cette "
+            "compétence.",
+            LevelOutcome.RATTRAPAGE,
         ),
     ],
 )

@@ -163,10 +163,10 @@ def test_the_default_scale_becomes_the_rubric() -> None:
     assert len(criteria) == 3  # one per compétence
     levels = criteria[0]["CFRubricCriterionLevels"]
     assert [(lv["score"], lv["quality"]) for lv in levels] == [
-        (1, "Validée au-delà des attentes"),
-        (2, "Validée au niveau des attentes"),
-        (3, "En voie de validation, écarts mineurs"),
-        (4, "Non acquise, écarts majeurs, rattrapage requis"),
+        (1, "Compétence validée au-delà des attentes"),
+        (2, "Compétence validée au niveau des attentes"),
+        (3, "Compétence en voie de validation"),
+        (4, "Compétence non acquise"),
     ]
     assert all(lv["rubricCriterionId"] == criteria[0]["identifier"] for lv in levels)
     assert criteria[0]["CFItemURI"]["title"] == "Recenser"

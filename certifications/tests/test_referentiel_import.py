@@ -120,3 +120,19 @@ def test_the_default_scale_is_the_four_levels_of_rncp35609():
     labels = list(scale_default().levels.values_list("number", "outcome", "comment_required"))
     assert labels == [(1, "acquired", False), (2, "acquired", False),
                       (3, "complement", True), (4, "rattrapage", True)]
+
+
+def test_the_default_scale_matches_the_one_the_formats_use():
+    from certifications.importers.defaults import DEFAULT_SCALE
+
+    stored = [(lv.number, lv.label, lv.description, lv.outcome)
+              for lv in scale_default().levels.all()]
+    assert stored == [(lv.number, lv.label, lv.description, lv.outcome.value)
+                      for lv in DEFAULT_SCALE.levels]
+
+
+def test_the_default_scale_comes_back_if_it_was_removed():
+    from certifications.models import Scale
+
+    Scale.objects.filter(code=Scale.DEFAULT_CODE).delete()
+    assert [level.number for level in scale_default().levels.all()] == [1, 2, 3, 4]
