@@ -66,3 +66,44 @@ class User(AbstractUser):
     @property
     def is_candidate(self) -> bool:
         return self.role == Role.CANDIDATE
+
+
+class AuditEvent(models.Model):
+    """One recorded change: who, when, from which address, what, old → new.
+
+    Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger
+    (migration 0002) refuses them in the database too. Every app records its changes
+    through ``accounts.services.audit_log``.
+    """
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # PROTECT: a user with recorded actions is deactivated, never deleted.
+    actor = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("who"),
+    )
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)  # "score.recorded"
+    object_type = models.CharField(_("object type"), max_length=100)  # "assessments.score"
+    object_id = models.CharField(_("object"), max_length=64)
+    old = models.JSONField(_("before"), null=True, blank=True)
+    new = models.JSONField(_("after"), null=True, blank=True)
+    # Where it happened, for filtering: {"session": "<uuid>", "candidate": "<uuid>", ...}
+    context = models.JSONField(_("context"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Audit events are append-only.")

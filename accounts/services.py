@@ -57,3 +57,33 @@ def user_ensure(
 def user_email_mark_verified(*, user: User) -> None:
     """The user proved they read the mailbox (they used a link sent to it)."""
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+
+
+def audit_log(
+    *,
+    actor: User | None,
+    action: str,
+    obj: object,
+    old: dict | None = None,
+    new: dict | None = None,
+    context: dict | None = None,
+    ip_address: str | None = None,
+) -> None:
+    """Record one change in the append-only audit trail.
+
+    ``action`` is namespaced ("score.recorded", "assignment.created"); ``obj`` is the
+    model instance changed; ``context`` holds public ids to filter on (session, candidate).
+    """
+    from accounts.models import AuditEvent
+
+    meta = obj._meta  # type: ignore[attr-defined]
+    AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        ip_address=ip_address or None,
+        action=action,
+        object_type=f"{meta.app_label}.{meta.model_name}",
+        object_id=str(obj.pk),  # type: ignore[attr-defined]
+        old=old,
+        new=new,
+        context=context or {},
+    )

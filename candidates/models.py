@@ -152,6 +152,10 @@ class Enrolment(models.Model):
     )
     technical_aids = models.TextField(_("technical aids"), blank=True)
     other_accommodations = models.TextField(_("other accommodations"), blank=True)
+    employer = models.CharField(
+        _("employer or host organisation"), max_length=300, blank=True,
+        help_text=_("A jury member working there may not assess the candidate."),
+    )
     jury_note = models.TextField(
         _("note for the jury"), blank=True,
         help_text=_("What the jury must know about the accommodations, shown on the grid."),

@@ -17,5 +17,7 @@ urlpatterns = [
     path("referentiels/", include("certifications.urls")),
     path("api/v1/", include("certifications.api_urls")),
     path("api/v1/", include("candidates.api_urls")),
+    path("api/v1/", include("juries.api_urls")),
     path("", include("candidates.urls")),
+    path("jury/", include("juries.urls")),
 ]

@@ -1,0 +1,262 @@
+"""Writes on assessments and their results. Keyword-only, typed, transactional.
+
+Who may score whom is checked above (juries); these services check what a score is:
+a compétence of the épreuve, a level of the scale, a comment where the scale asks one,
+an open sitting, and the version the writer saw (a stale write is refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_log
+from assessments.models import Assessment, Attendance, CriterionCheck, Score, Sitting
+from candidates.models import Enrolment, Session
+from certifications.models import Competence, Criterion, Level, Modality, Referentiel
+
+
+class StaleWriteError(Exception):
+    """Someone saved this cell since the writer loaded it; nothing was overwritten."""
+
+    def __init__(self, current: Score | CriterionCheck | Sitting | None) -> None:
+        self.current = current
+        super().__init__("stale write")
+
+
+class ScoringClosedError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("The deliberation is signed: scores of this candidate can no longer change."),
+            code="locked",
+        )
+
+
+def _context(sitting: Sitting) -> dict[str, str]:
+    return {
+        "session": str(sitting.assessment.session.public_id),
+        "assessment": str(sitting.assessment.public_id),
+        "candidate": str(sitting.enrolment.candidate.public_id),
+        "sitting": str(sitting.public_id),
+    }
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    session: Session,
+    modality: Modality,
+    starts_at: datetime,
+    place: str = "",
+    enrolments: Iterable[Enrolment] = (),
+    teams: dict[int, str] | None = None,
+    created_by: User | None = None,
+) -> Assessment:
+    """Schedule an épreuve for a session with its candidates (``teams`` maps an
+    enrolment id to its team name for a team épreuve)."""
+    if modality.referentiel_id != session.referentiel_id:
+        raise ValidationError(
+            _("This assessment method is not in the framework version of the session."),
+            code="foreign_modality",
+        )
+    enrolments = list(enrolments)
+    foreign = [e for e in enrolments if e.session_id != session.pk]
+    if foreign:
+        raise ValidationError(_("Some candidates are not enrolled in this session."),
+                              code="foreign_enrolment")
+    assessment = Assessment.objects.create(
+        session=session, modality=modality, starts_at=starts_at, place=place.strip()
+    )
+    Sitting.objects.bulk_create(
+        Sitting(assessment=assessment, enrolment=e, team=(teams or {}).get(e.pk, ""))
+        for e in enrolments
+    )
+    audit_log(actor=created_by, action="assessment.created", obj=assessment,
+              new={"modality": modality.pk, "starts_at": starts_at.isoformat(), "place": place,
+                   "candidates": len(enrolments)},
+              context={"session": str(session.public_id)})
+    return assessment
+
+
+@dataclass(frozen=True)
+class _CellRules:
+    comment_required: bool
+
+
+def _check_cell(sitting: Sitting, competence: Competence, level: int | None) -> _CellRules:
+    """One query: the compétence is evaluated by the épreuve, and the level is on the
+    scale of the version (with whether it needs a comment)."""
+    levels = Level.objects.filter(
+        scale_id=sitting.assessment.session.referentiel.scale_id, number=level or 0
+    )
+    row = (
+        Competence.objects.filter(pk=competence.pk, modalities=sitting.assessment.modality_id)
+        .annotate(
+            level_found=Subquery(levels.values("number")[:1]),
+            comment_required=Subquery(levels.values("comment_required")[:1]),
+        )
+        .values("level_found", "comment_required")
+        .first()
+    )
+    if row is None:
+        raise ValidationError(_("This compétence is not evaluated by this épreuve."),
+                              code="foreign_competence")
+    if level is not None and row["level_found"] is None:
+        raise ValidationError(_("Level %(level)s is not on the scale.") % {"level": level},
+                              code="level")
+    return _CellRules(comment_required=bool(row["comment_required"]))
+
+
+def score_record(
+    *,
+    scorer: User,
+    sitting: Sitting,
+    competence: Competence,
+    level: int | None,
+    comment: str = "",
+    expected_version: int = 0,
+    ip_address: str | None = None,
+) -> Score:
+    """Record one scorer's level and comment for one compétence of one sitting.
+
+    ``expected_version`` is the version the scorer saw (0: no score yet). A different
+    current version raises StaleWriteError and writes nothing. ``sitting`` must come
+    with ``assessment__session__referentiel`` and ``enrolment__candidate`` selected.
+    At most five queries.
+    """
+    if sitting.locked_at is not None:
+        raise ScoringClosedError
+    comment = comment.strip()
+    rules = _check_cell(sitting, competence, level)
+    if level is not None and rules.comment_required and not comment:
+        raise ValidationError(
+            _("Level %(level)s needs a comment that describes the gaps (écarts).")
+            % {"level": level}, code="comment_required",
+        )
+    existing = Score.objects.filter(sitting=sitting, competence=competence, scorer=scorer).first()
+    current = existing.version if existing else 0
+    if current != expected_version:
+        raise StaleWriteError(existing)
+    if existing is not None:
+        return _score_update(existing, scorer, level, comment, ip_address, sitting)
+    try:
+        with transaction.atomic():
+            score = Score.objects.create(sitting=sitting, competence=competence, scorer=scorer,
+                                         level=level, comment=comment)
+            _audit_score(score, scorer, None, ip_address, sitting)
+            # The first score makes the référentiel version read-only.
+            Referentiel.objects.filter(
+                pk=sitting.assessment.session.referentiel_id, locked_at__isnull=True
+            ).update(locked_at=timezone.now())
+    except IntegrityError:  # the same cell created meanwhile (another tab)
+        raise StaleWriteError(
+            Score.objects.filter(sitting=sitting, competence=competence, scorer=scorer).first()
+        ) from None
+    return score
+
+
+def _score_update(score: Score, scorer: User, level: int | None, comment: str,
+                  ip_address: str | None, sitting: Sitting) -> Score:
+    old = {"level": score.level, "comment": score.comment, "version": score.version}
+    with transaction.atomic():
+        changed = Score.objects.filter(pk=score.pk, version=score.version).update(
+            level=level, comment=comment, version=F("version") + 1, updated_at=timezone.now()
+        )
+        if changed != 1:
+            raise StaleWriteError(Score.objects.filter(pk=score.pk).first())
+        score.level, score.comment, score.version = level, comment, score.version + 1
+        _audit_score(score, scorer, old, ip_address, sitting)
+    return score
+
+
+def _audit_score(score: Score, scorer: User, old: dict | None, ip_address: str | None,
+                 sitting: Sitting) -> None:
+    audit_log(
+        actor=scorer, action="score.recorded", obj=score, old=old,
+        new={"competence": score.competence_id, "level": score.level, "comment": score.comment,
+             "version": score.version},
+        context=_context(sitting), ip_address=ip_address,
+    )
+
+
+def criterion_check_record(
+    *,
+    scorer: User,
+    sitting: Sitting,
+    criterion: Criterion,
+    observed: bool | None,
+    note: str = "",
+    expected_version: int = 0,
+    ip_address: str | None = None,
+) -> CriterionCheck:
+    """Record whether a scorer observed a criterion; same version rule as scores."""
+    if sitting.locked_at is not None:
+        raise ScoringClosedError
+    if criterion.bloc.referentiel_id != sitting.assessment.session.referentiel_id or (
+        criterion.modality_id not in (None, sitting.assessment.modality_id)
+    ):
+        raise ValidationError(_("This criterion is not checked in this épreuve."),
+                              code="foreign_criterion")
+    note = note.strip()
+    existing = CriterionCheck.objects.filter(
+        sitting=sitting, criterion=criterion, scorer=scorer
+    ).first()
+    if (existing.version if existing else 0) != expected_version:
+        raise StaleWriteError(existing)
+    try:
+        with transaction.atomic():
+            if existing is None:
+                check = CriterionCheck.objects.create(
+                    sitting=sitting, criterion=criterion, scorer=scorer, observed=observed,
+                    note=note)
+                old = None
+            else:
+                old = {"observed": existing.observed, "note": existing.note}
+                changed = CriterionCheck.objects.filter(
+                    pk=existing.pk, version=existing.version
+                ).update(observed=observed, note=note, version=F("version") + 1,
+                         updated_at=timezone.now())
+                if changed != 1:
+                    raise StaleWriteError(CriterionCheck.objects.filter(pk=existing.pk).first())
+                check = existing
+                check.observed, check.note, check.version = observed, note, existing.version + 1
+            audit_log(actor=scorer, action="criterion_check.recorded", obj=check, old=old,
+                      new={"criterion": criterion.pk, "observed": observed, "note": note},
+                      context=_context(sitting), ip_address=ip_address)
+    except IntegrityError:
+        raise StaleWriteError(None) from None
+    return check
+
+
+def attendance_mark(
+    *,
+    sitting: Sitting,
+    attendance: Attendance,
+    marked_by: User,
+    expected_version: int,
+    ip_address: str | None = None,
+) -> Sitting:
+    """Mark a candidate present, absent or excused for an épreuve."""
+    if sitting.locked_at is not None:
+        raise ScoringClosedError
+    old = sitting.attendance
+    with transaction.atomic():
+        changed = Sitting.objects.filter(
+            pk=sitting.pk, attendance_version=expected_version
+        ).update(attendance=attendance, attendance_version=F("attendance_version") + 1)
+        if changed != 1:
+            raise StaleWriteError(Sitting.objects.filter(pk=sitting.pk).first())
+        sitting.attendance = attendance
+        sitting.attendance_version = expected_version + 1
+        audit_log(actor=marked_by, action="attendance.marked", obj=sitting,
+                  old={"attendance": old}, new={"attendance": attendance},
+                  context=_context(sitting), ip_address=ip_address)
+    return sitting

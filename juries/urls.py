@@ -1,0 +1,7 @@
+"""Pages of the juries app, one module of views per feature."""
+
+from juries.views import grid, manage, member
+
+app_name = "juries"
+
+urlpatterns = [*member.urlpatterns, *grid.urlpatterns, *manage.urlpatterns]

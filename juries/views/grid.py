@@ -1,0 +1,3 @@
+"""Views: grid."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: manage."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views: member."""
+
+urlpatterns: list = []
