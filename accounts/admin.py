@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 
 
 @admin.register(User)
@@ -21,3 +22,26 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, read-only: it is append-only (and, on PostgreSQL, the database
+    refuses updates and deletes too)."""
+
+    list_display = ["at", "actor", "ip_address", "action", "object_type", "object_id"]
+    list_filter = ["action", "object_type", "at"]
+    list_select_related = ["actor"]
+    search_fields = ["action", "object_id", "actor__email"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "ip_address", "action", "object_type", "object_id", "old",
+                       "new", "context"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from accounts.models import Role
 from candidates.views.space import candidate_space
 from certifications.selectors import certification_list_for_user
+from juries.views.member import member_home
 
 HOME_TEMPLATES = {
     Role.ADMIN: "home/admin.html",
-    Role.JURY: "home/jury.html",
 }
 
 
@@ -19,6 +19,8 @@ HOME_TEMPLATES = {
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.CANDIDATE:
         return candidate_space(request)  # a candidate's home is their space
+    if request.user.role == Role.JURY:
+        return member_home(request)  # a member's home: the candidates assigned to them
     context: dict = {}
     if request.user.role == Role.ADMIN:
         context["certifications"] = certification_list_for_user(user=request.user)

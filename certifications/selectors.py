@@ -31,8 +31,10 @@ from certifications.models import (
     Modality,
     Referentiel,
     ReferentielImport,
+    RuleSet,
     Scale,
 )
+from certifications.rules import CertificationRules
 
 
 def certification_list_for_user(*, user: User) -> QuerySet[Certification]:
@@ -250,3 +252,19 @@ def _scale_draft(referentiel: Referentiel) -> ScaleDraft | None:
         LevelDraft(lv.number, lv.label, lv.description, LevelOutcome(lv.outcome))
         for lv in referentiel.scale.levels.all()
     ])
+
+
+def certification_rules(certification: Certification) -> CertificationRules:
+    """The certification's rule settings as the pure rules take them (§5 defaults when
+    the certification has no RuleSet row)."""
+    row = RuleSet.objects.filter(certification=certification).first()
+    if row is None:
+        return CertificationRules()
+    return CertificationRules(
+        divergence_threshold=row.divergence_threshold,
+        bloc_validity_months=row.bloc_validity_months,
+        quorum_min_members=row.quorum_min_members,
+        president_required=row.president_required,
+        external_professional_share=row.external_professional_share,
+        warn_on_single_gender=row.warn_on_single_gender,
+    )

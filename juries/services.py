@@ -84,7 +84,7 @@ def conflict_reasons(*, member: JuryMember, sitting: Sitting) -> list[str]:
 
 @transaction.atomic
 def assignment_create(
-    *, sitting: Sitting, member: JuryMember, assigned_by: User,
+    *, sitting: Sitting, member: JuryMember, assigned_by: User | None,
     ip_address: str | None = None,
 ) -> Assignment:
     """Assign a member of the session's jury to a candidate's sitting; a conflict of

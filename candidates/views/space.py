@@ -13,9 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from assessments.models import Sitting
+from assessments.selectors import (
+    scored_competences_for_enrolments,
+    upcoming_sittings_for_enrolments,
+)
 from candidates.models import AcquiredBloc, Enrolment
 from candidates.progress import (
     BlocInput,
@@ -52,6 +58,7 @@ class UpcomingEpreuve:
     title: str
     starts_at: datetime
     place: str
+    duration: str = ""  # as the référentiel writes it, else "90 min"
 
 
 @dataclass(frozen=True)
@@ -74,17 +81,36 @@ class EnrolmentResults:
 NO_RESULTS = EnrolmentResults()
 
 
+def upcoming_epreuve(sitting: Sitting) -> UpcomingEpreuve:
+    modality = sitting.assessment.modality
+    minutes = modality.duration_minutes
+    return UpcomingEpreuve(
+        title=modality.title,
+        starts_at=sitting.assessment.starts_at,
+        place=sitting.assessment.place,
+        duration=modality.duration_text or (f"{minutes} min" if minutes else ""),
+    )
+
+
 def results_for_enrolments(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentResults]:
     """Scores, published decisions, scheduled épreuves and issued documents, by enrolment pk.
 
     THE single plug-in point for the assessments, juries and reports apps, which sit
-    above candidates and must not be imported by its domain layer. Today none of them
-    records anything yet, so every enrolment gets empty results (no fake data). The issue
-    that brings scores/deliberations/documents replaces this body with calls to their
-    selectors, in a constant number of queries for the whole list; the space and the
-    dashboard need no other change.
+    above candidates and must not be imported by its domain layer (this page, on the top
+    floor, calls their selectors): two queries for the whole list.
     """
-    return {enrolment.pk: NO_RESULTS for enrolment in enrolments}
+    enrolments = list(enrolments)
+    scored = scored_competences_for_enrolments(enrolments=enrolments)
+    sittings = upcoming_sittings_for_enrolments(enrolments=enrolments, now=timezone.now())
+    # final_levels stay empty: final levels are the deliberation's (a later issue), never
+    # the raw scores of one or another jury member.
+    return {
+        enrolment.pk: EnrolmentResults(
+            scored=scored[enrolment.pk],
+            upcoming=tuple(upcoming_epreuve(sitting) for sitting in sittings[enrolment.pk]),
+        )
+        for enrolment in enrolments
+    }
 
 
 def visible_results(enrolment: Enrolment, results: EnrolmentResults) -> EnrolmentResults:

@@ -1,3 +1,470 @@
-"""Views: manage."""
+"""Pages of jury administration, for administrators only (DESIGN.md §8): the session's
+jury, its épreuves (assessments), the assignments of members to candidates, conflicts of
+interest and the audit trail. A jury member may also declare a conflict on a sitting
+assigned to them. Anyone else is answered 404. Authorization first (the decorator, then
+the selectors), the rules in services."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET
+
+from accounts.models import AuditEvent
+from assessments.models import Assessment, Sitting
+from assessments.services import assessment_create
+from candidates.models import Candidate, EnrolmentStatus, Session
+from candidates.selectors import (
+    candidate_list_for_user,
+    enrolment_list_for_user,
+    session_get_for_user,
+)
+from certifications.views import administrator_required
+from juries.forms import (
+    AssessmentForm,
+    AssignmentBulkForm,
+    AuditFilterForm,
+    ConflictAdminForm,
+    ConflictForm,
+    JuryCompositionForm,
+    JuryMemberForm,
+)
+from juries.models import Jury, JuryMember
+from juries.selectors import (
+    AssignmentMatrix,
+    assessment_get_for_user,
+    assessment_list_for_user,
+    assessment_sittings_for_user,
+    assignment_list_for_user,
+    assignment_matrix,
+    audit_actions_for_user,
+    audit_events_for_user,
+    conflict_list_for_user,
+    jury_composition_summary,
+    jury_for_session,
+    jury_member_list_for_user,
+    jury_users_for_user,
+    member_for_user,
+    session_jury_members,
+    session_modalities,
+    sitting_get_for_scorer,
+)
+from juries.services import (
+    assignment_create,
+    assignment_delete,
+    conflict_declare,
+    jury_compose,
+    jury_member_ensure,
+)
+
+# The stable keys of certifications.rules.jury_composition_check, in the user's words.
+COMPOSITION_MESSAGES = {
+    "quorum": gettext_lazy("The jury has fewer members than the quorum required to sign."),
+    "president_absent": gettext_lazy("The jury has no president."),
+    "external_share": gettext_lazy(
+        "Too few members are professionals external to the certifier."),
+    "single_gender": gettext_lazy("Men or women are absent from the jury."),
+}
+AUDIT_PAGE_SIZE = 50
+Refusals = dict[tuple[int, int], str]  # (sitting id, member id) → why it was refused
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _uuid(value: str | None) -> UUID:
+    try:
+        return UUID(value or "")
+    except ValueError:
+        raise Http404 from None
+
+
+# -- lookups: through the selectors, out of reach is 404 -----------------------------------
+def _session_or_404(request: HttpRequest, public_id: UUID) -> Session:
+    try:
+        return session_get_for_user(user=request.user, public_id=public_id)
+    except Session.DoesNotExist:
+        raise Http404 from None
+
+
+def _assessment_or_404(request: HttpRequest, public_id: UUID) -> Assessment:
+    try:
+        return assessment_get_for_user(user=request.user, public_id=public_id)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+
+
+def _candidate_or_404(request: HttpRequest, public_id: UUID) -> Candidate:
+    try:
+        return candidate_list_for_user(user=request.user).get(public_id=public_id)
+    except Candidate.DoesNotExist:
+        raise Http404 from None
+
+
+# -- the session's jury --------------------------------------------------------------------
+def _composition_initial(jury: Jury | None) -> dict[str, Any]:
+    if jury is None:
+        return {}
+    return {"members": list(jury.members.all()), "president": jury.president}
+
+
+def _save_member(request: HttpRequest, form: JuryMemberForm) -> bool:
+    try:
+        member = jury_member_ensure(**form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    messages.success(request, _("The jury member profile of %(name)s is saved.")
+                     % {"name": member.user})
+    return True
+
+
+def _save_composition(request: HttpRequest, session: Session, form: JuryCompositionForm) -> bool:
+    try:
+        jury_compose(session=session, members=list(form.cleaned_data["members"]),
+                     president=form.cleaned_data["president"], composed_by=request.user)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    messages.success(request, _("The jury of the session is saved."))
+    return True
+
+
+@administrator_required
+def jury_compose_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, public_id)
+    jury = jury_for_session(user=request.user, session=session)
+    posted = request.POST.get("form") if request.method == "POST" else None
+    member_form = JuryMemberForm(request.POST if posted == "member" else None,
+                                 users=jury_users_for_user(user=request.user))
+    jury_form = JuryCompositionForm(request.POST if posted == "jury" else None,
+                                    members=jury_member_list_for_user(user=request.user),
+                                    initial=_composition_initial(jury))
+    saved = (
+        posted == "member" and member_form.is_valid() and _save_member(request, member_form)
+    ) or (
+        posted == "jury" and jury_form.is_valid()
+        and _save_composition(request, session, jury_form)
+    )
+    if saved:
+        return redirect("juries:jury_compose", public_id=session.public_id)
+    summary = jury_composition_summary(jury=jury, certification=session.referentiel.certification)
+    return render(request, "juries/manage_jury.html", {
+        "session": session, "jury": jury, "member_form": member_form, "jury_form": jury_form,
+        "summary": summary,
+        "errors": [COMPOSITION_MESSAGES[key] for key in summary.check.errors],
+        "warnings": [COMPOSITION_MESSAGES[key] for key in summary.check.warnings],
+    })
+
+
+# -- épreuves ------------------------------------------------------------------------------
+@require_GET
+@administrator_required
+def assessment_list_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, public_id)
+    assessments = assessment_list_for_user(user=request.user).filter(session=session).annotate(
+        candidates=Count("sittings", distinct=True),
+        assigned=Count("sittings__assignments", distinct=True),
+    )
+    return render(request, "juries/manage_assessment_list.html", {
+        "session": session, "assessments": assessments,
+    })
+
+
+@administrator_required
+def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, public_id)
+    enrolments = enrolment_list_for_user(user=request.user).filter(
+        session=session, status=EnrolmentStatus.ENROLLED
+    ).order_by("candidate__birth_name", "candidate__first_names")
+    form = AssessmentForm(request.POST or None, enrolments=enrolments,
+                          modalities=session_modalities(user=request.user, session=session))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = assessment_create(
+                session=session, modality=data["modality"], starts_at=data["starts_at"],
+                place=data["place"], enrolments=data["enrolments"], teams=form.teams(),
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The assessment is scheduled."))
+            return redirect("juries:assignments", public_id=assessment.public_id)
+    return render(request, "juries/manage_assessment_form.html", {
+        "session": session, "form": form,
+    })
+
+
+# -- assignments ---------------------------------------------------------------------------
+def _posted_sitting(request: HttpRequest, assessment: Assessment) -> Sitting:
+    sitting = assessment_sittings_for_user(user=request.user, assessment=assessment).filter(
+        public_id=_uuid(request.POST.get("sitting"))).first()
+    if sitting is None:
+        raise Http404
+    return sitting
+
+
+def _posted_member(request: HttpRequest, assessment: Assessment) -> JuryMember:
+    member = session_jury_members(user=request.user, session=assessment.session).filter(
+        public_id=_uuid(request.POST.get("member"))).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def _assign(request: HttpRequest, sitting: Sitting, member: JuryMember) -> str:
+    """Assign through the service; the refusal's reason, or "" when assigned."""
+    try:
+        assignment_create(sitting=sitting, member=member, assigned_by=request.user,
+                          ip_address=_ip(request))
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+def _assign_one(request: HttpRequest, assessment: Assessment) -> Refusals:
+    sitting, member = _posted_sitting(request, assessment), _posted_member(request, assessment)
+    reason = _assign(request, sitting, member)
+    if reason:
+        messages.error(request, reason)
+        return {(sitting.pk, member.pk): reason}
+    messages.success(request, _("%(member)s is assigned to %(candidate)s.")
+                     % {"member": member, "candidate": sitting.enrolment.candidate.legal_name})
+    return {}
+
+
+def _unassign_one(request: HttpRequest, assessment: Assessment) -> Refusals:
+    assignment = assignment_list_for_user(user=request.user).filter(
+        sitting__assessment=assessment, public_id=_uuid(request.POST.get("assignment"))
+    ).first()
+    if assignment is None:
+        raise Http404
+    assignment_delete(assignment=assignment, removed_by=request.user, ip_address=_ip(request))
+    messages.success(request, _("%(member)s is no longer assigned to %(candidate)s.")
+                     % {"member": assignment.member,
+                        "candidate": assignment.sitting.enrolment.candidate.legal_name})
+    return {}
+
+
+def _assign_all(request: HttpRequest, assessment: Assessment) -> Refusals:
+    """Assign a member to every candidate: all that can be, and say why the others not."""
+    form = AssignmentBulkForm(request.POST, members=session_jury_members(
+        user=request.user, session=assessment.session))
+    if not form.is_valid():
+        raise Http404
+    member = form.cleaned_data["member"]
+    refusals: Refusals = {}
+    for sitting in assessment_sittings_for_user(user=request.user, assessment=assessment):
+        reason = _assign(request, sitting, member)
+        if reason:
+            refusals[(sitting.pk, member.pk)] = reason
+    assigned = assessment.sittings.count() - len(refusals)
+    messages.success(request, ngettext(
+        "%(member)s is assigned to %(count)d candidate.",
+        "%(member)s is assigned to %(count)d candidates.", assigned,
+    ) % {"member": member, "count": assigned})
+    for reason in refusals.values():
+        messages.error(request, reason)
+    return refusals
+
+
+ASSIGNMENT_ACTIONS = {"assign": _assign_one, "unassign": _unassign_one, "bulk": _assign_all}
+
+
+def _with_refusals(matrix: AssignmentMatrix, refusals: Refusals) -> AssignmentMatrix:
+    for row in matrix.rows:
+        for cell in row.cells:
+            cell.refusal = refusals.get((row.sitting.pk, cell.member.pk), "")
+    return matrix
+
+
+@administrator_required
+def assignments_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    assessment = _assessment_or_404(request, public_id)
+    refusals: Refusals = {}
+    if request.method == "POST":
+        action = ASSIGNMENT_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            raise Http404
+        refusals = action(request, assessment)
+        if not refusals:
+            return redirect("juries:assignments", public_id=assessment.public_id)
+    matrix = _with_refusals(assignment_matrix(user=request.user, assessment=assessment),
+                            refusals)
+    return render(request, "juries/manage_assignments.html", {
+        "assessment": assessment, "session": assessment.session, "matrix": matrix,
+        "bulk_form": AssignmentBulkForm(members=session_jury_members(
+            user=request.user, session=assessment.session)),
+        "refused": list(refusals.values()),
+    })
+
+
+# -- conflicts of interest -----------------------------------------------------------------
+@login_required
+def conflict_declare_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """A member declares a tie with a candidate they are assigned to."""
+    try:
+        sitting = sitting_get_for_scorer(user=request.user, public_id=str(public_id))
+    except Sitting.DoesNotExist:
+        raise Http404 from None
+    member = member_for_user(user=request.user)
+    if member is None:
+        raise Http404
+    form = ConflictForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        candidate = sitting.enrolment.candidate
+        conflict_declare(member=member, candidate=candidate, kind=form.cleaned_data["kind"],
+                         note=form.cleaned_data["note"], declared_by=request.user,
+                         ip_address=_ip(request))
+        messages.success(request, _(
+            "Your conflict of interest is recorded: you are no longer assigned to "
+            "%(candidate)s.") % {"candidate": candidate.legal_name})
+        return redirect("home")
+    return render(request, "juries/manage_conflict_declare.html", {
+        "sitting": sitting, "form": form,
+    })
+
+
+@administrator_required
+def conflict_admin_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """An administrator records a conflict between any member and this candidate."""
+    candidate = _candidate_or_404(request, public_id)
+    form = ConflictAdminForm(request.POST or None,
+                             members=jury_member_list_for_user(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        member = form.cleaned_data["member"]
+        conflict_declare(member=member, candidate=candidate, kind=form.cleaned_data["kind"],
+                         note=form.cleaned_data["note"], declared_by=request.user,
+                         ip_address=_ip(request))
+        messages.success(request, _(
+            "The conflict of interest is recorded: %(member)s is no longer assigned to "
+            "%(candidate)s.") % {"member": member, "candidate": candidate.legal_name})
+        return redirect("juries:conflict_admin", public_id=candidate.public_id)
+    return render(request, "juries/manage_conflict_admin.html", {
+        "candidate": candidate, "form": form,
+        "conflicts": conflict_list_for_user(user=request.user, candidate=candidate),
+    })
+
+
+# -- the audit trail -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event: AuditEvent
+    changes: list[Change]
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _changes(event: AuditEvent) -> list[Change]:
+    """What changed, key by key: old → new (unchanged keys are left out)."""
+    old, new = event.old or {}, event.new or {}
+    changes = []
+    for key in dict.fromkeys([*old, *new]):
+        if key in old and key in new and old[key] == new[key]:
+            continue
+        changes.append(Change(key, _shown(old[key]) if key in old else "",
+                              _shown(new[key]) if key in new else ""))
+    return changes
+
+
+def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+    form = AuditFilterForm(request.GET or None,
+                           actions=audit_actions_for_user(user=request.user))
+    return form, audit_events_for_user(user=request.user, filters=form.filters())
+
+
+@require_GET
+@administrator_required
+def audit_log_page(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_events(request)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "juries/manage_audit_log.html", {
+        "form": form, "page": page,
+        "rows": [AuditRow(event, _changes(event)) for event in page],
+    })
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _json(value: object) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([
+        _("When"), _("Who"), _("From address"), _("Action"), _("Object"), _("Before"),
+        _("After"), _("Context"),
+    ])
+    for event in events.iterator(chunk_size=1000):
+        yield writer.writerow([_cell(value) for value in (
+            event.at.isoformat(), event.actor.email if event.actor else "",
+            event.ip_address or "", event.action, f"{event.object_type}#{event.object_id}",
+            _json(event.old), _json(event.new), _json(event.context),
+        )])
+
+
+@require_GET
+@administrator_required
+def audit_log_export(request: HttpRequest) -> StreamingHttpResponse:
+    _form, events = _audit_events(request)
+    response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="journal-audit.csv"'
+    return response
+
+
+urlpatterns = [
+    path("sessions/<uuid:public_id>/jury/", jury_compose_page, name="jury_compose"),
+    path("sessions/<uuid:public_id>/assessments/", assessment_list_page,
+         name="assessment_list"),
+    path("sessions/<uuid:public_id>/assessments/new/", assessment_create_page,
+         name="assessment_create"),
+    path("assessments/<uuid:public_id>/assignments/", assignments_page, name="assignments"),
+    path("sittings/<uuid:public_id>/conflict/", conflict_declare_page, name="conflict_declare"),
+    path("candidates/<uuid:public_id>/conflicts/", conflict_admin_page, name="conflict_admin"),
+    path("audit/", audit_log_page, name="audit_log"),
+    path("audit/export.csv", audit_log_export, name="audit_log_csv"),
+]

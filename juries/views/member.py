@@ -1,3 +1,22 @@
-"""Views: member."""
+"""The jury member's home: the candidates assigned to them, by épreuve, with their
+scoring progress (DESIGN.md §1, §8). Anyone without an assignment sees an empty list."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from juries.selectors import sittings_with_progress_for_scorer
+
+
+@login_required
+def member_home(request: HttpRequest) -> HttpResponse:
+    sittings = list(sittings_with_progress_for_scorer(user=request.user))
+    return render(request, "juries/member_home.html", {"sittings": sittings})
+
+
+urlpatterns = [
+    path("", member_home, name="member_home"),
+]

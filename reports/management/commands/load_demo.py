@@ -12,6 +12,7 @@ from accounts import demo as accounts_demo
 from accounts.models import Role
 from candidates import demo as candidates_demo
 from certifications import demo as certifications_demo
+from juries import demo as juries_demo
 
 
 class Command(BaseCommand):
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             imports = certifications_demo.load()
             candidate_user = next(u for login, u, _ in users if login.role == Role.CANDIDATE)
             session = candidates_demo.load(candidate_user=candidate_user)
+            if session is not None:
+                jury_user = next(u for login, u, _ in users if login.role == Role.JURY)
+                juries_demo.load(jury_user=jury_user, session=session)
         for result in imports:
             certification = result.referentiel.certification
             self.stdout.write(
@@ -52,3 +56,7 @@ class Command(BaseCommand):
                 f"  {login.role.label:<15} {login.email:<26} password: {login.password}"
                 f"  ({state})"
             )
+        if session is not None:
+            self.stdout.write("  (the jury member above presides the demo jury; other members:)")
+            for email, password, *_rest in juries_demo.OTHER_MEMBERS:
+                self.stdout.write(f"  {'':<15} {email:<26} password: {password}")

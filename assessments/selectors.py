@@ -1,0 +1,53 @@
+"""Reads on assessments and their results (DESIGN.md §3, §4.6).
+
+Callers pass the enrolments they already reached through their own permission selector
+(the candidate space, a dashboard); these functions only gather what is recorded for
+them, each in one query whatever the number of enrolments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from assessments.models import Score, Sitting
+from candidates.models import Enrolment
+
+
+def scored_competences_for_enrolments(
+    *, enrolments: Sequence[Enrolment]
+) -> dict[int, frozenset[int]]:
+    """Per enrolment pk, the compétences with at least one level given (any scorer).
+
+    A score without a level (a comment only) does not count: nothing was assessed yet.
+    """
+    found: dict[int, set[int]] = {enrolment.pk: set() for enrolment in enrolments}
+    if not found:
+        return {}
+    rows = (
+        Score.objects.filter(sitting__enrolment__in=list(found), level__isnull=False)
+        .values_list("sitting__enrolment_id", "competence_id")
+        .distinct()
+    )
+    for enrolment_pk, competence_pk in rows:
+        found[enrolment_pk].add(competence_pk)
+    return {pk: frozenset(competences) for pk, competences in found.items()}
+
+
+def upcoming_sittings_for_enrolments(
+    *, enrolments: Sequence[Enrolment], now: datetime
+) -> dict[int, list[Sitting]]:
+    """Per enrolment pk, its sittings of assessments starting at or after ``now``, soonest
+    first, with the assessment and its modality selected (date, place, title, duration,
+    team, attendance)."""
+    found: dict[int, list[Sitting]] = {enrolment.pk: [] for enrolment in enrolments}
+    if not found:
+        return {}
+    sittings = (
+        Sitting.objects.filter(enrolment__in=list(found), assessment__starts_at__gte=now)
+        .select_related("assessment__modality")
+        .order_by("assessment__starts_at", "assessment_id")
+    )
+    for sitting in sittings:
+        found[sitting.enrolment_id].append(sitting)
+    return found

@@ -1,0 +1,137 @@
+"""The candidate space and the session dashboard read the real scoring data: a scored
+compétence starts its bloc, scheduled épreuves are listed, final levels wait for the
+deliberation, and charlie never sees dave's épreuves."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Sitting
+from assessments.services import assessment_create, score_record
+from candidates.tests.factories import CandidateFactory, EnrolmentFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+SPACE = reverse("candidates:space")
+PARIS = ZoneInfo("Europe/Paris")
+UPCOMING = datetime.datetime(2099, 3, 15, 9, 30, tzinfo=PARIS)
+
+
+@pytest.fixture(autouse=True)
+def _in_english(client):
+    """French is the default, but its catalogue is compiled apart: read the source strings."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def session():
+    return SessionFactory()
+
+
+def enrol(user, session, **kwargs):
+    candidate = CandidateFactory(user=user, email=user.email)
+    return EnrolmentFactory(candidate=candidate, session=session, **kwargs)
+
+
+def schedule(session, enrolment, starts_at=UPCOMING, place="Salle 204"):
+    return assessment_create(session=session, modality=session.referentiel.modalities.first(),
+                             starts_at=starts_at, place=place, enrolments=[enrolment])
+
+
+def score_first_competence(scorer, assessment, enrolment, level=2):
+    sitting = Sitting.objects.select_related(
+        "assessment__session__referentiel", "enrolment__candidate"
+    ).get(assessment=assessment, enrolment=enrolment)
+    competence = session_competences(assessment.session)[0]
+    score_record(scorer=scorer, sitting=sitting, competence=competence, level=level,
+                 expected_version=0)
+
+
+def session_competences(session):
+    return [c for b in session.referentiel.blocs.all() for c in b.competences.all()]
+
+
+def test_it_starts_the_bloc_of_a_scored_competence_on_the_space(client, charlie, bob,
+                                                               session):
+    enrolment = enrol(charlie, session)
+    score_first_competence(bob, schedule(session, enrolment), enrolment)
+    client.force_login(charlie)
+    response = client.get(SPACE)
+    content = response.content.decode()
+    assert [card.progress.status for card in response.context["cards"]] == [
+        "in_progress", "not_started", "not_started"]
+    assert content.count(">In progress</strong>") == 1
+    assert "0 / 3 competences acquired" in content  # nothing acquired before deliberation
+
+
+def test_it_starts_the_bloc_of_a_scored_competence_on_the_dashboard(client, alice, bob,
+                                                                   charlie, session):
+    enrolment = enrol(charlie, session)
+    score_first_competence(bob, schedule(session, enrolment), enrolment)
+    client.force_login(alice)
+    content = client.get(
+        reverse("candidates:session_dashboard", args=[session.public_id])
+    ).content.decode()
+    assert content.count(">In progress</span>") == 1
+    assert content.count(">Not started</span>") == 2
+
+
+def test_it_never_shows_raw_scores_as_final_levels(client, charlie, bob, session):
+    session.results_published_at = timezone.now()
+    session.save()
+    enrolment = enrol(charlie, session)
+    score_first_competence(bob, schedule(session, enrolment), enrolment, level=1)
+    client.force_login(charlie)
+    response = client.get(SPACE)
+    assert response.context["results"].final_levels == {}
+    assert "Level 1" not in response.content.decode()
+
+
+def test_it_lists_an_upcoming_epreuve_with_date_place_and_accommodations(client, charlie,
+                                                                        session):
+    enrolment = enrol(charlie, session, extra_time_percent=33)
+    schedule(session, enrolment, place="Amphi Curie")
+    client.force_login(charlie)
+    content = client.get(SPACE).content.decode()
+    assert "No épreuve scheduled yet." not in content
+    assert "<strong>Étude de cas</strong>" in content
+    assert "March 15, 2099, 9:30 a.m." in content
+    assert 'datetime="2099-03-15T09:30:00+01:00"' in content
+    assert "Amphi Curie" in content
+    assert "(30 min)" in content
+    assert "with your accommodations" in content
+
+
+def test_it_writes_the_date_the_french_way_in_french(client, charlie, session):
+    schedule(session, enrol(charlie, session))
+    client.force_login(charlie)
+    content = client.get(SPACE, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "15 mars 2099 09:30" in content
+
+
+def test_it_does_not_list_a_past_epreuve(client, charlie, session):
+    enrolment = enrol(charlie, session)
+    schedule(session, enrolment, starts_at=timezone.now() - datetime.timedelta(hours=1),
+             place="Salle du passé")
+    client.force_login(charlie)
+    content = client.get(SPACE).content.decode()
+    assert "Salle du passé" not in content
+    assert "No épreuve scheduled yet." in content
+
+
+def test_it_never_shows_another_candidates_epreuves_or_scores(client, charlie, dave, bob,
+                                                              session):
+    enrol(charlie, session)
+    daves = enrol(dave, session)
+    score_first_competence(bob, schedule(session, daves, place="Salle de Dave"), daves)
+    client.force_login(charlie)
+    content = client.get(SPACE).content.decode()
+    assert "Salle de Dave" not in content
+    assert "No épreuve scheduled yet." in content
+    assert ">In progress<" not in content
+    client.force_login(dave)
+    content = client.get(SPACE).content.decode()
+    assert "Salle de Dave" in content
+    assert content.count(">In progress</strong>") == 1

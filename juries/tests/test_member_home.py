@@ -1,0 +1,95 @@
+"""The jury member's home lists the candidates assigned to them, nobody else's, with their
+scoring progress, in a constant number of queries."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from juries.services import grid_score_save
+from juries.tests.factories import MemberFactory, SittingFactory, assign, loaded
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(bob):
+    return MemberFactory(user=bob)
+
+
+def home(client, user) -> str:
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("juries:member_home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_it_lists_my_candidates_with_their_progress(client, member):
+    sitting = SittingFactory(team="Équipe bleue")
+    assign(sitting, member)
+    for competence in sitting.assessment.modality.competences.all()[:2]:
+        grid_score_save(user=member.user, sitting=loaded(sitting), competence=competence,
+                        level=2, comment="", expected_version=0)
+    html = home(client, member.user)
+    assert sitting.enrolment.candidate.display_name in html
+    assert "Équipe bleue" in html
+    assert sitting.assessment.modality.title in html
+    assert sitting.assessment.place in html
+    assert "2 / 9 competences scored" in html
+    assert 'max="9" value="2"' in html
+    assert reverse("juries:grid", args=[sitting.public_id]) in html
+
+
+def test_it_shows_nobody_elses_candidates(client, member):
+    mine = SittingFactory()
+    assign(mine, member)
+    theirs = SittingFactory(assessment=mine.assessment)
+    assign(theirs, MemberFactory())
+    html = home(client, member.user)
+    assert reverse("juries:grid", args=[mine.public_id]) in html
+    assert reverse("juries:grid", args=[theirs.public_id]) not in html
+
+
+def test_it_says_so_when_nothing_is_assigned(client, member):
+    assert 'class="empty-state"' in home(client, member.user)
+
+
+def test_it_is_the_jury_members_home(client, member):
+    sitting = SittingFactory()
+    assign(sitting, member)
+    client.force_login(member.user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert reverse("juries:grid", args=[sitting.public_id]) in response.content.decode()
+
+
+def test_it_links_to_the_conflict_declaration_when_the_page_exists(client, member):
+    sitting = SittingFactory()
+    assign(sitting, member)
+    try:
+        url = reverse("juries:conflict_declare", args=[sitting.public_id])
+    except NoReverseMatch:
+        pytest.skip("the conflict declaration page does not exist yet")
+    assert url in home(client, member.user)
+
+
+def test_a_candidate_sees_no_assignment(client, charlie):
+    sitting = SittingFactory(enrolment__candidate__user=charlie)
+    assign(sitting, MemberFactory())
+    assert reverse("juries:grid", args=[sitting.public_id]) not in home(client, charlie)
+
+
+def test_it_runs_a_constant_number_of_queries(client, member):
+    counts = []
+    first = SittingFactory()
+    for total in (3, 25):
+        while member.assignments.count() < total:
+            assign(SittingFactory(assessment=first.assessment) if total == 3
+                   else SittingFactory(), member)
+        client.force_login(member.user)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("juries:member_home")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
