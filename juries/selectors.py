@@ -66,6 +66,13 @@ def assignment_list_for_user(*, user: User) -> QuerySet[Assignment]:
     return assignments.none()
 
 
+def sessions_presided_by(*, user: User) -> QuerySet[Session]:
+    """The sessions whose jury ``user`` presides (the president's links to their views)."""
+    if not user.is_authenticated or user.role != Role.JURY:
+        return Session.objects.none()
+    return Session.objects.filter(jury__president__user=user).order_by("-starts_on")
+
+
 def jury_presided_by(*, user: User, session_id: int) -> Jury | None:
     """The session's jury when ``user`` is its president."""
     return Jury.objects.filter(session_id=session_id, president__user=user).first()

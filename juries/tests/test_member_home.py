@@ -93,3 +93,24 @@ def test_it_runs_a_constant_number_of_queries(client, member):
             assert client.get(reverse("juries:member_home")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_president_finds_the_side_by_side_view_from_their_home(client):
+    from django.urls import reverse
+
+    from juries.models import Jury
+    from juries.tests.factories import MemberFactory, SittingFactory
+
+    sitting = SittingFactory()
+    president = MemberFactory()
+    jury = Jury.objects.create(session=sitting.assessment.session, president=president)
+    jury.members.add(president)
+    client.force_login(president.user)
+    page = client.get(reverse("juries:member_home")).content.decode()
+    assert reverse("juries:session_scores", args=[sitting.assessment.session.public_id]) in page
+    other = MemberFactory()
+    jury.members.add(other)
+    client.force_login(other.user)
+    page = client.get(reverse("juries:member_home")).content.decode()
+    assert "session_scores" not in page
+    assert reverse("juries:session_scores", args=[sitting.assessment.session.public_id]) not in page

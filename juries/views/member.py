@@ -8,13 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from juries.selectors import sittings_with_progress_for_scorer
+from juries.selectors import sessions_presided_by, sittings_with_progress_for_scorer
 
 
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
     sittings = list(sittings_with_progress_for_scorer(user=request.user))
-    return render(request, "juries/member_home.html", {"sittings": sittings})
+    presided = list(sessions_presided_by(user=request.user))
+    return render(request, "juries/member_home.html",
+                  {"sittings": sittings, "presided": presided})
 
 
 urlpatterns = [

@@ -53,10 +53,10 @@ class Command(BaseCommand):
         for login, _user, created in users:
             state = "created" if created else "exists"
             self.stdout.write(
-                f"  {login.role.label:<15} {login.email:<26} password: {login.password}"
+                f"  {login.role.label:<15} {login.email:<30} password: {login.password}"
                 f"  ({state})"
             )
         if session is not None:
             self.stdout.write("  (the jury member above presides the demo jury; other members:)")
             for email, password, *_rest in juries_demo.OTHER_MEMBERS:
-                self.stdout.write(f"  {'':<15} {email:<26} password: {password}")
+                self.stdout.write(f"  {'':<15} {email:<30} password: {password}")
