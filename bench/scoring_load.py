@@ -315,8 +315,10 @@ def save_cell(browser: Browser, cell: Cell, tally: Tally, level: int, comment: s
         tally.samples.append(f"{cell_path(cell)}: HTTP {status} {body[:200]!r}")
 
 
-def member_load(browser: Browser, member: Member, deadline: float, tally: Tally) -> None:
-    """Save the member's cells in turn until the deadline (or the request cap)."""
+def member_load(browser: Browser, member: Member, deadline: float, think: float,
+                tally: Tally) -> None:
+    """Save the member's cells in turn until the deadline (or the request cap), pausing
+    ``think`` seconds on average between two saves (0: back to back)."""
     rng = random.Random(member.email)
     for count in range(MAX_REQUESTS_PER_MEMBER):
         if time.monotonic() >= deadline:
@@ -325,9 +327,12 @@ def member_load(browser: Browser, member: Member, deadline: float, tally: Tally)
         if cell in tally.uncertain:
             continue
         save_cell(browser, cell, tally, rng.randint(1, 4), f"{member.email} n°{count}")
+        if think:
+            time.sleep(rng.uniform(0.5, 1.5) * think)
 
 
-def run_load(port: int, members: list[Member], seconds: float) -> tuple[list[Tally], float]:
+def run_load(port: int, members: list[Member], seconds: float,
+             think: float) -> tuple[list[Tally], float]:
     browsers = [Browser(port) for _ in members]
     limited = sum(browser.log_in(member.email)
                   for browser, member in zip(browsers, members, strict=True))
@@ -340,7 +345,7 @@ def run_load(port: int, members: list[Member], seconds: float) -> tuple[list[Tal
               f"{limited * LOGIN_RETRY_SECONDS:.0f} s in all (not counted in the figures)")
     tallies = [Tally() for _ in members]
     start = time.monotonic()
-    threads = [threading.Thread(target=member_load, args=(b, m, start + seconds, t))
+    threads = [threading.Thread(target=member_load, args=(b, m, start + seconds, think, t))
                for b, m, t in zip(browsers, members, tallies, strict=True)]
     for thread in threads:
         thread.start()
@@ -418,6 +423,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--members", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--think-ms", type=float, default=0,
+                        help="mean pause of a member between two saves (default: none)")
     parser.add_argument("--settings", default="config.settings.production",
                         help="settings module of the server (to compare a variant)")
     options = parser.parse_args()
@@ -447,8 +454,10 @@ def main() -> None:
         try:
             wait_healthy(port, server)
             print(f"gunicorn: {options.workers} workers on {LOOPBACK}:{port}; "
-                  f"{options.members} members saving for {options.seconds:.0f} s")
-            tallies, elapsed = run_load(port, members, options.seconds)
+                  f"{options.members} members saving for {options.seconds:.0f} s, "
+                  f"{options.think_ms:.0f} ms between two saves of a member")
+            tallies, elapsed = run_load(port, members, options.seconds,
+                                        options.think_ms / 1000)
         finally:
             stop(server)
             sys.stdout.write("".join(log.read_text().splitlines(keepends=True)[-5:]))

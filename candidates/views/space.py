@@ -78,9 +78,6 @@ class EnrolmentResults:
     documents: tuple[IssuedDocument, ...] = ()
 
 
-NO_RESULTS = EnrolmentResults()
-
-
 def upcoming_epreuve(sitting: Sitting) -> UpcomingEpreuve:
     modality = sitting.assessment.modality
     minutes = modality.duration_minutes

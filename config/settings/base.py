@@ -142,7 +142,10 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
 # Failed logins: 10 a minute per address, 5 per 5 minutes per account (then locked out).
+# A whole jury signs in from one room behind one address: successful logins are not the
+# attack, failed ones are.
 ACCOUNT_RATE_LIMITS = {
+    "login": "120/m/ip",
     "login_failed": "10/m/ip,5/300s/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -208,6 +211,12 @@ CACHES = {
         }
     )
 }
+
+# With Redis, sessions are read from the cache and written through to the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # --- E-mail ----------------------------------------------------------------------------
 # Requests hand mail to a Celery task (accounts.email.CeleryEmailBackend); the worker
