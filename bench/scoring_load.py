@@ -423,8 +423,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--members", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--think-ms", type=float, default=0,
-                        help="mean pause of a member between two saves (default: none)")
+    # A member saves a cell at most about once a second while scoring a candidate;
+    # --think-ms 0 is the saturation test (latency is then members ÷ throughput).
+    parser.add_argument("--think-ms", type=float, default=1000,
+                        help="mean pause of a member between two saves (0: back to back)")
     parser.add_argument("--settings", default="config.settings.production",
                         help="settings module of the server (to compare a variant)")
     options = parser.parse_args()
