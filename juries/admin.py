@@ -48,8 +48,15 @@ class JuryMemberAdmin(NoAddMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: JuryMember, form: ModelForm,
                    change: bool) -> None:
-        jury_member_ensure(user=obj.user, quality=obj.quality, organisation=obj.organisation,
-                           external=obj.external, sex=obj.sex)
+        try:
+            jury_member_ensure(user=obj.user, quality=obj.quality,
+                               organisation=obj.organisation, external=obj.external,
+                               sex=obj.sex)
+        except ValidationError as exc:
+            _refuse(request, self, exc)
+
+    def response_change(self, request: HttpRequest, obj: JuryMember) -> HttpResponse:
+        return _refused_response(request) or super().response_change(request, obj)
 
 
 @admin.register(Jury)
@@ -72,13 +79,22 @@ class JuryAdmin(NoAddMixin, admin.ModelAdmin):
                          members=list(form.cleaned_data["members"]),
                          president=form.cleaned_data["president"], composed_by=request.user)
         except ValidationError as exc:
-            request._jury_refused = True  # type: ignore[attr-defined]
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            _refuse(request, self, exc)
 
     def response_change(self, request: HttpRequest, obj: Jury) -> HttpResponse:
-        if getattr(request, "_jury_refused", False):
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+        return _refused_response(request) or super().response_change(request, obj)
+
+
+def _refuse(request: HttpRequest, model_admin: admin.ModelAdmin, exc: ValidationError) -> None:
+    """The service refused the change: say why, and skip Django's "changed" message."""
+    request._service_refused = True  # type: ignore[attr-defined]
+    model_admin.message_user(request, " ".join(exc.messages), messages.ERROR)
+
+
+def _refused_response(request: HttpRequest) -> HttpResponse | None:
+    if getattr(request, "_service_refused", False):
+        return HttpResponseRedirect(request.path)
+    return None
 
 
 @admin.register(Assignment)

@@ -378,3 +378,25 @@ def test_the_admin_composes_a_jury_through_the_service(alice, jury, bob_member, 
     _client(alice).post(url, {"members": [teacher.pk], "president": teacher.pk})
     assert list(jury.members.all()) == [teacher]
     assert AuditEvent.objects.filter(action="jury.composed").count() == 2
+
+
+def test_the_admin_refuses_a_member_profile_for_an_account_that_lost_the_jury_role(client, alice):
+    from django.contrib.messages import get_messages
+
+    from accounts.models import Role
+    from juries.tests.factories import MemberFactory
+
+    member = MemberFactory()
+    member.user.role = Role.CANDIDATE
+    member.user.save()
+    client.force_login(alice)
+    url = reverse("admin:juries_jurymember_change", args=[member.pk])
+    response = client.post(url, {"quality": "teacher", "organisation": "X", "external": "on",
+                                 "sex": "F"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("jury" in text for text in texts)
+    assert not any("modifié" in text or "changed" in text for text in texts)
+    member.refresh_from_db()
+    assert member.quality != "teacher"
