@@ -44,13 +44,15 @@ def session() -> Session:
 
 @pytest.fixture
 def charlie_enrolment(charlie, session) -> Enrolment:
-    candidate = CandidateFactory(user=charlie, email=charlie.email, birth_name="Martin")
+    candidate = CandidateFactory(user=charlie, email=charlie.email, birth_name="Martin",
+                                 first_names="Charlie")
     return EnrolmentFactory(candidate=candidate, session=session)
 
 
 @pytest.fixture
 def dave_enrolment(dave) -> Enrolment:
-    candidate = CandidateFactory(user=dave, email=dave.email, birth_name="Petit")
+    candidate = CandidateFactory(user=dave, email=dave.email, birth_name="Petit",
+                                 first_names="Dave")
     return EnrolmentFactory(candidate=candidate, access_route=AccessRoute.VAE)
 
 
