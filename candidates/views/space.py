@@ -41,6 +41,7 @@ from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.views import administrator_required
+from juries.selectors_deliberation import published_final_levels_for_enrolments
 
 STATUS_LABELS: Mapping[ProgressStatus, Promise] = {
     ProgressStatus.NOT_STARTED: _("not started"),
@@ -94,15 +95,19 @@ def results_for_enrolments(enrolments: Sequence[Enrolment]) -> dict[int, Enrolme
 
     THE single plug-in point for the assessments, juries and reports apps, which sit
     above candidates and must not be imported by its domain layer (this page, on the top
-    floor, calls their selectors): two queries for the whole list.
+    floor, calls their selectors): two queries for the whole list, three once published.
+    Final levels are the deliberation's — signed and published — never one jury member's
+    raw scores.
     """
     enrolments = list(enrolments)
     scored = scored_competences_for_enrolments(enrolments=enrolments)
     sittings = upcoming_sittings_for_enrolments(enrolments=enrolments, now=timezone.now())
-    # final_levels stay empty: final levels are the deliberation's (a later issue), never
-    # the raw scores of one or another jury member.
+    # Only a published session has final levels: no query for the others.
+    final_levels = published_final_levels_for_enrolments(
+        enrolments=[e for e in enrolments if e.session.results_published_at is not None])
     return {
         enrolment.pk: EnrolmentResults(
+            final_levels=final_levels.get(enrolment.pk, {}),
             scored=scored[enrolment.pk],
             upcoming=tuple(upcoming_epreuve(sitting) for sitting in sittings[enrolment.pk]),
         )

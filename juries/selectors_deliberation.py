@@ -1,0 +1,94 @@
+"""Reads on the deliberation (DESIGN.md §4.4, §8): the president of the session's jury
+and administrators reach the page; candidates read their final levels only once the
+deliberation is signed and its results published."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Prefetch
+
+from accounts.models import User
+from candidates.models import Enrolment, Session
+from certifications.models import Level, Requirement
+from certifications.selectors import certification_rules
+from juries.models import CandidateDecision, CompetenceDecision, Deliberation, Jury, JuryMember
+from juries.selectors import session_get_for_score_reader
+
+
+# -- the deliberation ----------------------------------------------------------------------
+def deliberation_session_get_for_user(*, user: User, public_id: UUID | str) -> Session:
+    """A session whose deliberation ``user`` reaches: the president of its jury (write)
+    and administrators (read, propose). Session.DoesNotExist otherwise (a 404)."""
+    return session_get_for_score_reader(user=user, public_id=public_id)
+
+
+@dataclass(frozen=True)
+class DeliberationPage:
+    """What the deliberation page shows, read in a constant number of queries."""
+
+    deliberation: Deliberation | None
+    decisions: list[CandidateDecision]
+    requirements: list[Requirement]
+    levels: list[Level]
+    members: list[JuryMember]
+    president_id: int | None
+    divergence_threshold: int
+
+
+def deliberation_page(*, session: Session) -> DeliberationPage:
+    """The session's deliberation (session reached through
+    ``deliberation_session_get_for_user``) with every candidate's decisions, compétence by
+    compétence and bloc by bloc, the requirements, the scale and the jury's members."""
+    deliberation = Deliberation.objects.filter(session=session).prefetch_related(
+        "members_present").first()
+    decisions: list[CandidateDecision] = []
+    if deliberation is not None:
+        decisions = list(
+            CandidateDecision.objects.filter(deliberation=deliberation)
+            .select_related("enrolment__candidate")
+            .prefetch_related(
+                Prefetch("competences", queryset=CompetenceDecision.objects
+                         .select_related("competence__bloc")
+                         .order_by("competence__bloc__position", "competence__bloc_id",
+                                   "competence__position", "competence_id")),
+                "blocs__bloc", "amendments__by",
+            )
+            .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
+                      "pk")
+        )
+    jury = Jury.objects.filter(session=session).first()
+    members = list(JuryMember.objects.filter(juries__session=session).select_related("user"))
+    certification = session.referentiel.certification
+    return DeliberationPage(
+        deliberation=deliberation,
+        decisions=decisions,
+        requirements=list(Requirement.objects.filter(certification=certification)
+                          .order_by("position", "pk")),
+        levels=list(Level.objects.filter(scale_id=session.referentiel.scale_id)
+                    .order_by("number")),
+        members=members,
+        president_id=jury.president_id if jury else None,
+        divergence_threshold=certification_rules(certification).divergence_threshold,
+    )
+
+
+def published_final_levels_for_enrolments(*, enrolments: Iterable[Enrolment]
+                                          ) -> dict[int, dict[int, int]]:
+    """Per enrolment pk, compétence pk → final level, from a SIGNED deliberation whose
+    results are PUBLISHED (nothing otherwise). One query whatever the number of
+    enrolments."""
+    found: dict[int, dict[int, int]] = {enrolment.pk: {} for enrolment in enrolments}
+    if not found:
+        return {}
+    rows = CompetenceDecision.objects.filter(
+        candidate_decision__enrolment__in=list(found),
+        candidate_decision__deliberation__status=Deliberation.Status.SIGNED,
+        candidate_decision__deliberation__session__results_published_at__isnull=False,
+        final_level__isnull=False,
+    ).values_list("candidate_decision__enrolment_id", "competence_id", "final_level")
+    for enrolment_pk, competence_pk, level in rows:
+        found[enrolment_pk][competence_pk] = level
+    return found

@@ -1,0 +1,813 @@
+"""Writes on the deliberation (DESIGN.md §4.4, §5): propose from the scores, override with
+justification, sign (quorum and composition, then lock), publish, amend after signing,
+carry rattrapage and complement to a later session.
+
+Every decision comes from the pure rules of ``certifications.rules``; this module reads
+the rows they need in a constant number of queries and writes the decisions in bulk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.services import audit_log
+from assessments.models import Attendance, Score, Sitting
+from candidates.models import (
+    AcquiredBloc,
+    AcquisitionOrigin,
+    Enrolment,
+    EnrolmentStatus,
+    Session,
+    TargetBloc,
+)
+from candidates.services import AcquiredBlocInput, enrolment_create
+from certifications.importers.draft import LevelOutcome
+from certifications.models import Bloc, Competence, Level, Requirement
+from certifications.rules import (
+    BlocStatus,
+    CandidateResult,
+    CertificationRules,
+    CompositionCheck,
+    MemberPresence,
+    Outcome,
+    ScaleRules,
+    bloc_status,
+    bloc_still_acquired,
+    candidate_outcome,
+    jury_composition_check,
+    levels_diverge,
+    proposed_level,
+)
+from certifications.selectors import certification_rules
+from juries.models import (
+    Amendment,
+    BlocDecision,
+    BlocDecisionStatus,
+    CandidateDecision,
+    CandidateOutcome,
+    CompetenceDecision,
+    ConflictOfInterest,
+    Deliberation,
+    Jury,
+    JuryMember,
+)
+
+
+class DeliberationClosedError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("The deliberation is signed: decisions change only through an amendment."),
+            code="signed",
+        )
+
+
+class SigningRefusedError(ValidationError):
+    """Quorum or composition not met: ``reasons`` says why, nothing was signed."""
+
+    def __init__(self, reasons: list[str], warnings: list[str]) -> None:
+        self.reasons, self.warnings = reasons, warnings
+        super().__init__(reasons, code="composition")
+
+
+# -- document issuing: the reports app plugs in here ----------------------------------------
+def issue_documents_for_deliberation(deliberation_id: int) -> None:
+    """Placeholder, run after the signature commits: the document issue (minutes,
+    transcripts, bloc attestations, certificates — reports app) plugs in here, e.g. by
+    sending its Celery task by name, since juries may not import reports."""
+
+
+def reissue_documents_for_amendment(amendment_id: int) -> None:
+    """Placeholder, run after an amendment commits: the reports app reissues the affected
+    candidate's documents and revokes the old ones here."""
+
+
+# -- who may do what ------------------------------------------------------------------------
+def _presides(user: User, session: Session) -> bool:
+    return Jury.objects.filter(session=session, president__user=user).exists()
+
+
+def _require_president(user: User, session: Session) -> None:
+    if not (user.is_authenticated and user.role == Role.JURY and _presides(user, session)):
+        raise PermissionDenied(_("Only the president of the jury may do this."))
+
+
+def _require_president_or_admin(user: User, session: Session) -> None:
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return
+    _require_president(user, session)
+
+
+# -- what the rules read, gathered once ------------------------------------------------------
+@dataclass
+class _Candidate:
+    enrolment: Enrolment
+    targeted: set[int] = field(default_factory=set)  # blocs to decide in this session
+    acquired: dict[int, AcquiredBloc] = field(default_factory=dict)  # still acquired
+    expired: dict[int, AcquiredBloc] = field(default_factory=dict)
+    attendance: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Context:
+    session: Session
+    on: date
+    rules: CertificationRules
+    scale: ScaleRules
+    blocs: list[Bloc]
+    competences: dict[int, list[Competence]]  # bloc pk → its compétences, in order
+    requirements: list[Requirement]
+    candidates: dict[int, _Candidate]  # enrolment pk →
+
+
+def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _Context:
+    """Everything but the scores, in seven queries whatever the number of candidates."""
+    referentiel = session.referentiel
+    enrolments = Enrolment.objects.filter(session=session).exclude(
+        status=EnrolmentStatus.WITHDRAWN).select_related("candidate")
+    if enrolment_ids is not None:
+        enrolments = enrolments.filter(pk__in=list(enrolment_ids))
+    candidates = {e.pk: _Candidate(e) for e in enrolments}
+    blocs = list(Bloc.objects.filter(referentiel=referentiel).order_by("position", "pk"))
+    competences: dict[int, list[Competence]] = {bloc.pk: [] for bloc in blocs}
+    for competence in Competence.objects.filter(bloc__referentiel=referentiel).order_by(
+            "bloc__position", "bloc_id", "position", "pk"):
+        competences[competence.bloc_id].append(competence)
+    rules = certification_rules(referentiel.certification)
+    on = timezone.localdate()
+    for acquired in AcquiredBloc.objects.filter(enrolment__in=list(candidates)):
+        target = candidates[acquired.enrolment_id]
+        still = bloc_still_acquired(acquired.acquired_on, on, rules.bloc_validity_months)
+        (target.acquired if still else target.expired)[acquired.bloc_id] = acquired
+    chosen: dict[int, set[int]] = {}
+    for enrolment_id, bloc_id in TargetBloc.objects.filter(
+            enrolment__in=list(candidates)).values_list("enrolment_id", "bloc_id"):
+        chosen.setdefault(enrolment_id, set()).add(bloc_id)
+    for enrolment_id, attendance in Sitting.objects.filter(
+            enrolment__in=list(candidates)).values_list("enrolment_id", "attendance"):
+        candidates[enrolment_id].attendance.add(attendance)
+    every = {bloc.pk for bloc in blocs}
+    for pk, item in candidates.items():
+        wanted = every if item.enrolment.whole_certification else chosen.get(pk, set())
+        item.targeted = wanted - set(item.acquired)
+    levels = Level.objects.filter(scale_id=referentiel.scale_id)
+    scale = ScaleRules(
+        outcomes={lv.number: LevelOutcome(lv.outcome) for lv in levels},
+        comment_required=frozenset(lv.number for lv in levels if lv.comment_required),
+    )
+    requirements = list(Requirement.objects.filter(
+        certification_id=referentiel.certification_id).order_by("position", "pk"))
+    return _Context(session, on, rules, scale, blocs, competences, requirements, candidates)
+
+
+def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
+                   ) -> dict[tuple[int, int], list[dict]]:
+    """(enrolment, compétence) → each member's level, a declared conflict flagged. Two
+    queries."""
+    scores = Score.objects.filter(sitting__assessment__session=session, level__isnull=False)
+    conflicts_qs = ConflictOfInterest.objects.filter(candidate__enrolments__session=session)
+    if enrolment_ids is not None:
+        ids = list(enrolment_ids)
+        scores = scores.filter(sitting__enrolment__in=ids)
+        conflicts_qs = conflicts_qs.filter(candidate__enrolments__in=ids)
+    conflicts = set(conflicts_qs.values_list("member__user_id", "candidate_id"))
+    given: dict[tuple[int, int], list[dict]] = {}
+    for enrolment_id, candidate_id, competence_id, scorer_id, level, first, last, email in (
+        scores.order_by("scorer__last_name", "scorer__first_name", "scorer_id").values_list(
+            "sitting__enrolment_id", "sitting__enrolment__candidate_id", "competence_id",
+            "scorer_id", "level", "scorer__first_name", "scorer__last_name", "scorer__email")
+    ):
+        given.setdefault((enrolment_id, competence_id), []).append({
+            "scorer": scorer_id, "name": f"{first} {last}".strip() or email, "level": level,
+            "conflicted": (scorer_id, candidate_id) in conflicts,
+        })
+    return given
+
+
+# -- the rules applied to one candidate -------------------------------------------------------
+@dataclass
+class _Verdict:
+    blocs: list[tuple[int, str, str]]  # bloc pk, BlocDecisionStatus, reason
+    outcome: Outcome
+    reason: str
+
+
+def _codes(competences: Iterable[Competence]) -> str:
+    return ", ".join(c.code or str(c.pk) for c in competences)
+
+
+def _bloc_verdict(ctx: _Context, item: _Candidate, bloc: Bloc,
+                  finals: dict[int, int | None]) -> tuple[str, str]:
+    if bloc.pk in item.acquired:
+        acquired = item.acquired[bloc.pk]
+        return BlocDecisionStatus.ACQUIRED_BEFORE, _(
+            "Acquired before, on %(date)s (%(origin)s).") % {
+            "date": date_format(acquired.acquired_on), "origin": acquired.get_origin_display()}
+    competences = ctx.competences[bloc.pk]
+    status = bloc_status({str(c.pk): finals.get(c.pk) for c in competences}, ctx.scale)
+    missing = [c for c in competences if finals.get(c.pk) is None]
+    short = {
+        outcome: [c for c in competences if finals.get(c.pk) is not None
+                  and ctx.scale.outcome(finals[c.pk]) is outcome]
+        for outcome in (LevelOutcome.COMPLEMENT, LevelOutcome.RATTRAPAGE)
+    }
+    if status is BlocStatus.VALIDATED:
+        reason = _("Every competence of the bloc is acquired.")
+    elif status is BlocStatus.INCOMPLETE:
+        reason = (_("No final level yet for: %(codes)s.") % {"codes": _codes(missing)}
+                  if missing else _("The bloc has no competence."))
+    else:
+        parts = []
+        if short[LevelOutcome.RATTRAPAGE]:
+            parts.append(_("rattrapage required for %(codes)s")
+                         % {"codes": _codes(short[LevelOutcome.RATTRAPAGE])})
+        if short[LevelOutcome.COMPLEMENT]:
+            parts.append(_("complement required for %(codes)s")
+                         % {"codes": _codes(short[LevelOutcome.COMPLEMENT])})
+        text = "; ".join(parts)
+        reason = text[:1].upper() + text[1:] + "."
+    if bloc.pk in item.expired:
+        reason += " " + _("Acquired on %(date)s, but its validity of %(months)s months has "
+                          "expired.") % {"date": date_format(item.expired[bloc.pk].acquired_on),
+                                         "months": ctx.rules.bloc_validity_months}
+    return BlocDecisionStatus(status.value), reason
+
+
+def _verdict(ctx: _Context, item: _Candidate, finals: dict[int, int | None],
+             requirements_met: dict) -> _Verdict:
+    blocs = []
+    validated: set[int] = set()
+    for bloc in ctx.blocs:
+        if bloc.pk not in item.targeted and bloc.pk not in item.acquired:
+            continue
+        status, reason = _bloc_verdict(ctx, item, bloc, finals)
+        if status == BlocDecisionStatus.VALIDATED:
+            validated.add(bloc.pk)
+        blocs.append((bloc.pk, status, reason))
+    met = {str(r.pk): bool(requirements_met.get(str(r.pk), {}).get("met"))
+           for r in ctx.requirements}
+    present = Attendance.PRESENT in item.attendance
+    result = CandidateResult(
+        blocs_targeted=frozenset(str(b) for b in item.targeted),
+        blocs_validated_now=frozenset(str(b) for b in validated),
+        blocs_acquired_before=frozenset(str(b) for b in item.acquired),
+        all_blocs=frozenset(str(b.pk) for b in ctx.blocs),
+        requirements_met=met,
+        absent=bool(item.attendance) and not present and Attendance.EXCUSED not in item.attendance,
+        excused=bool(item.attendance) and not present and Attendance.EXCUSED in item.attendance,
+    )
+    outcome = candidate_outcome(result)
+    return _Verdict(blocs, outcome, _outcome_reason(ctx, outcome, validated, item, met))
+
+
+def _outcome_reason(ctx: _Context, outcome: Outcome, validated: set[int], item: _Candidate,
+                    met: dict[str, bool]) -> str:
+    if outcome is Outcome.EXCUSED:
+        return _("Excused from the assessments of the session.")
+    if outcome is Outcome.ABSENT:
+        return _("Absent from the assessments of the session.")
+    if outcome is Outcome.FULL_SUCCESS:
+        return _("Every bloc is validated (now or before) and every extra requirement is met.")
+    codes = {bloc.pk: bloc.code or bloc.title for bloc in ctx.blocs}
+    parts = []
+    if validated:
+        parts.append(_("Blocs validated: %(codes)s.")
+                     % {"codes": ", ".join(codes[b] for b in codes if b in validated)})
+    missing = [codes[b] for b in codes if b not in validated and b not in item.acquired]
+    if missing:
+        parts.append(_("Blocs not validated: %(codes)s.") % {"codes": ", ".join(missing)})
+    unmet = [r.label for r in ctx.requirements if not met[str(r.pk)]]
+    if unmet:
+        parts.append(_("Extra requirements not met: %(labels)s.") % {"labels": "; ".join(unmet)})
+    if outcome is Outcome.FAILURE and not validated:
+        parts.insert(0, _("No bloc is validated in this session."))
+    return " ".join(parts)
+
+
+def _competence_proposal(given: list[dict], threshold: int) -> tuple[int | None, bool]:
+    counted = [m["level"] for m in given if not m["conflicted"]]
+    if not counted:
+        return None, False
+    return proposed_level(counted), levels_diverge(counted, threshold)
+
+
+# -- propose ----------------------------------------------------------------------------------
+@transaction.atomic
+def deliberation_propose(*, session: Session, by: User) -> Deliberation:
+    """Compute every candidate's decision from the scores and the rules. Re-proposing a
+    draft keeps the president's overrides (a final level or an outcome that departs from
+    the proposal, with its justification) and the requirement ticks. A constant number of
+    queries whatever the number of candidates (bulk writes aside)."""
+    _require_president_or_admin(by, session)
+    deliberation, _created = Deliberation.objects.select_for_update().get_or_create(
+        session=session)
+    if deliberation.is_signed:
+        raise DeliberationClosedError
+    ctx = _context(session)
+    given = _member_levels(session)
+    threshold = ctx.rules.divergence_threshold
+    existing = {d.enrolment_id: d for d in deliberation.candidates.all()}
+    kept = {
+        (enrolment_id, competence_id): (final, justification)
+        for enrolment_id, competence_id, final, justification in CompetenceDecision.objects
+        .filter(candidate_decision__deliberation=deliberation)
+        .exclude(final_level=F("proposed_level")).exclude(justification="")
+        .values_list("candidate_decision__enrolment_id", "competence_id", "final_level",
+                     "justification")
+    }
+    CompetenceDecision.objects.filter(candidate_decision__deliberation=deliberation).delete()
+    BlocDecision.objects.filter(candidate_decision__deliberation=deliberation).delete()
+    CandidateDecision.objects.filter(deliberation=deliberation).exclude(
+        enrolment__in=list(ctx.candidates)).delete()
+
+    competence_rows: list[tuple] = []  # enrolment first, then CompetenceDecision's columns
+    bloc_rows: list[tuple[int, int, str, str]] = []
+    decisions: dict[int, CandidateDecision] = {}
+    for enrolment_id, item in ctx.candidates.items():
+        finals: dict[int, int | None] = {}
+        for bloc in ctx.blocs:
+            if bloc.pk not in item.targeted:
+                continue
+            for competence in ctx.competences[bloc.pk]:
+                member_levels = given.get((enrolment_id, competence.pk), [])
+                proposed, divergent = _competence_proposal(member_levels, threshold)
+                final, justification = kept.get((enrolment_id, competence.pk),
+                                                 (proposed, ""))
+                finals[competence.pk] = final
+                competence_rows.append((enrolment_id, competence.pk, proposed, final,
+                                        justification, divergent, member_levels))
+        decision = existing.get(enrolment_id) or CandidateDecision(
+            deliberation=deliberation, enrolment=item.enrolment, version=0)
+        verdict = _verdict(ctx, item, finals, decision.requirements_met)
+        overridden = bool(decision.pk) and decision.outcome != decision.proposed_outcome \
+            and bool(decision.justification)
+        decision.proposed_outcome = verdict.outcome.value
+        decision.outcome_reason = verdict.reason
+        if not overridden:
+            decision.outcome, decision.justification = verdict.outcome.value, ""
+        decision.version += 1
+        decisions[enrolment_id] = decision
+        bloc_rows += [(enrolment_id, bloc_id, status, reason)
+                      for bloc_id, status, reason in verdict.blocs]
+    CandidateDecision.objects.bulk_create(
+        [d for d in decisions.values() if d.pk is None], batch_size=2000)
+    CandidateDecision.objects.bulk_update(
+        [d for d in decisions.values() if d.pk is not None and d.enrolment_id in existing],
+        ["proposed_outcome", "outcome", "outcome_reason", "justification", "version"],
+        batch_size=2000)
+    levels_field = CompetenceDecision._meta.get_field("member_levels")
+    _insert_rows(CompetenceDecision, [
+        "candidate_decision_id", "competence_id", "proposed_level", "final_level",
+        "justification", "divergent", "member_levels",
+    ], [(decisions[row[0]].pk, *row[1:6], levels_field.get_db_prep_save(row[6], connection))
+        for row in competence_rows])
+    _insert_rows(BlocDecision, ["candidate_decision_id", "bloc_id", "status", "reason"],
+                 [(decisions[row[0]].pk, *row[1:]) for row in bloc_rows])
+    deliberation.proposed_at = timezone.now()
+    deliberation.save(update_fields=["proposed_at"])
+    audit_log(actor=by, action="deliberation.proposed", obj=deliberation,
+              new={"candidates": len(decisions), "competences": len(competence_rows),
+                   "overrides_kept": len(kept)},
+              context={"session": str(session.public_id)})
+    return deliberation
+
+
+def _insert_rows(model: type, columns: list[str], rows: list[tuple]) -> None:
+    """One INSERT run for many rows (executemany): tens of thousands of decisions without
+    building a model instance each, in one statement whatever the number of rows."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(model._meta.db_table), ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)))
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _recompute(decision: CandidateDecision) -> _Verdict:
+    """The blocs and proposed outcome of one candidate again, from their final levels;
+    the outcome follows unless the president departed from it."""
+    session = decision.deliberation.session
+    ctx = _context(session, [decision.enrolment_id])
+    item = ctx.candidates[decision.enrolment_id]
+    finals = dict(decision.competences.values_list("competence_id", "final_level"))
+    verdict = _verdict(ctx, item, finals, decision.requirements_met)
+    overridden = decision.outcome != decision.proposed_outcome and bool(decision.justification)
+    decision.proposed_outcome, decision.outcome_reason = verdict.outcome.value, verdict.reason
+    if not overridden:
+        decision.outcome, decision.justification = verdict.outcome.value, ""
+    decision.version += 1
+    decision.save(update_fields=["proposed_outcome", "outcome", "outcome_reason",
+                                 "justification", "version"])
+    by_bloc = {b.bloc_id: b for b in decision.blocs.all()}
+    changed = []
+    for bloc_id, status, reason in verdict.blocs:
+        row = by_bloc.get(bloc_id)
+        if row is not None and (row.status, row.reason) != (status, reason):
+            row.status, row.reason = status, reason
+            changed.append(row)
+    BlocDecision.objects.bulk_update(changed, ["status", "reason"])
+    return verdict
+
+
+def _decision_context(decision: CandidateDecision) -> dict[str, str]:
+    return {"session": str(decision.deliberation.session.public_id),
+            "candidate": str(decision.enrolment.candidate.public_id)}
+
+
+def _open_decision(decision: CandidateDecision, by: User) -> None:
+    if decision.deliberation.is_signed:
+        raise DeliberationClosedError
+    _require_president(by, decision.deliberation.session)
+
+
+# -- the president's overrides -----------------------------------------------------------------
+@transaction.atomic
+def competence_decision_override(
+    *, decision: CompetenceDecision, final_level: int | None, justification: str, by: User,
+) -> CompetenceDecision:
+    """The president's final level; a justification is required when it departs from the
+    proposal. The candidate's blocs and outcome follow."""
+    candidate_decision = decision.candidate_decision
+    _open_decision(candidate_decision, by)
+    justification = justification.strip()
+    scale = candidate_decision.deliberation.session.referentiel.scale_id
+    if final_level is not None and not Level.objects.filter(scale_id=scale,
+                                                            number=final_level).exists():
+        raise ValidationError(_("Level %(level)s is not on the scale.") % {"level": final_level},
+                              code="level")
+    if final_level != decision.proposed_level and not justification:
+        raise ValidationError(
+            _("A final level that departs from the proposal needs a justification."),
+            code="justification_required")
+    old = {"final_level": decision.final_level, "justification": decision.justification}
+    decision.final_level = final_level
+    decision.justification = justification if final_level != decision.proposed_level else ""
+    decision.save(update_fields=["final_level", "justification"])
+    _recompute(candidate_decision)
+    audit_log(actor=by, action="deliberation.competence_overridden", obj=decision, old=old,
+              new={"final_level": final_level, "justification": decision.justification,
+                   "competence": decision.competence_id},
+              context=_decision_context(candidate_decision))
+    return decision
+
+
+@transaction.atomic
+def candidate_outcome_override(
+    *, decision: CandidateDecision, outcome: CandidateOutcome | str, justification: str,
+    by: User,
+) -> CandidateDecision:
+    """The president's outcome for a candidate; a justification is required when it
+    departs from the proposal."""
+    _open_decision(decision, by)
+    outcome = CandidateOutcome(outcome)
+    justification = justification.strip()
+    if outcome != decision.proposed_outcome and not justification:
+        raise ValidationError(
+            _("An outcome that departs from the proposal needs a justification."),
+            code="justification_required")
+    old = {"outcome": decision.outcome, "justification": decision.justification}
+    decision.outcome = outcome.value
+    decision.justification = justification if outcome != decision.proposed_outcome else ""
+    decision.version += 1
+    decision.save(update_fields=["outcome", "justification", "version"])
+    audit_log(actor=by, action="deliberation.outcome_overridden", obj=decision, old=old,
+              new={"outcome": decision.outcome, "justification": decision.justification},
+              context=_decision_context(decision))
+    return decision
+
+
+@transaction.atomic
+def requirement_tick(
+    *, decision: CandidateDecision, requirement: Requirement, met: bool, justification: str,
+    by: User,
+) -> CandidateDecision:
+    """Whether a candidate meets an extra requirement (company mission, thesis…): the
+    president ticks it with a justification (what was checked)."""
+    _open_decision(decision, by)
+    certification_id = decision.deliberation.session.referentiel.certification_id
+    if requirement.certification_id != certification_id:
+        raise ValidationError(_("This requirement is not one of the certification."),
+                              code="foreign_requirement")
+    justification = justification.strip()
+    if met and not justification:
+        raise ValidationError(_("Say what shows the requirement is met."),
+                              code="justification_required")
+    key = str(requirement.pk)
+    old = decision.requirements_met.get(key)
+    decision.requirements_met = {**decision.requirements_met,
+                                 key: {"met": met, "justification": justification}}
+    decision.save(update_fields=["requirements_met"])
+    _recompute(decision)
+    audit_log(actor=by, action="deliberation.requirement_ticked", obj=decision,
+              old={"requirement": key, "value": old},
+              new={"requirement": key, "value": decision.requirements_met[key]},
+              context=_decision_context(decision))
+    return decision
+
+
+# -- signing --------------------------------------------------------------------------------
+def composition_messages(check: CompositionCheck, rules: CertificationRules
+                         ) -> tuple[list[str], list[str]]:
+    """The composition check's keys in words: (errors, warnings)."""
+    words = {
+        "quorum": _("At least %(count)s members must be present (quorum).")
+        % {"count": rules.quorum_min_members},
+        "president_absent": _("The president of the jury must be present."),
+        "external_share": _("At least %(percent)s %% of the members present must be "
+                            "professionals external to the certifier.")
+        % {"percent": round(100 * rules.external_professional_share)},
+        "single_gender": _("Men or women are absent from the members present."),
+    }
+    return ([words.get(key, key) for key in check.errors],
+            [words.get(key, key) for key in check.warnings])
+
+
+def _presence(members: Sequence[JuryMember], president_id: int | None) -> list[MemberPresence]:
+    return [MemberPresence(is_president=m.pk == president_id,
+                           is_external_professional=m.is_external_professional, sex=m.sex)
+            for m in members]
+
+
+@transaction.atomic
+def deliberation_sign(
+    *, deliberation: Deliberation, members_present: Sequence[JuryMember], by: User,
+) -> CompositionCheck:
+    """The president signs: quorum and composition are checked (errors refuse with the
+    reasons, warnings are returned); then every score and decision of the session is
+    locked, the minutes' data recorded, and the documents issued after the commit."""
+    deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related(
+        "session__referentiel__certification", "session__jury").get(pk=deliberation.pk)
+    session = deliberation.session
+    _require_president(by, session)
+    if deliberation.is_signed:
+        raise DeliberationClosedError
+    if deliberation.proposed_at is None:
+        raise ValidationError(_("Propose the deliberation before signing it."),
+                              code="not_proposed")
+    jury = session.jury
+    members = list(JuryMember.objects.filter(juries=jury, pk__in=[m.pk for m in members_present])
+                   .select_related("user"))
+    if len(members) != len({m.pk for m in members_present}):
+        raise ValidationError(_("Only members of the jury can be present."), code="not_member")
+    rules = certification_rules(session.referentiel.certification)
+    check = jury_composition_check(_presence(members, jury.president_id), rules)
+    errors, warnings = composition_messages(check, rules)
+    if errors:
+        raise SigningRefusedError(errors, warnings)
+    now = timezone.now()
+    Sitting.objects.filter(assessment__session=session).update(locked_at=now)
+    deliberation.members_present.set(members)
+    deliberation.status = Deliberation.Status.SIGNED
+    deliberation.signed_at, deliberation.signed_by = now, by
+    deliberation.minutes = _minutes(deliberation, members, jury.president_id, check, rules, by)
+    deliberation.save(update_fields=["status", "signed_at", "signed_by", "minutes"])
+    audit_log(actor=by, action="deliberation.signed", obj=deliberation,
+              new={"members_present": [m.pk for m in members], "warnings": list(check.warnings)},
+              context={"session": str(session.public_id)})
+    deliberation_id = deliberation.pk
+    transaction.on_commit(lambda: issue_documents_for_deliberation(deliberation_id))
+    return check
+
+
+def _minutes(deliberation: Deliberation, members: list[JuryMember], president_id: int | None,
+             check: CompositionCheck, rules: CertificationRules, by: User) -> dict:
+    """The procès-verbal's data, frozen at signing. Constant queries."""
+    session = deliberation.session
+    certification = session.referentiel.certification
+    decisions = (
+        CandidateDecision.objects.filter(deliberation=deliberation)
+        .select_related("enrolment__candidate")
+        .prefetch_related("competences__competence", "blocs__bloc")
+        .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names", "pk")
+    )
+    return {
+        "session": {"id": str(session.public_id), "name": session.name,
+                    "certification": certification.code, "title": certification.title,
+                    "version": session.referentiel.version},
+        "members_present": [
+            {"name": m.user.get_full_name() or m.user.email, "quality": m.quality,
+             "external": m.external, "external_professional": m.is_external_professional,
+             "sex": m.sex, "president": m.pk == president_id}
+            for m in members
+        ],
+        "composition": {"errors": list(check.errors), "warnings": list(check.warnings),
+                        "quorum_min_members": rules.quorum_min_members,
+                        "external_professional_share": str(rules.external_professional_share)},
+        "decisions": [
+            {"candidate": str(d.enrolment.candidate.public_id),
+             "name": d.enrolment.candidate.legal_name,
+             "outcome": d.outcome, "proposed_outcome": d.proposed_outcome,
+             "reason": d.outcome_reason, "justification": d.justification,
+             "requirements": d.requirements_met,
+             "blocs": [{"code": b.bloc.code, "status": b.status, "reason": b.reason}
+                       for b in d.blocs.all()],
+             "competences": [{"code": c.competence.code, "proposed": c.proposed_level,
+                              "final": c.final_level, "justification": c.justification}
+                             for c in d.competences.all()]}
+            for d in decisions
+        ],
+        "signature": {"by": by.get_full_name() or by.email, "email": by.email,
+                      "at": deliberation.signed_at.isoformat() if deliberation.signed_at else ""},
+    }
+
+
+# -- publication ------------------------------------------------------------------------------
+@transaction.atomic
+def deliberation_publish(*, deliberation: Deliberation, by: User) -> Session:
+    """Candidates see their results from now on; only a signed deliberation is published."""
+    session = deliberation.session
+    _require_president_or_admin(by, session)
+    if not deliberation.is_signed:
+        raise ValidationError(_("Sign the deliberation before publishing the results."),
+                              code="not_signed")
+    if session.results_published_at is None:
+        session.results_published_at = timezone.now()
+        session.save(update_fields=["results_published_at"])
+        audit_log(actor=by, action="deliberation.published", obj=deliberation,
+                  new={"published_at": session.results_published_at.isoformat()},
+                  context={"session": str(session.public_id)})
+    return session
+
+
+# -- amendments after signing -------------------------------------------------------------------
+def _amendment_path(on: bool) -> None:
+    """On PostgreSQL the lock trigger lets decision rows change only while this
+    transaction-local setting is on (set here, by amendments, and nowhere else)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('certassess.amendment', %s, true)",
+                           ["on" if on else "off"])
+
+
+@transaction.atomic
+def amendment_record(
+    *, decision: CompetenceDecision | CandidateDecision, field: str, new_value: object,
+    reason: str, by: User,
+) -> Amendment:
+    """A rectification after signing: ``final_level`` of a compétence decision,
+    ``outcome`` or ``requirement:<pk>`` (True/False) of a candidate decision. The change,
+    and what follows from it (bloc statuses, outcome), is recorded old → new with the
+    reason; the affected documents are reissued after the commit."""
+    candidate_decision = (decision.candidate_decision if isinstance(decision, CompetenceDecision)
+                          else decision)
+    deliberation = candidate_decision.deliberation
+    _require_president_or_admin(by, deliberation.session)
+    if not deliberation.is_signed:
+        raise ValidationError(_("Before signing, change the decision itself."),
+                              code="not_signed")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("An amendment needs a reason."), code="reason_required")
+    _amendment_path(True)
+    try:
+        amendment = _amend(decision, candidate_decision, field, new_value, reason, by)
+    finally:
+        _amendment_path(False)
+    audit_log(actor=by, action="deliberation.amended", obj=amendment,
+              old={"field": field, "value": amendment.old},
+              new={"field": field, "value": amendment.new, "reason": reason},
+              context=_decision_context(candidate_decision))
+    amendment_id = amendment.pk
+    transaction.on_commit(lambda: reissue_documents_for_amendment(amendment_id))
+    return amendment
+
+
+def _amend(decision: CompetenceDecision | CandidateDecision,
+           candidate_decision: CandidateDecision, field: str, new_value: object, reason: str,
+           by: User) -> Amendment:
+    deliberation = candidate_decision.deliberation
+
+    def record(kind: str, pk: int, name: str, old: object, new: object) -> Amendment:
+        return Amendment.objects.create(
+            deliberation=deliberation, candidate_decision=candidate_decision,
+            decision_type=kind, decision_id=pk, field=name, old=old, new=new, reason=reason,
+            by=by)
+
+    before_blocs = {b.pk: b.status for b in candidate_decision.blocs.all()}
+    before_outcome = candidate_decision.outcome
+    if isinstance(decision, CompetenceDecision) and field == "final_level":
+        level = None if new_value in (None, "") else int(new_value)  # type: ignore[arg-type]
+        if level is not None and not Level.objects.filter(
+                scale_id=deliberation.session.referentiel.scale_id, number=level).exists():
+            raise ValidationError(_("Level %(level)s is not on the scale.") % {"level": level},
+                                  code="level")
+        amendment = record(Amendment.DecisionType.COMPETENCE, decision.pk, field,
+                           decision.final_level, level)
+        decision.final_level, decision.justification = level, reason
+        decision.save(update_fields=["final_level", "justification"])
+    elif isinstance(decision, CandidateDecision) and field == "outcome":
+        outcome = CandidateOutcome(str(new_value))
+        amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, field,
+                           decision.outcome, outcome.value)
+        decision.outcome, decision.justification = outcome.value, reason
+        decision.save(update_fields=["outcome", "justification"])
+        return amendment
+    elif isinstance(decision, CandidateDecision) and field.startswith("requirement:"):
+        key = field.split(":", 1)[1]
+        old = decision.requirements_met.get(key, {}).get("met", False)
+        amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, field, old,
+                           bool(new_value))
+        decision.requirements_met = {**decision.requirements_met,
+                                     key: {"met": bool(new_value), "justification": reason}}
+        decision.save(update_fields=["requirements_met"])
+    else:
+        raise ValidationError(_("This field cannot be amended."), code="field")
+    candidate_decision.refresh_from_db()
+    _recompute(candidate_decision)
+    for bloc in candidate_decision.blocs.all():
+        if before_blocs.get(bloc.pk) != bloc.status:
+            record(Amendment.DecisionType.BLOC, bloc.pk, "status", before_blocs.get(bloc.pk),
+                   bloc.status)
+    if candidate_decision.outcome != before_outcome:
+        record(Amendment.DecisionType.CANDIDATE, candidate_decision.pk, "outcome",
+               before_outcome, candidate_decision.outcome)
+    return amendment
+
+
+# -- rattrapage and complement carried to a later session --------------------------------------
+@transaction.atomic
+def rattrapage_carry(*, enrolment: Enrolment, to_session: Session, by: User) -> Enrolment:
+    """Enrol the candidate in a later session for the blocs not validated here (the
+    compétences at complement or rattrapage level named for the jury); the blocs validated
+    here are kept as acquired (capitalisation, dated the signature), with those acquired
+    before."""
+    if not (by.is_authenticated and by.role == Role.ADMIN):
+        raise PermissionDenied(_("Only an administrator enrols candidates."))
+    decision = (CandidateDecision.objects
+                .select_related("deliberation__session__referentiel", "enrolment__candidate")
+                .filter(enrolment=enrolment, deliberation__status=Deliberation.Status.SIGNED)
+                .first())
+    if decision is None:
+        raise ValidationError(_("The deliberation of this session is not signed yet."),
+                              code="not_signed")
+    session = decision.deliberation.session
+    if to_session.pk == session.pk or to_session.starts_on <= session.starts_on or (
+            to_session.referentiel.certification_id != session.referentiel.certification_id):
+        raise ValidationError(_("Choose a later session of the same certification."),
+                              code="session")
+    blocs = {b.code: b for b in Bloc.objects.filter(referentiel=to_session.referentiel)}
+    signed_on = timezone.localdate(decision.deliberation.signed_at)
+    to_target, acquired = [], []
+    for row in decision.blocs.select_related("bloc"):
+        bloc = blocs.get(row.bloc.code)
+        if bloc is None:
+            raise ValidationError(
+                _("Bloc %(code)s is not in the framework version of the later session.")
+                % {"code": row.bloc.code}, code="bloc")
+        if row.status == BlocDecisionStatus.VALIDATED:
+            acquired.append(AcquiredBlocInput(
+                bloc=bloc, acquired_on=signed_on, origin=AcquisitionOrigin.CAPITALISATION,
+                reference=session.name))
+        elif row.status != BlocDecisionStatus.ACQUIRED_BEFORE:
+            to_target.append(bloc)
+    for before in enrolment.acquired_blocs.select_related("bloc"):
+        if before.bloc.code in blocs:
+            acquired.append(AcquiredBlocInput(
+                bloc=blocs[before.bloc.code], acquired_on=before.acquired_on,
+                origin=AcquisitionOrigin(before.origin), reference=before.reference))
+    if not to_target:
+        raise ValidationError(_("Every bloc is validated: nothing to carry."),
+                              code="nothing_to_carry")
+    carried = enrolment_create(
+        candidate=enrolment.candidate, session=to_session, access_route=enrolment.access_route,
+        whole_certification=False, target_blocs=to_target,
+        extra_time_percent=enrolment.extra_time_percent,
+        technical_aids=enrolment.technical_aids,
+        other_accommodations=enrolment.other_accommodations,
+        jury_note=_carry_note(decision, enrolment.jury_note), acquired_blocs=acquired,
+        invite=False,
+    )
+    audit_log(actor=by, action="deliberation.rattrapage_carried", obj=carried,
+              new={"from_session": str(session.public_id), "blocs": [b.code for b in to_target],
+                   "acquired": [a.bloc.code for a in acquired]},
+              context={"session": str(to_session.public_id),
+                       "candidate": str(enrolment.candidate.public_id)})
+    return carried
+
+
+def _carry_note(decision: CandidateDecision, note: str) -> str:
+    rows = list(decision.competences.select_related("competence")
+                .filter(final_level__isnull=False))
+    scale_id = decision.deliberation.session.referentiel.scale_id
+    outcomes = dict(Level.objects.filter(scale_id=scale_id).values_list("number", "outcome"))
+    rattrapage = [r.competence.code for r in rows
+                  if outcomes.get(r.final_level) == LevelOutcome.RATTRAPAGE]
+    complement = [r.competence.code for r in rows
+                  if outcomes.get(r.final_level) == LevelOutcome.COMPLEMENT]
+    lines = [note] if note else []
+    if rattrapage:
+        lines.append(_("Rattrapage: %(codes)s.") % {"codes": ", ".join(rattrapage)})
+    if complement:
+        lines.append(_("Complement: %(codes)s.") % {"codes": ", ".join(complement)})
+    return "\n".join(lines)
