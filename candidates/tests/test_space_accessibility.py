@@ -2,11 +2,8 @@
 dashboard, rendered by a real Chromium against the live server."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,24 +15,9 @@ from candidates.tests.factories import (
     make_referentiel,
 )
 from candidates.views import space
+from tests.browser import BROWSER_MARKS, page_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-pytestmark = [
-    pytest.mark.browser,
-    # CI installs chromium (.ci/run): there a missing browser is a failure, not a skip.
-    pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                       reason="needs Debian's chromium at /usr/bin/chromium (apt-get install "
-                              "chromium)"),
-    pytest.mark.django_db(transaction=True),
-]
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright")
-axe_package = pytest.importorskip("axe_playwright_python",
-                                  reason="needs axe-playwright-python (bundles axe.min.js)")
-AXE_JS = Path(axe_package.__file__).parent / "axe.min.js"
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -64,27 +46,7 @@ def enrol(user, session, **kwargs):
 
 
 def violations(live_server, client, user, path):
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context()
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
-                                  "url": live_server.url}])
-            page = context.new_page()
-            response = page.goto(f"{live_server.url}{path}")
-            assert response is not None
-            assert response.status == 200
-            page.add_script_tag(path=str(AXE_JS))
-            result = page.evaluate(
-                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
-            )
-        finally:
-            browser.close()
-    assert result["passes"], "axe checked nothing"
-    return [(v["id"], v["help"], [node["html"] for node in v["nodes"]])
-            for v in result["violations"]]
+    return page_violations(live_server, client, user, path)
 
 
 def test_it_finds_no_violation_on_the_candidate_space(live_server, client, charlie,
