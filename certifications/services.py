@@ -206,6 +206,22 @@ def _apply_certification_fields(certification: Certification, draft: Referentiel
     certification.accommodations_available |= source.accommodations_available
 
 
+def _replace_requirements(certification: Certification, draft: ReferentielDraft) -> None:
+    """Replace the extra requirements only when the draft states different ones:
+    deliberations refer to requirement rows, which an unchanged re-import keeps."""
+    wanted = [(r.label, r.description) for r in draft.certification.requirements]
+    current = list(certification.requirements.order_by("position")
+                   .values_list("label", "description"))
+    if not wanted or wanted == current:
+        return
+    certification.requirements.all().delete()
+    Requirement.objects.bulk_create(
+        Requirement(certification=certification, label=label, description=description,
+                    position=i)
+        for i, (label, description) in enumerate(wanted)
+    )
+
+
 def _write_content(referentiel: Referentiel, draft: ReferentielDraft) -> None:
     """Create every bloc, activity, compétence, modality and criterion in batches."""
     blocs = Bloc.objects.bulk_create(
@@ -321,13 +337,7 @@ def referentiel_import(
     certification.save()
     if created:
         RuleSet.objects.create(certification=certification)
-    if draft.certification.requirements:
-        certification.requirements.all().delete()
-        Requirement.objects.bulk_create(
-            Requirement(certification=certification, label=r.label, description=r.description,
-                        position=i)
-            for i, r in enumerate(draft.certification.requirements)
-        )
+    _replace_requirements(certification, draft)
 
     latest = certification.referentiels.select_for_update().order_by("-version").first()
     if latest is not None and latest.content_signature == signature:

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
+from candidates.demo import SESSION_NAME
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
 
@@ -16,7 +17,9 @@ def load_demo() -> str:
     return out.getvalue()
 
 
-def test_the_demo_has_one_login_per_role_and_the_five_seed_referentiels():
+# Loading the demo scores a whole signed session (a few seconds): the checks that need one
+# load share it.
+def test_the_demo_has_every_role_the_seeds_two_sessions_and_working_logins(client):
     output = load_demo()
     for email in ("admin@certif.example", "jury@certif.example", "candidat@certif.example"):
         assert email in output
@@ -26,6 +29,9 @@ def test_the_demo_has_one_login_per_role_and_the_five_seed_referentiels():
     assert Competence.objects.count() == 11 + 20 + 31 + 39 + 21
     assert Modality.objects.count() == 3 + 7 + 17 + 16 + 1
     assert Criterion.objects.count() == 36 + 37 + 64 + 0 + 32
+    check_the_demo_candidate_is_enrolled_in_a_session_on_rncp35609()
+    check_the_signed_session_is_published()
+    check_each_demo_login_works(client)
 
 
 def test_loading_the_demo_twice_duplicates_nothing():
@@ -38,8 +44,7 @@ def test_loading_the_demo_twice_duplicates_nothing():
     assert "exists" in output
 
 
-def test_each_demo_login_works(client):
-    load_demo()
+def check_each_demo_login_works(client):
     from accounts.demo import DEMO_LOGINS
 
     for login in DEMO_LOGINS:
@@ -50,11 +55,17 @@ def test_each_demo_login_works(client):
         client.logout()
 
 
-def test_the_demo_candidate_login_is_enrolled_in_a_session_on_rncp35609():
-    load_demo()
-    session = Session.objects.get()
+def check_the_demo_candidate_is_enrolled_in_a_session_on_rncp35609():
+    session = Session.objects.get(name=SESSION_NAME)
     assert session.referentiel.certification.code == "RNCP35609"
     assert session.enrolments.count() == 6
     candidate = Candidate.objects.get(user__email="candidat@certif.example")
-    enrolment = candidate.enrolments.get()
+    enrolment = candidate.enrolments.get(session=session)
     assert enrolment.acquired_blocs.count() == 1
+
+
+def check_the_signed_session_is_published():
+    signed = Session.objects.exclude(name=SESSION_NAME).get()
+    assert signed.results_published_at is not None
+    assert signed.jury.president.user.email == "jury@certif.example"
+    assert signed.enrolments.filter(candidate__user__email="candidat@certif.example").exists()

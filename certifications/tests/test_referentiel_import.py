@@ -136,3 +136,16 @@ def test_the_default_scale_comes_back_if_it_was_removed():
 
     Scale.objects.filter(code=Scale.DEFAULT_CODE).delete()
     assert [level.number for level in scale_default().levels.all()] == [1, 2, 3, 4]
+
+
+def test_an_unchanged_reimport_keeps_the_requirement_rows():
+    from certifications.models import Requirement
+
+    referentiel_import(draft=make_draft())
+    before = list(Requirement.objects.values_list("pk", flat=True))
+    referentiel_import(draft=make_draft())
+    assert list(Requirement.objects.values_list("pk", flat=True)) == before
+    changed = make_draft()
+    changed.certification.requirements[0].label = "Mission de 6 mois"
+    referentiel_import(draft=changed)
+    assert list(Requirement.objects.values_list("label", flat=True)) == ["Mission de 6 mois"]

@@ -1,11 +1,13 @@
 """The deliberation page of a session (DESIGN.md §4.4, §5, §8): the president adjusts each
 candidate's proposed decisions with justifications, signs with the members present and
-publishes the results; administrators read it and may (re)compute the proposal. Anyone
-else gets a 404. Plain forms: it works the same without JavaScript."""
+publishes the results; administrators read it and may (re)compute the proposal. After
+signing, the president amends a decision with a reason and administrators carry a
+candidate's blocs not validated to a later session (rattrapage). Anyone else gets a 404.
+Plain forms: it works the same without JavaScript."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from django.contrib import messages
@@ -20,18 +22,33 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from candidates.models import Session
-from certifications.models import Requirement
-from juries.models import CandidateDecision, CandidateOutcome, CompetenceDecision, Deliberation
-from juries.selectors_deliberation import deliberation_page, deliberation_session_get_for_user
+from certifications.models import Level, Requirement
+from juries.models import (
+    BlocDecisionStatus,
+    CandidateDecision,
+    CandidateOutcome,
+    CompetenceDecision,
+    Deliberation,
+)
+from juries.selectors_deliberation import (
+    DeliberationPage,
+    deliberation_page,
+    deliberation_session_get_for_user,
+)
 from juries.services_deliberation import (
     SigningRefusedError,
+    amendment_record,
     candidate_outcome_override,
     competence_decision_override,
     deliberation_propose,
     deliberation_publish,
     deliberation_sign,
+    rattrapage_carry,
     requirement_tick,
 )
+
+# Bloc statuses that leave nothing to carry to a later session.
+SETTLED = (BlocDecisionStatus.VALIDATED, BlocDecisionStatus.ACQUIRED_BEFORE)
 
 
 def _session(request: HttpRequest, session_id: UUID) -> Session:
@@ -39,6 +56,26 @@ def _session(request: HttpRequest, session_id: UUID) -> Session:
         return deliberation_session_get_for_user(user=request.user, public_id=session_id)
     except Session.DoesNotExist:
         raise Http404 from None
+
+
+@dataclass(frozen=True)
+class AmendForm:
+    """One amendment form after signing: ``target`` says which decision, ``prefix`` makes
+    its field ids unique on the page; the typed values come back with the errors."""
+
+    prefix: str
+    target: str
+    value: str
+    reason: str = ""
+    value_error: str = ""
+    reason_error: str = ""
+    legend: str = ""
+    current: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.value_error or self.reason_error)
 
 
 @dataclass(frozen=True)
@@ -61,42 +98,97 @@ class CandidateItem:
     competences: list[CompetenceItem]
     requirements: list[RequirementItem]
     outcome_error: str
+    amendments: list[AmendForm]
+    carryable: bool  # blocs not validated: a rattrapage in a later session
+    carry_error: str
 
     @property
     def has_errors(self) -> bool:
         return bool(self.outcome_error or any(c.error for c in self.competences)
                     or any(r.error for r in self.requirements))
 
+    @property
+    def amending(self) -> bool:
+        return any(form.has_errors for form in self.amendments)
 
-def _item(decision: CandidateDecision, requirements: list[Requirement],
-          errors: dict[str, str]) -> CandidateItem:
+
+def _met(decision: CandidateDecision, requirement: Requirement) -> bool:
+    return bool(decision.requirements_met.get(str(requirement.pk), {}).get("met"))
+
+
+def _amend_forms(decision: CandidateDecision, requirements: list[Requirement],
+                 levels: list[Level], posted: AmendForm | None) -> list[AmendForm]:
+    """Every decision of the candidate the president may amend: each compétence's final
+    level, each extra requirement, the outcome."""
+    level_choices = (("", "—"), *((str(lv.number), f"{lv.number} — {lv.label}")
+                                  for lv in levels))
+    yes_no = (("yes", _("met")), ("no", _("not met")))
+    forms = [
+        AmendForm(f"amend-competence-{row.pk}", f"competence:{row.pk}",
+                  "" if row.final_level is None else str(row.final_level),
+                  legend=_("Final level of %(code)s") % {"code": row.competence.code},
+                  current=str(row.final_level or "—"), choices=level_choices)
+        for row in decision.competences.all()
+    ]
+    forms += [
+        AmendForm(f"amend-requirement-{decision.pk}-{r.pk}", f"requirement:{r.pk}",
+                  "yes" if _met(decision, r) else "no", legend=r.label,
+                  current=str(yes_no[0][1] if _met(decision, r) else yes_no[1][1]),
+                  choices=yes_no)
+        for r in requirements
+    ]
+    forms.append(AmendForm(f"amend-outcome-{decision.pk}", "outcome", decision.outcome,
+                           legend=_("Outcome"), current=decision.get_outcome_display(),
+                           choices=tuple((str(v), str(label))
+                                         for v, label in CandidateOutcome.choices)))
+    if posted is None:
+        return forms
+    return [replace(posted, legend=f.legend, current=f.current, choices=f.choices)
+            if f.prefix == posted.prefix else f for f in forms]
+
+
+def _item(decision: CandidateDecision, page: DeliberationPage, errors: dict[str, str],
+          posted: AmendForm | None) -> CandidateItem:
     ticks = decision.requirements_met
     return CandidateItem(
         decision=decision,
         competences=[CompetenceItem(row, errors.get(f"justification-{row.pk}", ""))
                      for row in decision.competences.all()],
         requirements=[
-            RequirementItem(r, bool(ticks.get(str(r.pk), {}).get("met")),
+            RequirementItem(r, _met(decision, r),
                             ticks.get(str(r.pk), {}).get("justification", ""),
                             errors.get(f"requirement-justification-{r.pk}", ""))
-            for r in requirements
+            for r in page.requirements
         ],
         outcome_error=errors.get("outcome-justification", ""),
+        amendments=_amend_forms(decision, page.requirements, page.levels, posted),
+        carryable=any(b.status not in SETTLED for b in decision.blocs.all()),
+        carry_error=errors.get("to_session", ""),
     )
+
+
+def _later_sessions(session: Session) -> list[Session]:
+    """Sessions a rattrapage may be carried to: later, same certification."""
+    return list(Session.objects.filter(
+        referentiel__certification_id=session.referentiel.certification_id,
+        starts_on__gt=session.starts_on).order_by("starts_on", "name"))
 
 
 def _render(request: HttpRequest, session: Session, *, errors: dict | None = None,
             sign_errors: list[str] | None = None, sign_warnings: list[str] | None = None,
-            status: int = 200) -> HttpResponse:
+            amend: AmendForm | None = None, status: int = 200) -> HttpResponse:
     page = deliberation_page(session=session)
     is_president = request.user.role == Role.JURY
+    signed = page.deliberation is not None and page.deliberation.is_signed
+    can_carry = signed and request.user.role == Role.ADMIN
     errors = errors or {}
-    items = [_item(decision, page.requirements, errors.get(decision.pk, {}))
+    items = [_item(decision, page, errors.get(decision.pk, {}), amend)
              for decision in page.decisions]
     return render(request, "juries/deliberation.html", {
         "session": session, "page": page, "items": items, "is_president": is_president,
-        "can_write": is_president and page.deliberation is not None
-        and not page.deliberation.is_signed,
+        "can_write": is_president and page.deliberation is not None and not signed,
+        "can_amend": is_president and signed, "can_carry": can_carry,
+        "later_sessions": _later_sessions(session) if can_carry else [],
         "outcomes": CandidateOutcome.choices,
         "errors": errors or {}, "sign_errors": sign_errors or [],
         "sign_warnings": sign_warnings or [],
@@ -191,6 +283,118 @@ def decision_save_view(request: HttpRequest, session_id: UUID, decision_id: UUID
     return redirect(f"{_url(session)}#candidate-{decision.public_id}")
 
 
+def _decision(session: Session, decision_id: UUID) -> CandidateDecision:
+    decision = CandidateDecision.objects.filter(
+        public_id=decision_id, deliberation__session=session).select_related(
+        "deliberation__session__referentiel", "enrolment__candidate").first()
+    if decision is None:
+        raise Http404
+    return decision
+
+
+def _amend_value(kind: str, raw: str) -> object:
+    """The posted value as the service takes it; ValueError when it cannot be one."""
+    if kind == "competence":
+        if raw and not raw.isdigit():
+            raise ValueError(raw)
+        return int(raw) if raw else None
+    if kind == "outcome":
+        return CandidateOutcome(raw).value
+    if raw not in ("yes", "no"):
+        raise ValueError(raw)
+    return raw == "yes"
+
+
+def _amend_target(decision: CandidateDecision, target: str
+                  ) -> tuple[CompetenceDecision | CandidateDecision, str, str, object]:
+    """(decision row, field for ``amendment_record``, form prefix, current value); Http404
+    for a target that is not one of this candidate's decisions."""
+    kind, _sep, key = target.partition(":")
+    if kind == "competence" and key.isdigit():
+        row = decision.competences.filter(pk=int(key)).first()
+        if row is not None:
+            return row, "final_level", f"amend-competence-{row.pk}", row.final_level
+    elif kind == "outcome":
+        return decision, "outcome", f"amend-outcome-{decision.pk}", decision.outcome
+    elif kind == "requirement" and key.isdigit() and Requirement.objects.filter(
+            pk=int(key), certification_id=decision.deliberation.session.referentiel
+            .certification_id).exists():
+        current = bool(decision.requirements_met.get(key, {}).get("met"))
+        return decision, f"requirement:{key}", f"amend-requirement-{decision.pk}-{key}", current
+    raise Http404
+
+
+def _amend(request: HttpRequest, decision: CandidateDecision) -> AmendForm:
+    """Record the posted amendment; the form back, with its errors if refused."""
+    target = request.POST.get("target", "")
+    row, field, prefix, current = _amend_target(decision, target)
+    raw, reason = request.POST.get("value", "").strip(), request.POST.get("reason", "").strip()
+    form = AmendForm(prefix, target, raw, reason)
+    try:
+        value = _amend_value(target.partition(":")[0], raw)
+    except ValueError:
+        return replace(form, value_error=_("Choose one of the values offered."))
+    if value == current:
+        return replace(form, value_error=_("Choose a value different from the current one."))
+    if not reason:
+        return replace(form, reason_error=_("An amendment needs a reason."))
+    try:
+        amendment_record(decision=row, field=field, new_value=value, reason=reason,
+                         by=request.user)
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        if error.code == "reason_required":
+            return replace(form, reason_error=message)
+        return replace(form, value_error=message)
+    return form
+
+
+@login_required
+@require_POST
+def amendment_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -> HttpResponse:
+    """The president rectifies one decision after signing, with a reason."""
+    session = _session(request, session_id)
+    if request.user.role != Role.JURY:  # administrators read; only the president amends
+        raise Http404
+    decision = _decision(session, decision_id)
+    try:
+        form = _amend(request, decision)
+    except PermissionDenied:
+        raise Http404 from None
+    if form.has_errors:
+        return _render(request, session, amend=form, status=422)
+    messages.success(request, _("The amendment for %(name)s is recorded.")
+                     % {"name": decision.enrolment.candidate.display_name})
+    return redirect(f"{_url(session)}#candidate-{decision.public_id}")
+
+
+@login_required
+@require_POST
+def rattrapage_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -> HttpResponse:
+    """An administrator enrols the candidate in a later session for the blocs not
+    validated here."""
+    session = _session(request, session_id)
+    if request.user.role != Role.ADMIN:
+        raise Http404
+    decision = _decision(session, decision_id)
+    chosen = request.POST.get("to_session", "")
+    to_session = next((s for s in _later_sessions(session) if str(s.public_id) == chosen), None)
+    try:
+        if to_session is None:
+            raise ValidationError(_("Choose a later session of the same certification."))
+        rattrapage_carry(enrolment=decision.enrolment, to_session=to_session, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        return _render(request, session, errors={decision.pk: {
+            "to_session": " ".join(error.messages)}}, status=422)
+    messages.success(request, _(
+        "%(name)s is enrolled in %(session)s for the blocs not validated; the blocs "
+        "validated here are kept as acquired.") % {
+        "name": decision.enrolment.candidate.display_name, "session": to_session.name})
+    return redirect(f"{_url(session)}#candidate-{decision.public_id}")
+
+
 @login_required
 @require_POST
 def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
@@ -240,6 +444,10 @@ urlpatterns = [
          name="deliberation_propose"),
     path("sessions/<uuid:session_id>/deliberation/candidates/<uuid:decision_id>/",
          decision_save_view, name="deliberation_decision"),
+    path("sessions/<uuid:session_id>/deliberation/candidates/<uuid:decision_id>/amend/",
+         amendment_view, name="deliberation_amend"),
+    path("sessions/<uuid:session_id>/deliberation/candidates/<uuid:decision_id>/rattrapage/",
+         rattrapage_view, name="deliberation_rattrapage"),
     path("sessions/<uuid:session_id>/deliberation/sign/", deliberation_sign_view,
          name="deliberation_sign"),
     path("sessions/<uuid:session_id>/deliberation/publish/", deliberation_publish_view,

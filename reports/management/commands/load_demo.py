@@ -9,10 +9,32 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts import demo as accounts_demo
-from accounts.models import Role
+from accounts.models import Role, User
 from candidates import demo as candidates_demo
+from candidates.models import Candidate, Session
 from certifications import demo as certifications_demo
 from juries import demo as juries_demo
+from juries.management.commands.demo_session import (
+    MEMBER_PASSWORD,
+    DemoSessionResult,
+    demo_session_create,
+)
+
+# A second demo session, deliberated: signed and published, so that the demo jury login
+# sees a deliberation and the demo candidate login sees results. Its name marks it.
+SIGNED_SESSION_NAME = "Promotion 2026 — session délibérée"
+SIGNED_SESSION_SEED = certifications_demo.SEEDS_DIR / "003_d8ac24bbc4ef792a.txt"
+
+
+def signed_session_load(*, jury_user: User, candidate_user: User) -> DemoSessionResult | None:
+    """The deliberated demo session, unless it exists (None then)."""
+    if Session.objects.filter(name=SIGNED_SESSION_NAME).exists():
+        return None
+    return demo_session_create(
+        path=SIGNED_SESSION_SEED, candidates=12, members=3, seed=2026, sign=True,
+        name=SIGNED_SESSION_NAME, president=jury_user,
+        candidate=Candidate.objects.filter(user=candidate_user).first(),
+    )
 
 
 class Command(BaseCommand):
@@ -40,6 +62,9 @@ class Command(BaseCommand):
             if session is not None:
                 jury_user = next(u for login, u, _ in users if login.role == Role.JURY)
                 juries_demo.load(jury_user=jury_user, session=session)
+        signed = None
+        if session is not None:
+            signed = signed_session_load(jury_user=jury_user, candidate_user=candidate_user)
         for result in imports:
             certification = result.referentiel.certification
             self.stdout.write(
@@ -48,6 +73,7 @@ class Command(BaseCommand):
             )
         if session is not None:
             self.stdout.write(f"session {session.name!r}: {session.enrolments.count()} candidates")
+            self._signed(signed)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Open {url}/ and sign in with:"))
         for login, _user, created in users:
@@ -60,3 +86,17 @@ class Command(BaseCommand):
             self.stdout.write("  (the jury member above presides the demo jury; other members:)")
             for email, password, *_rest in juries_demo.OTHER_MEMBERS:
                 self.stdout.write(f"  {'':<15} {email:<30} password: {password}")
+            self.stdout.write(f"  (with it on {SIGNED_SESSION_NAME!r}: jury.demo.2@ and "
+                              f"jury.demo.3@certif.example, password: {MEMBER_PASSWORD})")
+
+    def _signed(self, signed: DemoSessionResult | None) -> None:
+        if signed is None:
+            self.stdout.write(f"session {SIGNED_SESSION_NAME!r}: exists")
+            return
+        self.stdout.write(
+            f"session {SIGNED_SESSION_NAME!r}: {signed.candidates} candidates, "
+            f"{signed.certified} certified, {signed.partial} partial, {signed.failed} failed"
+            " (signed and published)"
+        )
+        for error in signed.errors:
+            self.stdout.write(self.style.WARNING(f"  {error}"))
