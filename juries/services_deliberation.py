@@ -8,13 +8,13 @@ the rows they need in a constant number of queries and writes the decisions in b
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -171,8 +171,8 @@ def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _C
 
 def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
                    ) -> dict[tuple[int, int], list[dict]]:
-    """(enrolment, compétence) → each member's level, a declared conflict flagged. Two
-    queries."""
+    """(enrolment, compétence) → each member's level, a declared conflict flagged, members
+    in name order. Three queries; each scorer's name is built once, not once a score."""
     scores = Score.objects.filter(sitting__assessment__session=session, level__isnull=False)
     conflicts_qs = ConflictOfInterest.objects.filter(candidate__enrolments__session=session)
     if enrolment_ids is not None:
@@ -180,16 +180,25 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         scores = scores.filter(sitting__enrolment__in=ids)
         conflicts_qs = conflicts_qs.filter(candidate__enrolments__in=ids)
     conflicts = set(conflicts_qs.values_list("member__user_id", "candidate_id"))
+    rows = list(scores.values_list("sitting__enrolment_id", "sitting__enrolment__candidate_id",
+                                   "competence_id", "scorer_id", "level"))
+    # The scorers (a handful) in the order the members are listed, by the database's
+    # collation as before; the rows sorted by it (stable: ties keep the database's order).
+    scorers = User.objects.filter(pk__in={row[3] for row in rows}).order_by(
+        "last_name", "first_name", "pk").values_list("pk", "first_name", "last_name", "email")
+    rank, names = {}, {}
+    for position, (pk, first, last, email) in enumerate(scorers):
+        rank[pk], names[pk] = position, f"{first} {last}".strip() or email
+    rows.sort(key=lambda row: rank[row[3]])
     given: dict[tuple[int, int], list[dict]] = {}
-    for enrolment_id, candidate_id, competence_id, scorer_id, level, first, last, email in (
-        scores.order_by("scorer__last_name", "scorer__first_name", "scorer_id").values_list(
-            "sitting__enrolment_id", "sitting__enrolment__candidate_id", "competence_id",
-            "scorer_id", "level", "scorer__first_name", "scorer__last_name", "scorer__email")
-    ):
-        given.setdefault((enrolment_id, competence_id), []).append({
-            "scorer": scorer_id, "name": f"{first} {last}".strip() or email, "level": level,
-            "conflicted": (scorer_id, candidate_id) in conflicts,
-        })
+    for enrolment_id, candidate_id, competence_id, scorer_id, level in rows:
+        key = (enrolment_id, competence_id)
+        entry = {"scorer": scorer_id, "name": names[scorer_id], "level": level,
+                 "conflicted": (scorer_id, candidate_id) in conflicts}
+        if key in given:
+            given[key].append(entry)
+        else:
+            given[key] = [entry]
     return given
 
 
@@ -242,14 +251,38 @@ def _bloc_verdict(ctx: _Context, item: _Candidate, bloc: Bloc,
     return BlocDecisionStatus(status.value), reason
 
 
+@dataclass
+class _BlocVerdicts:
+    """The bloc verdicts already reached in one proposal, by what they depend on: many
+    candidates share them, and each costs translations and date formatting."""
+
+    competence_ids: dict[int, list[int]]  # bloc pk → its compétences' pks
+    seen: dict[tuple, tuple[str, str]] = field(default_factory=dict)
+
+    def get(self, ctx: _Context, item: _Candidate, bloc: Bloc,
+            finals: dict[int, int | None]) -> tuple[str, str]:
+        pk = bloc.pk
+        if pk in item.acquired:
+            acquired = item.acquired[pk]
+            key: tuple = ("acquired", pk, acquired.acquired_on, acquired.origin)
+        else:
+            expired = item.expired.get(pk)
+            key = ("decided", pk, expired.acquired_on if expired else None,
+                   *[finals.get(c) for c in self.competence_ids[pk]])
+        if key not in self.seen:
+            self.seen[key] = _bloc_verdict(ctx, item, bloc, finals)
+        return self.seen[key]
+
+
 def _verdict(ctx: _Context, item: _Candidate, finals: dict[int, int | None],
-             requirements_met: dict) -> _Verdict:
+             requirements_met: dict, bloc_verdicts: _BlocVerdicts | None = None) -> _Verdict:
     blocs = []
     validated: set[int] = set()
     for bloc in ctx.blocs:
         if bloc.pk not in item.targeted and bloc.pk not in item.acquired:
             continue
-        status, reason = _bloc_verdict(ctx, item, bloc, finals)
+        status, reason = (_bloc_verdict(ctx, item, bloc, finals) if bloc_verdicts is None
+                          else bloc_verdicts.get(ctx, item, bloc, finals))
         if status == BlocDecisionStatus.VALIDATED:
             validated.add(bloc.pk)
         blocs.append((bloc.pk, status, reason))
@@ -293,8 +326,8 @@ def _outcome_reason(ctx: _Context, outcome: Outcome, validated: set[int], item: 
     return " ".join(parts)
 
 
-def _competence_proposal(given: list[dict], threshold: int) -> tuple[int | None, bool]:
-    counted = [m["level"] for m in given if not m["conflicted"]]
+def _competence_proposal(counted: Sequence[int], threshold: int) -> tuple[int | None, bool]:
+    """The proposal and the divergence flag from the levels counted (conflicts left out)."""
     if not counted:
         return None, False
     return proposed_level(counted), levels_diverge(counted, threshold)
@@ -305,8 +338,9 @@ def _competence_proposal(given: list[dict], threshold: int) -> tuple[int | None,
 def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     """Compute every candidate's decision from the scores and the rules. Re-proposing a
     draft keeps the president's overrides (a final level or an outcome that departs from
-    the proposal, with its justification) and the requirement ticks. A constant number of
-    queries whatever the number of candidates (bulk writes aside)."""
+    the proposal, with its justification) and the requirement ticks, and writes only the
+    compétence and bloc decisions that change. A constant number of queries whatever the
+    number of candidates."""
     _require_president_or_admin(by, session)
     deliberation, _created = Deliberation.objects.select_for_update().get_or_create(
         session=session)
@@ -316,38 +350,56 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     given = _member_levels(session)
     threshold = ctx.rules.divergence_threshold
     existing = {d.enrolment_id: d for d in deliberation.candidates.all()}
-    kept = {
-        (enrolment_id, competence_id): (final, justification)
-        for enrolment_id, competence_id, final, justification in CompetenceDecision.objects
+    # What is there already, read once: (enrolment, compétence) → pk, proposed, final,
+    # justification, divergent, members' levels; (enrolment, bloc) → pk, status, reason.
+    before = {
+        (enrolment_id, competence_id): values
+        for enrolment_id, competence_id, *values in CompetenceDecision.objects
         .filter(candidate_decision__deliberation=deliberation)
-        .exclude(final_level=F("proposed_level")).exclude(justification="")
-        .values_list("candidate_decision__enrolment_id", "competence_id", "final_level",
-                     "justification")
+        .values_list("candidate_decision__enrolment_id", "competence_id", "pk",
+                     "proposed_level", "final_level", "justification", "divergent",
+                     "member_levels")
     }
-    CompetenceDecision.objects.filter(candidate_decision__deliberation=deliberation).delete()
-    BlocDecision.objects.filter(candidate_decision__deliberation=deliberation).delete()
-    CandidateDecision.objects.filter(deliberation=deliberation).exclude(
-        enrolment__in=list(ctx.candidates)).delete()
+    before_blocs = {
+        (enrolment_id, bloc_id): values
+        for enrolment_id, bloc_id, *values in BlocDecision.objects
+        .filter(candidate_decision__deliberation=deliberation)
+        .values_list("candidate_decision__enrolment_id", "bloc_id", "pk", "status", "reason")
+    }
+    # A final level that departs from the proposal (NULLs depart) with a justification.
+    kept = {
+        key: (final, justification)
+        for key, (_pk, proposed, final, justification, _d, _l) in before.items()
+        if justification and (final is None or proposed is None or final != proposed)
+    }
 
-    competence_rows: list[tuple] = []  # enrolment first, then CompetenceDecision's columns
+    # Computed once, not once a candidate: the compétences of each bloc, the proposal for
+    # each set of levels, the verdict for each bloc's final levels.
+    competence_ids = {bloc.pk: [c.pk for c in ctx.competences[bloc.pk]] for bloc in ctx.blocs}
+    bloc_verdicts = _BlocVerdicts(competence_ids)
+    proposals: dict[tuple[int, ...], tuple[int | None, bool]] = {}
+    competence_rows: list[tuple] = []  # enrolment, compétence, then the decision's values
     bloc_rows: list[tuple[int, int, str, str]] = []
     decisions: dict[int, CandidateDecision] = {}
     for enrolment_id, item in ctx.candidates.items():
         finals: dict[int, int | None] = {}
-        for bloc in ctx.blocs:
-            if bloc.pk not in item.targeted:
+        for bloc_id, competences in competence_ids.items():
+            if bloc_id not in item.targeted:
                 continue
-            for competence in ctx.competences[bloc.pk]:
-                member_levels = given.get((enrolment_id, competence.pk), [])
-                proposed, divergent = _competence_proposal(member_levels, threshold)
-                final, justification = kept.get((enrolment_id, competence.pk),
-                                                 (proposed, ""))
-                finals[competence.pk] = final
-                competence_rows.append((enrolment_id, competence.pk, proposed, final,
+            for competence_id in competences:
+                key = (enrolment_id, competence_id)
+                member_levels = given.get(key, [])
+                counted = tuple([m["level"] for m in member_levels if not m["conflicted"]])
+                if counted not in proposals:
+                    proposals[counted] = _competence_proposal(counted, threshold)
+                proposed, divergent = proposals[counted]
+                final, justification = kept.get(key, (proposed, ""))
+                finals[competence_id] = final
+                competence_rows.append((enrolment_id, competence_id, proposed, final,
                                         justification, divergent, member_levels))
         decision = existing.get(enrolment_id) or CandidateDecision(
             deliberation=deliberation, enrolment=item.enrolment, version=0)
-        verdict = _verdict(ctx, item, finals, decision.requirements_met)
+        verdict = _verdict(ctx, item, finals, decision.requirements_met, bloc_verdicts)
         overridden = bool(decision.pk) and decision.outcome != decision.proposed_outcome \
             and bool(decision.justification)
         decision.proposed_outcome = verdict.outcome.value
@@ -358,20 +410,43 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
         decisions[enrolment_id] = decision
         bloc_rows += [(enrolment_id, bloc_id, status, reason)
                       for bloc_id, status, reason in verdict.blocs]
+
+    # Compétence and bloc decisions: insert the new, update the changed, delete the gone.
+    new_competences, changed_competences = [], []
+    for enrolment_id, competence_id, *values in competence_rows:
+        old = before.pop((enrolment_id, competence_id), None)
+        if old is None:
+            new_competences.append((enrolment_id, competence_id, *values))
+        elif old[1:] != values:
+            changed_competences.append((old[0], *values))
+    new_blocs, changed_blocs = [], []
+    for enrolment_id, bloc_id, status, reason in bloc_rows:
+        old = before_blocs.pop((enrolment_id, bloc_id), None)
+        if old is None:
+            new_blocs.append((enrolment_id, bloc_id, status, reason))
+        elif (old[1], old[2]) != (status, reason):
+            changed_blocs.append((old[0], status, reason))
+    competence_columns = ["proposed_level", "final_level", "justification", "divergent",
+                          "member_levels"]
+    _delete_rows(CompetenceDecision, [old[0] for old in before.values()])
+    _delete_rows(BlocDecision, [old[0] for old in before_blocs.values()])
+    CandidateDecision.objects.filter(deliberation=deliberation).exclude(
+        enrolment__in=list(ctx.candidates)).delete()
+
     CandidateDecision.objects.bulk_create(
         [d for d in decisions.values() if d.pk is None], batch_size=2000)
-    CandidateDecision.objects.bulk_update(
-        [d for d in decisions.values() if d.pk is not None and d.enrolment_id in existing],
-        ["proposed_outcome", "outcome", "outcome_reason", "justification", "version"],
-        batch_size=2000)
-    levels_field = CompetenceDecision._meta.get_field("member_levels")
-    _insert_rows(CompetenceDecision, [
-        "candidate_decision_id", "competence_id", "proposed_level", "final_level",
-        "justification", "divergent", "member_levels",
-    ], [(decisions[row[0]].pk, *row[1:6], levels_field.get_db_prep_save(row[6], connection))
-        for row in competence_rows])
+    _update_rows(CandidateDecision,
+                 ["proposed_outcome", "outcome", "outcome_reason", "justification", "version"],
+                 [(d.pk, d.proposed_outcome, d.outcome, d.outcome_reason, d.justification,
+                   d.version) for d in decisions.values() if d.enrolment_id in existing])
+    _update_rows(CompetenceDecision, competence_columns, changed_competences)
+    _update_rows(BlocDecision, ["status", "reason"], changed_blocs)
+    decision_ids = {enrolment_id: d.pk for enrolment_id, d in decisions.items()}
+    _insert_rows(CompetenceDecision, ["candidate_decision_id", "competence_id",
+                                      *competence_columns],
+                 [(decision_ids[row[0]], *row[1:]) for row in new_competences])
     _insert_rows(BlocDecision, ["candidate_decision_id", "bloc_id", "status", "reason"],
-                 [(decisions[row[0]].pk, *row[1:]) for row in bloc_rows])
+                 [(decision_ids[row[0]], *row[1:]) for row in new_blocs])
     deliberation.proposed_at = timezone.now()
     deliberation.save(update_fields=["proposed_at"])
     audit_log(actor=by, action="deliberation.proposed", obj=deliberation,
@@ -381,17 +456,80 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     return deliberation
 
 
+# -- bulk writes: one statement each, whatever the number of rows -----------------------------
+def _recordset(model: type, columns: list[str], rows: list[tuple]) -> tuple[str, str]:
+    """PostgreSQL: ``jsonb_to_recordset`` over the rows sent as one JSON document, its
+    column definitions typed as the model's fields; returns that FROM item and the JSON."""
+    quote = connection.ops.quote_name
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    definition = ", ".join(f"{quote(c)} {fields[c].db_type(connection)}" for c in columns)
+    document = json.dumps([dict(zip(columns, row, strict=True)) for row in rows],
+                          ensure_ascii=False, separators=(",", ":"))
+    return f"jsonb_to_recordset(%s::jsonb) AS r({definition})", document
+
+
+def _prepared(model: type, columns: list[str], rows: list[tuple]) -> list[tuple]:
+    """The rows with JSON fields serialized as ``JSONField`` does (``json.dumps`` with the
+    field's encoder), without its per-value overhead."""
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    encoders = {n: fields[c].encoder for n, c in enumerate(columns)
+                if fields[c].get_internal_type() == "JSONField"}
+    if not encoders:
+        return rows
+    return [tuple(json.dumps(value, cls=encoders[n]) if n in encoders else value
+                  for n, value in enumerate(row)) for row in rows]
+
+
 def _insert_rows(model: type, columns: list[str], rows: list[tuple]) -> None:
-    """One INSERT run for many rows (executemany): tens of thousands of decisions without
-    building a model instance each, in one statement whatever the number of rows."""
+    """Insert many rows without building a model instance each: on PostgreSQL one
+    ``INSERT … SELECT`` from a JSON recordset, elsewhere one ``executemany``."""
     if not rows:
         return
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
-        quote(model._meta.db_table), ", ".join(quote(c) for c in columns),
-        ", ".join(["%s"] * len(columns)))
+    table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            source, document = _recordset(model, columns, rows)
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {source}",  # noqa: S608 (names from the model)
+                           [document])
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
+                _prepared(model, columns, rows))
+
+
+def _update_rows(model: type, columns: list[str], rows: list[tuple]) -> None:
+    """Set ``columns`` on many rows, each given as (pk, *values): on PostgreSQL one
+    ``UPDATE … FROM`` a JSON recordset, elsewhere one ``executemany``."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            source, document = _recordset(model, [model._meta.pk.column, *columns], rows)
+            assignments = ", ".join(f"{quote(c)} = r.{quote(c)}" for c in columns)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {source} "  # noqa: S608
+                           f"WHERE {table}.{pk} = r.{pk}", [document])
+        else:
+            assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
+            prepared = _prepared(model, [model._meta.pk.column, *columns], rows)
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s",  # noqa: S608
+                               [(*row[1:], row[0]) for row in prepared])
+
+
+def _delete_rows(model: type, pks: list[int]) -> None:
+    """Delete many rows by primary key in one statement (no signals, no cascade)."""
+    if not pks:
+        return
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} = ANY(%s)", [pks])  # noqa: S608
+        else:
+            cursor.executemany(f"DELETE FROM {table} WHERE {pk} = %s",  # noqa: S608
+                               [(pk_value,) for pk_value in pks])
 
 
 def _recompute(decision: CandidateDecision) -> _Verdict:

@@ -180,7 +180,7 @@ def test_an_administrator_carries_the_blocs_not_validated_to_a_later_session(
 def test_without_a_later_session_the_page_says_so(client, setup, alice):
     client.force_login(alice)
     page = client.get(url(setup)).text
-    assert "No later session of this certification" in page
+    assert "Aucune session ultérieure de cette certification" in page
     assert 'name="to_session"' not in page
 
 
