@@ -34,12 +34,15 @@ run: install
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The accessibility tests drive Debian's chromium; install it when we can (root + apt),
-# otherwise those tests are skipped with a message.
+# The accessibility tests drive Debian's chromium and the document tests read PDFs with
+# poppler's pdftotext; install them when we can (root + apt), otherwise those tests are
+# skipped with a message.
 browser:
-	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	@if { [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; } \
+	    && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium and poppler-utils for the browser and document tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium poppler-utils >/dev/null; \
 	fi
 
 lint: $(STAMP)

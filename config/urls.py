@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/v1/", include("juries.api_urls")),
     path("", include("candidates.urls")),
     path("jury/", include("juries.urls")),
+    path("", include("reports.urls")),
 ]

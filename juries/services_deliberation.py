@@ -81,14 +81,20 @@ class SigningRefusedError(ValidationError):
 
 # -- document issuing: the reports app plugs in here ----------------------------------------
 def issue_documents_for_deliberation(deliberation_id: int) -> None:
-    """Placeholder, run after the signature commits: the document issue (minutes,
-    transcripts, bloc attestations, certificates — reports app) plugs in here, e.g. by
-    sending its Celery task by name, since juries may not import reports."""
+    """Run after the signature commits: sends the reports app's issuing task (minutes,
+    transcripts, bloc attestations, certificates) by name, since juries may not import
+    reports."""
+    from config.celery_app import app
+
+    app.send_task("reports.tasks.issue_for_deliberation_task", args=[deliberation_id])
 
 
 def reissue_documents_for_amendment(amendment_id: int) -> None:
-    """Placeholder, run after an amendment commits: the reports app reissues the affected
-    candidate's documents and revokes the old ones here."""
+    """Run after an amendment commits: sends the reports app's task by name; it reissues
+    the affected candidate's documents and revokes the old ones."""
+    from config.celery_app import app
+
+    app.send_task("reports.tasks.reissue_for_amendment_task", args=[amendment_id])
 
 
 # -- who may do what ------------------------------------------------------------------------

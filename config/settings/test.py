@@ -12,3 +12,8 @@ STORAGES = {**STORAGES, "staticfiles": {
 # Static files come from the finders; no collectstatic needed to run the tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Tasks sent by code under test go to an in-memory broker (never the developer's queue);
+# the Celery integration tests start real workers with their own settings.
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}

@@ -1,0 +1,117 @@
+"""PDF bench: 200 bloc attestations, issued one by one and in bulk.
+
+    .venv/bin/python bench/pdf_bench.py [--documents 200]
+
+Standalone (``config.settings.base`` on a temporary VAR_DIR). The naive way runs one
+WeasyPrint layout and one ``write_pdf()`` per document; the product's way
+(``reports.documents.render_pdfs``) lays the whole batch out once and splits its pages
+into standalone PDFs. Each split PDF is checked with ``pdftotext``: it holds its own
+verification code and number, and no other document's. The last line of the output is
+``key=value`` pairs for ``bench/run_all.py``. Target: ratio >= 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import logging
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.import_bench import setup_django
+
+
+def attestation_context(index: int) -> dict[str, Any]:
+    """A bloc attestation context with the keys fixed by ``reports`` (distinct holder,
+    number and verification code per document)."""
+    code = f"BX{index:04d}-QRTA"
+    return {
+        "document": {
+            "kind": "bloc_attestation", "number": f"ATT-2027-{index:06d}",
+            "verification_code": code, "verification_url": f"https://certif.example/v/{code}",
+            "issued_on": datetime.date(2027, 7, 3), "place": "Lyon", "language": "fr",
+        },
+        "certifier": {"name": "Institut Européen des Métiers du Numérique",
+                      "siret": "12345678900017"},
+        "certification": {
+            "code": "RNCP38123", "title": "Concepteur développeur d'applications",
+            "level": 6, "eqf_level": 6, "nsf_codes": ["326t", "326n"],
+            "registration_date": datetime.date(2023, 9, 14),
+            "registration_end_date": datetime.date(2028, 9, 14),
+        },
+        "holder": {
+            "legal_name": f"Nom{index:04d}", "birth_name": f"Nom{index:04d}", "usage_name": "",
+            "first_names": "Camille", "birth_date": datetime.date(1990, 1, 1 + index % 28),
+            "birth_place": "Lyon",
+        },
+        "session": {"name": "Printemps 2027", "starts_on": datetime.date(2027, 3, 1),
+                    "ends_on": datetime.date(2027, 6, 30)},
+        "signatory": {"name": "Hélène Marchand", "quality": "Directrice générale"},
+        "bloc": {"code": f"RNCP38123BC0{1 + index % 4}", "title": "Concevoir une application"},
+        "blocs": [], "outcome": "partial", "outcome_label": "Validation partielle",
+    }
+
+
+def pdf_text(pdf: bytes, folder: Path) -> str:
+    path = folder / "check.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(  # noqa: S603 - our temp file
+        ["pdftotext", str(path), "-"], capture_output=True, check=True  # noqa: S607
+    )
+    return out.stdout.decode()
+
+
+def check_split(pdfs: list[bytes], contexts: list[dict[str, Any]], folder: Path) -> None:
+    """Every split PDF is a standalone PDF carrying its own code and number only."""
+    if len(pdfs) != len(contexts):
+        raise SystemExit(f"expected {len(contexts)} PDFs, got {len(pdfs)}")
+    for index, (pdf, context) in enumerate(zip(pdfs, contexts, strict=True)):
+        text = pdf_text(pdf, folder)
+        own = context["document"]
+        neighbour = contexts[(index + 1) % len(contexts)]["document"]
+        if own["verification_code"] not in text or own["number"] not in text:
+            raise SystemExit(f"document {index}: own verification code/number missing")
+        if len(contexts) > 1 and neighbour["verification_code"] in text:
+            raise SystemExit(f"document {index}: holds another document's code")
+        if not pdf.startswith(b"%PDF-") or not pdf.rstrip().endswith(b"%%EOF"):
+            raise SystemExit(f"document {index}: not a complete PDF")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=200)
+    options = parser.parse_args()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+    with tempfile.TemporaryDirectory() as var_dir:
+        setup_django(Path(var_dir))
+        from reports.documents import render_pdf, render_pdfs
+
+        contexts = [attestation_context(index) for index in range(options.documents)]
+        render_pdf("bloc_attestation", contexts[0])  # warm-up: fonts, stylesheet, templates
+
+        start = time.perf_counter()
+        naive = [render_pdf("bloc_attestation", context) for context in contexts]
+        naive_ms = (time.perf_counter() - start) * 1000 / len(contexts)
+        print(f"naive: {len(naive)} PDFs, {naive_ms:.1f} ms/doc")
+
+        start = time.perf_counter()
+        product = render_pdfs([("bloc_attestation", context) for context in contexts])
+        product_ms = (time.perf_counter() - start) * 1000 / len(contexts)
+        print(f"product (one layout, split): {len(product)} PDFs, {product_ms:.1f} ms/doc")
+
+        check_split(product, contexts, Path(var_dir))
+        print(f"checked {len(product)} split PDFs with pdftotext: own code and number each")
+
+    print(f"naive_ms_per_doc={naive_ms:.1f} product_ms_per_doc={product_ms:.1f} "
+          f"ratio={naive_ms / product_ms:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""PDF documents (transcript, bloc attestation, certificate, minutes) rendered by WeasyPrint.
+
+``render_pdf`` renders one document; ``render_pdfs`` issues many at once by laying out a
+whole batch as ONE WeasyPrint document and splitting its pages into standalone PDFs, each
+with its own metadata. Resources are fetched only from the project's ``static/`` folder
+(and ``data:`` URIs); anything else (``file:///etc/passwd``, the network) is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+from weasyprint import CSS, HTML, Document
+from weasyprint.pdf.metadata import DocumentMetadata
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+__all__ = [
+    "KINDS",
+    "PDFA_KINDS",
+    "StaticOnlyURLFetcher",
+    "render_pdf",
+    "render_pdfs",
+    "verification_qr_svg",
+]
+
+KINDS: frozenset[str] = frozenset({"transcript", "bloc_attestation", "certificate", "minutes"})
+#: Archival documents: PDF/A-3b (the PDF/A "b" variants WeasyPrint 70 supports with tags).
+PDFA_KINDS: frozenset[str] = frozenset({"certificate", "bloc_attestation"})
+#: Kinds laid out on one page with no page counter: safe to batch in one layout.
+BATCHABLE_KINDS: frozenset[str] = frozenset({"certificate", "bloc_attestation"})
+PDFA_VARIANT = "pdf/a-3b"
+STYLESHEET = "reports/documents.css"
+_ANCHOR_PREFIX = "document-"
+
+
+def static_root() -> Path:
+    """The project's own ``static/`` folder (sources, not the collected STATIC_ROOT)."""
+    return (Path(settings.BASE_DIR) / "static").resolve()
+
+
+class StaticOnlyURLFetcher(URLFetcher):
+    """Serves ``data:`` URIs and files under ``static/``; raises for anything else."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+        self._root = (root or static_root()).resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise ValueError(f"Refused URL (only static/ files and data: URIs): {url[:200]}")
+        path = Path(unquote(urlsplit(url).path)).resolve()
+        if not path.is_relative_to(self._root) or not path.is_file():
+            raise ValueError(f"Refused URL outside static/: {url[:200]}")
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
+
+
+def verification_qr_svg(url: str) -> str:
+    """An inline ``<svg>`` QR code (error correction M) pointing to ``url``."""
+    qr = segno.make(url, error="m", micro=False)
+    return qr.svg_inline(scale=3, border=2, dark="#000", light="#fff", title=None)
+
+
+@functools.cache
+def _stylesheet() -> CSS:
+    """The print stylesheet, parsed once per process."""
+    path = static_root() / STYLESHEET
+    return CSS(filename=str(path), url_fetcher=StaticOnlyURLFetcher())
+
+
+def _template_context(kind: str, context: dict[str, Any], *, fragment: bool) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise ValueError(f"Unknown document kind: {kind!r}")
+    url = str(context.get("document", {}).get("verification_url") or "")
+    qr: SafeString = mark_safe(verification_qr_svg(url)) if url else mark_safe("")  # noqa: S308 - our SVG
+    return {**context, "qr_svg": qr, "fragment": fragment, "kind": kind}
+
+
+def _render_html(kind: str, context: dict[str, Any], *, fragment: bool = False) -> str:
+    return render_to_string(
+        f"reports/documents/{kind}.html", _template_context(kind, context, fragment=fragment)
+    )
+
+
+def _metadata(kind: str, context: dict[str, Any], language: str) -> DocumentMetadata:
+    """Title, author (the certifier), subject, language of one document."""
+    document = context.get("document", {})
+    certification = context.get("certification", {})
+    holder = context.get("holder", {})
+    kind_title = {
+        "transcript": translation.gettext("Transcript of results"),
+        "bloc_attestation": translation.gettext("Attestation of skills bloc"),
+        "certificate": translation.gettext("Certificate"),
+        "minutes": translation.gettext("Jury minutes"),
+    }[kind]
+    who = " ".join(str(p) for p in (holder.get("first_names"), holder.get("legal_name")) if p)
+    title = " – ".join(p for p in (kind_title, who, str(document.get("number") or "")) if p)
+    subject = " ".join(
+        str(p) for p in (certification.get("code"), certification.get("title")) if p
+    )
+    return DocumentMetadata(
+        title=title,
+        authors=[str(context.get("certifier", {}).get("name") or "")],
+        description=subject,
+        keywords=[kind, str(document.get("verification_code") or "")],
+        generator="certassess",
+        lang=language,
+    )
+
+
+def _write(document: Document, kind: str, context: dict[str, Any], language: str) -> bytes:
+    document.metadata = _metadata(kind, context, language)
+    number = str(context.get("document", {}).get("number") or "")
+    options: dict[str, Any] = {
+        "pdf_tags": True,
+        "pdf_identifier": hashlib.sha256(number.encode()).hexdigest()[:32].encode(),
+    }
+    if kind in PDFA_KINDS:
+        options["pdf_variant"] = PDFA_VARIANT
+    return document.write_pdf(**options)
+
+
+def _layout(html: str, language: str) -> Document:
+    return HTML(
+        string=html, base_url=static_root().as_uri() + "/", url_fetcher=StaticOnlyURLFetcher()
+    ).render(stylesheets=[_stylesheet()], pdf_tags=True)
+
+
+def render_pdf(kind: str, context: dict[str, Any], *, language: str = "fr") -> bytes:
+    """Render ``reports/documents/<kind>.html`` with ``context`` in ``language`` as PDF bytes."""
+    with translation.override(language):
+        document = _layout(_render_html(kind, context), language)
+        return _write(document, kind, context, language)
+
+
+def _split_pages(document: Document, count: int) -> list[list[Any]]:
+    """Pages of each of the ``count`` documents, found by the anchor each one starts with."""
+    starts: list[int] = []
+    for index, page in enumerate(document.pages):
+        starts.extend(index for name in page.anchors if name.startswith(_ANCHOR_PREFIX))
+    if len(starts) != count:
+        raise RuntimeError(f"Batch layout found {len(starts)} documents, expected {count}")
+    bounds = [*starts, len(document.pages)]
+    return [document.pages[bounds[i]:bounds[i + 1]] for i in range(count)]
+
+
+def _render_batch(kind: str, contexts: Sequence[dict[str, Any]], language: str) -> list[bytes]:
+    """One layout for the whole batch, then one standalone PDF per document."""
+    parts = [
+        _render_html(kind, {**context, "anchor": f"{_ANCHOR_PREFIX}{index}"}, fragment=True)
+        for index, context in enumerate(contexts)
+    ]
+    html = render_to_string(
+        "reports/documents/batch.html",
+        {"documents": [mark_safe(part) for part in parts], "language": language},  # noqa: S308
+    )
+    batch = _layout(html, language)
+    return [
+        _write(batch.copy(pages), kind, context, language)
+        for pages, context in zip(_split_pages(batch, len(contexts)), contexts, strict=True)
+    ]
+
+
+def _runs(items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Consecutive items of the same kind, grouped."""
+    runs: list[tuple[str, list[dict[str, Any]]]] = []
+    for kind, context in items:
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(context)
+        else:
+            runs.append((kind, [context]))
+    return runs
+
+
+def render_pdfs(
+    items: list[tuple[str, dict[str, Any]]], *, language: str = "fr", batch_size: int = 40
+) -> list[bytes]:
+    """Bulk issuing: one PDF per ``(kind, context)``, in order.
+
+    Single-page kinds are laid out ``batch_size`` at a time as one WeasyPrint document
+    whose pages are split back into standalone PDFs (own metadata, identifier, PDF/A
+    variant); multi-page kinds with page counters are rendered one by one.
+    """
+    results: list[bytes] = []
+    with translation.override(language):
+        for kind, contexts in _runs(items):
+            if kind not in BATCHABLE_KINDS:
+                results.extend(render_pdf(kind, c, language=language) for c in contexts)
+                continue
+            for start in range(0, len(contexts), batch_size):
+                results.extend(_render_batch(kind, contexts[start:start + batch_size], language))
+    return results
+

@@ -1,0 +1,388 @@
+"""Writes on the document register (DESIGN.md §4.5, §6): create the rows of a signed
+deliberation, render each one exactly once, revoke, reissue.
+
+The context given to ``reports.documents.render_pdf(kind, context, language=…)`` — the
+PDF templates rely on exactly these keys:
+
+- ``document``: ``kind``, ``number``, ``verification_code``, ``verification_url``,
+  ``issued_on`` (date), ``place`` (the session's place), ``language``;
+- ``certifier``: ``name``, ``siret``;
+- ``certification``: ``code``, ``title``, ``level``, ``eqf_level``, ``nsf_codes``,
+  ``registration_date``, ``registration_end_date``;
+- ``holder``: ``legal_name``, ``birth_name``, ``usage_name``, ``first_names``,
+  ``birth_date``, ``birth_place`` (empty strings for the minutes);
+- ``session``: ``name``, ``starts_on``, ``ends_on``;
+- ``signatory``: ``name``, ``quality`` (the jury president);
+- ``blocs`` (transcript): ``[{"code", "title", "status", "status_label",
+  "competences": [{"code", "title", "level", "level_label"}]}]``;
+- ``bloc`` (bloc attestation): ``{"code", "title"}``;
+- ``outcome``, ``outcome_label`` (the candidate's decision; empty for the minutes);
+- ``minutes`` (minutes): ``{"members_present": [...], "checks": {...},
+  "decisions": [...], "signed_at", "signed_by"}``, the data frozen at signing.
+
+Everything comes from the signed decisions, never from raw scores.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_log
+from certifications.models import Bloc, Certification, Level
+from juries.models import (
+    Amendment,
+    BlocDecisionStatus,
+    CandidateDecision,
+    CandidateOutcome,
+    Deliberation,
+)
+from reports.models import Document, DocumentKind, DocumentStatus, RegisterCounter
+
+# Longer than the task hard time limit: a claim this old belongs to a dead worker.
+STALE_CLAIM = datetime.timedelta(minutes=15)
+
+
+# -- register -------------------------------------------------------------------------------
+def certifier_name(certification: Certification) -> str:
+    """The legal name printed and the register's owner: the fiche's certifier when the
+    référentiel names one, else the name this installation runs under."""
+    return certification.certifier_name or settings.CERTIFIER_NAME
+
+
+def register_number_next(*, certifier: str, year: int) -> str:
+    """The next number of the certifier's register for the year; call inside the
+    transaction that creates the document, so a rollback gives the number back."""
+    counter, _created = RegisterCounter.objects.select_for_update().get_or_create(
+        certifier=certifier, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    kind: str
+    enrolment_id: int | None
+    bloc_id: int | None
+
+
+def _wanted(decisions: list[CandidateDecision]) -> list[_Wanted]:
+    wanted = [_Wanted(DocumentKind.MINUTES, None, None)]
+    for decision in decisions:
+        wanted.append(_Wanted(DocumentKind.TRANSCRIPT, decision.enrolment_id, None))
+        wanted += [_Wanted(DocumentKind.BLOC_ATTESTATION, decision.enrolment_id, b.bloc_id)
+                   for b in decision.blocs.all() if b.status == BlocDecisionStatus.VALIDATED]
+        if decision.outcome == CandidateOutcome.FULL_SUCCESS:
+            wanted.append(_Wanted(DocumentKind.CERTIFICATE, decision.enrolment_id, None))
+    return wanted
+
+
+def _current(deliberation: Deliberation, enrolment_id: int | None = None
+             ) -> dict[_Wanted, Document]:
+    """The head of each reissue chain: the documents no later row replaces."""
+    rows = Document.objects.filter(deliberation=deliberation, replaced_by__isnull=True)
+    if enrolment_id is not None:
+        rows = rows.filter(enrolment_id=enrolment_id)
+    return {_Wanted(d.kind, d.enrolment_id, d.bloc_id): d for d in rows}
+
+
+def _document_create(deliberation: Deliberation, wanted: _Wanted,
+                     replaces: Document | None = None) -> Document:
+    certification = deliberation.session.referentiel.certification
+    certifier = certifier_name(certification)
+    year = timezone.localdate().year
+    return Document.objects.create(
+        kind=wanted.kind, enrolment_id=wanted.enrolment_id, bloc_id=wanted.bloc_id,
+        session=deliberation.session, deliberation=deliberation, certifier=certifier,
+        number=register_number_next(certifier=certifier, year=year),
+        language=settings.LANGUAGE_CODE, replaces=replaces,
+    )
+
+
+def _render_on_commit(document_ids: list[int]) -> None:
+    from reports.tasks import document_render_task
+
+    for document_id in document_ids:
+        document_render_task.delay_on_commit(document_id)
+
+
+def _decisions(deliberation: Deliberation, enrolment_id: int | None = None
+               ) -> list[CandidateDecision]:
+    rows = CandidateDecision.objects.filter(deliberation=deliberation).prefetch_related("blocs")
+    if enrolment_id is not None:
+        rows = rows.filter(enrolment_id=enrolment_id)
+    return list(rows.order_by("pk"))
+
+
+@transaction.atomic
+def documents_issue_for_deliberation(*, deliberation: Deliberation) -> list[Document]:
+    """Create the missing rows of a signed deliberation — the minutes, and per candidate
+    a transcript, an attestation per validated bloc, a certificate if certified — and
+    render them after the commit. Running it again creates nothing (nor any number)."""
+    deliberation = (Deliberation.objects.select_for_update(of=("self",))
+                    .select_related("session__referentiel__certification")
+                    .get(pk=deliberation.pk))
+    if not deliberation.is_signed:
+        raise ValidationError(_("Only a signed deliberation issues documents."),
+                              code="not_signed")
+    existing = _current(deliberation)
+    created = [_document_create(deliberation, w)
+               for w in _wanted(_decisions(deliberation)) if w not in existing]
+    if created:
+        audit_log(actor=None, action="documents.created", obj=deliberation,
+                  new={"documents": [d.number for d in created]},
+                  context={"session": str(deliberation.session.public_id)})
+    _render_on_commit([d.pk for d in created if d.status == DocumentStatus.PENDING])
+    return created
+
+
+# -- rendering ------------------------------------------------------------------------------
+def _claim(document_id: int) -> bool:
+    """Exactly-once effect with at-least-once delivery: only one worker moves the row to
+    rendering (or takes over a claim left by a dead worker)."""
+    now = timezone.now()
+    claimable = Q(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED]) | Q(
+        status=DocumentStatus.RENDERING, rendering_started_at__lt=now - STALE_CLAIM)
+    return Document.objects.filter(claimable, pk=document_id).update(
+        status=DocumentStatus.RENDERING, rendering_started_at=now, failure_reason="") == 1
+
+
+def document_render(*, document_id: int) -> Document:
+    """Render a claimed document, store the PDF and its hash, mark it issued. A failure
+    is recorded as the failed status with its reason; an ``OSError`` (storage, network)
+    is raised again after that so the task retries."""
+    if not _claim(document_id):
+        return Document.objects.get(pk=document_id)
+    document = Document.objects.select_related(
+        "session__referentiel__certification", "session__jury__president__user",
+        "enrolment__candidate", "bloc", "deliberation").get(pk=document_id)
+    try:
+        _render_and_store(document)
+    except Exception as error:  # a legal document's failure is a recorded status
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        Document.objects.filter(pk=document_id, status=DocumentStatus.RENDERING).update(
+            status=DocumentStatus.FAILED, failure_reason=reason)
+        audit_log(actor=None, action="document.failed", obj=document,
+                  new={"reason": reason}, context=_audit_context(document))
+        if isinstance(error, OSError):
+            raise
+    document.refresh_from_db()
+    return document
+
+
+def _render_and_store(document: Document) -> None:
+    from reports.documents import render_pdf
+
+    issued_at = timezone.now()
+    with translation.override(document.language):
+        context = document_context(document=document, issued_on=timezone.localdate(issued_at))
+        pdf = render_pdf(document.kind, context, language=document.language)
+    document.issued_at = issued_at
+    document.file.save("document.pdf", ContentFile(pdf), save=False)
+    # Only the claimed row is filled: a revocation in between wins.
+    updated = Document.objects.filter(pk=document.pk, status=DocumentStatus.RENDERING).update(
+        status=DocumentStatus.ISSUED, file=document.file.name, issued_at=issued_at,
+        sha256=hashlib.sha256(pdf).hexdigest(), failure_reason="")
+    if updated:
+        audit_log(actor=None, action="document.issued", obj=document,
+                  new={"number": document.number, "sha256": hashlib.sha256(pdf).hexdigest()},
+                  context=_audit_context(document))
+
+
+def _audit_context(document: Document) -> dict[str, str]:
+    context = {"session": str(document.session.public_id), "document": str(document.public_id)}
+    if document.enrolment_id is not None:
+        context["candidate"] = str(document.enrolment.candidate.public_id)
+    return context
+
+
+# -- the context of the templates -----------------------------------------------------------
+def verification_url(code: str) -> str:
+    return settings.SITE_URL + reverse("reports:verify", args=[code])
+
+
+def document_context(*, document: Document, issued_on: datetime.date) -> dict:
+    """What ``render_pdf`` receives (keys in the module docstring)."""
+    session = document.session
+    certification = session.referentiel.certification
+    president = session.jury.president if hasattr(session, "jury") else None
+    context: dict = {
+        "document": {
+            "kind": document.kind, "number": document.number,
+            "verification_code": document.verification_code,
+            "verification_url": verification_url(document.verification_code),
+            "issued_on": issued_on, "place": session.place, "language": document.language,
+        },
+        "certifier": {"name": document.certifier, "siret": certification.certifier_siret},
+        "certification": {
+            "code": certification.code, "title": certification.title,
+            "level": certification.level, "eqf_level": certification.eqf_level,
+            "nsf_codes": list(certification.nsf_codes),
+            "registration_date": certification.registration_date,
+            "registration_end_date": certification.registration_end_date,
+        },
+        "holder": _holder(document),
+        "session": {"name": session.name, "starts_on": session.starts_on,
+                    "ends_on": session.ends_on},
+        "signatory": {
+            "name": (president.user.get_full_name() or president.user.email) if president else "",
+            "quality": president.get_quality_display() if president else "",
+        },
+        "blocs": [], "bloc": {}, "outcome": "", "outcome_label": "", "minutes": {},
+    }
+    if document.kind == DocumentKind.MINUTES:
+        context["minutes"] = _minutes(document.deliberation)
+        return context
+    decision = CandidateDecision.objects.prefetch_related(
+        "blocs__bloc", "competences__competence").get(
+        deliberation=document.deliberation, enrolment=document.enrolment)
+    context["outcome"] = decision.outcome
+    context["outcome_label"] = decision.get_outcome_display()
+    if document.bloc is not None:
+        context["bloc"] = {"code": document.bloc.code, "title": document.bloc.title}
+    if document.kind == DocumentKind.TRANSCRIPT:
+        context["blocs"] = _transcript_blocs(decision)
+    return context
+
+
+def _holder(document: Document) -> dict:
+    if document.enrolment is None:
+        return {"legal_name": "", "birth_name": "", "usage_name": "", "first_names": "",
+                "birth_date": None, "birth_place": ""}
+    candidate = document.enrolment.candidate
+    place = candidate.birth_commune
+    if candidate.birth_country:
+        place = f"{place} ({candidate.birth_country})" if place else candidate.birth_country
+    return {"legal_name": candidate.legal_name, "birth_name": candidate.birth_name,
+            "usage_name": candidate.usage_name, "first_names": candidate.first_names,
+            "birth_date": candidate.birth_date, "birth_place": place}
+
+
+def _transcript_blocs(decision: CandidateDecision) -> list[dict]:
+    referentiel = decision.enrolment.session.referentiel
+    labels = dict(Level.objects.filter(scale_id=referentiel.scale_id)
+                  .values_list("number", "label"))
+    finals: dict[int, int | None] = {c.competence_id: c.final_level
+                                     for c in decision.competences.all()}
+    statuses = {b.bloc_id: b for b in decision.blocs.all()}
+    blocs = Bloc.objects.filter(referentiel=referentiel).prefetch_related("competences")
+    rows = []
+    for bloc in blocs.order_by("position", "pk"):
+        status = statuses.get(bloc.pk)
+        rows.append({
+            "code": bloc.code, "title": bloc.title,
+            "status": status.status if status else "",
+            "status_label": status.get_status_display() if status else "",
+            "competences": [
+                {"code": c.code, "title": c.title, "level": finals.get(c.pk),
+                 "level_label": labels.get(finals.get(c.pk) or 0, "")}
+                for c in sorted(bloc.competences.all(), key=lambda c: (c.position, c.pk))
+            ],
+        })
+    return rows
+
+
+def _minutes(deliberation: Deliberation) -> dict:
+    minutes = deliberation.minutes or {}
+    return {"members_present": minutes.get("members_present", []),
+            "checks": minutes.get("composition", {}),
+            "decisions": minutes.get("decisions", []),
+            "signed_at": deliberation.signed_at,
+            "signed_by": minutes.get("signature", {}).get("by", "")}
+
+
+# -- revocation and reissue -----------------------------------------------------------------
+def _require_admin(user: User) -> None:
+    if not user.is_administrator:
+        raise PermissionDenied
+
+
+def _revoke(document: Document, by: User, reason: str) -> Document:
+    if not reason.strip():
+        raise ValidationError(_("A reason is required to revoke a document."), code="reason")
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status == DocumentStatus.REVOKED:
+        raise ValidationError(_("This document is already revoked."), code="revoked")
+    old = {"status": document.status}
+    document.status = DocumentStatus.REVOKED
+    document.revoked_at, document.revoked_by = timezone.now(), by
+    document.revocation_reason = reason.strip()
+    document.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    audit_log(actor=by, action="document.revoked", obj=document, old=old,
+              new={"status": document.status, "reason": document.revocation_reason},
+              context=_audit_context(document))
+    return document
+
+
+@transaction.atomic
+def document_revoke(*, document: Document, by: User, reason: str) -> Document:
+    """Revoke: the verification page says so, with the date and the reason."""
+    _require_admin(by)
+    return _revoke(document, by, reason)
+
+
+@transaction.atomic
+def document_reissue(*, document: Document, by: User, reason: str) -> Document:
+    """Revoke the document and create the one that replaces it (a new number and code),
+    rendered after the commit."""
+    _require_admin(by)
+    return _reissue(document, by, reason)
+
+
+def _reissue(document: Document, by: User, reason: str) -> Document:
+    if Document.objects.filter(replaces=document).exists():
+        raise ValidationError(_("This document was already reissued."), code="reissued")
+    if document.status != DocumentStatus.REVOKED:
+        document = _revoke(document, by, reason)
+    deliberation = Deliberation.objects.select_related(
+        "session__referentiel__certification").get(pk=document.deliberation_id)
+    new = _document_create(deliberation, _Wanted(document.kind, document.enrolment_id,
+                                                 document.bloc_id), replaces=document)
+    audit_log(actor=by, action="document.reissued", obj=new,
+              old={"number": document.number}, new={"number": new.number, "reason": reason},
+              context=_audit_context(new))
+    _render_on_commit([new.pk])
+    return new
+
+
+@transaction.atomic
+def documents_reissue_for_amendment(*, amendment: Amendment) -> list[Document]:
+    """After an amendment, the candidate's documents follow the amended decision: each
+    one still due is reissued, one no longer due (a bloc or the certification withdrawn)
+    is revoked, a newly due one is created. Running it twice changes nothing more."""
+    decision = CandidateDecision.objects.get(pk=amendment.candidate_decision_id)
+    deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related(
+        "session__referentiel__certification").get(pk=decision.deliberation_id)
+    reason = _("Amended decision: %(reason)s") % {"reason": amendment.reason}
+    current = _current(deliberation, decision.enrolment_id)
+    due = [w for w in _wanted(_decisions(deliberation, decision.enrolment_id))
+           if w.kind != DocumentKind.MINUTES]
+    done_already = Document.objects.filter(
+        deliberation=deliberation, enrolment_id=decision.enrolment_id,
+        created_at__gte=amendment.at).exists()
+    if done_already:
+        return []
+    created = []
+    for wanted in due:
+        old = current.pop(wanted, None)
+        if old is None:
+            created.append(_document_create(deliberation, wanted))
+        else:
+            created.append(_reissue(old, amendment.by, reason))
+    for leftover in current.values():
+        if leftover.status != DocumentStatus.REVOKED:
+            _revoke(leftover, amendment.by, reason)
+    _render_on_commit([d.pk for d in created if d.replaces_id is None])
+    return created

@@ -1,0 +1,28 @@
+"""Background work of the reports app, all on the ``pdf`` queue (CELERY_TASK_ROUTES).
+Thin: take ids, call a service; every task is idempotent (acks late)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from juries.models import Amendment, Deliberation
+from reports import services
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
+             max_retries=5)
+def document_render_task(document_id: int) -> None:
+    """Render one document; a second run on an issued document does nothing."""
+    services.document_render(document_id=document_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def issue_for_deliberation_task(deliberation_id: int) -> None:
+    services.documents_issue_for_deliberation(
+        deliberation=Deliberation.objects.get(pk=deliberation_id))
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def reissue_for_amendment_task(amendment_id: int) -> None:
+    services.documents_reissue_for_amendment(
+        amendment=Amendment.objects.get(pk=amendment_id))

@@ -1,0 +1,71 @@
+"""A signed deliberation with two candidates, charlie (certified) and dave (every bloc,
+not certified), and a PDF renderer replaced by a stub (the real one has its own tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from candidates.models import Enrolment
+from certifications.models import Requirement
+from juries.models import CandidateDecision, Deliberation
+from juries.services_deliberation import (
+    deliberation_propose,
+    deliberation_sign,
+    requirement_tick,
+)
+from juries.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
+
+FAKE_PDF = b"%PDF-1.7 stub"
+
+
+@dataclass
+class Signed:
+    setup: Setup
+    deliberation: Deliberation
+    charlie: Enrolment
+    dave: Enrolment
+
+
+@pytest.fixture
+def signed(alice, charlie, dave) -> Signed:
+    setup = jury_setup()
+    mine = enrol(setup, candidate__user=charlie, candidate__email=charlie.email)
+    theirs = enrol(setup, candidate__user=dave, candidate__email=dave.email)
+    for enrolment in (mine, theirs):
+        for sitting_assessment in setup.session.assessments.all():
+            score_all(setup, enrolment, 1, assessment=sitting_assessment)
+    deliberation_propose(session=setup.session, by=alice)
+    deliberation = Deliberation.objects.get(session=setup.session)
+    # Only charlie meets the extra requirements: charlie is certified, dave is not.
+    for requirement in Requirement.objects.filter(
+            certification=setup.session.referentiel.certification):
+        requirement_tick(decision=CandidateDecision.objects.get(enrolment=mine),
+                         requirement=requirement, met=True, justification="Attesté.",
+                         by=setup.president.user)
+    deliberation_sign(deliberation=deliberation, members_present=setup.members,
+                      by=setup.president.user)
+    deliberation.refresh_from_db()
+    return Signed(setup, deliberation, mine, theirs)
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[tuple[str, dict, str]]:
+    """Stub ``render_pdf``; each call's (kind, context, language) is kept."""
+    calls: list[tuple[str, dict, str]] = []
+
+    def render_pdf(kind: str, context: dict, *, language: str = "fr") -> bytes:
+        calls.append((kind, context, language))
+        return FAKE_PDF
+
+    monkeypatch.setattr("reports.documents.render_pdf", render_pdf)
+    return calls
+
+
+@pytest.fixture
+def enqueued(monkeypatch) -> list[int]:
+    """Document ids whose rendering was enqueued (the worker is not started)."""
+    ids: list[int] = []
+    monkeypatch.setattr("reports.tasks.document_render_task.delay_on_commit", ids.append)
+    return ids
