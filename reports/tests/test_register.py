@@ -64,15 +64,19 @@ def test_verification_codes_are_unique_and_unambiguous(signed, enqueued):
     assert all(len(c) == 12 and not set(c) & set("01ILO") for c in codes)
 
 
-def test_only_a_signed_deliberation_issues(signed, enqueued):
+def test_only_a_signed_deliberation_issues(alice, enqueued):
     from django.core.exceptions import ValidationError
 
     from juries.models import Deliberation
+    from juries.services_deliberation import deliberation_propose
+    from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 
-    Deliberation.objects.filter(pk=signed.deliberation.pk).update(
-        status=Deliberation.Status.DRAFT)
+    setup = jury_setup()
+    score_all(setup, enrol(setup), 1)
+    deliberation_propose(session=setup.session, by=alice)  # proposed, not signed
+    draft = Deliberation.objects.get(session=setup.session)
     with pytest.raises(ValidationError):
-        documents_issue_for_deliberation(deliberation=signed.deliberation)
+        documents_issue_for_deliberation(deliberation=draft)
     assert not Document.objects.exists()
 
 
