@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -99,10 +99,7 @@ TEMPLATES = {
 
 # -- lookups: through the selectors, out of reach is 404 -----------------------------------
 def _session_or_404(request: HttpRequest, public_id: UUID) -> Session:
-    try:
-        return session_list_for_user(user=request.user).get(public_id=public_id)
-    except Session.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(session_list_for_user(user=request.user), public_id=public_id)
 
 
 def _enrolments_of(request: HttpRequest, session: Session) -> QuerySet[Enrolment]:
@@ -114,10 +111,7 @@ def _enrolments_of(request: HttpRequest, session: Session) -> QuerySet[Enrolment
 
 
 def _import_or_404(session: Session, import_id: UUID) -> EnrolmentImport:
-    try:
-        return session.enrolment_imports.get(public_id=import_id)
-    except EnrolmentImport.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(session.enrolment_imports, public_id=import_id)
 
 
 def _blocs(session: Session) -> QuerySet[Bloc]:

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -111,10 +111,7 @@ def _assessment_or_404(request: HttpRequest, public_id: UUID) -> Assessment:
 
 
 def _candidate_or_404(request: HttpRequest, public_id: UUID) -> Candidate:
-    try:
-        return candidate_list_for_user(user=request.user).get(public_id=public_id)
-    except Candidate.DoesNotExist:
-        raise Http404 from None
+    return get_object_or_404(candidate_list_for_user(user=request.user), public_id=public_id)
 
 
 # -- the session's jury --------------------------------------------------------------------
