@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install browser lint messages static makemessages check-deploy worker clean
+.PHONY: help run test install browser lint messages static makemessages check-deploy audit worker clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker on http://127.0.0.1:8000"
@@ -54,8 +54,23 @@ check-deploy: $(STAMP)
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# Known vulnerabilities of every installed package (pip-audit, needs PyPI's advisory
+# API): see bin/audit for what happens when the service cannot be reached.
+audit: $(STAMP)
+	bin/audit
+
 worker: install
 	$(VENV)/bin/celery -A config worker -Q default,pdf --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+
+# Benchmarks (bench/README.md): every one, figures written to docs/benchmarks.md (12 min
+# on 2 cores: the large-data generator, then the pages on its 2 million scores...), or
+# all of them at small sizes in a few minutes (written to var/bench/benchmarks-quick.md).
+.PHONY: bench bench-quick
+bench: install
+	$(PY) bench/run_all.py
+
+bench-quick: install
+	$(PY) bench/run_all.py --quick

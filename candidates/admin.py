@@ -62,7 +62,7 @@ class CandidateAdmin(NoAddMixin, admin.ModelAdmin):
         (_("Identity"), {"fields": ["birth_name", "usage_name", "first_names", "birth_date",
                                     "birth_commune", "birth_insee_code", "birth_country",
                                     "sex"]}),
-        (_("Contact"), {"fields": ["email", "phone", "user"]}),
+        (_("Contact"), {"fields": ["email", "phone", "language", "user"]}),
         (_("Record"), {"fields": ["identity_key", "created_at", "anonymised_at"]}),
     ]
     inlines = [CandidateEnrolmentInline]

@@ -7,7 +7,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    FileExtensionValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
@@ -64,7 +68,7 @@ class EnrolmentForm(forms.Form):
     """One person enrolled in one session: identity, route and target, accommodations."""
 
     IDENTITY = ("birth_name", "usage_name", "first_names", "birth_date", "birth_commune",
-                "birth_insee_code", "birth_country", "sex", "email", "phone")
+                "birth_insee_code", "birth_country", "sex", "email", "phone", "language")
     ROUTE = ("access_route", "target", "blocs")
     ACCOMMODATIONS = ("extra_time_percent", "technical_aids", "other_accommodations",
                       "jury_note")
@@ -87,6 +91,11 @@ class EnrolmentForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), required=False,
                              help_text=_("The invitation is sent to this address."))
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of documents"), choices=settings.LANGUAGES, initial="fr",
+        required=False,
+        help_text=_("Transcript, attestations and certificate are issued in this language."),
+    )
 
     access_route = forms.ChoiceField(label=_("Access route"), choices=AccessRoute.choices)
     target = forms.ChoiceField(
@@ -120,6 +129,9 @@ class EnrolmentForm(forms.Form):
     def __init__(self, *args: Any, blocs: QuerySet[Bloc], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["blocs"].queryset = blocs
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or "fr"
 
     def clean_birth_name(self) -> str:
         return " ".join(self.cleaned_data["birth_name"].split())
@@ -228,7 +240,12 @@ AcquiredBlocFormSet = forms.formset_factory(
 
 
 class EnrolmentImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    # CSV, Excel's "texte Unicode" (.txt, tab-separated) or XLSX; the content is checked
+    # again by the parser, and the size by the service (IMPORT_MAX_UPLOAD_SIZE).
+    file = forms.FileField(label=_("File"), validators=[FileExtensionValidator(
+        ["csv", "tsv", "txt", "xlsx"],
+        message=_("The file type “%(extension)s” is not accepted here. Accepted types: "
+                  "%(allowed_extensions)s."))])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -47,6 +47,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "acquired_blocs": ("blocs_acquis", "blocs acquis"),
     "acquired_on": ("date_acquisition", "date d'acquisition"),
     "acquisition_origin": ("origine_acquisition", "origine d'acquisition", "origine"),
+    "language": ("langue", "langue des documents", "language"),
 }
 REQUIRED = ("birth_name", "first_names", "birth_date", "access_route")
 MAX_ROWS = 2000
@@ -81,6 +82,10 @@ _ORIGIN_WORDS = {
 _SEX_WORDS = {
     "F": ("f", "femme", "feminin", "female", "woman"),
     "M": ("m", "h", "homme", "masculin", "male", "man"),
+}
+_LANGUAGE_WORDS = {
+    "fr": ("francais", "french"),
+    "en": ("anglais", "english"),
 }
 ErrorFn = Callable[[str, str], None]
 TextFn = Callable[[str], str]
@@ -126,9 +131,9 @@ def _example_rows(bloc_codes: Sequence[str]) -> list[list[str]]:
         "", "")
     return [
         [*_EXAMPLE_IDENTITIES[0], "", "33", "", "Salle au rez-de-chaussée",
-         "Tiers-temps à chaque épreuve", "", "", ""],
+         "Tiers-temps à chaque épreuve", "", "", "", "fr"],
         [*_EXAMPLE_IDENTITIES[1], chosen, "", "", "", "", acquired,
-         "15/06/2024" if acquired else "", "capitalisation" if acquired else ""],
+         "15/06/2024" if acquired else "", "capitalisation" if acquired else "", "en"],
     ]
 
 
@@ -208,6 +213,8 @@ def parse_row(number: int, raw: dict[str, str], headers: dict[str, str]) -> Pars
     row.values["sex"] = _word_value(text("sex"), _SEX_WORDS, "sex", error,
                                     _("Write F or M."))
     row.values["email"] = _email_value(text("email"), error)
+    row.values["language"] = _word_value(text("language"), _LANGUAGE_WORDS, "language", error,
+                                         _("Write fr or en.")) or "fr"
     route = text("access_route")
     row.values["access_route"] = _word_value(
         route, _ROUTE_WORDS, "access_route", error, _route_hint()

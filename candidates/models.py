@@ -45,6 +45,11 @@ class Candidate(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language of documents"), max_length=10, choices=settings.LANGUAGES,
+        default="fr",
+        help_text=_("Transcript, attestations and certificate are issued in this language."),
+    )
     # Normalised "birth name|first names|birth date" to find the same person twice.
     identity_key = models.CharField(max_length=400, editable=False, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -92,6 +92,7 @@ class Identity:
     sex: str = ""
     email: str = ""
     phone: str = ""
+    language: str = "fr"
 
     def cleaned(self) -> dict[str, object]:
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -286,6 +287,7 @@ def _identity_section(candidate: Candidate) -> tuple[str, object]:
         "sex": candidate.sex,
         "email": candidate.email,
         "phone": candidate.phone,
+        "language": candidate.language,
         "created_at": _iso(candidate.created_at),
         "anonymised_at": _iso(candidate.anonymised_at),
     }
@@ -413,17 +415,18 @@ def _account_erase(user: User) -> None:
 def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Candidate:
     """Erase (anonymise) what the law does not oblige us to keep (RGPD art. 17).
 
-    Erased: e-mail, phone, usage name, sex, the user account (deactivated, e-mail
+    Erased: e-mail, phone, usage name, the user account (deactivated, e-mail
     scrambled, unusable password, allauth addresses removed), the accommodation texts and
     jury notes of every enrolment. Kept, because issued documents and signed minutes must
     stay verifiable and show their holder: birth name, first names, birth date and place,
-    the enrolments and the blocs acquired. A second erasure is refused."""
+    sex (the Caisse des Dépôts declaration of holders requires it), the enrolments and
+    the blocs acquired. A second erasure is refused."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give the reason for the erasure."), code="no_reason")
     # Claimed with a conditional update: two concurrent erasures cannot both pass.
     claimed = Candidate.objects.filter(pk=candidate.pk, anonymised_at__isnull=True).update(
-        anonymised_at=timezone.now(), email="", phone="", usage_name="", sex="",
+        anonymised_at=timezone.now(), email="", phone="", usage_name="",
     )
     if claimed != 1:
         raise ValidationError(
@@ -539,7 +542,8 @@ def _row_identity(values: dict) -> Identity:
         birth_name=values["birth_name"], first_names=values["first_names"],
         birth_date=date.fromisoformat(born) if born else None,
         **{name: values[name] for name in ("usage_name", "birth_commune", "birth_insee_code",
-                                           "birth_country", "sex", "email", "phone")},
+                                           "birth_country", "sex", "email", "phone",
+                                           "language")},
     )
 
 

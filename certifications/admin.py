@@ -86,6 +86,9 @@ class CertificationAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "title", "level", "eqf_level", "active", "description"]}),
         (_("Nomenclatures"), {"fields": ["nsf_codes", "formacodes", "rome_codes"]}),
         (_("Certifier"), {"fields": ["certifier_name", "certifier_siret", "co_certifiers"]}),
+        (_("Caisse des Dépôts (holders file)"), {"fields": [
+            "cdc_client_id", "cdc_contract_id", "validity_months",
+        ]}),
         (_("Registration"), {"fields": [
             "registration_date", "registration_end_date", "last_issuing_date",
             "replaces", "replaced_by",

@@ -9,7 +9,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,22 @@ class Certification(models.Model):
     co_certifiers = models.JSONField(
         _("other certifiers"), default=list, blank=True,
         help_text=_("Other certifiers named by the fiche (legal name and SIRET)."),
+    )
+    # Given by the Caisse des Dépôts when the certifier registers for the accrochage
+    # (docs/documents.md, "Caisse des Dépôts (accrochage)"); the holders file needs both.
+    cdc_client_id = models.CharField(
+        _("Caisse des Dépôts client id"), max_length=8, blank=True,
+        validators=[RegexValidator(r"^\S{8}$", _("Eight characters, e.g. 03ABC123."))],
+        help_text=_("The certifier's idClient for the accrochage (eight characters)."),
+    )
+    cdc_contract_id = models.CharField(
+        _("Caisse des Dépôts contract id"), max_length=20, blank=True,
+        help_text=_("The certifier's idContrat for the accrochage, e.g. MCFCER000123."),
+    )
+    validity_months = models.PositiveSmallIntegerField(
+        _("validity of the certification (months)"), null=True, blank=True,
+        help_text=_("Empty: the certification is valid for life. Reported to the Caisse des "
+                    "Dépôts as the end of validity."),
     )
     registration_date = models.DateField(_("registration decision date"), null=True, blank=True)
     registration_end_date = models.DateField(_("end of registration"), null=True, blank=True)

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Enrolment, Session
@@ -136,3 +137,69 @@ class Document(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.status == DocumentStatus.ISSUED
+
+
+# -- exports of a whole session ---------------------------------------------------------------
+def export_path(export: SessionExport, filename: str) -> str:
+    return f"exports/{export.created_at.year}/{export.public_id}.zip"
+
+
+class SessionExportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+EXPORT_ACTIVE = (SessionExportStatus.QUEUED, SessionExportStatus.RUNNING)
+
+
+class SessionExport(models.Model):
+    """One zip of a session's valid documents, asked for by an administrator and built in
+    steps by ``reports.tasks.session_export_task`` (rules in ``reports/exports.py``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, related_name="exports", verbose_name=_("session"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SessionExportStatus.choices,
+        default=SessionExportStatus.QUEUED,
+    )
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    done = models.PositiveIntegerField(_("documents ready"), default=0)
+    # Only the task message carrying this token may run the next step: a duplicate or a
+    # message overtaken by a resume does nothing; a redelivered one takes over.
+    step_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Moved on at each step and each document: a stale heartbeat means a dead worker.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), default=timezone.now)
+    resumes = models.PositiveSmallIntegerField(_("resumes"), default=0)
+    file = models.FileField(_("file"), upload_to=export_path, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # What the zip holds (the digest of its documents' ids and hashes): a done export
+    # whose digest differs from the session's documents today is outdated.
+    documents_digest = models.CharField(_("documents digest"), max_length=64, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session export")
+        verbose_name_plural = _("session exports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session"], condition=models.Q(status__in=EXPORT_ACTIVE),
+                name="session_export_one_active"),
+        ]
+        indexes = [models.Index(fields=["session", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in EXPORT_ACTIVE

@@ -27,19 +27,22 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log
+from candidates.models import Enrolment
 from certifications.models import Bloc, Certification, Level
 from juries.models import (
     Amendment,
@@ -50,9 +53,6 @@ from juries.models import (
 )
 from reports.models import Document, DocumentKind, DocumentStatus, RegisterCounter
 
-# Longer than the task hard time limit: a claim this old belongs to a dead worker.
-STALE_CLAIM = datetime.timedelta(minutes=15)
-
 
 # -- register -------------------------------------------------------------------------------
 def certifier_name(certification: Certification) -> str:
@@ -61,14 +61,21 @@ def certifier_name(certification: Certification) -> str:
     return certification.certifier_name or settings.CERTIFIER_NAME
 
 
-def register_number_next(*, certifier: str, year: int) -> str:
-    """The next number of the certifier's register for the year; call inside the
-    transaction that creates the document, so a rollback gives the number back."""
+def register_numbers_next(*, certifier: str, year: int, count: int) -> list[str]:
+    """The next ``count`` numbers of the certifier's register for the year, consecutive,
+    from one locked counter row; call inside the transaction that creates the
+    documents, so a rollback gives the numbers back."""
     counter, _created = RegisterCounter.objects.select_for_update().get_or_create(
         certifier=certifier, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"{year}-{counter.last:06d}"
+    return [f"{year}-{number:06d}" for number in range(first, first + count)]
+
+
+def register_number_next(*, certifier: str, year: int) -> str:
+    """The next number of the certifier's register for the year (see above)."""
+    return register_numbers_next(certifier=certifier, year=year, count=1)[0]
 
 
 @dataclass(frozen=True)
@@ -76,16 +83,20 @@ class _Wanted:
     kind: str
     enrolment_id: int | None
     bloc_id: int | None
+    # The holder's language when already known (not part of what makes a document due).
+    language: str | None = field(default=None, compare=False)
 
 
 def _wanted(decisions: list[CandidateDecision]) -> list[_Wanted]:
     wanted = [_Wanted(DocumentKind.MINUTES, None, None)]
     for decision in decisions:
-        wanted.append(_Wanted(DocumentKind.TRANSCRIPT, decision.enrolment_id, None))
-        wanted += [_Wanted(DocumentKind.BLOC_ATTESTATION, decision.enrolment_id, b.bloc_id)
+        holder = decision.enrolment_id
+        language = decision.enrolment.candidate.language
+        wanted.append(_Wanted(DocumentKind.TRANSCRIPT, holder, None, language))
+        wanted += [_Wanted(DocumentKind.BLOC_ATTESTATION, holder, b.bloc_id, language)
                    for b in decision.blocs.all() if b.status == BlocDecisionStatus.VALIDATED]
         if decision.outcome == CandidateOutcome.FULL_SUCCESS:
-            wanted.append(_Wanted(DocumentKind.CERTIFICATE, decision.enrolment_id, None))
+            wanted.append(_Wanted(DocumentKind.CERTIFICATE, holder, None, language))
     return wanted
 
 
@@ -98,29 +109,56 @@ def _current(deliberation: Deliberation, enrolment_id: int | None = None
     return {_Wanted(d.kind, d.enrolment_id, d.bloc_id): d for d in rows}
 
 
-def _document_create(deliberation: Deliberation, wanted: _Wanted,
-                     replaces: Document | None = None) -> Document:
+def _language(wanted: _Wanted) -> str:
+    """A holder's documents speak the holder's language (as it is now: a reissue follows
+    a changed preference); the minutes, the certifier's."""
+    if wanted.enrolment_id is None:
+        return settings.LANGUAGE_CODE
+    if wanted.language:
+        return wanted.language
+    return (Enrolment.objects.filter(pk=wanted.enrolment_id)
+            .values_list("candidate__language", flat=True).get())
+
+
+def _documents_create(deliberation: Deliberation, wanted: Sequence[_Wanted],
+                      replaces: Document | None = None) -> list[Document]:
+    """The register rows, numbered in order, in one locked counter update and one insert
+    (a session's thousands of documents do not cost a query each)."""
+    if not wanted:
+        return []
     certification = deliberation.session.referentiel.certification
     certifier = certifier_name(certification)
-    year = timezone.localdate().year
-    return Document.objects.create(
-        kind=wanted.kind, enrolment_id=wanted.enrolment_id, bloc_id=wanted.bloc_id,
-        session=deliberation.session, deliberation=deliberation, certifier=certifier,
-        number=register_number_next(certifier=certifier, year=year),
-        language=settings.LANGUAGE_CODE, replaces=replaces,
-    )
+    numbers = register_numbers_next(certifier=certifier, year=timezone.localdate().year,
+                                    count=len(wanted))
+    return Document.objects.bulk_create([
+        Document(kind=w.kind, enrolment_id=w.enrolment_id, bloc_id=w.bloc_id,
+                 session=deliberation.session, deliberation=deliberation,
+                 certifier=certifier, number=number, language=_language(w),
+                 replaces=replaces)
+        for w, number in zip(wanted, numbers, strict=True)
+    ], batch_size=1000)
 
 
-def _render_on_commit(document_ids: list[int]) -> None:
-    from reports.tasks import document_render_task
+def _document_create(deliberation: Deliberation, wanted: _Wanted,
+                     replaces: Document | None = None) -> Document:
+    return _documents_create(deliberation, [wanted], replaces=replaces)[0]
 
-    for document_id in document_ids:
-        document_render_task.delay_on_commit(document_id)
+
+def render_on_commit(document_ids: Sequence[int]) -> None:
+    """Send the rendering of these documents to the ``pdf`` queue after the commit, in
+    batches of ``DOCUMENT_RENDER_BATCH`` (one layout and one font subsetting per batch)."""
+    from reports.tasks import documents_render_task
+
+    ids = list(document_ids)
+    size = settings.DOCUMENT_RENDER_BATCH
+    for start in range(0, len(ids), size):
+        documents_render_task.delay_on_commit(ids[start:start + size])
 
 
 def _decisions(deliberation: Deliberation, enrolment_id: int | None = None
                ) -> list[CandidateDecision]:
-    rows = CandidateDecision.objects.filter(deliberation=deliberation).prefetch_related("blocs")
+    rows = (CandidateDecision.objects.filter(deliberation=deliberation)
+            .select_related("enrolment__candidate").prefetch_related("blocs"))
     if enrolment_id is not None:
         rows = rows.filter(enrolment_id=enrolment_id)
     return list(rows.order_by("pk"))
@@ -138,46 +176,160 @@ def documents_issue_for_deliberation(*, deliberation: Deliberation) -> list[Docu
         raise ValidationError(_("Only a signed deliberation issues documents."),
                               code="not_signed")
     existing = _current(deliberation)
-    created = [_document_create(deliberation, w)
-               for w in _wanted(_decisions(deliberation)) if w not in existing]
+    created = _documents_create(
+        deliberation, [w for w in _wanted(_decisions(deliberation)) if w not in existing])
     if created:
         audit_log(actor=None, action="documents.created", obj=deliberation,
                   new={"documents": [d.number for d in created]},
                   context={"session": str(deliberation.session.public_id)})
-    _render_on_commit([d.pk for d in created if d.status == DocumentStatus.PENDING])
+    render_on_commit([d.pk for d in created if d.status == DocumentStatus.PENDING])
     return created
+
+
+@dataclass
+class IssueReport:
+    """What a signed session's issuing made: valid documents per kind, their codes."""
+
+    counts: dict[str, int]
+    verification_codes: list[str]
+    errors: list[str]
+
+
+def documents_issue_and_wait(*, session_public_id: str, timeout: float = 600,
+                             poll: float = 1.0) -> IssueReport:
+    """Issue a signed session's documents and render them here, in bulk, then wait for
+    those a worker holds (a command line that must answer with finished documents).
+    Everything goes through the same idempotent services as the workers."""
+    deliberation = Deliberation.objects.get(session__public_id=session_public_id)
+    documents_issue_for_deliberation(deliberation=deliberation)
+    rows = Document.objects.filter(deliberation=deliberation)
+    todo = list(rows.filter(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED])
+                .order_by("number").values_list("pk", flat=True))
+    errors: list[str] = []
+    try:
+        documents_render(document_ids=todo)
+    except OSError as error:
+        errors.append(f"{type(error).__name__}: {error}")
+    deadline = time.monotonic() + timeout
+    busy = [DocumentStatus.PENDING, DocumentStatus.RENDERING]
+    while rows.filter(status__in=busy).exists() and time.monotonic() < deadline:
+        time.sleep(poll)
+    late = rows.filter(status__in=busy).count()
+    if late:
+        errors.append(f"{late} document(s) still waiting for a worker after {timeout:g} s.")
+    errors += [f"{d.number}: {d.failure_reason}"
+               for d in rows.filter(status=DocumentStatus.FAILED).order_by("number")]
+    issued = list(rows.filter(status=DocumentStatus.ISSUED).order_by("number"))
+    counts = dict.fromkeys(DocumentKind.values, 0)
+    for document in issued:
+        counts[document.kind] += 1
+    return IssueReport(counts=counts,
+                       verification_codes=[d.verification_code for d in issued],
+                       errors=errors)
 
 
 # -- rendering ------------------------------------------------------------------------------
 def _claim(document_id: int) -> bool:
     """Exactly-once effect with at-least-once delivery: only one worker moves the row to
-    rendering (or takes over a claim left by a dead worker)."""
+    rendering (or takes over a claim left by a dead worker: older than
+    ``DOCUMENT_RENDER_STALE_AFTER`` seconds, past the task hard time limit)."""
     now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.DOCUMENT_RENDER_STALE_AFTER)
     claimable = Q(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED]) | Q(
-        status=DocumentStatus.RENDERING, rendering_started_at__lt=now - STALE_CLAIM)
+        status=DocumentStatus.RENDERING, rendering_started_at__lt=stale)
     return Document.objects.filter(claimable, pk=document_id).update(
         status=DocumentStatus.RENDERING, rendering_started_at=now, failure_reason="") == 1
+
+
+def _look_again_when_stale(document: Document) -> None:
+    """Claimed by another worker, alive or dead: a pool process killed mid-render gives
+    its task back at once (reject on worker lost), before the claim is stale. Look
+    again when it is, or the row would stay "rendering" for ever."""
+    from reports.tasks import document_render_task
+
+    started = document.rendering_started_at or timezone.now()
+    left = settings.DOCUMENT_RENDER_STALE_AFTER - (timezone.now() - started).total_seconds()
+    document_render_task.apply_async(args=[document.pk], countdown=max(1, left + 1))
+
+
+def _rendering_rows() -> QuerySet[Document]:
+    return Document.objects.select_related(
+        "session__referentiel__certification", "session__jury__president__user",
+        "enrolment__candidate", "bloc", "deliberation")
+
+
+def _failed(document: Document, error: Exception) -> None:
+    """A legal document's failure is a recorded status with its reason."""
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    Document.objects.filter(pk=document.pk, status=DocumentStatus.RENDERING).update(
+        status=DocumentStatus.FAILED, failure_reason=reason)
+    audit_log(actor=None, action="document.failed", obj=document,
+              new={"reason": reason}, context=_audit_context(document))
+
+
+def documents_render(*, document_ids: Sequence[int]) -> list[Document]:
+    """Bulk rendering: claim each document, lay the claimed ones out in batches
+    (``reports.documents.render_pdfs``: one layout and one font subsetting per batch,
+    split into standalone PDFs), store each PDF. A batch that fails is rendered again one
+    by one, so each failure is recorded on its own document; an ``OSError`` is raised
+    again at the end so the task retries (issued documents are not claimed again)."""
+    from reports.documents import render_pdfs
+
+    claimed = [pk for pk in document_ids if _claim(pk)]
+    for document in Document.objects.filter(pk__in=set(document_ids) - set(claimed),
+                                            status=DocumentStatus.RENDERING):
+        _look_again_when_stale(document)
+    documents = list(_rendering_rows().filter(pk__in=claimed).order_by("number"))
+    retry: OSError | None = None
+    for language in sorted({d.language for d in documents}):
+        batch = [d for d in documents if d.language == language]
+        issued_at = timezone.now()
+        try:
+            with translation.override(language):
+                contexts = [document_context(document=d, issued_on=timezone.localdate(issued_at))
+                            for d in batch]
+                pdfs = render_pdfs([(d.kind, c) for d, c in zip(batch, contexts, strict=True)],
+                                   language=language)
+        except Exception:  # one bad document must not fail its neighbours: one by one
+            for document in batch:
+                retry = _render_claimed(document) or retry
+            continue
+        for document, pdf in zip(batch, pdfs, strict=True):
+            try:
+                _store(document, pdf, issued_at)
+            except Exception as error:
+                _failed(document, error)
+                retry = error if isinstance(error, OSError) else retry
+    if retry is not None:
+        raise retry
+    return list(Document.objects.filter(pk__in=document_ids).order_by("number"))
+
+
+def _render_claimed(document: Document) -> OSError | None:
+    """Render one claimed document; a failure is recorded (an ``OSError`` returned)."""
+    try:
+        _render_and_store(document)
+    except Exception as error:
+        _failed(document, error)
+        if isinstance(error, OSError):
+            return error
+    return None
 
 
 def document_render(*, document_id: int) -> Document:
     """Render a claimed document, store the PDF and its hash, mark it issued. A failure
     is recorded as the failed status with its reason; an ``OSError`` (storage, network)
-    is raised again after that so the task retries."""
+    is raised again after that so the task retries. Run again on an issued document, it
+    does nothing."""
     if not _claim(document_id):
-        return Document.objects.get(pk=document_id)
-    document = Document.objects.select_related(
-        "session__referentiel__certification", "session__jury__president__user",
-        "enrolment__candidate", "bloc", "deliberation").get(pk=document_id)
-    try:
-        _render_and_store(document)
-    except Exception as error:  # a legal document's failure is a recorded status
-        reason = f"{type(error).__name__}: {error}"[:2000]
-        Document.objects.filter(pk=document_id, status=DocumentStatus.RENDERING).update(
-            status=DocumentStatus.FAILED, failure_reason=reason)
-        audit_log(actor=None, action="document.failed", obj=document,
-                  new={"reason": reason}, context=_audit_context(document))
-        if isinstance(error, OSError):
-            raise
+        document = Document.objects.get(pk=document_id)
+        if document.status == DocumentStatus.RENDERING:
+            _look_again_when_stale(document)
+        return document
+    document = _rendering_rows().get(pk=document_id)
+    error = _render_claimed(document)
+    if error is not None:
+        raise error
     document.refresh_from_db()
     return document
 
@@ -189,16 +341,32 @@ def _render_and_store(document: Document) -> None:
     with translation.override(document.language):
         context = document_context(document=document, issued_on=timezone.localdate(issued_at))
         pdf = render_pdf(document.kind, context, language=document.language)
-    document.issued_at = issued_at
-    document.file.save("document.pdf", ContentFile(pdf), save=False)
+    _store(document, pdf, issued_at)
+
+
+def _store(document: Document, pdf: bytes, issued_at: datetime.datetime) -> None:
+    """Save the PDF under the row's own name and mark the claimed row issued.
+
+    The same name on every run (the row's public id under its creation year, the row
+    being unissued here): a file a killed worker wrote but did not record is replaced,
+    never left beside a copy with a suffix (``get_available_name``)."""
+    name = document.file.field.generate_filename(document, "document.pdf")
+    storage = document.file.storage
+    if storage.exists(name):
+        storage.delete(name)
+    name = storage.save(name, ContentFile(pdf))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    document.file.name, document.issued_at = name, issued_at
     # Only the claimed row is filled: a revocation in between wins.
     updated = Document.objects.filter(pk=document.pk, status=DocumentStatus.RENDERING).update(
-        status=DocumentStatus.ISSUED, file=document.file.name, issued_at=issued_at,
-        sha256=hashlib.sha256(pdf).hexdigest(), failure_reason="")
+        status=DocumentStatus.ISSUED, file=name, issued_at=issued_at, sha256=sha256,
+        failure_reason="")
     if updated:
         audit_log(actor=None, action="document.issued", obj=document,
-                  new={"number": document.number, "sha256": hashlib.sha256(pdf).hexdigest()},
+                  new={"number": document.number, "sha256": sha256},
                   context=_audit_context(document))
+    elif not Document.objects.filter(pk=document.pk, file=name).exists():
+        storage.delete(name)  # revoked meanwhile: no file without its row
 
 
 def _audit_context(document: Document) -> dict[str, str]:
@@ -353,7 +521,7 @@ def _reissue(document: Document, by: User, reason: str) -> Document:
     audit_log(actor=by, action="document.reissued", obj=new,
               old={"number": document.number}, new={"number": new.number, "reason": reason},
               context=_audit_context(new))
-    _render_on_commit([new.pk])
+    render_on_commit([new.pk])
     return new
 
 
@@ -384,5 +552,5 @@ def documents_reissue_for_amendment(*, amendment: Amendment) -> list[Document]:
     for leftover in current.values():
         if leftover.status != DocumentStatus.REVOKED:
             _revoke(leftover, amendment.by, reason)
-    _render_on_commit([d.pk for d in created if d.replaces_id is None])
+    render_on_commit([d.pk for d in created if d.replaces_id is None])
     return created

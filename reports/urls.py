@@ -2,15 +2,25 @@
 
 from django.urls import path
 
-from reports import views
+from reports import views, views_cdc
 
 app_name = "reports"
 
 urlpatterns = [
+    path("sessions/<uuid:session_id>/cdc-accrochage.xml", views_cdc.cdc_accrochage,
+         name="cdc_accrochage"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("documents/<uuid:document_id>/download/", views.download, name="download"),
     path("sessions/<uuid:session_id>/documents/", views.session_documents,
          name="session_documents"),
+    path("sessions/<uuid:session_id>/documents/issue/", views.session_issue,
+         name="session_issue"),
+    path("sessions/<uuid:session_id>/documents/export/", views.session_export,
+         name="session_export"),
+    path("sessions/<uuid:session_id>/documents/export/progress/",
+         views.session_export_progress, name="session_export_progress"),
+    path("sessions/<uuid:session_id>/documents/export/<uuid:export_id>/download/",
+         views.session_export_download, name="session_export_download"),
     path("sessions/<uuid:session_id>/documents/<uuid:document_id>/<str:action>/",
          views.document_action, name="document_action"),
 ]

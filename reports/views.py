@@ -1,6 +1,7 @@
 """Pages of the document register (DESIGN.md §4.5, §8): the public verification page,
 downloads (the holder or an administrator), the staff list of a session's documents
-with revoke and reissue. Anything out of reach is a 404."""
+with revoke and reissue, issuing and exporting the whole session (a zip built in the
+background, its progress polled by htmx). Anything out of reach is a 404."""
 
 from __future__ import annotations
 
@@ -9,21 +10,36 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Session
-from reports.models import Document
+from reports.exports import (
+    session_documents_issue,
+    session_export_start,
+    session_exports_resume_stale,
+)
+from reports.models import Document, SessionExport
 from reports.selectors import (
     document_download_get_for_user,
     document_for_verification,
     document_get_for_admin,
     session_documents_for_admin,
+    session_documents_incomplete_for_admin,
+    session_export_get_for_admin,
+    session_export_state_for_admin,
     session_get_for_admin,
 )
 from reports.services import document_reissue, document_revoke
+
+# The register of a session is read a page at a time (thousands of rows in a large one).
+DOCUMENTS_PER_PAGE = 100
 
 
 @require_GET
@@ -60,9 +76,15 @@ def _session(request: HttpRequest, session_id: UUID) -> Session:
 @require_GET
 def session_documents(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session(request, session_id)
+    session_exports_resume_stale(session=session)  # a reload resumes an interrupted export
     documents = session_documents_for_admin(user=request.user, session=session)
-    return render(request, "reports/session_documents.html",
-                  {"session": session, "documents": documents})
+    page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "reports/session_documents.html", {
+        "session": session, "page": page,
+        "export_state": session_export_state_for_admin(user=request.user, session=session),
+        "can_issue": session_documents_incomplete_for_admin(user=request.user,
+                                                            session=session),
+    })
 
 
 @login_required
@@ -92,3 +114,77 @@ def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
                          _("Document %(old)s reissued as %(new)s.")
                          % {"old": document.number, "new": result.number})
     return redirect("reports:session_documents", session_id=session.public_id)
+
+
+# -- a whole session: issue, export -----------------------------------------------------------
+def _documents_url(session: Session, anchor: str = "") -> str:
+    return reverse("reports:session_documents", args=[session.public_id]) + anchor
+
+
+def _export_panel(request: HttpRequest, session: Session) -> HttpResponse:
+    return render(request, "reports/_session_export.html", {
+        "session": session,
+        "export_state": session_export_state_for_admin(user=request.user, session=session),
+    })
+
+
+@login_required
+@require_POST
+def session_export(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Start the export, or join the one running: a second click or a resent form is safe."""
+    session = _session(request, session_id)
+    try:
+        _export, started = session_export_start(session=session, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if not request.htmx:
+            messages.info(request, _("Export started.") if started
+                          else _("This export is already under way or done."))
+    if request.htmx:
+        return _export_panel(request, session)
+    return redirect(_documents_url(session, "#session-export"))
+
+
+@login_required
+@require_GET
+def session_export_progress(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The export panel alone, polled while the export runs."""
+    session = _session(request, session_id)
+    session_exports_resume_stale(session=session)
+    return _export_panel(request, session)
+
+
+@login_required
+@require_GET
+def session_export_download(request: HttpRequest, session_id: UUID,
+                            export_id: UUID) -> FileResponse:
+    session = _session(request, session_id)
+    try:
+        export = session_export_get_for_admin(user=request.user, session=session,
+                                              public_id=export_id)
+    except SessionExport.DoesNotExist:
+        raise Http404 from None
+    name = f"{slugify(session.name) or 'session'}-{export.created_at:%Y%m%d-%H%M}.zip"
+    return FileResponse(export.file.open("rb"), as_attachment=True, filename=name,
+                        content_type="application/zip")
+
+
+@login_required
+@require_POST
+def session_issue(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Issue the missing documents of the signed deliberation, render the failed again."""
+    session = _session(request, session_id)
+    try:
+        count = session_documents_issue(session=session, by=request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, ngettext(
+            "%(count)d document sent to rendering.", "%(count)d documents sent to rendering.",
+            count) % {"count": count})
+    return redirect(_documents_url(session))

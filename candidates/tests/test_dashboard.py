@@ -247,5 +247,5 @@ def test_it_runs_a_constant_number_of_queries(client, alice, django_assert_max_n
                                               enrolments, query):
     session = make_session(enrolments)
     client.force_login(alice)
-    with django_assert_max_num_queries(11):  # +2: scores and upcoming sittings
+    with django_assert_max_num_queries(12):  # +2: scores, upcoming sittings; +1: CDC deadline
         assert client.get(url(session), query).status_code == 200

@@ -317,3 +317,10 @@ def test_it_shows_a_session_of_30_enrolments_in_constant_queries(
         response = client.get(_url("session_detail", session))
     assert response.status_code == 200
     assert len(response.context["enrolments"]) == 30
+
+
+def test_it_records_the_language_of_documents(alice, session):
+    response = _client(alice).post(_url("enrolment_create", session),
+                                   _post_data(language="en", invite=""))
+    assert response.status_code == 302
+    assert Enrolment.objects.get().candidate.language == "en"

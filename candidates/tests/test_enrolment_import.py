@@ -350,3 +350,18 @@ def test_it_refuses_an_oversized_file(alice, session, settings):
     with pytest.raises(ImportFormatError):
         enrolment_import_preview(session=session, file=io.BytesIO(b"x" * 200), file_name="f",
                                  size=None)
+
+
+def test_it_reads_the_language_of_documents(session):
+    header = f"{HEADER};langue"
+    row = _preview(session, _csv(f"{ROW_1};anglais", f"{ROW_2};", header=header))
+    assert _errors(row) == []
+    enrolment_import_confirm(enrolment_import=row, invite=False)
+    languages = dict(Enrolment.objects.values_list("candidate__birth_name",
+                                                   "candidate__language"))
+    assert languages == {"Durand": "en", "Nguyen": "fr"}
+
+
+def test_it_refuses_an_unknown_language(session):
+    row = _preview(session, _csv(f"{ROW_1};klingon", header=f"{HEADER};langue"))
+    assert _errors(row) == [(2, "language")]

@@ -29,7 +29,7 @@ def session_with_results(monkeypatch):
     levels = dict(zip(competences, [1, 2, 2, 1, 3, 2, 4, 1, 2], strict=False))
     monkeypatch.setattr(
         space, "results_for_enrolments",
-        lambda enrolments: {e.pk: space.EnrolmentResults(
+        lambda enrolments, **_options: {e.pk: space.EnrolmentResults(
             final_levels=levels, scored=frozenset(competences)) for e in enrolments},
     )
     return session

@@ -40,6 +40,7 @@ from candidates.views.space import (
 )
 from certifications.models import Bloc, Competence, Level
 from certifications.views import administrator_required
+from reports.cdc import cdc_deadline_for_session
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -223,6 +224,7 @@ def session_dashboard(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "enrolment_count": len(all_rows),
         "levels": levels,
         "distribution": distribution(columns, levels, rows),
+        "cdc_deadline": cdc_deadline_for_session(session=session),
     })
 
 

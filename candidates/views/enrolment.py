@@ -77,6 +77,7 @@ COLUMN_HELP = {
     "sex": gettext_lazy("F or M"),
     "email": gettext_lazy("E-mail address: the invitation is sent there"),
     "phone": gettext_lazy("Phone"),
+    "language": gettext_lazy("Language of documents: fr or en (empty: fr)"),
     "access_route": gettext_lazy(
         "Access route (required): formation initiale, apprentissage, formation continue, "
         "contrat de professionnalisation, VAE, candidature libre, équivalence"),

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +42,8 @@ from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.views import administrator_required
 from juries.selectors_deliberation import published_final_levels_for_enrolments
+from reports.models import Document
+from reports.selectors import issued_documents_for_enrolments
 
 STATUS_LABELS: Mapping[ProgressStatus, Promise] = {
     ProgressStatus.NOT_STARTED: _("not started"),
@@ -67,6 +69,21 @@ class IssuedDocument:
     title: str
     url: str
     issued_on: date
+    number: str = ""
+    verification_url: str = ""
+
+
+def issued_document(document: Document) -> IssuedDocument:
+    title = str(document.get_kind_display()).capitalize()
+    if document.bloc is not None:
+        title = f"{title} — {document.bloc.code} {document.bloc.title}"
+    return IssuedDocument(
+        title=title,
+        url=reverse("reports:download", args=[document.public_id]),
+        issued_on=timezone.localdate(document.issued_at),
+        number=document.number,
+        verification_url=reverse("reports:verify", args=[document.verification_code]),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,12 +107,15 @@ def upcoming_epreuve(sitting: Sitting) -> UpcomingEpreuve:
     )
 
 
-def results_for_enrolments(enrolments: Sequence[Enrolment]) -> dict[int, EnrolmentResults]:
+def results_for_enrolments(enrolments: Sequence[Enrolment], *, documents: bool = False
+                           ) -> dict[int, EnrolmentResults]:
     """Scores, published decisions, scheduled épreuves and issued documents, by enrolment pk.
 
     THE single plug-in point for the assessments, juries and reports apps, which sit
     above candidates and must not be imported by its domain layer (this page, on the top
-    floor, calls their selectors): two queries for the whole list, three once published.
+    floor, calls their selectors): two queries for the whole list, three once published
+    (final levels), four with ``documents`` (the candidate space lists them; the staff
+    dashboard does not ask).
     Final levels are the deliberation's — signed and published — never one jury member's
     raw scores.
     """
@@ -103,13 +123,16 @@ def results_for_enrolments(enrolments: Sequence[Enrolment]) -> dict[int, Enrolme
     scored = scored_competences_for_enrolments(enrolments=enrolments)
     sittings = upcoming_sittings_for_enrolments(enrolments=enrolments, now=timezone.now())
     # Only a published session has final levels: no query for the others.
-    final_levels = published_final_levels_for_enrolments(
-        enrolments=[e for e in enrolments if e.session.results_published_at is not None])
+    published = [e for e in enrolments if e.session.results_published_at is not None]
+    final_levels = published_final_levels_for_enrolments(enrolments=published)
+    issued = issued_documents_for_enrolments(
+        enrolment_ids=[e.pk for e in published] if documents else [])
     return {
         enrolment.pk: EnrolmentResults(
             final_levels=final_levels.get(enrolment.pk, {}),
             scored=scored[enrolment.pk],
             upcoming=tuple(upcoming_epreuve(sitting) for sitting in sittings[enrolment.pk]),
+            documents=tuple(issued_document(d) for d in issued.get(enrolment.pk, [])),
         )
         for enrolment in enrolments
     }
@@ -201,7 +224,8 @@ def space_context(enrolment: Enrolment) -> dict[str, object]:
     referentiel = enrolment.session.referentiel
     blocs = referentiel_blocs(referentiel=referentiel)
     levels = scale_levels(referentiel=referentiel)
-    results = visible_results(enrolment, results_for_enrolments([enrolment])[enrolment.pk])
+    found = results_for_enrolments([enrolment], documents=True)
+    results = visible_results(enrolment, found[enrolment.pk])
     progress = progress_of(enrolment, bloc_inputs(blocs), scale_rules(levels), results)
     return {
         "enrolment": enrolment,

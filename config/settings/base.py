@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     # Domain apps, from the bottom of the dependency order to the top (DESIGN.md §3).
     "accounts",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,7 +143,6 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-ACCOUNT_SESSION_REMEMBER = None
 # Failed logins: 10 a minute per address, 5 per 5 minutes per account (then locked out).
 # A whole jury signs in from one room behind one address: successful logins are not the
 # attack, failed ones are.
@@ -154,15 +156,46 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Invitation and password-reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_VALID_DAYS", default=7) * 24 * 60 * 60
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)  # one working day
+# A login lasts one working day at most (the server forgets it then, whatever the browser
+# keeps). The login form's "Remember me" keeps the cookie that long; unticked, the cookie
+# ends with the browser. SESSION_EXPIRE_AT_BROWSER_CLOSE (shared computers: a jury room, a
+# library) removes the choice: every login ends with the browser.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
+ACCOUNT_SESSION_REMEMBER = False if SESSION_EXPIRE_AT_BROWSER_CLOSE else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Content Security Policy -----------------------------------------------------------
+# https://docs.djangoproject.com/en/6.0/ref/csp/ — in every environment, so that the tests
+# (and the browser tests) catch an inline script or style the moment it is written. No
+# inline script, no inline style: behaviour lives in static/js/, presentation in
+# static/css/ (htmx's own indicator <style> is turned off by the htmx-config meta tag).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice outlives the login session (Django's default cookie dies with the
+# browser).
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Paris")
 USE_I18N = True
 USE_TZ = True
+# Dates and numbers follow the active language ("3 juillet 2027", "July 3, 2027"); our own
+# English formats spell months out.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Files -----------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -242,9 +275,20 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # A task not acknowledged within this delay is handed to another worker; every
-    # time limit below stays well under it so a running task is never duplicated.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task not acknowledged within this delay is handed to another worker: this is how
+    # the tasks of a worker killed outright (SIGKILL, lost host) come back. Every time
+    # limit below, and DOCUMENT_RENDER_STALE_AFTER, stays well under it so a running task
+    # is never duplicated.
+    _VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _VISIBILITY_TIMEOUT,
+        # Workers look for such tasks every sixtieth of the timeout (at most every minute;
+        # kombu's default, every 100 s, would dwarf a short timeout), and a sweeper that
+        # dies holding the sweep lock blocks the others for half the timeout at most.
+        "unacked_restore_interval": max(1, min(60, _VISIBILITY_TIMEOUT // 60)),
+        "unacked_restore_throttle": 1,
+        "unacked_mutex_expire": max(1, min(300, _VISIBILITY_TIMEOUT // 2)),
+    }
 else:
     # Embedded mode: a broker on the filesystem, so background work still leaves the
     # request without any server to install.
@@ -272,6 +316,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
 CELERY_TASK_TIME_LIMIT = 12 * 60
+# Seconds after which a document still "rendering" belongs to a dead worker and the next
+# run of its task takes it over: past the hard time limit, no live worker still renders it.
+DOCUMENT_RENDER_STALE_AFTER = env.int("DOCUMENT_RENDER_STALE_AFTER",
+                                      default=CELERY_TASK_TIME_LIMIT + 60)
+# Documents per rendering task: laid out as one WeasyPrint document and split (the font
+# subsetting, most of a render's cost, is paid once per batch).
+DOCUMENT_RENDER_BATCH = env.int("DOCUMENT_RENDER_BATCH", default=40)
 # Progress and outcomes live in database rows (documents, exports), not in a result store.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -279,27 +330,57 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # An export whose worker died (heartbeat stale) is taken up again.
+    "resume-session-exports": {
+        "task": "reports.tasks.session_exports_resume_task",
+        "schedule": 300.0,
+        "options": {"queue": "pdf"},
+    },
+}
 
 # --- API -------------------------------------------------------------------------------
+# https://www.django-rest-framework.org/api-guide/settings/ — docs/api.md
 REST_FRAMEWORK = {
+    # The token first: its "WWW-Authenticate: Bearer" makes an unauthenticated call a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.Schema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
 }
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html — the interactive docs
+# are served from drf-spectacular-sidecar's static files, never from a CDN.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Certification assessment API",
+    "DESCRIPTION": "Référentiels, candidates, sessions, juries, scores, deliberations and "
+                   "documents of the certification platform. Guide: docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" or a "kind": one enum name each.
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "candidates.models.EnrolmentStatus",
+        "ImportStatusEnum": "certifications.models.ReferentielImport.Status",
+        "ModalityKindEnum": "certifications.importers.draft.ModalityKind",
+        "DeliberationStatusEnum": "juries.models.Deliberation.Status",
+        "BlocDecisionStatusEnum": "juries.models.BlocDecisionStatus",
+        "OutcomeEnum": "juries.models.CandidateOutcome",
+        "DocumentStatusEnum": "reports.models.DocumentStatus",
+        "DocumentKindEnum": "reports.models.DocumentKind",
+    },
 }
 
 # --- Logging ---------------------------------------------------------------------------

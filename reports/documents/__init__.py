@@ -1,9 +1,10 @@
 """PDF documents (transcript, bloc attestation, certificate, minutes) rendered by WeasyPrint.
 
 ``render_pdf`` renders one document; ``render_pdfs`` issues many at once by laying out a
-whole batch as ONE WeasyPrint document and splitting its pages into standalone PDFs, each
-with its own metadata. Resources are fetched only from the project's ``static/`` folder
-(and ``data:`` URIs); anything else (``file:///etc/passwd``, the network) is refused.
+whole batch as ONE WeasyPrint document, writing it once (fonts subset once) and cutting
+that PDF into standalone PDFs, each with its own metadata (``split.py``). Resources are
+fetched only from the project's ``static/`` folder (and ``data:`` URIs); anything else
+(``file:///etc/passwd``, the network) is refused.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from weasyprint import CSS, HTML, Document
 from weasyprint.pdf.metadata import DocumentMetadata
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reports.documents.split import Part, split_pdf
 
 __all__ = [
     "KINDS",
@@ -39,6 +43,7 @@ PDFA_KINDS: frozenset[str] = frozenset({"certificate", "bloc_attestation"})
 #: Kinds laid out on one page with no page counter: safe to batch in one layout.
 BATCHABLE_KINDS: frozenset[str] = frozenset({"certificate", "bloc_attestation"})
 PDFA_VARIANT = "pdf/a-3b"
+_PDFA_ID = (3, "B")  # pdfaid:part and pdfaid:conformance of PDFA_VARIANT
 STYLESHEET = "reports/documents.css"
 _ANCHOR_PREFIX = "document-"
 
@@ -74,10 +79,23 @@ def verification_qr_svg(url: str) -> str:
 
 
 @functools.cache
+def _fetcher() -> StaticOnlyURLFetcher:
+    """One fetcher per process (building one costs more than laying a page out)."""
+    return StaticOnlyURLFetcher()
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    """One font configuration per process: the fonts found once, not per document (we
+    declare no ``@font-face``, so nothing accumulates in it)."""
+    return FontConfiguration()
+
+
+@functools.cache
 def _stylesheet() -> CSS:
     """The print stylesheet, parsed once per process."""
     path = static_root() / STYLESHEET
-    return CSS(filename=str(path), url_fetcher=StaticOnlyURLFetcher())
+    return CSS(filename=str(path), url_fetcher=_fetcher(), font_config=_font_config())
 
 
 def _template_context(kind: str, context: dict[str, Any], *, fragment: bool) -> dict[str, Any]:
@@ -120,13 +138,15 @@ def _metadata(kind: str, context: dict[str, Any], language: str) -> DocumentMeta
     )
 
 
+def _identifier(context: dict[str, Any]) -> bytes:
+    """The permanent ``/ID`` of a document, derived from its register number."""
+    number = str(context.get("document", {}).get("number") or "")
+    return hashlib.sha256(number.encode()).hexdigest()[:32].encode()
+
+
 def _write(document: Document, kind: str, context: dict[str, Any], language: str) -> bytes:
     document.metadata = _metadata(kind, context, language)
-    number = str(context.get("document", {}).get("number") or "")
-    options: dict[str, Any] = {
-        "pdf_tags": True,
-        "pdf_identifier": hashlib.sha256(number.encode()).hexdigest()[:32].encode(),
-    }
+    options: dict[str, Any] = {"pdf_tags": True, "pdf_identifier": _identifier(context)}
     if kind in PDFA_KINDS:
         options["pdf_variant"] = PDFA_VARIANT
     return document.write_pdf(**options)
@@ -134,8 +154,8 @@ def _write(document: Document, kind: str, context: dict[str, Any], language: str
 
 def _layout(html: str, language: str) -> Document:
     return HTML(
-        string=html, base_url=static_root().as_uri() + "/", url_fetcher=StaticOnlyURLFetcher()
-    ).render(stylesheets=[_stylesheet()], pdf_tags=True)
+        string=html, base_url=static_root().as_uri() + "/", url_fetcher=_fetcher()
+    ).render(stylesheets=[_stylesheet()], pdf_tags=True, font_config=_font_config())
 
 
 def render_pdf(kind: str, context: dict[str, Any], *, language: str = "fr") -> bytes:
@@ -145,19 +165,20 @@ def render_pdf(kind: str, context: dict[str, Any], *, language: str = "fr") -> b
         return _write(document, kind, context, language)
 
 
-def _split_pages(document: Document, count: int) -> list[list[Any]]:
-    """Pages of each of the ``count`` documents, found by the anchor each one starts with."""
+def _split_pages(document: Document, count: int) -> list[range]:
+    """Page indexes of each of the ``count`` documents, found by the anchor each starts with."""
     starts: list[int] = []
     for index, page in enumerate(document.pages):
         starts.extend(index for name in page.anchors if name.startswith(_ANCHOR_PREFIX))
     if len(starts) != count:
         raise RuntimeError(f"Batch layout found {len(starts)} documents, expected {count}")
     bounds = [*starts, len(document.pages)]
-    return [document.pages[bounds[i]:bounds[i + 1]] for i in range(count)]
+    return [range(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
 def _render_batch(kind: str, contexts: Sequence[dict[str, Any]], language: str) -> list[bytes]:
-    """One layout for the whole batch, then one standalone PDF per document."""
+    """One layout and ONE ``write_pdf`` for the whole batch (fonts subset once), then the
+    PDF is cut into standalone documents by ``split.split_pdf``."""
     parts = [
         _render_html(kind, {**context, "anchor": f"{_ANCHOR_PREFIX}{index}"}, fragment=True)
         for index, context in enumerate(contexts)
@@ -167,10 +188,18 @@ def _render_batch(kind: str, contexts: Sequence[dict[str, Any]], language: str) 
         {"documents": [mark_safe(part) for part in parts], "language": language},  # noqa: S308
     )
     batch = _layout(html, language)
-    return [
-        _write(batch.copy(pages), kind, context, language)
-        for pages, context in zip(_split_pages(batch, len(contexts)), contexts, strict=True)
-    ]
+    pages = _split_pages(batch, len(contexts))
+    batch.metadata = DocumentMetadata(lang=language)
+    options: dict[str, Any] = {"pdf_tags": True}
+    if kind in PDFA_KINDS:
+        options["pdf_variant"] = PDFA_VARIANT
+    data = batch.write_pdf(**options)
+    pdfa = _PDFA_ID if kind in PDFA_KINDS else None
+    return split_pdf(data, [
+        Part(pages=document_pages, metadata=_metadata(kind, context, language),
+             identifier=_identifier(context), pdfa=pdfa)
+        for document_pages, context in zip(pages, contexts, strict=True)
+    ])
 
 
 def _runs(items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -189,9 +218,9 @@ def render_pdfs(
 ) -> list[bytes]:
     """Bulk issuing: one PDF per ``(kind, context)``, in order.
 
-    Single-page kinds are laid out ``batch_size`` at a time as one WeasyPrint document
-    whose pages are split back into standalone PDFs (own metadata, identifier, PDF/A
-    variant); multi-page kinds with page counters are rendered one by one.
+    Single-page kinds are laid out and written ``batch_size`` at a time as one PDF, cut
+    back into standalone PDFs (own metadata, identifier, structure tree, PDF/A
+    identification); multi-page kinds with page counters are rendered one by one.
     """
     results: list[bytes] = []
     with translation.override(language):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
+import reports.documents
 from candidates.models import Enrolment
 from certifications.models import Requirement
 from juries.models import CandidateDecision, Deliberation
@@ -52,14 +53,22 @@ def signed(alice, charlie, dave) -> Signed:
 
 @pytest.fixture
 def rendered(monkeypatch) -> list[tuple[str, dict, str]]:
-    """Stub ``render_pdf``; each call's (kind, context, language) is kept."""
+    """Stub ``render_pdf`` and the bulk ``render_pdfs``; each document's (kind, context,
+    language) is kept."""
     calls: list[tuple[str, dict, str]] = []
 
     def render_pdf(kind: str, context: dict, *, language: str = "fr") -> bytes:
         calls.append((kind, context, language))
         return FAKE_PDF
 
+    def render_pdfs(items: list[tuple[str, dict]], *, language: str = "fr",
+                    **options: object) -> list[bytes]:
+        # Whatever stands as render_pdf now (a test may replace it again).
+        one = reports.documents.render_pdf
+        return [one(kind, context, language=language) for kind, context in items]
+
     monkeypatch.setattr("reports.documents.render_pdf", render_pdf)
+    monkeypatch.setattr("reports.documents.render_pdfs", render_pdfs)
     return calls
 
 
@@ -67,5 +76,5 @@ def rendered(monkeypatch) -> list[tuple[str, dict, str]]:
 def enqueued(monkeypatch) -> list[int]:
     """Document ids whose rendering was enqueued (the worker is not started)."""
     ids: list[int] = []
-    monkeypatch.setattr("reports.tasks.document_render_task.delay_on_commit", ids.append)
+    monkeypatch.setattr("reports.tasks.documents_render_task.delay_on_commit", ids.extend)
     return ids

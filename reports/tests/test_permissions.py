@@ -144,3 +144,17 @@ def test_an_amendment_reissues_the_candidates_documents(alice, signed, documents
     assert all(d.replaces is not None for d in current)
     assert not Document.objects.filter(enrolment=signed.dave,
                                        status=DocumentStatus.REVOKED).exists()
+
+
+def test_the_register_page_reads_a_page_at_a_time(client, alice, signed, documents, settings,
+                                                  monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr("reports.views.DOCUMENTS_PER_PAGE", 4)
+    url = reverse("reports:session_documents", args=[signed.setup.session.public_id])
+    client.force_login(alice)
+    with django_assert_max_num_queries(16):
+        first = client.get(url).content.decode()
+    numbers = sorted(Document.objects.values_list("number", flat=True))
+    assert [n for n in numbers if n in first] == numbers[:4]
+    last = client.get(url, {"page": 3}).content.decode()
+    assert [n for n in numbers if n in last] == numbers[8:]
+    assert 'rel="prev"' in last

@@ -12,7 +12,11 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.services import document_render, documents_issue_for_deliberation
-from reports.tasks import document_render_task, issue_for_deliberation_task
+from reports.tasks import (
+    document_render_task,
+    documents_render_task,
+    issue_for_deliberation_task,
+)
 from reports.tests.conftest import FAKE_PDF
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +129,8 @@ def test_the_minutes_context_holds_the_signed_record(issued, rendered):
 def test_the_issue_task_renders_every_row_after_commit(signed, rendered,
                                                        django_capture_on_commit_callbacks,
                                                        monkeypatch):
-    monkeypatch.setattr("reports.tasks.document_render_task.delay_on_commit",
-                        lambda document_id: document_render_task.apply(args=[document_id]))
+    monkeypatch.setattr("reports.tasks.documents_render_task.delay_on_commit",
+                        lambda document_ids: documents_render_task.apply(args=[document_ids]))
     with django_capture_on_commit_callbacks(execute=True):
         issue_for_deliberation_task.apply(args=[signed.deliberation.pk])
     assert set(Document.objects.values_list("status", flat=True)) == {DocumentStatus.ISSUED}

@@ -14,11 +14,12 @@ from candidates import demo as candidates_demo
 from candidates.models import Candidate, Session
 from certifications import demo as certifications_demo
 from juries import demo as juries_demo
-from juries.management.commands.demo_session import (
+from juries.demo_session import (
     MEMBER_PASSWORD,
     DemoSessionResult,
     demo_session_create,
 )
+from reports.services import documents_issue_and_wait
 
 # A second demo session, deliberated: signed and published, so that the demo jury login
 # sees a deliberation and the demo candidate login sees results. Its name marks it.
@@ -30,11 +31,18 @@ def signed_session_load(*, jury_user: User, candidate_user: User) -> DemoSession
     """The deliberated demo session, unless it exists (None then)."""
     if Session.objects.filter(name=SIGNED_SESSION_NAME).exists():
         return None
-    return demo_session_create(
+    result = demo_session_create(
         path=SIGNED_SESSION_SEED, candidates=12, members=3, seed=2026, sign=True,
         name=SIGNED_SESSION_NAME, president=jury_user,
         candidate=Candidate.objects.filter(user=candidate_user).first(),
     )
+    if result.session and not result.errors:
+        # Rendered here, in bulk, so the documents pages are filled at the first visit.
+        issued = documents_issue_and_wait(session_public_id=result.session, timeout=120)
+        result.documents = issued.counts
+        result.verification_codes = issued.verification_codes
+        result.errors.extend(issued.errors)
+    return result
 
 
 class Command(BaseCommand):
@@ -96,7 +104,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"session {SIGNED_SESSION_NAME!r}: {signed.candidates} candidates, "
             f"{signed.certified} certified, {signed.partial} partial, {signed.failed} failed"
-            " (signed and published)"
+            f" (signed and published), {sum(signed.documents.values())} documents issued"
         )
+        if signed.verification_codes:
+            self.stdout.write(f"  verify one at /verify/{signed.verification_codes[0]}/")
         for error in signed.errors:
             self.stdout.write(self.style.WARNING(f"  {error}"))

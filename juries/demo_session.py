@@ -1,7 +1,8 @@
-"""A whole demo session, from the référentiel to the published deliberation:
+"""A whole demo session, from the référentiel to the published deliberation — the logic
+of ``manage.py demo_session`` (the command lives in ``reports``, which adds the documents):
 
     python manage.py demo_session --referentiel FILE [--fiche RNCP…] --candidates N
-        --members M [--seed S] [--sign] --json
+        --members M [--seed S] [--sign] [--issue-documents] --json
 
 Everything goes through the services a person would use (import, enrolment, jury,
 épreuves, assignments, the scoring grid, the deliberation), one transaction per phase.
@@ -11,7 +12,6 @@ The same seed draws the same candidates and levels; each run creates a new sessi
 from __future__ import annotations
 
 import inspect
-import json
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -107,14 +107,6 @@ MEMBER_PROFILES = [
 # Share of the candidates with few, some and many gaps (realistic: most pass most blocs).
 PROFILES = [(0.5, 0.0), (0.3, 0.03), (0.2, 0.12)]
 REQUIREMENT_SHARE = 0.8
-HELP = (
-    "Create a demo session from a référentiel file: synthetic candidates (reproducible "
-    "from --seed), a jury, one épreuve per assessment method, every compétence scored by "
-    "every member through the scoring grid, the deliberation proposed and, with --sign, "
-    "signed and published. Prints one JSON object. Documents (minutes, transcripts, "
-    "certificates, verification codes, --issue-documents) are not part of it yet: the "
-    "document issue does not exist."
-)
 
 
 @dataclass
@@ -128,6 +120,10 @@ class DemoSessionResult:
     certified: int = 0
     partial: int = 0
     failed: int = 0
+    # Filled by the reports app when documents are issued (kind → count).
+    documents: dict[str, int] = field(default_factory=lambda: {
+        "transcript": 0, "bloc_attestation": 0, "certificate": 0, "minutes": 0})
+    verification_codes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -436,29 +432,3 @@ def demo_session_create(
     scores_record(sittings=sittings, jury=jury, seed=seed, errors=result.errors)
     deliberation_run(session=session, jury=jury, seed=seed, sign=sign, errors=result.errors)
     return _count(result, session)
-
-
-class Command(BaseCommand):
-    help = HELP
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--referentiel", type=Path, required=True,
-                            help="Référentiel file (any format of the import).")
-        parser.add_argument("--fiche", default="", help="The fiche to take (RNCP…).")
-        parser.add_argument("--candidates", type=int, required=True)
-        parser.add_argument("--members", type=int, required=True)
-        parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--sign", action="store_true",
-                            help="Tick the extra requirements, sign and publish.")
-        parser.add_argument("--json", action="store_true",
-                            help="Print one JSON object (the only output there is).")
-
-    def handle(self, *args: object, **options: Any) -> None:
-        if options["candidates"] < 1 or options["members"] < 1:
-            raise CommandError("--candidates and --members must be at least 1.")
-        result = demo_session_create(
-            path=options["referentiel"], fiche=options["fiche"],
-            candidates=options["candidates"], members=options["members"],
-            seed=options["seed"], sign=options["sign"],
-        )
-        self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False))

@@ -1,0 +1,310 @@
+"""The holders file of the Caisse des Dépôts (« accrochage certificateurs », DESIGN.md §7).
+
+Within three months of the decision the certifier deposits, on the Caisse des Dépôts
+portal, an XML file of the persons who obtained the certification (namespace
+``urn:cdc:cpf:pc5:schema:1.0.0``). The elements, their order and their codes follow the
+public XSD (version 1.1.2); the mapping and the sources are in docs/documents.md,
+"Caisse des Dépôts (accrochage)".
+
+Nothing here guesses: an identifier or an identity field the format requires and we lack
+refuses the whole file with the reasons (``CdcExportError``); a file is never produced
+half valid.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from calendar import monthrange
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.services import audit_log
+from candidates.models import AccessRoute, Candidate, Session
+from certifications.models import Certification
+from juries.models import CandidateDecision, CandidateOutcome, Deliberation
+
+CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
+XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
+DECLARATION_MONTHS = 3
+DEADLINE_WARNING_DAYS = 15
+NAME_MAX_LENGTH = 60  # nomNaissance, nomUsage, prenom1-3, libelle*Naissance in the XSD
+
+# Our access routes → the XSD's ``modaliteAcces`` enumeration.
+ACCESS_ROUTES: dict[str, str] = {
+    AccessRoute.INITIAL: "FORMATION_INITIALE_HORS_APPRENTISSAGE",
+    AccessRoute.APPRENTICESHIP: "FORMATION_INITIALE_APPRENTISSAGE",
+    AccessRoute.CONTINUING: "FORMATION_CONTINUE_HORS_CONTRAT_DE_PROFESSIONNALISATION",
+    AccessRoute.PROFESSIONALISATION: "FORMATION_CONTINUE_CONTRAT_DE_PROFESSIONNALISATION",
+    AccessRoute.VAE: "VAE",
+    AccessRoute.FREE: "CANDIDAT_LIBRE",
+    AccessRoute.EQUIVALENCE: "EQUIVALENCE_DIPLOME_ETRANGER",
+}
+_REPERTOIRE_CODE = re.compile(r"^(RNCP|RS)\d+$")
+_INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class CdcExportError(Exception):
+    """The file cannot be produced; ``problems`` says why, one sentence each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class CdcDeadline:
+    decided_on: date
+    due_on: date
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def soon(self) -> bool:
+        return 0 <= self.days_left <= DEADLINE_WARNING_DAYS
+
+
+@dataclass(frozen=True)
+class CdcFile:
+    content: bytes
+    filename: str
+    holders: int
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (30 November → 28 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+# -- reads ---------------------------------------------------------------------------------
+def cdc_deliberation_for_session(*, session: Session) -> Deliberation:
+    """The session's signed deliberation; ``Deliberation.DoesNotExist`` before signing.
+    The caller has already checked that the user may reach the session."""
+    return (Deliberation.objects.select_related("session__referentiel__certification")
+            .get(session=session, status=Deliberation.Status.SIGNED, signed_at__isnull=False))
+
+
+def decision_date(deliberation: Deliberation) -> date:
+    return timezone.localdate(deliberation.signed_at)
+
+
+def cdc_deadline(*, deliberation: Deliberation, today: date | None = None) -> CdcDeadline:
+    decided_on = decision_date(deliberation)
+    return CdcDeadline(decided_on, months_after(decided_on, DECLARATION_MONTHS),
+                       today or timezone.localdate())
+
+
+def cdc_deadline_for_session(*, session: Session, today: date | None = None
+                             ) -> CdcDeadline | None:
+    """The declaration deadline of a signed session, None before signing (one query)."""
+    deliberation = (Deliberation.objects.filter(session=session,
+                                                status=Deliberation.Status.SIGNED)
+                    .exclude(signed_at=None).only("signed_at").first())
+    if deliberation is None:
+        return None
+    return cdc_deadline(deliberation=deliberation, today=today)
+
+
+def cdc_holders(*, deliberation: Deliberation) -> list[CandidateDecision]:
+    """Who obtained the certification. Erased candidates stay: erasure keeps the legal
+    identity. Partial successes are not declared: the format (XSD 1.1.2) has a passage
+    per certification, with no element for a skills block."""
+    return list(
+        CandidateDecision.objects
+        .filter(deliberation=deliberation, outcome=CandidateOutcome.FULL_SUCCESS)
+        .select_related("enrolment__candidate")
+        .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
+                  "enrolment__pk")
+    )
+
+
+# -- checks --------------------------------------------------------------------------------
+def _certification_problems(certification: Certification) -> list[str]:
+    problems = []
+    if not _REPERTOIRE_CODE.match(certification.code):
+        problems.append(_("The certification's code must be an RNCP or RS code "
+                          "(RNCP35609, RS5286); it is “%(code)s”.") % {"code": certification.code})
+    if len(certification.cdc_client_id) != 8:
+        problems.append(_("Enter the certification's Caisse des Dépôts client id (idClient, "
+                          "eight characters) in the administration."))
+    if not certification.cdc_contract_id:
+        problems.append(_("Enter the certification's Caisse des Dépôts contract id "
+                          "(idContrat) in the administration."))
+    return problems
+
+
+def first_names_split(first_names: str) -> list[str]:
+    """prenom1, prenom2, prenom3: commas separate the first names when there are any
+    (a first name may hold a space), spaces otherwise; the third keeps the rest."""
+    separator = r"\s*,\s*" if "," in first_names else r"\s+"
+    names = [name for name in re.split(separator, first_names.strip()) if name]
+    return names[:2] + ([" ".join(names[2:])] if len(names) > 2 else [])
+
+
+def _holder_problems(candidate: Candidate) -> list[str]:
+    who = {"name": candidate.legal_name}
+    problems = []
+    if not candidate.sex:
+        problems.append(_("%(name)s: the sex is missing.") % who)
+    if candidate.birth_date is None:
+        problems.append(_("%(name)s: the birth date is missing.") % who)
+    elif not 1900 <= candidate.birth_date.year <= 2099:
+        problems.append(_("%(name)s: the birth year must lie between 1900 and 2099.") % who)
+    if not _INSEE_CODE.match(candidate.birth_insee_code):
+        problems.append(_("%(name)s: the INSEE code of the birth commune is missing (for a "
+                          "birth abroad, the country's code 99xxx).") % who)
+    names = [candidate.birth_name, candidate.usage_name, candidate.birth_commune,
+             candidate.birth_country, *first_names_split(candidate.first_names)]
+    if not candidate.birth_name.strip() or not first_names_split(candidate.first_names):
+        problems.append(_("%(name)s: the birth name and a first name are required.") % who)
+    if any(len(name.strip()) > NAME_MAX_LENGTH for name in names):
+        problems.append(_("%(name)s: a name, first name or birth place is longer than "
+                          "%(max)s characters.") % {**who, "max": NAME_MAX_LENGTH})
+    return problems
+
+
+def cdc_problems(*, certification: Certification,
+                 holders: Sequence[CandidateDecision]) -> list[str]:
+    """Why the file cannot be produced; empty when it can."""
+    problems = _certification_problems(certification)
+    if not holders:
+        problems.append(_("No candidate obtained the certification in this session: there "
+                          "is no holder to declare."))
+    for decision in holders:
+        problems.extend(_holder_problems(decision.enrolment.candidate))
+    return problems
+
+
+# -- the file ------------------------------------------------------------------------------
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{CDC_NAMESPACE}}}{tag}")
+    element.text = text
+    return element
+
+
+def _nil(parent: ET.Element, tag: str) -> ET.Element:
+    element = _sub(parent, tag)
+    element.set(f"{{{XSI_NAMESPACE}}}nil", "true")
+    return element
+
+
+def _sub_or_nil(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    return _sub(parent, tag, text) if text else _nil(parent, tag)
+
+
+def passage_id(decision: CandidateDecision) -> str:
+    """idTechnique: the enrolment's public UUID, so a re-export (after an amendment, a
+    lost file) sends the same passage again instead of a second one."""
+    return str(decision.enrolment.public_id)
+
+
+def _holder(parent: ET.Element, candidate: Candidate) -> None:
+    holder = _sub(_sub(parent, "identificationTitulaire"), "titulaire")
+    _sub(holder, "nomNaissance", candidate.birth_name.strip())
+    _sub_or_nil(holder, "nomUsage", candidate.usage_name.strip())
+    for index, name in enumerate(first_names_split(candidate.first_names), start=1):
+        _sub(holder, f"prenom{index}", name)
+    born = candidate.birth_date
+    _sub(holder, "anneeNaissance", f"{born.year:04d}")
+    _sub(holder, "moisNaissance", f"{born.month:02d}")
+    _sub(holder, "jourNaissance", f"{born.day:02d}")
+    _sub(holder, "sexe", candidate.sex)
+    commune = _sub(_sub(holder, "codeCommuneNaissance"), "codeInseeNaissance")
+    _sub(commune, "codeInsee", candidate.birth_insee_code)
+    if candidate.birth_commune.strip():
+        _sub(holder, "libelleCommuneNaissance", candidate.birth_commune.strip())
+    if candidate.birth_country.strip():
+        _sub(holder, "libellePaysNaissance", candidate.birth_country.strip())
+
+
+def _passage(parent: ET.Element, decision: CandidateDecision, decided_on: date,
+             valid_until: date | None) -> None:
+    passage = _sub(parent, "passageCertification")
+    _sub(passage, "idTechnique", passage_id(decision))
+    _sub(passage, "obtentionCertification", "PAR_ADMISSION")  # a jury's decision
+    _sub(passage, "donneeCertifiee", "true")
+    _sub(passage, "dateDebutValidite", decided_on.isoformat())
+    _sub_or_nil(passage, "dateFinValidite", valid_until.isoformat() if valid_until else "")
+    _sub(passage, "presenceNiveauLangueEuro", "false")
+    _sub(passage, "presenceNiveauNumeriqueEuro", "false")
+    _nil(passage, "scoring")
+    _nil(passage, "mentionValidee")
+    _sub(_sub(passage, "modalitesInscription"), "modaliteAcces",
+         ACCESS_ROUTES[decision.enrolment.access_route])
+    _holder(passage, decision.enrolment.candidate)
+
+
+def cdc_accrochage_xml(*, deliberation: Deliberation, now: datetime | None = None,
+                       flux_id: str | None = None) -> bytes:
+    """The holders file of a signed deliberation, UTF-8; ``CdcExportError`` when a
+    required identifier or identity field is missing."""
+    return _document(deliberation, now, flux_id or uuid.uuid4().hex)[0]
+
+
+def _document(deliberation: Deliberation, now: datetime | None,
+              flux_id: str) -> tuple[bytes, int]:
+    certification = deliberation.session.referentiel.certification
+    holders = cdc_holders(deliberation=deliberation)
+    problems = cdc_problems(certification=certification, holders=holders)
+    if problems:
+        raise CdcExportError(problems)
+    decided_on = decision_date(deliberation)
+    valid_until = (months_after(decided_on, certification.validity_months)
+                   if certification.validity_months else None)
+
+    flux = ET.Element(f"{{{CDC_NAMESPACE}}}flux")
+    _sub(flux, "idFlux", flux_id)
+    _sub(flux, "horodatage", timezone.localtime(now or timezone.now())
+         .replace(microsecond=0).isoformat())
+    emitter = _sub(flux, "emetteur")
+    _sub(emitter, "idClient", certification.cdc_client_id)  # the certifier deposits itself
+    certifier = _sub(_sub(emitter, "certificateurs"), "certificateur")
+    _sub(certifier, "idClient", certification.cdc_client_id)
+    _sub(certifier, "idContrat", certification.cdc_contract_id)
+    declared = _sub(_sub(certifier, "certifications"), "certification")
+    _sub(declared, "type", "RS" if certification.code.startswith("RS") else "RNCP")
+    _sub(declared, "code", certification.code)
+    _sub(declared, "natureDeposant", "CERTIFICATEUR")
+    passages = _sub(declared, "passageCertifications")
+    for decision in holders:
+        _passage(passages, decision, decided_on, valid_until)
+
+    ET.indent(flux)
+    body = ET.tostring(flux, encoding="unicode", default_namespace=CDC_NAMESPACE)
+    content = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+    return content, len(holders)
+
+
+def cdc_filename(deliberation: Deliberation) -> str:
+    code = deliberation.session.referentiel.certification.code
+    return f"cdc-accrochage-{code}-{decision_date(deliberation):%Y-%m-%d}.xml"
+
+
+def cdc_accrochage_export(*, deliberation: Deliberation, by: User,
+                          now: datetime | None = None) -> CdcFile:
+    """The file a staff member downloads, recorded in the audit trail."""
+    flux_id = uuid.uuid4().hex
+    content, holders = _document(deliberation, now, flux_id)
+    audit_log(actor=by, action="cdc_accrochage.exported", obj=deliberation,
+              new={"id_flux": flux_id, "holders": holders},
+              context={"session": str(deliberation.session.public_id)})
+    return CdcFile(content, cdc_filename(deliberation), holders)
