@@ -1,7 +1,10 @@
 """Users and their role. E-mail is the login; there is no username."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -95,7 +98,14 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit trail")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit page: newest first, filtered by session or candidate (JSON keys);
+            # at two million events a filter without them reads every row's JSON.
+            models.Index(fields=["-at", "-id"], name="audit_newest_first"),
+            models.Index(KeyTransform("session", "context"), name="audit_context_session"),
+            models.Index(KeyTransform("candidate", "context"), name="audit_context_candidate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
@@ -107,3 +117,46 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only.")
+
+
+class ApiTokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A secret an integration sends as ``Authorization: Bearer <token>`` to act with its
+    owner's rights (docs/api.md). Only a SHA-256 of the secret is kept: the secret is shown
+    once, at creation. Revocation is a date, never a delete (the audit trail points here)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        "User", on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=ApiTokenScope.choices, default=ApiTokenScope.READ,
+    )
+    # The first characters of the secret, to recognise a token in lists and logs.
+    prefix = models.CharField(_("starts with"), max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == ApiTokenScope.READ

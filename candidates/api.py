@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from django_filters import rest_framework as filters
@@ -15,12 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.models import Role
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
@@ -49,28 +48,17 @@ from candidates.services import (
 from certifications.api import AdministratorAPIView
 from certifications.models import Bloc, Referentiel
 from certifications.selectors import referentiel_get_for_user
-
-
-class AdministratorWrites(BasePermission):
-    """Everyone signed in reads (through the selectors); administrators write."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.method in SAFE_METHODS or request.user.role == Role.ADMIN
+from config.api import AdministratorWrites, ProblemSerializer, refused
 
 
 def _refused(exc: DjangoValidationError) -> Response:
-    """A service said no: 400 with its message(s)."""
-    if hasattr(exc, "error_dict"):
-        return Response(exc.message_dict, status=status.HTTP_400_BAD_REQUEST)
-    body: dict[str, Any] = {"detail": " ".join(exc.messages), "code": getattr(exc, "code", None)}
+    """A service said no: 400 with its message(s); a duplicate names the existing one."""
     if isinstance(exc, DuplicateCandidateError):
-        body["existing"] = str(exc.existing.public_id)
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return refused(exc, existing=str(exc.existing.public_id))
+    return refused(exc)
 
 
-class RefusalSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(allow_null=True)
+class RefusalSerializer(ProblemSerializer):
     existing = serializers.UUIDField(
         required=False, help_text="The candidate already registered (duplicates only)."
     )
@@ -89,7 +77,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         model = Candidate
         fields = ["id", "birth_name", "usage_name", "first_names", "birth_date",
                   "birth_commune", "birth_insee_code", "birth_country", "sex", "email", "phone",
-                  "has_account", "created_at", "anonymised_at"]
+                  "language", "has_account", "created_at", "anonymised_at"]
 
     def get_has_account(self, candidate: Candidate) -> bool:
         return candidate.user_id is not None
@@ -106,6 +94,9 @@ class IdentitySerializer(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Sex.choices, **OPTIONAL)
     email = serializers.EmailField(**OPTIONAL)
     phone = serializers.CharField(max_length=30, **OPTIONAL)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, required=False, default="fr",
+        help_text="Language of the holder's transcript, attestations and certificate.")
 
 
 class CandidateFilter(filters.FilterSet):
@@ -195,10 +186,9 @@ class CandidateEraseAPI(CandidateRGPDAPIView):
             candidate = candidate_erase(candidate=candidate, erased_by=request.user,
                                         reason=serializer.validated_data["reason"])
         except DjangoValidationError as exc:
-            response = _refused(exc)
             if getattr(exc, "code", None) == "already_erased":
-                response.status_code = status.HTTP_409_CONFLICT
-            return response
+                return refused(exc, status.HTTP_409_CONFLICT)
+            return _refused(exc)
         return Response(CandidateSerializer(candidate).data)
 
 

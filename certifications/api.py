@@ -1,12 +1,17 @@
-"""REST endpoints of the référentiel import (DESIGN.md §4.1): the same services as the
-wizard, for scripts. Administrators only; anyone else is told the import does not exist."""
+"""REST endpoints of certifications and their référentiel versions (a nested read: blocs,
+activities, compétences, criteria, modalities, scale) and of the référentiel import
+(DESIGN.md §4.1: the same services as the wizard, for scripts). Certifications are read by
+administrators and jury members (the selectors); imports are administrators' only, anyone
+else is told the import does not exist."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from django.db.models import Prefetch, QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -17,14 +22,28 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from certifications.importers import FORMAT_CHOICES
 from certifications.importers.draft import ImportFormatError
-from certifications.models import ReferentielImport
-from certifications.selectors import referentiel_import_get_for_user
+from certifications.models import (
+    Bloc,
+    Certification,
+    Competence,
+    Criterion,
+    Modality,
+    Referentiel,
+    ReferentielImport,
+)
+from certifications.selectors import (
+    certification_list_for_user,
+    referentiel_import_get_for_user,
+    referentiel_import_list_for_user,
+    referentiel_list_for_user,
+)
 from certifications.services import (
     ReferentielImportError,
     ReferentielImportNotPendingError,
     referentiel_import_confirm,
     referentiel_import_preview,
 )
+from config.api import IdFilter, ProblemSerializer, problem
 
 
 class IsAdministrator(BasePermission):
@@ -121,9 +140,17 @@ class ImportSerializer(serializers.Serializer):
     result = serializers.JSONField(help_text="referentiels: certification, version, action.")
 
 
-class FormatErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    location = serializers.CharField()
+class FormatErrorSerializer(ProblemSerializer):
+    location = serializers.CharField(required=False,
+                                     help_text="Where in the file: line, element...")
+
+
+# A refused import answers the import itself (its report says what is wrong); a request
+# that cannot be read answers the error body.
+REFUSED_IMPORT = PolymorphicProxySerializer(
+    component_name="RefusedImport", serializers=[ImportSerializer, FormatErrorSerializer],
+    resource_type_field_name=None,
+)
 
 
 def _body(row: ReferentielImport) -> dict[str, Any]:
@@ -131,15 +158,35 @@ def _body(row: ReferentielImport) -> dict[str, Any]:
 
 
 # -- endpoints ---------------------------------------------------------------------------
-class ImportCreateAPI(AdministratorAPIView):
+class ImportFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=ReferentielImport.Status.choices)
+
+    class Meta:
+        model = ReferentielImport
+        fields = ["status", "format"]
+
+
+class ImportListCreateAPI(AdministratorAPIView, generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
+    serializer_class = ImportSerializer
+    filterset_class = ImportFilter
+    search_fields = ["file_name"]
+    ordering_fields = ["created_at", "status"]
+
+    def get_queryset(self) -> QuerySet[ReferentielImport]:
+        return referentiel_import_list_for_user(user=self.request.user)
+
+    @extend_schema(summary="Imports, newest first (administrators)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": ImportUploadSerializer},
         responses={
             201: ImportSerializer,
-            400: OpenApiResponse(FormatErrorSerializer, description="Unreadable file, or "
-                                 "(not a dry run) a framework with errors: nothing imported."),
+            400: OpenApiResponse(REFUSED_IMPORT, description="Unreadable file (the error "
+                                 "body, with `location`), or (not a dry run) a framework with "
+                                 "errors (the import, with its `errors`): nothing imported."),
         },
         summary="Upload a framework file: preview it, and import it unless dry_run",
     )
@@ -154,8 +201,8 @@ class ImportCreateAPI(AdministratorAPIView):
                 created_by=request.user,
             )
         except ImportFormatError as exc:
-            return Response({"detail": exc.message, "location": exc.location},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return problem(status_code=status.HTTP_400_BAD_REQUEST, type="refused",
+                           code="format", detail=exc.message, location=exc.location)
         if data["dry_run"]:
             return Response(_body(row), status=status.HTTP_201_CREATED)
         try:
@@ -178,8 +225,9 @@ class ImportConfirmAPI(AdministratorAPIView):
         request=ImportConfirmSerializer,
         responses={
             200: ImportSerializer,
-            400: OpenApiResponse(ImportSerializer, description="Errors: nothing imported, "
-                                 "the import stays pending with its errors."),
+            400: OpenApiResponse(REFUSED_IMPORT, description="Errors: nothing imported, "
+                                 "the import stays pending with its errors (or the error body "
+                                 "when the request itself is invalid)."),
             409: OpenApiResponse(ImportSerializer, description="Cancelled or failed import."),
         },
         summary="Confirm a pending import (again: answers the result, imports nothing)",
@@ -201,3 +249,191 @@ class ImportConfirmAPI(AdministratorAPIView):
         except ReferentielImportError:
             return Response(_body(row), status=status.HTTP_400_BAD_REQUEST)
         return Response(_body(row))
+
+
+# -- certifications and their versions (read) ---------------------------------------------
+class VersionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    locked = serializers.BooleanField(source="is_locked", read_only=True)
+
+    class Meta:
+        model = Referentiel
+        fields = ["id", "version", "imported_at", "source_format", "locked"]
+
+
+class CertificationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    nsf_codes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    formacodes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    rome_codes = serializers.ListField(child=serializers.CharField(), read_only=True)
+    versions = VersionSerializer(many=True, read_only=True, source="referentiels")
+
+    class Meta:
+        model = Certification
+        fields = ["id", "code", "title", "level", "eqf_level", "nsf_codes", "formacodes",
+                  "rome_codes", "certifier_name", "registration_date", "registration_end_date",
+                  "last_issuing_date", "active", "created_at", "versions"]
+
+
+class CertificationFilter(filters.FilterSet):
+    code = filters.CharFilter(help_text="RNCP code, e.g. RNCP35609.")
+    level = IdFilter(help_text="Niveau 3 to 8.")
+
+    class Meta:
+        model = Certification
+        fields = ["code", "level", "active"]
+
+
+class CertificationsOfUser:
+    request: Request
+
+    def get_queryset(self) -> QuerySet[Certification]:
+        return certification_list_for_user(user=self.request.user).prefetch_related(
+            Prefetch("referentiels", queryset=Referentiel.objects.order_by("-version")))
+
+
+class CertificationListAPI(CertificationsOfUser, generics.ListAPIView):
+    serializer_class = CertificationSerializer
+    filterset_class = CertificationFilter
+    search_fields = ["code", "title"]
+    ordering_fields = ["code", "title", "level", "created_at"]
+
+    @extend_schema(summary="Certifications with their versions (administrators and jury "
+                           "members)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CertificationDetailAPI(CertificationsOfUser, generics.RetrieveAPIView):
+    serializer_class = CertificationSerializer
+    lookup_field = "public_id"
+
+    @extend_schema(summary="One certification with its versions")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+
+
+class CompetenceSerializer(serializers.ModelSerializer):
+    activity = serializers.IntegerField(source="activity_id", allow_null=True)
+
+    class Meta:
+        model = Competence
+        fields = ["id", "code", "title", "description", "activity", "position"]
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    modality = serializers.IntegerField(source="modality_id", allow_null=True,
+                                        help_text="The épreuve where it is checked.")
+    competences = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "text", "modality", "competences", "position"]
+
+
+class BlocSerializer(serializers.ModelSerializer):
+    activities = ActivitySerializer(many=True)
+    competences = CompetenceSerializer(many=True)
+    criteria = CriterionSerializer(many=True)
+
+    class Meta:
+        model = Bloc
+        fields = ["id", "code", "title", "description", "assessment_text", "certifiable_alone",
+                  "position", "activities", "competences", "criteria"]
+
+
+class ModalitySerializer(serializers.ModelSerializer):
+    competences = serializers.PrimaryKeyRelatedField(many=True, read_only=True,
+                                                     help_text="Compétences it evaluates.")
+    blocs = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Modality
+        fields = ["id", "code", "title", "kind", "description", "deliverables",
+                  "duration_minutes", "duration_text", "team", "position", "competences",
+                  "blocs"]
+
+
+class LevelSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    outcome = serializers.CharField(help_text="acquired, complement or rattrapage.")
+    comment_required = serializers.BooleanField()
+
+
+class ScaleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    levels = LevelSerializer(many=True)
+
+
+class ReferentielSerializer(VersionSerializer):
+    certification = serializers.UUIDField(source="certification.public_id", read_only=True)
+    certification_code = serializers.CharField(source="certification.code", read_only=True)
+    certification_title = serializers.CharField(source="certification.title", read_only=True)
+
+    class Meta(VersionSerializer.Meta):
+        fields = ["id", "certification", "certification_code", "certification_title",
+                  "version", "imported_at", "source_format", "source_name", "locked"]
+
+
+class ReferentielTreeSerializer(ReferentielSerializer):
+    scale = ScaleSerializer(read_only=True)
+    blocs = BlocSerializer(many=True, read_only=True)
+    modalities = ModalitySerializer(many=True, read_only=True)
+
+    class Meta(ReferentielSerializer.Meta):
+        fields = [*ReferentielSerializer.Meta.fields, "scale", "blocs", "modalities"]
+
+
+class ReferentielFilter(filters.FilterSet):
+    certification = filters.CharFilter(field_name="certification__code",
+                                       help_text="RNCP code, e.g. RNCP35609.")
+    locked = filters.BooleanFilter(field_name="locked_at", lookup_expr="isnull", exclude=True)
+    version = IdFilter()
+
+    class Meta:
+        model = Referentiel
+        fields = ["certification", "version", "locked"]
+
+
+class ReferentielListAPI(generics.ListAPIView):
+    serializer_class = ReferentielSerializer
+    filterset_class = ReferentielFilter
+    ordering_fields = ["version", "imported_at"]
+
+    def get_queryset(self) -> QuerySet[Referentiel]:
+        return referentiel_list_for_user(user=self.request.user)
+
+    @extend_schema(summary="Framework versions (administrators and jury members)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ReferentielDetailAPI(generics.RetrieveAPIView):
+    serializer_class = ReferentielTreeSerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self) -> QuerySet[Referentiel]:
+        # The whole tree in a constant number of queries.
+        return referentiel_list_for_user(user=self.request.user).prefetch_related(
+            "scale__levels",
+            Prefetch("blocs", queryset=Bloc.objects.prefetch_related(
+                "activities", "competences",
+                Prefetch("criteria", queryset=Criterion.objects.prefetch_related(
+                    "competences")))),
+            Prefetch("modalities", queryset=Modality.objects.prefetch_related(
+                "competences", "blocs")),
+        )
+
+    @extend_schema(summary="One framework version, whole: blocs, activities, compétences, "
+                           "criteria, assessment methods and scale")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

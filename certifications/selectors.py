@@ -268,3 +268,17 @@ def certification_rules(certification: Certification) -> CertificationRules:
         external_professional_share=row.external_professional_share,
         warn_on_single_gender=row.warn_on_single_gender,
     )
+
+
+def referentiel_list_for_user(*, user: User) -> QuerySet[Referentiel]:
+    """The versions of the certifications ``user`` reads (the API's list)."""
+    return Referentiel.objects.select_related("certification", "scale").filter(
+        certification__in=certification_list_for_user(user=user)
+    ).order_by("certification__code", "-version")
+
+
+def referentiel_import_list_for_user(*, user: User) -> QuerySet[ReferentielImport]:
+    """Every import, newest first, for administrators; nothing for anyone else."""
+    if not user.is_authenticated or user.role != Role.ADMIN:
+        return ReferentielImport.objects.none()
+    return ReferentielImport.objects.order_by("-created_at", "-pk")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("api/v1/", include("certifications.api_urls")),
     path("api/v1/", include("candidates.api_urls")),
     path("api/v1/", include("juries.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("account/tokens/", include("accounts.views_tokens")),
     path("", include("candidates.urls")),
     path("jury/", include("juries.urls")),
     path("", include("reports.urls")),

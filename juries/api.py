@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -18,31 +19,40 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments.models import Assessment, Score
+from assessments.models import Assessment, Score, Sitting
 from assessments.services import StaleWriteError, assessment_create
-from candidates.api import REFUSED, AdministratorWrites, RefusalSerializer
+from candidates.api import REFUSED, RefusalSerializer
 from candidates.models import EnrolmentStatus, Session
 from candidates.selectors import enrolment_list_for_user, session_get_for_user
-from juries.models import Assignment, JuryMember
+from config.api import (
+    AdministratorWrites,
+    DateTimeFilter,
+    IdFilter,
+    ProblemSerializer,
+    problem,
+)
+from config.api import refused as _refused
+from juries.models import Assignment, Jury, JuryMember
 from juries.selectors import (
     assessment_list_for_user,
     assignment_list_for_user,
+    jury_for_session,
+    jury_list_for_user,
     jury_member_list_for_user,
     score_list_for_user,
     session_modalities,
     sitting_competences,
+    sitting_list_for_reader,
     sitting_list_for_user,
     sittings_for_scorer,
 )
-from juries.services import NotAssignedError, assignment_create, assignment_delete, grid_score_save
-
-
-def _refused(exc: DjangoValidationError, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    """A service said no: its message(s), with the reason of a conflict of interest."""
-    if hasattr(exc, "error_dict"):
-        return Response(exc.message_dict, status=code)
-    return Response({"detail": " ".join(exc.messages), "code": getattr(exc, "code", None)},
-                    status=code)
+from juries.services import (
+    NotAssignedError,
+    assignment_create,
+    assignment_delete,
+    grid_score_save,
+    jury_compose,
+)
 
 
 def _ip(request: Request) -> str | None:
@@ -83,9 +93,9 @@ class AssessmentCreateSerializer(serializers.Serializer):
 
 class AssessmentFilter(filters.FilterSet):
     session = filters.UUIDFilter(field_name="session__public_id")
-    modality = filters.NumberFilter(field_name="modality_id")
-    starts_after = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lte")
+    modality = IdFilter(field_name="modality_id")
+    starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = DateTimeFilter(field_name="starts_at", lookup_expr="lte")
 
     class Meta:
         model = Assessment
@@ -161,6 +171,49 @@ class AssessmentDetailAPI(generics.RetrieveAPIView):
         return assessment_list_for_user(user=self.request.user)
 
     @extend_schema(summary="One assessment")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+# -- sittings: a candidate in an assessment ----------------------------------------------
+class SittingSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    assessment = serializers.UUIDField(source="assessment.public_id", read_only=True)
+    session = serializers.UUIDField(source="assessment.session.public_id", read_only=True)
+    enrolment = serializers.UUIDField(source="enrolment.public_id", read_only=True)
+    candidate = serializers.UUIDField(source="enrolment.candidate.public_id", read_only=True)
+    candidate_name = serializers.CharField(source="enrolment.candidate.legal_name",
+                                           read_only=True)
+
+    class Meta:
+        model = Sitting
+        fields = ["id", "assessment", "session", "enrolment", "candidate", "candidate_name",
+                  "team", "attendance", "locked_at"]
+
+
+class SittingFilter(filters.FilterSet):
+    assessment = filters.UUIDFilter(field_name="assessment__public_id")
+    session = filters.UUIDFilter(field_name="assessment__session__public_id")
+    candidate = filters.UUIDFilter(field_name="enrolment__candidate__public_id")
+
+    class Meta:
+        model = Sitting
+        fields = ["assessment", "session", "candidate"]
+
+
+class SittingListAPI(generics.ListAPIView):
+    serializer_class = SittingSerializer
+    filterset_class = SittingFilter
+    search_fields = ["enrolment__candidate__birth_name", "team"]
+    ordering_fields = ["assessment__starts_at", "team", "enrolment__candidate__birth_name"]
+
+    def get_queryset(self) -> QuerySet[Sitting]:
+        return sitting_list_for_reader(user=self.request.user).order_by(
+            "assessment__starts_at", "assessment_id", "team",
+            "enrolment__candidate__birth_name", "pk")
+
+    @extend_schema(summary="Sittings (a candidate in an assessment) within reach: "
+                           "administrators all, a jury member those assigned to them")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -293,9 +346,8 @@ class ScoreWriteSerializer(serializers.Serializer):
         min_value=0, help_text="The version you saw: 0 when there was no score yet.")
 
 
-class StaleSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    current = ScoreSerializer(allow_null=True)
+class StaleSerializer(ProblemSerializer):
+    current = ScoreSerializer(allow_null=True, help_text="The score as it is now.")
 
 
 class ScoreFilter(filters.FilterSet):
@@ -303,7 +355,7 @@ class ScoreFilter(filters.FilterSet):
     assessment = filters.UUIDFilter(field_name="sitting__assessment__public_id")
     session = filters.UUIDFilter(field_name="sitting__assessment__session__public_id")
     candidate = filters.UUIDFilter(field_name="sitting__enrolment__candidate__public_id")
-    competence = filters.NumberFilter(field_name="competence_id")
+    competence = IdFilter(field_name="competence_id")
 
     class Meta:
         model = Score
@@ -312,10 +364,11 @@ class ScoreFilter(filters.FilterSet):
 
 def _stale(exc: StaleWriteError) -> Response:
     current = exc.current if isinstance(exc.current, Score) else None
-    return Response({
-        "detail": "Someone saved this score since you loaded it; nothing was overwritten.",
-        "current": ScoreSerializer(current).data if current else None,
-    }, status=status.HTTP_409_CONFLICT)
+    return problem(
+        status_code=status.HTTP_409_CONFLICT, type="conflict", code="stale",
+        detail=_("Someone saved this score since you loaded it; nothing was overwritten."),
+        current=ScoreSerializer(current).data if current else None,
+    )
 
 
 class ScoreListAPI(generics.ListCreateAPIView):
@@ -370,3 +423,128 @@ class ScoreListAPI(generics.ListCreateAPIView):
         created = data["expected_version"] == 0
         return Response(ScoreSerializer(score).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# -- juries and their members ------------------------------------------------------------
+class JuryMemberSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = JuryMember
+        fields = ["id", "email", "name", "quality", "organisation", "external", "sex"]
+
+
+class JuryMemberFilter(filters.FilterSet):
+    session = filters.UUIDFilter(field_name="juries__session__public_id", distinct=True,
+                                 help_text="Members of this session's jury.")
+
+    class Meta:
+        model = JuryMember
+        fields = ["session", "quality", "external", "sex"]
+
+
+class JuryMemberListAPI(generics.ListAPIView):
+    serializer_class = JuryMemberSerializer
+    filterset_class = JuryMemberFilter
+    search_fields = ["user__email", "user__first_name", "user__last_name", "organisation"]
+    ordering_fields = ["user__last_name", "user__email", "quality"]
+
+    def get_queryset(self) -> QuerySet[JuryMember]:
+        return jury_member_list_for_user(user=self.request.user).order_by(
+            "user__last_name", "user__first_name", "pk")
+
+    @extend_schema(summary="Jury member profiles (administrators)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class JurySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    session = serializers.UUIDField(source="session.public_id", read_only=True)
+    session_name = serializers.CharField(source="session.name", read_only=True)
+    members = JuryMemberSerializer(many=True, read_only=True)
+    president = serializers.UUIDField(source="president.public_id", read_only=True,
+                                      allow_null=True)
+
+    class Meta:
+        model = Jury
+        fields = ["id", "session", "session_name", "members", "president"]
+
+
+class JuryComposeSerializer(serializers.Serializer):
+    session = serializers.UUIDField()
+    members = serializers.ListField(child=serializers.UUIDField(), allow_empty=False,
+                                    help_text="Jury member ids (see /api/v1/jury-members/).")
+    president = serializers.UUIDField(allow_null=True, required=False, default=None,
+                                      help_text="One of the members.")
+
+
+class JuryFilter(filters.FilterSet):
+    session = filters.UUIDFilter(field_name="session__public_id")
+
+    class Meta:
+        model = Jury
+        fields = ["session"]
+
+
+class JuryListAPI(generics.ListCreateAPIView):
+    serializer_class = JurySerializer
+    permission_classes = [IsAuthenticated, AdministratorWrites]
+    filterset_class = JuryFilter
+    ordering_fields = ["session__starts_on", "session__name"]
+
+    def get_queryset(self) -> QuerySet[Jury]:
+        return jury_list_for_user(user=self.request.user)
+
+    @extend_schema(summary="Juries within reach (a jury member: those they preside)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=JuryComposeSerializer,
+        responses={200: JurySerializer, 201: JurySerializer, 400: REFUSED},
+        summary="Compose (or recompose) a session's jury: members and president "
+                "(administrators)",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = JuryComposeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            session = session_get_for_user(user=request.user, public_id=data["session"])
+        except Session.DoesNotExist:
+            raise serializers.ValidationError({"session": [_("No session has this id.")]}
+                                              ) from None
+        wanted = set(data["members"])
+        members = list(jury_member_list_for_user(user=request.user).filter(
+            public_id__in=wanted))
+        if len(members) != len(wanted):
+            raise serializers.ValidationError(
+                {"members": [_("Some ids are not jury members.")]})
+        president = next((m for m in members if m.public_id == data["president"]), None)
+        if data["president"] is not None and president is None:
+            raise serializers.ValidationError(
+                {"president": [_("The president must be a member of the jury.")]})
+        existed = jury_for_session(user=request.user, session=session) is not None
+        try:
+            jury = jury_compose(session=session, members=members, president=president,
+                                composed_by=request.user)
+        except DjangoValidationError as exc:
+            return _refused(exc)
+        jury = jury_list_for_user(user=request.user).get(pk=jury.pk)
+        return Response(JurySerializer(jury).data,
+                        status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class JuryDetailAPI(generics.RetrieveAPIView):
+    serializer_class = JurySerializer
+    lookup_field = "public_id"
+
+    def get_queryset(self) -> QuerySet[Jury]:
+        return jury_list_for_user(user=self.request.user)
+
+    @extend_schema(summary="One jury")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

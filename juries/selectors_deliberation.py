@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
-from accounts.models import User
+from accounts.models import Role, User
 from candidates.models import Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules
@@ -23,6 +23,17 @@ def deliberation_session_get_for_user(*, user: User, public_id: UUID | str) -> S
     """A session whose deliberation ``user`` reaches: the president of its jury (write)
     and administrators (read, propose). Session.DoesNotExist otherwise (a 404)."""
     return session_get_for_score_reader(user=user, public_id=public_id)
+
+
+def deliberation_session_get_for_reader(*, user: User, public_id: UUID | str) -> Session:
+    """A session whose deliberation ``user`` may read (DESIGN.md §8): administrators, and
+    every member of its jury, the president included. Session.DoesNotExist otherwise."""
+    if not user.is_authenticated or user.role not in (Role.ADMIN, Role.JURY):
+        raise Session.DoesNotExist
+    sessions = Session.objects.select_related("referentiel__certification")
+    if user.role == Role.JURY:
+        sessions = sessions.filter(jury__members__user=user)
+    return sessions.distinct().get(public_id=public_id)
 
 
 @dataclass(frozen=True)
@@ -92,3 +103,19 @@ def published_final_levels_for_enrolments(*, enrolments: Iterable[Enrolment]
     for enrolment_pk, competence_pk, level in rows:
         found[enrolment_pk][competence_pk] = level
     return found
+
+
+def deliberation_list_for_user(*, user: User) -> QuerySet[Deliberation]:
+    """The deliberations ``user`` reaches, as the deliberation page: administrators all,
+    a jury member (the president included) those of the juries they sit on; anyone else
+    none. Writing stays with the president (``deliberation_session_get_for_user``)."""
+    deliberations = Deliberation.objects.select_related(
+        "session__referentiel__certification", "signed_by", "session__jury__president"
+    ).order_by("-session__starts_on", "-pk")
+    if not user.is_authenticated:
+        return deliberations.none()
+    if user.role == Role.ADMIN:
+        return deliberations
+    if user.role == Role.JURY:
+        return deliberations.filter(session__jury__members__user=user).distinct()
+    return deliberations.none()

@@ -92,7 +92,7 @@ def test_jury_members_cannot_retrieve(bob, charlie_enrolment):
 
 @pytest.mark.parametrize("url", LISTS)
 def test_anonymous_clients_are_refused(charlie_enrolment, url):
-    assert _client().get(url).status_code == 403
+    assert _client().get(url).status_code == 401  # WWW-Authenticate: Bearer
 
 
 def test_an_administrator_lists_everything(alice, charlie_enrolment, dave_enrolment):
@@ -162,7 +162,7 @@ def test_an_unknown_framework_version_is_a_400(alice):
         "referentiel": "00000000-0000-0000-0000-000000000000", "name": "X",
         "starts_on": "2027-09-01", "ends_on": "2027-12-15"}, format="json")
     assert response.status_code == 400
-    assert "referentiel" in response.json()
+    assert "referentiel" in response.json()["errors"]
 
 
 def _enrol(client: APIClient, candidate: Candidate, session: Session, **overrides: object):
@@ -199,7 +199,7 @@ def test_a_bloc_of_another_version_is_a_400(alice, session):
     response = _enrol(_client(alice), candidate, session, whole_certification=False,
                       target_blocs=["RNCP00000BC09"])
     assert response.status_code == 400
-    assert "blocs" in response.json()
+    assert "blocs" in response.json()["errors"]
     assert not Enrolment.objects.exists()
 
 
@@ -287,3 +287,13 @@ def test_the_openapi_schema_generates():
                  "/api/v1/enrolments/", "/api/v1/candidates/{public_id}/erase/"):
         assert path in schema["paths"]
 
+
+
+def test_the_language_of_documents_is_given_at_creation(alice):
+    response = _client(alice).post(CANDIDATES, {**_identity(), "language": "en"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["language"] == "en"
+    assert Candidate.objects.get().language == "en"
+    refused = _client(alice).post(CANDIDATES, {**_identity(birth_name="Autre"),
+                                               "language": "xx"}, format="json")
+    assert refused.status_code == 400

@@ -132,8 +132,8 @@ def test_it_hides_imports_from_non_administrators(request, alice, persona):
 def test_it_refuses_anonymous_clients(alice):
     import_id = _dry_run(_client(alice)).json()["id"]
     client = _client()
-    assert client.post(IMPORTS, {"file": _file()}, format="multipart").status_code == 403
-    assert client.post(f"{IMPORTS}{import_id}/confirm/", format="json").status_code == 403
+    assert client.post(IMPORTS, {"file": _file()}, format="multipart").status_code == 401
+    assert client.post(f"{IMPORTS}{import_id}/confirm/", format="json").status_code == 401
     assert not Certification.objects.exists()
 
 

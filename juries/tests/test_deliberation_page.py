@@ -21,11 +21,30 @@ def url(setup, name="deliberation", *args):
     return reverse(f"juries:{name}", args=[setup.session.public_id, *args])
 
 
-def test_it_is_a_404_for_members_candidates_and_strangers(client, setup, bob, charlie):
-    for user in (setup.members[1].user, bob, charlie):
+def test_it_is_a_404_for_candidates_and_members_of_other_juries(client, setup, bob, charlie):
+    for user in (bob, charlie):
         client.force_login(user)
         assert client.get(url(setup)).status_code == 404
         assert client.post(url(setup, "deliberation_propose")).status_code == 404
+
+
+def test_a_member_of_the_jury_reads_it_without_any_control(client, setup, alice):
+    """DESIGN.md §8: jury members read the deliberation; only the president writes."""
+    enrolment = enrol(setup)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    member = setup.members[1].user
+    client.force_login(member)
+    response = client.get(url(setup))
+    assert response.status_code == 200
+    assert enrolment.candidate.legal_name in response.text
+    for control in ('name="final-', 'name="present"', "deliberation/propose",
+                    "deliberation/publish"):
+        assert control not in response.text
+    assert client.post(url(setup, "deliberation_propose")).status_code == 404
+    assert client.post(url(setup, "deliberation_sign"), {"present": []}).status_code == 404
+    home = client.get(reverse("juries:member_home")).content.decode()
+    assert url(setup) in home
 
 
 def test_an_administrator_proposes_and_reads_without_write_controls(client, setup, alice):

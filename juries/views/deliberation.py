@@ -33,6 +33,7 @@ from juries.models import (
 from juries.selectors_deliberation import (
     DeliberationPage,
     deliberation_page,
+    deliberation_session_get_for_reader,
     deliberation_session_get_for_user,
 )
 from juries.services_deliberation import (
@@ -178,7 +179,11 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
             sign_errors: list[str] | None = None, sign_warnings: list[str] | None = None,
             amend: AmendForm | None = None, status: int = 200) -> HttpResponse:
     page = deliberation_page(session=session)
-    is_president = request.user.role == Role.JURY
+    is_admin = request.user.role == Role.ADMIN
+    # The president writes; other members of the jury read (DESIGN.md §8).
+    is_president = (request.user.role == Role.JURY and page.president_id is not None
+                    and any(m.pk == page.president_id and m.user_id == request.user.pk
+                            for m in page.members))
     signed = page.deliberation is not None and page.deliberation.is_signed
     can_carry = signed and request.user.role == Role.ADMIN
     errors = errors or {}
@@ -186,6 +191,8 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
              for decision in page.decisions]
     return render(request, "juries/deliberation.html", {
         "session": session, "page": page, "items": items, "is_president": is_president,
+        "can_propose": (is_president or is_admin) and not signed,
+        "can_publish": (is_president or is_admin) and signed,
         "can_write": is_president and page.deliberation is not None and not signed,
         "can_amend": is_president and signed, "can_carry": can_carry,
         "later_sessions": _later_sessions(session) if can_carry else [],
@@ -197,7 +204,11 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
 
 @login_required
 def deliberation_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
-    return _render(request, _session(request, session_id))
+    try:
+        session = deliberation_session_get_for_reader(user=request.user, public_id=session_id)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    return _render(request, session)
 
 
 def _url(session: Session) -> str:

@@ -1,0 +1,230 @@
+"""REST endpoints of the document register (/api/v1/documents/, /api/v1/verify/; DESIGN.md
+§4.5, §6, §8): the same selectors and services as the pages. An administrator lists,
+downloads and revokes any document; a candidate lists and downloads their own issued
+documents; anyone else sees none (404). Verification by code is public, like its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import DateTimeFilter, ProblemSerializer, refused
+from reports.models import Document, DocumentKind, DocumentStatus
+from reports.selectors import (
+    document_download_get_for_user,
+    document_for_verification,
+    document_list_for_user,
+)
+from reports.services import document_revoke
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    session = serializers.UUIDField(source="session.public_id", read_only=True)
+    enrolment = serializers.UUIDField(source="enrolment.public_id", read_only=True,
+                                      allow_null=True)
+    candidate = serializers.UUIDField(source="enrolment.candidate.public_id", read_only=True,
+                                      allow_null=True)
+    candidate_name = serializers.CharField(source="enrolment.candidate.legal_name",
+                                           read_only=True, allow_null=True)
+    bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True)
+    replaces = serializers.UUIDField(source="replaces.public_id", read_only=True,
+                                     allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "kind", "number", "status", "session", "enrolment", "candidate",
+                  "candidate_name", "bloc", "certifier", "verification_code", "sha256",
+                  "language", "created_at", "issued_at", "revoked_at", "revocation_reason",
+                  "replaces", "download"]
+
+    def get_download(self, document: Document) -> str | None:
+        """The path of the PDF, while the document is issued."""
+        if document.status != DocumentStatus.ISSUED:
+            return None
+        return f"/api/v1/documents/{document.public_id}/download/"
+
+
+class DocumentFilter(filters.FilterSet):
+    session = filters.UUIDFilter(field_name="session__public_id")
+    candidate = filters.UUIDFilter(field_name="enrolment__candidate__public_id")
+    enrolment = filters.UUIDFilter(field_name="enrolment__public_id")
+    kind = filters.ChoiceFilter(choices=DocumentKind.choices)
+    status = filters.ChoiceFilter(choices=DocumentStatus.choices)
+    issued_after = DateTimeFilter(field_name="issued_at", lookup_expr="gte")
+    issued_before = DateTimeFilter(field_name="issued_at", lookup_expr="lte")
+
+    class Meta:
+        model = Document
+        fields = ["session", "candidate", "enrolment", "kind", "status", "issued_after",
+                  "issued_before"]
+
+
+class DocumentsOfUser:
+    request: Request
+
+    def get_queryset(self) -> QuerySet[Document]:
+        return document_list_for_user(user=self.request.user).select_related(
+            "replaces").order_by("number", "pk")
+
+
+class DocumentListAPI(DocumentsOfUser, generics.ListAPIView):
+    serializer_class = DocumentSerializer
+    filterset_class = DocumentFilter
+    search_fields = ["number", "enrolment__candidate__birth_name"]
+    ordering_fields = ["number", "issued_at", "created_at", "kind", "status"]
+
+    @extend_schema(summary="Documents within reach (a candidate: their own)")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class DocumentDetailAPI(DocumentsOfUser, generics.RetrieveAPIView):
+    serializer_class = DocumentSerializer
+    lookup_field = "public_id"
+
+    @extend_schema(summary="One document")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PDFRenderer(BaseRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: dict | None = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class DocumentDownloadAPI(APIView):
+    # PDF for the file, JSON for the errors whatever the client accepts.
+    renderer_classes = [JSONRenderer, PDFRenderer]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any,
+                          **kwargs: Any) -> Any:
+        if isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(
+            OpenApiTypes.BINARY, description="The PDF, while the document is issued.")},
+        summary="Download an issued document's PDF (its holder, administrators)",
+    )
+    def get(self, request: Request, public_id: str) -> FileResponse:
+        try:
+            document = document_download_get_for_user(user=request.user, public_id=public_id)
+        except Document.DoesNotExist:
+            raise NotFound from None
+        name = f"{document.get_kind_display()}-{document.number}.pdf".replace(" ", "-")
+        return FileResponse(document.file.open("rb"), as_attachment=True, filename=name,
+                            content_type="application/pdf")
+
+
+class RevokeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Shown on the verification "
+                                                              "page.")
+
+
+class DocumentRevokeAPI(DocumentsOfUser, generics.GenericAPIView):
+    serializer_class = DocumentSerializer
+    lookup_field = "public_id"
+
+    @extend_schema(
+        request=RevokeSerializer,
+        responses={
+            200: DocumentSerializer,
+            403: OpenApiResponse(ProblemSerializer, description="Only administrators "
+                                 "revoke (a holder reads their document)."),
+            409: OpenApiResponse(ProblemSerializer, description="Already revoked (code "
+                                 "`revoked`)."),
+        },
+        summary="Revoke a document with a reason (administrators); it is never deleted, "
+                "the verification page says it is revoked",
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        document = self.get_object()
+        serializer = RevokeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            document = document_revoke(document=document, by=request.user,
+                                       reason=serializer.validated_data["reason"])
+        except DjangoPermissionDenied:
+            raise PermissionDenied from None
+        except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == "revoked":
+                return refused(exc, status.HTTP_409_CONFLICT)
+            return refused(exc)
+        return Response(DocumentSerializer(self.get_queryset().get(pk=document.pk)).data)
+
+
+# -- public verification -----------------------------------------------------------------
+class VerificationSerializer(serializers.Serializer):
+    """What the public verification page shows, nothing more."""
+
+    valid = serializers.BooleanField(source="is_valid",
+                                     help_text="Issued and not revoked.")
+    status = serializers.ChoiceField(choices=DocumentStatus.choices)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    number = serializers.CharField()
+    holder = serializers.CharField(source="enrolment.candidate.legal_name", allow_null=True)
+    certification_code = serializers.CharField(source="session.referentiel.certification.code")
+    certification_title = serializers.CharField(
+        source="session.referentiel.certification.title")
+    bloc_code = serializers.CharField(source="bloc.code", allow_null=True)
+    bloc_title = serializers.CharField(source="bloc.title", allow_null=True)
+    session = serializers.CharField(source="session.name")
+    issued_at = serializers.DateTimeField(allow_null=True)
+    issued_by = serializers.CharField(source="certifier")
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revocation_reason = serializers.CharField()
+
+
+class VerifyAPI(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: VerificationSerializer,
+                   404: OpenApiResponse(ProblemSerializer, description="No document has "
+                                        "this code.")},
+        examples=[OpenApiExample("A valid certificate", response_only=True, value={
+            "valid": True, "status": "issued", "kind": "certificate",
+            "kind_label": "certificat", "number": "2026-000042",
+            "holder": "MARTIN Jeanne", "certification_code": "RNCP35609",
+            "certification_title": "Manager de la transformation digitale",
+            "bloc_code": None, "bloc_title": None, "session": "Promotion 2026",
+            "issued_at": "2026-07-03T10:00:00+02:00",
+            "issued_by": "Organisme certificateur de démonstration", "revoked_at": None,
+            "revocation_reason": ""})],
+        summary="Check a document by its verification code (public: no authentication)",
+        auth=[],
+    )
+    def get(self, request: Request, code: str) -> Response:
+        try:
+            document = document_for_verification(code=code)
+        except Document.DoesNotExist:
+            raise NotFound from None
+        response = Response(VerificationSerializer(document).data)
+        response["X-Robots-Tag"] = "noindex"
+        return response
