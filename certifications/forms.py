@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +22,16 @@ FORMAT_LABELS = {
 }
 
 
+# The extensions of the formats the import reads (certifications.importers); the content
+# is checked again by the parser, and the size by the service (IMPORT_MAX_UPLOAD_SIZE).
+IMPORT_EXTENSIONS = ["txt", "md", "tsv", "xml", "csv", "xlsx", "json"]
+WRONG_TYPE = _("The file type “%(extension)s” is not accepted here. Accepted types: "
+               "%(allowed_extensions)s.")
+
+
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), validators=[
+        FileExtensionValidator(IMPORT_EXTENSIONS, message=WRONG_TYPE)])
     format = forms.ChoiceField(
         label=_("Format"), choices=list(FORMAT_LABELS.items()), initial="auto"
     )

@@ -131,7 +131,7 @@ TRUNCATED_XML = (Path(__file__).parent / "fixtures" / "rncp_fiches.xml").read_by
     ("name", "content", "message"),
     [
         ("vide.txt", b"", "Le fichier soumis est vide"),
-        ("image.bin", bytes(range(256)) * 3, "Fichier binaire"),
+        ("image.txt", bytes(range(256)) * 3, "Fichier binaire"),
         ("fiches.xml", TRUNCATED_XML, "XML mal formé"),
         ("gros.txt", b"Bloc 1\n" * 500, "Le fichier est trop volumineux"),
     ],

@@ -1,0 +1,420 @@
+"""The permission matrix (DESIGN.md §8): every URL pattern of the app, UI and API, requested
+as every role against objects that belong to someone else, answers what ``EXPECTED`` says.
+
+A pattern missing from ``EXPECTED`` fails the test: a new view needs its expectation
+(docs/architecture.md, "Permissions and accessibility checks")."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from accounts.models import ApiTokenScope, User
+from accounts.services_tokens import api_token_create
+from accounts.tests.factories import AdminFactory, JuryMemberFactory, UserFactory
+from candidates.services import enrolment_import_preview
+from certifications.importers import json_format
+from certifications.services import referentiel_import_preview
+from certifications.tests.drafts import make_draft
+from juries.models import Assignment, CandidateDecision, Deliberation
+from juries.services_deliberation import deliberation_propose, deliberation_sign
+from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.tests.factories import MemberFactory
+from reports.models import SessionExport, SessionExportStatus
+from reports.services import document_render, documents_issue_for_deliberation
+from reports.tests.conftest import enqueued, rendered  # noqa: F401 - fixtures
+
+LOGIN = "login"  # a redirect to the login page
+OK = "ok"  # reached the view: 2xx, a redirect elsewhere, or a 400/409/422 about the input
+ROLES = ("anonymous", "candidate", "jury", "president", "admin")
+
+# Patterns left out, each with its reason.
+SKIPPED = {
+    "admin/": "Django's own admin, guarded by is_staff (tests/test_security.py)",
+    "accounts/": "allauth's account pages (login, signup, password reset), its own tests",
+    "i18n/": "Django's set_language, open to everyone by design",
+}
+
+
+ROLES_SIGNED_IN = ("candidate", "jury", "president", "admin")
+EVERYONE = dict.fromkeys(ROLES, OK)
+SIGNED_IN = dict.fromkeys(ROLES_SIGNED_IN, OK)  # each sees their own, filtered
+READERS = {"jury": OK, "president": OK, "admin": OK}  # the référentiels
+ADMIN = {"admin": OK}
+# An API list: everyone reads it (filtered); only administrators create (an empty body: 400).
+API_LIST_ADMIN_CREATES = {"candidate": (OK, 403), "jury": (OK, 403), "president": (OK, 403),
+                          "admin": (OK, 400)}
+
+# pattern name: (methods the view takes, {role: outcome or (GET outcome, POST outcome)}).
+# A role left out gets the default: anonymous → LOGIN (UI) or 401 (API), anyone else → 404.
+# A method the view does not take must never reach it (405, or refused before).
+EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
+    "healthz": ("GET POST", EVERYONE),  # a probe answers any method
+    "home": ("GET POST", SIGNED_IN),  # a role's own home page
+    # -- certifications
+    "certifications:referentiel_list": ("GET", SIGNED_IN),  # empty for a candidate
+    "certifications:import_upload": ("GET POST", ADMIN),
+    "certifications:import_template": ("GET", ADMIN),
+    "certifications:import_preview": ("GET", ADMIN),
+    "certifications:import_confirm": ("POST", ADMIN),
+    "certifications:import_cancel": ("POST", ADMIN),
+    "certifications:import_result": ("GET", ADMIN),
+    "certifications:referentiel_export_json": ("GET", READERS),
+    "certifications:referentiel_export_case": ("GET", READERS),
+    "api_certification_list": ("GET", SIGNED_IN),
+    "api_certification_detail": ("GET", READERS),
+    "api_referentiel_list": ("GET", SIGNED_IN),
+    "api_referentiel_detail": ("GET", READERS),
+    "api_import_create": ("GET POST", {"admin": (OK, 400)}),
+    "api_import_detail": ("GET", ADMIN),
+    "api_import_confirm": ("POST", ADMIN),
+    # -- candidates, sessions, enrolments
+    "api_candidate_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    "api_candidate_detail": ("GET", ADMIN),
+    "api_candidate_export": ("GET", ADMIN),
+    "api_candidate_erase": ("POST", ADMIN),
+    "api_session_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    "api_session_detail": ("GET", ADMIN),
+    "api_enrolment_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    "api_enrolment_detail": ("GET", ADMIN),
+    "candidates:space": ("GET POST", SIGNED_IN),  # one's own space (empty for staff)
+    "candidates:space_preview": ("GET POST", ADMIN),
+    "candidates:session_dashboard": ("GET POST", ADMIN),
+    "candidates:session_list": ("GET", ADMIN),
+    "candidates:session_create": ("GET POST", ADMIN),
+    "candidates:session_detail": ("GET", ADMIN),
+    "candidates:enrolment_create": ("GET POST", ADMIN),
+    "candidates:enrolment_invite": ("POST", ADMIN),
+    "candidates:enrolment_import_upload": ("GET POST", ADMIN),
+    "candidates:enrolment_import_template_csv": ("GET", ADMIN),
+    "candidates:enrolment_import_template_xlsx": ("GET", ADMIN),
+    "candidates:enrolment_import_preview": ("GET", ADMIN),
+    "candidates:enrolment_import_confirm": ("POST", ADMIN),
+    "candidates:enrolment_import_cancel": ("POST", ADMIN),
+    "candidates:rgpd_detail": ("GET", ADMIN),
+    "candidates:rgpd_export": ("GET", ADMIN),
+    "candidates:rgpd_erase": ("GET POST", ADMIN),
+    "candidates:my_data": ("GET", {"candidate": OK}),  # one's own data only
+    # -- juries: épreuves, assignments, scores
+    "api_assessment_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    "api_assessment_detail": ("GET", ADMIN),
+    "api_sitting_list": ("GET", SIGNED_IN),
+    "api_assignment_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    # Refused by the write permission before the object is looked up (reveals nothing).
+    "api_assignment_detail": ("GET", {"candidate": (404, 403), "jury": (404, 403),
+                                      "president": (404, 403), "admin": OK}),
+    # Someone else's sitting: 404 whoever writes, administrators included (they read).
+    "api_score_list": ("GET POST", dict.fromkeys(ROLES_SIGNED_IN, (OK, 404))),
+    "api_jury_list": ("GET POST", API_LIST_ADMIN_CREATES),
+    "api_jury_detail": ("GET", ADMIN),
+    "api_jury_member_list": ("GET", SIGNED_IN),
+    "juries:member_home": ("GET POST", SIGNED_IN),  # one's own sittings (none for others)
+    "juries:grid": ("GET POST", {}),  # only the members assigned to the sitting
+    "juries:competence_save": ("POST", {}),
+    "juries:criterion_save": ("POST", {}),
+    "juries:attendance_save": ("POST", {}),
+    "juries:session_scores": ("GET POST", ADMIN),  # and the session's president
+    "juries:jury_compose": ("GET POST", ADMIN),
+    "juries:assessment_list": ("GET", ADMIN),
+    "juries:assessment_create": ("GET POST", ADMIN),
+    "juries:assignments": ("GET POST", {"admin": (OK, 404)}),  # a POST without action: 404
+    "juries:conflict_declare": ("GET POST", {}),  # only a member assigned to the sitting
+    "juries:conflict_admin": ("GET POST", ADMIN),
+    "juries:audit_log": ("GET", ADMIN),
+    "juries:audit_log_csv": ("GET", ADMIN),
+    # -- deliberation: the session's president writes and signs; administrators read,
+    # propose, publish and carry blocs (rattrapage).
+    # Every member of the session's jury reads it (DESIGN.md §8), bob included.
+    "juries:deliberation": ("GET POST", {"admin": OK, "jury": OK}),
+    "juries:deliberation_propose": ("POST", ADMIN),
+    "juries:deliberation_decision": ("POST", {"admin": 422}),  # the form is checked first;
+    "juries:deliberation_amend": ("POST", {}),                 # the service refuses then
+    "juries:deliberation_rattrapage": ("POST", {"admin": 422}),  # (no bloc given)
+    "juries:deliberation_sign": ("POST", {}),
+    "juries:deliberation_publish": ("POST", ADMIN),
+    "api_deliberation_list": ("GET POST", {  # proposing for a session out of reach: 400
+        "candidate": (OK, 400), "jury": (OK, 400), "president": (OK, 400),
+        "admin": (OK, 409)}),  # already signed
+    "api_deliberation_detail": ("GET", {"admin": OK, "jury": OK}),
+    # Readers (administrators, the jury's other members) see it but never sign.
+    "api_deliberation_sign": ("POST", {"admin": 403, "jury": 403}),
+    "api_deliberation_publish": ("POST", {"admin": OK, "jury": 403}),
+    # -- documents
+    "reports:cdc_accrochage": ("GET", ADMIN),
+    "reports:verify": ("GET", EVERYONE),
+    "reports:download": ("GET", ADMIN),  # and the holder
+    "reports:session_documents": ("GET", ADMIN),
+    "reports:session_issue": ("POST", ADMIN),
+    "reports:session_export": ("POST", ADMIN),
+    "reports:session_export_progress": ("GET", ADMIN),
+    "reports:session_export_download": ("GET", ADMIN),
+    "reports:document_action": ("POST", ADMIN),
+    "api_document_list": ("GET", SIGNED_IN),
+    "api_document_detail": ("GET", ADMIN),
+    "api_document_download": ("GET", ADMIN),
+    "api_document_revoke": ("POST", ADMIN),
+    "api_verify": ("GET", EVERYONE),
+    # -- API description (no data) and tokens
+    "api_schema": ("GET", EVERYONE),
+    "api_docs": ("GET", EVERYONE),
+    "tokens:list": ("GET POST", ADMIN),
+    "tokens:create": ("GET POST", ADMIN),
+    "tokens:revoke": ("GET POST", ADMIN),  # another administrator's token
+}
+# Never an answer of a view to a method it does not take.
+REFUSED = {LOGIN, 401, 403, 404, 405}
+
+
+ENROLMENT_CSV = ("nom_naissance;prenoms;date_naissance;commune_naissance;code_insee;sexe;email;"
+                 "voie_acces\r\nDurand;Claire;14/02/1990;Lyon;69123;F;claire@exemple.fr;"
+                 "formation continue\r\n")
+
+
+# -- the world: everything belongs to someone else -----------------------------------------
+@dataclass
+class World:
+    users: dict[str, User | None]
+    kwargs: dict[str, dict[str, Any]]  # per pattern name, the URL's arguments
+    bodies: dict[str, dict[str, Any]]  # per API pattern name, a valid POST body
+
+
+def build_world() -> World:
+    """Session X (signed, published, documents issued) holds dave's and erin's enrolments,
+    presided by a stranger; bob sits on X's jury without being assigned; paula presides
+    session Y, where charlie (the candidate persona) is enrolled and sits."""
+    alice = AdminFactory(email="alice@certif.example")
+    other_admin = AdminFactory()
+    bob = JuryMemberFactory(email="bob@certif.example")
+    charlie_user = UserFactory(email="charlie@certif.example")
+    paula = JuryMemberFactory()
+
+    x = jury_setup()
+    dave = enrol(x)
+    erin = enrol(x)
+    for enrolment in (dave, erin):
+        score_all(x, enrolment, 1)
+    deliberation_propose(session=x.session, by=alice)
+    deliberation = Deliberation.objects.get(session=x.session)
+    deliberation_sign(deliberation=deliberation, members_present=x.members,
+                      by=x.president.user)
+    x.jury.members.add(MemberFactory(user=bob))
+    x.session.results_published_at = timezone.now()
+    x.session.save(update_fields=["results_published_at"])
+    documents = documents_issue_for_deliberation(deliberation=deliberation)
+    document = next(d for d in documents if d.enrolment_id == dave.pk)
+    document = document_render(document_id=document.pk)
+    export = SessionExport.objects.create(session=x.session, requested_by=other_admin,
+                                          status=SessionExportStatus.DONE)
+    export.file.save("x.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    rows = ENROLMENT_CSV.encode()
+    enrolments_import = enrolment_import_preview(
+        session=x.session, file=io.BytesIO(rows), file_name="x.csv", size=len(rows))
+    data = json_format.dumps(make_draft(code="RNCP77777"))
+    referentiel_import = referentiel_import_preview(
+        file=io.BytesIO(data), file_name="r.json", size=len(data), created_by=other_admin)
+    token, _secret = api_token_create(by=other_admin, name="LMS", scope=ApiTokenScope.READ)
+
+    y = jury_setup()
+    y.jury.president = MemberFactory(user=paula)
+    y.jury.save(update_fields=["president"])
+    enrol(y, candidate__user=charlie_user, candidate__email=charlie_user.email)
+
+    sitting = dave.sittings.get()
+    competence = sitting.assessment.modality.competences.first()
+    criterion = sitting.assessment.modality.criteria.first()
+    decision = CandidateDecision.objects.get(enrolment=dave)
+    assignment = Assignment.objects.create(sitting=sitting, member=x.members[1])
+    referentiel = x.session.referentiel
+    by_kind = {
+        "session": x.session.public_id, "candidate": dave.candidate.public_id,
+        "enrolment": dave.public_id,
+        "referentiel": referentiel.public_id,
+        "certification": referentiel.certification.public_id,
+        "import": referentiel_import.public_id, "assessment": x.assessment.public_id,
+        "sitting": sitting.public_id, "assignment": assignment.public_id,
+        "jury": x.jury.public_id, "deliberation": deliberation.public_id,
+        "document": document.public_id,
+    }
+    common = {
+        "session_id": x.session.public_id, "candidate_id": dave.candidate.public_id,
+        "enrolment_id": dave.public_id, "import_id": enrolments_import.public_id,
+        "sitting_id": sitting.public_id, "competence_id": competence.pk,
+        "criterion_id": criterion.pk, "decision_id": decision.public_id,
+        "document_id": document.public_id, "export_id": export.public_id,
+        "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
+        "kind": "csv",
+    }
+    kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
+    return World(
+        users={"anonymous": None, "candidate": charlie_user, "jury": bob,
+               "president": paula, "admin": alice},
+        kwargs={"*": common, **kwargs},
+        bodies={
+            "api_score_list": {"sitting": str(sitting.public_id), "competence": competence.pk,
+                               "level": 2, "expected_version": 0},
+            "api_deliberation_list": {"session": str(x.session.public_id)},
+            "api_deliberation_sign": {"members_present": [str(m.public_id) for m in x.members]},
+            "api_document_revoke": {"reason": "Erreur de saisie."},
+            "api_candidate_erase": {"reason": "Demande RGPD."},
+        },
+    )
+
+
+# Which object a ``public_id`` names, per pattern.
+PUBLIC_ID = {
+    "certifications:import_preview": "import", "certifications:import_confirm": "import",
+    "certifications:import_cancel": "import", "certifications:import_result": "import",
+    "certifications:referentiel_export_json": "referentiel",
+    "certifications:referentiel_export_case": "referentiel",
+    "api_certification_detail": "certification", "api_referentiel_detail": "referentiel",
+    "api_import_detail": "import", "api_import_confirm": "import",
+    "api_candidate_detail": "candidate", "api_candidate_export": "candidate",
+    "api_candidate_erase": "candidate", "api_session_detail": "session",
+    "api_enrolment_detail": "enrolment", "api_assessment_detail": "assessment",
+    "api_assignment_detail": "assignment", "api_jury_detail": "jury",
+    "api_deliberation_detail": "deliberation", "api_deliberation_sign": "deliberation",
+    "api_deliberation_publish": "deliberation", "api_document_detail": "document",
+    "api_document_download": "document", "api_document_revoke": "document",
+    "candidates:session_detail": "session", "candidates:enrolment_create": "session",
+    "candidates:enrolment_invite": "session", "candidates:enrolment_import_upload": "session",
+    "candidates:enrolment_import_template_csv": "session",
+    "candidates:enrolment_import_template_xlsx": "session",
+    "candidates:enrolment_import_preview": "session",
+    "candidates:enrolment_import_confirm": "session",
+    "candidates:enrolment_import_cancel": "session",
+    "candidates:rgpd_detail": "candidate", "candidates:rgpd_export": "candidate",
+    "candidates:rgpd_erase": "candidate",
+    "juries:jury_compose": "session", "juries:assessment_list": "session",
+    "juries:assessment_create": "session", "juries:assignments": "assessment",
+    "juries:conflict_declare": "sitting", "juries:conflict_admin": "candidate",
+}
+
+
+# -- walking the URL patterns -----------------------------------------------------------------
+@dataclass
+class Pattern:
+    name: str
+    route: str
+    params: list[str]
+    default_args: dict[str, Any]
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+
+def patterns(resolvers=None, prefix: str = "", namespace: str = "") -> Iterator[Pattern]:
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        route = prefix + str(entry.pattern)
+        if any(route.startswith(skipped) for skipped in SKIPPED):
+            continue
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from patterns(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"unnamed URL pattern: {route}"
+            yield Pattern(f"{namespace}{entry.name}", route,
+                          list(entry.pattern.regex.groupindex), entry.default_args)
+
+
+def url_of(pattern: Pattern, world: World) -> str:
+    given = world.kwargs.get(pattern.name, {})
+    kwargs = {p: given[p] if p in given else world.kwargs["*"][p] for p in pattern.params}
+    return reverse(pattern.name, kwargs=kwargs)
+
+
+# -- requesting -------------------------------------------------------------------------------
+def client_for(user: User | None) -> Client:
+    """Enforces CSRF like a browser does: the cookie and the header carry the token."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_SECRET
+    return client
+
+
+CSRF_SECRET = secrets.token_hex(16)  # 32 characters, what Django's cookie holds
+
+
+def outcome(response) -> Any:
+    if response.status_code in (301, 302) and response["Location"].startswith(
+            resolve_url(settings.LOGIN_URL)):
+        return LOGIN
+    if response.status_code in (401, 403, 404, 405, 500):
+        return response.status_code
+    if 200 <= response.status_code < 400:
+        return OK
+    return response.status_code
+
+
+def request(client: Client, method: str, url: str, body: dict[str, Any] | None) -> Any:
+    """One request, its writes rolled back: each request sees the same world."""
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url)
+        elif body is not None:
+            response = client.post(url, body, content_type="application/json",
+                                   headers={"X-CSRFToken": CSRF_SECRET})
+        else:
+            response = client.post(url, {}, headers={"X-CSRFToken": CSRF_SECRET})
+        transaction.set_rollback(True)
+    return outcome(response)
+
+
+def default(role: str, pattern: Pattern) -> Any:
+    if role == "anonymous":
+        return 401 if pattern.is_api else LOGIN
+    return 404
+
+
+def check(pattern: Pattern, got: dict[str, tuple]) -> list[str]:
+    """What differs from the table for one pattern, one line each."""
+    if pattern.name not in EXPECTED:
+        return [f"new view without a permission expectation: {pattern.name} ({pattern.route})"]
+    methods, row = EXPECTED[pattern.name]
+    problems = []
+    for role in ROLES:
+        wanted = row.get(role, default(role, pattern))
+        wanted_by_method = wanted if isinstance(wanted, tuple) else (wanted, wanted)
+        for method, expected, answer in zip(("GET", "POST"), wanted_by_method, got[role],
+                                            strict=True):
+            where = f"{pattern.name} {method} as {role}"
+            if answer == 500:
+                problems.append(f"{where}: 500")
+            elif method in methods.split() and answer != expected:
+                problems.append(f"{where}: {answer}, expected {expected}")
+            elif method not in methods.split() and answer not in REFUSED:
+                problems.append(f"{where}: {answer}, a method the view does not take")
+    return problems
+
+
+@pytest.mark.django_db
+def test_every_url_answers_each_role_as_the_table_says(enqueued, rendered):  # noqa: F811
+    world = build_world()
+    clients = {role: client_for(user) for role, user in world.users.items()}
+    actual: dict[str, dict[str, tuple]] = {}
+    seen = list(patterns())
+    for pattern in seen:
+        url = url_of(pattern, world)
+        body = world.bodies.get(pattern.name)
+        actual[pattern.name] = {
+            role: (request(client, "GET", url, None), request(client, "POST", url, body))
+            for role, client in clients.items()
+        }
+    problems = [f"expectation for a pattern that no longer exists: {name}"
+                for name in EXPECTED.keys() - actual.keys()]
+    for pattern in seen:
+        problems.extend(check(pattern, actual[pattern.name]))
+    assert not problems, "\n".join(problems)
