@@ -73,6 +73,15 @@ def sessions_presided_by(*, user: User) -> QuerySet[Session]:
     return Session.objects.filter(jury__president__user=user).order_by("-starts_on")
 
 
+def sessions_deliberated_with(*, user: User) -> QuerySet[Session]:
+    """The sessions whose jury ``user`` sits on without presiding and whose deliberation
+    exists: the member reads it (DESIGN.md §8)."""
+    if not user.is_authenticated or user.role != Role.JURY:
+        return Session.objects.none()
+    return (Session.objects.filter(jury__members__user=user, deliberation__isnull=False)
+            .exclude(jury__president__user=user).distinct().order_by("-starts_on"))
+
+
 def jury_presided_by(*, user: User, session_id: int) -> Jury | None:
     """The session's jury when ``user`` is its president."""
     return Jury.objects.filter(session_id=session_id, president__user=user).first()
@@ -470,14 +479,27 @@ class SessionScores:
     divergence_threshold: int
 
 
-def session_scores(*, session: Session) -> SessionScores:
+def session_score_candidates(*, session: Session) -> QuerySet[Candidate]:
+    """The candidates sitting an assessment of the session (reached through
+    ``session_get_for_score_reader``), in the order of the side-by-side view: a page of
+    them is what ``session_scores`` reads."""
+    return (Candidate.objects.filter(enrolments__sittings__assessment__session=session)
+            .distinct().order_by("birth_name", "first_names", "pk"))
+
+
+def session_scores(*, session: Session, candidates: list[int] | None = None) -> SessionScores:
     """Every member's level per candidate × compétence of the session (session reached
     through ``session_get_for_score_reader``), with the proposed level and the divergence
-    flag; levels of a member in conflict with the candidate are not counted. Constant
-    queries."""
+    flag; levels of a member in conflict with the candidate are not counted. Only the
+    ``candidates`` given (pks), when given: a big session is read a page at a time.
+    Constant queries."""
+    sittings_of = Sitting.objects.filter(assessment__session=session)
+    scored = Score.objects.filter(sitting__assessment__session=session, level__isnull=False)
+    if candidates is not None:
+        sittings_of = sittings_of.filter(enrolment__candidate__in=candidates)
+        scored = scored.filter(sitting__enrolment__candidate__in=candidates)
     sittings = list(
-        Sitting.objects.filter(assessment__session=session)
-        .select_related("enrolment__candidate", "assessment")
+        sittings_of.select_related("enrolment__candidate", "assessment")
         .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names", "pk")
     )
     evaluated: dict[int, set[int]] = {}
@@ -490,8 +512,8 @@ def session_scores(*, session: Session) -> SessionScores:
         .order_by("bloc__position", "bloc_id", "position", "pk")
     )
     scores = list(
-        Score.objects.filter(sitting__assessment__session=session, level__isnull=False)
-        .select_related("scorer").order_by("scorer__last_name", "scorer__first_name", "pk")
+        scored.select_related("scorer").order_by("scorer__last_name", "scorer__first_name",
+                                                 "pk")
     )
     conflicts = set(
         ConflictOfInterest.objects.filter(
@@ -542,3 +564,24 @@ def _candidate_levels(
             ))
         result.append(CandidateLevels(candidate, rows))
     return result
+
+
+def jury_list_for_user(*, user: User) -> QuerySet[Jury]:
+    """Administrators: every jury; a jury member: the juries they preside (what the
+    deliberation page shows them); anyone else nothing."""
+    juries = Jury.objects.select_related(
+        "session__referentiel__certification", "president__user"
+    ).prefetch_related("members__user").order_by("-session__starts_on", "-pk")
+    if _is_administrator(user):
+        return juries
+    if user.is_authenticated and user.role == Role.JURY:
+        return juries.filter(president__user=user)
+    return juries.none()
+
+
+def sitting_list_for_reader(*, user: User) -> QuerySet[Sitting]:
+    """Administrators: every sitting (to assign members); a jury member: the sittings
+    assigned to them (to score); anyone else nothing."""
+    if _is_administrator(user):
+        return sitting_list_for_user(user=user)
+    return sittings_for_scorer(user=user)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from juries.services import grid_score_save
 from juries.tests.factories import MemberFactory, SittingFactory, assign, loaded
@@ -79,6 +80,18 @@ def test_a_candidate_sees_no_assignment(client, charlie):
     sitting = SittingFactory(enrolment__candidate__user=charlie)
     assign(sitting, MemberFactory())
     assert reverse("juries:grid", args=[sitting.public_id]) not in home(client, charlie)
+
+
+def test_it_leaves_out_the_sittings_of_signed_deliberations(client, member):
+    """Locked at signing, they are history: the home must not grow with every session."""
+    open_sitting, signed_sitting = SittingFactory(), SittingFactory()
+    assign(open_sitting, member)
+    assign(signed_sitting, member)
+    signed_sitting.locked_at = timezone.now()
+    signed_sitting.save(update_fields=["locked_at"])
+    html = home(client, member.user)
+    assert open_sitting.enrolment.candidate.display_name in html
+    assert signed_sitting.enrolment.candidate.display_name not in html
 
 
 def test_it_runs_a_constant_number_of_queries(client, member):

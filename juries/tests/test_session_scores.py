@@ -129,3 +129,21 @@ def test_it_runs_a_constant_number_of_queries(client, alice, president, sitting)
             assert client.get(url(sitting)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_big_session_is_read_a_page_of_candidates_at_a_time(client, alice, sitting,
+                                                               monkeypatch):
+    """400 candidates × 39 compétences × 3 members on one page were 12 MB of HTML."""
+    from juries.views import grid
+
+    monkeypatch.setattr(grid, "SCORES_PAGE_SIZE", 2)
+    others = [loaded(SittingFactory(assessment=sitting.assessment)) for _ in range(2)]
+    names = sorted((s.enrolment.candidate for s in [sitting, *others]),
+                   key=lambda c: (c.birth_name, c.first_names, c.pk))
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    first = client.get(url(sitting)).content.decode()
+    second = client.get(url(sitting), {"page": 2}).content.decode()
+    assert [c.display_name in first for c in names] == [True, True, False]
+    assert [c.display_name in second for c in names] == [False, False, True]
+    assert "Page 1 of 2" in first

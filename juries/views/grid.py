@@ -17,6 +17,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -34,6 +35,7 @@ from juries.selectors import (
     ScoringGrid,
     grid_for_scorer,
     session_get_for_score_reader,
+    session_score_candidates,
     session_scores,
     sitting_get_for_scorer,
 )
@@ -45,6 +47,7 @@ from juries.services import (
 )
 
 OBSERVED = {"yes": True, "no": False, "": None}
+SCORES_PAGE_SIZE = 25  # candidates a page of the president's side-by-side view
 ERROR_STATUS = {"invalid": 422, "conflict": 409}
 
 
@@ -417,8 +420,13 @@ def session_scores_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
         session = session_get_for_score_reader(user=request.user, public_id=session_id)
     except Session.DoesNotExist:
         raise Http404 from None
+    # A page of candidates: a session of 400 × 39 compétences × 3 members was 12 MB of
+    # HTML and 6 s (docs/benchmarks.md, page_bench).
+    page = Paginator(session_score_candidates(session=session).values_list("pk", flat=True),
+                     SCORES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "juries/session_scores.html", {
-        "session": session, "scores": session_scores(session=session)})
+        "session": session, "page": page,
+        "scores": session_scores(session=session, candidates=list(page.object_list))})
 
 
 urlpatterns = [

@@ -1,5 +1,9 @@
 """The jury member's home: the candidates assigned to them, by épreuve, with their
-scoring progress (DESIGN.md §1, §8). Anyone without an assignment sees an empty list."""
+scoring progress (DESIGN.md §1, §8). Anyone without an assignment sees an empty list.
+
+Only sittings still open for scoring are listed: once a deliberation is signed its
+sittings are locked and read-only, and listing a member's whole history made the page
+grow with every session (32 s for a member of 20,000 sittings, docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -8,15 +12,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from juries.selectors import sessions_presided_by, sittings_with_progress_for_scorer
+from juries.selectors import (
+    sessions_deliberated_with,
+    sessions_presided_by,
+    sittings_with_progress_for_scorer,
+)
 
 
 @login_required
 def member_home(request: HttpRequest) -> HttpResponse:
-    sittings = list(sittings_with_progress_for_scorer(user=request.user))
+    sittings = list(sittings_with_progress_for_scorer(user=request.user)
+                    .filter(locked_at__isnull=True))
     presided = list(sessions_presided_by(user=request.user))
+    deliberated = list(sessions_deliberated_with(user=request.user))
     return render(request, "juries/member_home.html",
-                  {"sittings": sittings, "presided": presided})
+                  {"sittings": sittings, "presided": presided, "deliberated": deliberated})
 
 
 urlpatterns = [
