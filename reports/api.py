@@ -30,6 +30,7 @@ from reports.selectors import (
     document_list_for_user,
 )
 from reports.services import document_revoke
+from reports.views import pdf_response
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -135,9 +136,7 @@ class DocumentDownloadAPI(APIView):
             document = document_download_get_for_user(user=request.user, public_id=public_id)
         except Document.DoesNotExist:
             raise NotFound from None
-        name = f"{document.get_kind_display()}-{document.number}.pdf".replace(" ", "-")
-        return FileResponse(document.file.open("rb"), as_attachment=True, filename=name,
-                            content_type="application/pdf")
+        return pdf_response(document)
 
 
 class RevokeSerializer(serializers.Serializer):

@@ -60,6 +60,11 @@ def download(request: HttpRequest, document_id: UUID) -> FileResponse:
         document = document_download_get_for_user(user=request.user, public_id=document_id)
     except Document.DoesNotExist:
         raise Http404 from None
+    return pdf_response(document)
+
+
+def pdf_response(document: Document) -> FileResponse:
+    """The document's PDF as an attachment named after its kind and number (page and API)."""
     name = f"{document.get_kind_display()}-{document.number}.pdf".replace(" ", "-")
     return FileResponse(document.file.open("rb"), as_attachment=True, filename=name,
                         content_type="application/pdf")
