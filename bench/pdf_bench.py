@@ -4,8 +4,10 @@
 
 Standalone (``config.settings.base`` on a temporary VAR_DIR). The naive way runs one
 WeasyPrint layout and one ``write_pdf()`` per document (``render_pdf``); the product's way
-(``reports.documents.render_pdfs``) lays each batch out once, writes it once (fonts are
-subset once per batch) and cuts the PDF into standalone PDFs with qpdf (pikepdf). Each
+(``reports.documents.render_pdfs``) — where batching pays (``batching_pays()``: fontTools
+subsetting) — lays each batch out once, writes it once (fonts are subset once per batch)
+and cuts the PDF into standalone PDFs with qpdf (pikepdf); with HarfBuzz-Subset it renders
+one by one, which is faster there. Each
 split PDF is checked with ``pdftotext`` (its own verification code and number, no other
 document's) and pikepdf (one page, no syntax error). The last line of the output is
 ``key=value`` pairs for ``bench/run_all.py``. Target: ratio >= 8.

@@ -146,7 +146,8 @@ def _document_create(deliberation: Deliberation, wanted: _Wanted,
 
 def render_on_commit(document_ids: Sequence[int]) -> None:
     """Send the rendering of these documents to the ``pdf`` queue after the commit, in
-    batches of ``DOCUMENT_RENDER_BATCH`` (one layout and one font subsetting per batch)."""
+    batches of ``DOCUMENT_RENDER_BATCH`` (one layout and one font subsetting per batch
+    where batching pays, see ``reports.documents.batching_pays``)."""
     from reports.tasks import documents_render_task
 
     ids = list(document_ids)
@@ -269,8 +270,8 @@ def _failed(document: Document, error: Exception) -> None:
 
 def documents_render(*, document_ids: Sequence[int]) -> list[Document]:
     """Bulk rendering: claim each document, lay the claimed ones out in batches
-    (``reports.documents.render_pdfs``: one layout and one font subsetting per batch,
-    split into standalone PDFs), store each PDF. A batch that fails is rendered again one
+    (``reports.documents.render_pdfs``: where it pays, one layout and one font subsetting
+    per batch, split into standalone PDFs), store each PDF. A batch that fails is rendered again one
     by one, so each failure is recorded on its own document; an ``OSError`` is raised
     again at the end so the task retries (issued documents are not claimed again)."""
     from reports.documents import render_pdfs

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from weasyprint import CSS, HTML, Document
+from weasyprint.pdf import fonts as weasyprint_fonts
 from weasyprint.pdf.metadata import DocumentMetadata
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -213,19 +214,36 @@ def _runs(items: Iterable[tuple[str, dict[str, Any]]]) -> list[tuple[str, list[d
     return runs
 
 
+def batching_pays() -> bool:
+    """Whether laying documents out in batches is faster than one by one here.
+
+    A batch amortises ``write_pdf``'s font subsetting, which dominates when WeasyPrint
+    subsets with fontTools (about 7 to 10 times faster in bulk, ``bench/pdf_bench.py
+    --subsetter fonttools``). With HarfBuzz-Subset (Debian's libharfbuzz-subset0)
+    subsetting costs little, layout dominates and cannot be shared, and a batch of
+    many pages plus the split costs slightly more than one document at a time.
+    """
+    return weasyprint_fonts.harfbuzz_subset is None
+
+
 def render_pdfs(
-    items: list[tuple[str, dict[str, Any]]], *, language: str = "fr", batch_size: int = 40
+    items: list[tuple[str, dict[str, Any]]], *, language: str = "fr", batch_size: int = 40,
+    batch: bool | None = None,
 ) -> list[bytes]:
     """Bulk issuing: one PDF per ``(kind, context)``, in order.
 
-    Single-page kinds are laid out and written ``batch_size`` at a time as one PDF, cut
-    back into standalone PDFs (own metadata, identifier, structure tree, PDF/A
-    identification); multi-page kinds with page counters are rendered one by one.
+    In batches (``batch``; by default when ``batching_pays()``), single-page kinds are
+    laid out and written ``batch_size`` at a time as one PDF, cut back into standalone
+    PDFs (own metadata, identifier, structure tree, PDF/A identification); multi-page
+    kinds with page counters, and everything when batching does not pay, are rendered
+    one by one.
     """
+    if batch is None:
+        batch = batching_pays()
     results: list[bytes] = []
     with translation.override(language):
         for kind, contexts in _runs(items):
-            if kind not in BATCHABLE_KINDS:
+            if kind not in BATCHABLE_KINDS or not batch:
                 results.extend(render_pdf(kind, c, language=language) for c in contexts)
                 continue
             for start in range(0, len(contexts), batch_size):

@@ -53,7 +53,7 @@ def items() -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def pdfs(items) -> list[bytes]:
-    return render_pdfs(items, batch_size=4)
+    return render_pdfs(items, batch_size=4, batch=True)
 
 
 @pytest.fixture(scope="module")
@@ -218,8 +218,32 @@ def test_multi_page_kinds_are_still_rendered_one_by_one(items, pdfs, naive):
 
 
 def test_a_batch_of_one_and_an_empty_list():
-    assert render_pdfs([]) == []
-    (pdf,) = render_pdfs([("certificate", certificate(7))], batch_size=1)
+    assert render_pdfs([], batch=True) == []
+    (pdf,) = render_pdfs([("certificate", certificate(7))], batch_size=1, batch=True)
     with opened(pdf) as split:
         assert len(split.pages) == 1
         assert "CRT-2027-000007" in str(split.docinfo.Title)
+
+
+def test_batches_are_used_where_they_pay(monkeypatch):
+    """fontTools subsetting: batches (one subsetting per batch); HarfBuzz-Subset: one by
+    one, which is faster there (bench/pdf_bench.py)."""
+    import reports.documents as documents
+
+    batches: list[int] = []
+    monkeypatch.setattr(documents, "_render_batch",
+                        lambda kind, contexts, language: batches.append(len(contexts))
+                        or [b"%PDF-batch"] * len(contexts))
+    monkeypatch.setattr(documents, "render_pdf", lambda kind, context, language="fr":
+                        b"%PDF-one")
+    items = [("bloc_attestation", {}), ("bloc_attestation", {})]
+
+    monkeypatch.setattr(documents.weasyprint_fonts, "harfbuzz_subset", None)
+    assert documents.batching_pays()
+    assert render_pdfs(items) == [b"%PDF-batch"] * 2
+    assert batches == [2]
+
+    monkeypatch.setattr(documents.weasyprint_fonts, "harfbuzz_subset", object())
+    assert not documents.batching_pays()
+    assert render_pdfs(items) == [b"%PDF-one"] * 2
+    assert batches == [2]

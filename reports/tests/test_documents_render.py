@@ -226,7 +226,7 @@ def test_bulk_split_keeps_each_document_standalone(tmp_path: Path) -> None:
     items = [("bloc_attestation", sample_context("bloc_attestation", number=f"CA-{i}",
                                                  code=f"CODE-{i:04d}")) for i in range(5)]
     items.append(("transcript", sample_context("transcript", number="CA-T", code="CODE-T")))
-    pdfs = render_pdfs(items)
+    pdfs = render_pdfs(items, batch=True)
     assert len(pdfs) == 6
     for index, pdf in enumerate(pdfs[:5]):
         text = pdf_text(pdf, tmp_path)
