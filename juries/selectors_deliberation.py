@@ -36,6 +36,27 @@ def deliberation_session_get_for_reader(*, user: User, public_id: UUID | str) ->
     return sessions.distinct().get(public_id=public_id)
 
 
+def deliberation_of_session(*, session: Session) -> Deliberation | None:
+    """The session's deliberation (signed or not), None before the first proposal. The
+    caller has already checked that the user may reach the session."""
+    return (Deliberation.objects.filter(session=session)
+            .select_related("session__referentiel__certification").first())
+
+
+def decision_get_for_session(*, session: Session, public_id: UUID | str) -> CandidateDecision:
+    """One candidate's decision in the session's deliberation; DoesNotExist otherwise."""
+    return CandidateDecision.objects.select_related(
+        "deliberation__session__referentiel", "enrolment__candidate",
+    ).get(public_id=public_id, deliberation__session=session)
+
+
+def later_sessions_of(*, session: Session) -> list[Session]:
+    """Sessions a rattrapage may be carried to: later, same certification."""
+    return list(Session.objects.filter(
+        referentiel__certification_id=session.referentiel.certification_id,
+        starts_on__gt=session.starts_on).order_by("starts_on", "name"))
+
+
 @dataclass(frozen=True)
 class DeliberationPage:
     """What the deliberation page shows, read in a constant number of queries."""

@@ -28,7 +28,8 @@ from accounts.models import User
 from accounts.services import audit_log
 from candidates.models import AccessRoute, Candidate, Session
 from certifications.models import Certification
-from juries.models import CandidateDecision, CandidateOutcome, Deliberation
+from juries.models import CandidateDecision, Deliberation
+from reports.selectors import cdc_holders, signed_deliberation_of_session
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
@@ -95,14 +96,7 @@ def months_after(day: date, months: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
-# -- reads ---------------------------------------------------------------------------------
-def cdc_deliberation_for_session(*, session: Session) -> Deliberation:
-    """The session's signed deliberation; ``Deliberation.DoesNotExist`` before signing.
-    The caller has already checked that the user may reach the session."""
-    return (Deliberation.objects.select_related("session__referentiel__certification")
-            .get(session=session, status=Deliberation.Status.SIGNED, signed_at__isnull=False))
-
-
+# -- the deadline ---------------------------------------------------------------------------
 def decision_date(deliberation: Deliberation) -> date:
     return timezone.localdate(deliberation.signed_at)
 
@@ -116,25 +110,10 @@ def cdc_deadline(*, deliberation: Deliberation, today: date | None = None) -> Cd
 def cdc_deadline_for_session(*, session: Session, today: date | None = None
                              ) -> CdcDeadline | None:
     """The declaration deadline of a signed session, None before signing (one query)."""
-    deliberation = (Deliberation.objects.filter(session=session,
-                                                status=Deliberation.Status.SIGNED)
-                    .exclude(signed_at=None).only("signed_at").first())
+    deliberation = signed_deliberation_of_session(session=session)
     if deliberation is None:
         return None
     return cdc_deadline(deliberation=deliberation, today=today)
-
-
-def cdc_holders(*, deliberation: Deliberation) -> list[CandidateDecision]:
-    """Who obtained the certification. Erased candidates stay: erasure keeps the legal
-    identity. Partial successes are not declared: the format (XSD 1.1.2) has a passage
-    per certification, with no element for a skills block."""
-    return list(
-        CandidateDecision.objects
-        .filter(deliberation=deliberation, outcome=CandidateOutcome.FULL_SUCCESS)
-        .select_related("enrolment__candidate")
-        .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
-                  "enrolment__pk")
-    )
 
 
 # -- checks --------------------------------------------------------------------------------

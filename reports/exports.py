@@ -30,7 +30,6 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
@@ -46,7 +45,6 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from accounts.services import audit_log
 from candidates.models import Session
-from juries.models import Deliberation
 from reports import services
 from reports.models import (
     EXPORT_ACTIVE,
@@ -54,6 +52,11 @@ from reports.models import (
     DocumentStatus,
     SessionExport,
     SessionExportStatus,
+)
+from reports.selectors import (
+    documents_digest,
+    exportable_documents,
+    signed_deliberation_of_session,
 )
 
 # Rendering stops after this long in one step; the next step is a new task message, so a
@@ -76,26 +79,6 @@ def _stale_before() -> datetime.datetime:
 
 class _ExportError(Exception):
     """A reason to fail the export, shown to the staff as it is."""
-
-
-# -- what an export holds ---------------------------------------------------------------------
-def exportable_documents(*, session: Session) -> QuerySet[Document]:
-    """The documents an export of the session holds: every one not revoked (the heads of
-    the reissue chains, since a reissue revokes the old row)."""
-    return Document.objects.filter(session=session).exclude(status=DocumentStatus.REVOKED)
-
-
-def documents_digest(rows: Iterable[tuple[int, str]]) -> str:
-    """The fingerprint of a set of documents from their ``(pk, sha256)``: it changes when a
-    document is issued, reissued, revoked or added."""
-    text = ";".join(f"{pk}:{sha}" for pk, sha in sorted(rows))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def session_documents_digest(*, session: Session) -> tuple[int, str]:
-    """How many documents an export of the session would hold today, and their digest."""
-    rows = list(exportable_documents(session=session).values_list("pk", "sha256"))
-    return len(rows), documents_digest(rows)
 
 
 # -- starting ---------------------------------------------------------------------------------
@@ -396,8 +379,8 @@ def session_documents_issue(*, session: Session, by: User) -> int:
     were sent to rendering. Running it again only sends renders that claim nothing."""
     _require_admin(by)
     with transaction.atomic():
-        deliberation = Deliberation.objects.filter(session=session).first()
-        if deliberation is None or not deliberation.is_signed:
+        deliberation = signed_deliberation_of_session(session=session)
+        if deliberation is None:
             raise ValidationError(_("Only a signed deliberation issues documents."),
                                   code="not_signed")
         created = services.documents_issue_for_deliberation(deliberation=deliberation)

@@ -4,6 +4,8 @@ nothing (the view answers 404). Verification by code is public."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -11,8 +13,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from candidates.models import Session
-from juries.models import Deliberation
-from reports.exports import session_documents_digest
+from juries.models import CandidateDecision, CandidateOutcome, Deliberation
+from juries.selectors_deliberation import deliberation_of_session
 from reports.models import Document, DocumentStatus, SessionExport, SessionExportStatus
 
 
@@ -78,6 +80,27 @@ def issued_documents_for_enrolments(*, enrolment_ids: list[int]) -> dict[int, li
     return found
 
 
+# -- what an export holds ---------------------------------------------------------------------
+def exportable_documents(*, session: Session) -> QuerySet[Document]:
+    """The documents an export of the session holds: every one not revoked (the heads of
+    the reissue chains, since a reissue revokes the old row)."""
+    return Document.objects.filter(session=session).exclude(status=DocumentStatus.REVOKED)
+
+
+def documents_digest(rows: Iterable[tuple[int, str]]) -> str:
+    """The fingerprint of a set of documents from their ``(pk, sha256)``: it changes when a
+    document is issued, reissued, revoked or added."""
+    text = ";".join(f"{pk}:{sha}" for pk, sha in sorted(rows))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def session_documents_digest(*, session: Session) -> tuple[int, str]:
+    """How many documents an export of the session would hold today, and their digest."""
+    rows = list(exportable_documents(session=session).values_list("pk", "sha256"))
+    return len(rows), documents_digest(rows)
+
+
+
 # -- a session's export -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class SessionExportState:
@@ -117,13 +140,34 @@ def session_export_get_for_admin(*, user: User, session: Session,
         session=session, public_id=public_id, status=SessionExportStatus.DONE)
 
 
+def signed_deliberation_of_session(*, session: Session) -> Deliberation | None:
+    """The session's deliberation once signed (what documents and the Caisse des Dépôts
+    declaration are made from), else None. The caller has checked who may reach it."""
+    deliberation = deliberation_of_session(session=session)
+    if deliberation is None or not deliberation.is_signed or deliberation.signed_at is None:
+        return None
+    return deliberation
+
+
+def cdc_holders(*, deliberation: Deliberation) -> list[CandidateDecision]:
+    """Who obtained the certification. Erased candidates stay: erasure keeps the legal
+    identity. Partial successes are not declared: the format (XSD 1.1.2) has a passage
+    per certification, with no element for a skills block."""
+    return list(
+        CandidateDecision.objects
+        .filter(deliberation=deliberation, outcome=CandidateOutcome.FULL_SUCCESS)
+        .select_related("enrolment__candidate")
+        .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
+                  "enrolment__pk")
+    )
+
+
 def session_documents_incomplete_for_admin(*, user: User, session: Session) -> bool:
     """Whether issuing is useful: the deliberation is signed and the session has no
     document yet or failed ones."""
     if not _is_administrator(user):
         return False
-    if not Deliberation.objects.filter(session=session,
-                                       status=Deliberation.Status.SIGNED).exists():
+    if signed_deliberation_of_session(session=session) is None:
         return False
     counts = Document.objects.filter(session=session).aggregate(
         total=Count("pk"), failed=Count("pk", filter=Q(status=DocumentStatus.FAILED)))

@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from reports import views, views_cdc
+from reports import views
 
 app_name = "reports"
 
 urlpatterns = [
-    path("sessions/<uuid:session_id>/cdc-accrochage.xml", views_cdc.cdc_accrochage,
+    path("sessions/<uuid:session_id>/cdc-accrochage.xml", views.cdc_accrochage,
          name="cdc_accrochage"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("documents/<uuid:document_id>/download/", views.download, name="download"),

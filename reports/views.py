@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates.models import Session
+from reports.cdc import CdcExportError, cdc_accrochage_export
 from reports.exports import (
     session_documents_issue,
     session_export_start,
@@ -35,6 +36,7 @@ from reports.selectors import (
     session_export_get_for_admin,
     session_export_state_for_admin,
     session_get_for_admin,
+    signed_deliberation_of_session,
 )
 from reports.services import document_reissue, document_revoke
 
@@ -193,3 +195,24 @@ def session_issue(request: HttpRequest, session_id: UUID) -> HttpResponse:
             "%(count)d document sent to rendering.", "%(count)d documents sent to rendering.",
             count) % {"count": count})
     return redirect(_documents_url(session))
+
+
+@login_required
+@require_GET
+def cdc_accrochage(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The Caisse des Dépôts holders file of a signed session (staff only); a file that
+    cannot be produced sends the staff back to the session dashboard with the reasons."""
+    session = _session(request, session_id)
+    deliberation = signed_deliberation_of_session(session=session)
+    if deliberation is None:
+        raise Http404
+    try:
+        export = cdc_accrochage_export(deliberation=deliberation, by=request.user)
+    except CdcExportError as refused:
+        messages.error(request, _("The file for the Caisse des Dépôts was not produced:"))
+        for problem in refused.problems:
+            messages.error(request, problem)
+        return redirect("candidates:session_dashboard", session_id=session.public_id)
+    response = HttpResponse(export.content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response

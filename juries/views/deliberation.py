@@ -32,9 +32,12 @@ from juries.models import (
 )
 from juries.selectors_deliberation import (
     DeliberationPage,
+    decision_get_for_session,
+    deliberation_of_session,
     deliberation_page,
     deliberation_session_get_for_reader,
     deliberation_session_get_for_user,
+    later_sessions_of,
 )
 from juries.services_deliberation import (
     SigningRefusedError,
@@ -168,13 +171,6 @@ def _item(decision: CandidateDecision, page: DeliberationPage, errors: dict[str,
     )
 
 
-def _later_sessions(session: Session) -> list[Session]:
-    """Sessions a rattrapage may be carried to: later, same certification."""
-    return list(Session.objects.filter(
-        referentiel__certification_id=session.referentiel.certification_id,
-        starts_on__gt=session.starts_on).order_by("starts_on", "name"))
-
-
 def _render(request: HttpRequest, session: Session, *, errors: dict | None = None,
             sign_errors: list[str] | None = None, sign_warnings: list[str] | None = None,
             amend: AmendForm | None = None, status: int = 200) -> HttpResponse:
@@ -195,7 +191,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
         "can_publish": (is_president or is_admin) and signed,
         "can_write": is_president and page.deliberation is not None and not signed,
         "can_amend": is_president and signed, "can_carry": can_carry,
-        "later_sessions": _later_sessions(session) if can_carry else [],
+        "later_sessions": later_sessions_of(session=session) if can_carry else [],
         "outcomes": CandidateOutcome.choices,
         "errors": errors or {}, "sign_errors": sign_errors or [],
         "sign_warnings": sign_warnings or [],
@@ -274,11 +270,7 @@ def _save_candidate(request: HttpRequest, decision: CandidateDecision, requireme
 def decision_save_view(request: HttpRequest, session_id: UUID, decision_id: UUID
                        ) -> HttpResponse:
     session = _session(request, session_id)
-    decision = CandidateDecision.objects.filter(
-        public_id=decision_id, deliberation__session=session).select_related(
-        "deliberation__session", "enrolment__candidate").first()
-    if decision is None:
-        raise Http404
+    decision = _decision(session, decision_id)
     page = deliberation_page(session=session)
     try:
         with transaction.atomic():
@@ -295,12 +287,17 @@ def decision_save_view(request: HttpRequest, session_id: UUID, decision_id: UUID
 
 
 def _decision(session: Session, decision_id: UUID) -> CandidateDecision:
-    decision = CandidateDecision.objects.filter(
-        public_id=decision_id, deliberation__session=session).select_related(
-        "deliberation__session__referentiel", "enrolment__candidate").first()
-    if decision is None:
+    try:
+        return decision_get_for_session(session=session, public_id=decision_id)
+    except CandidateDecision.DoesNotExist:
+        raise Http404 from None
+
+
+def _deliberation(session: Session) -> Deliberation:
+    deliberation = deliberation_of_session(session=session)
+    if deliberation is None:
         raise Http404
-    return decision
+    return deliberation
 
 
 def _amend_value(kind: str, raw: str) -> object:
@@ -389,7 +386,8 @@ def rattrapage_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -
         raise Http404
     decision = _decision(session, decision_id)
     chosen = request.POST.get("to_session", "")
-    to_session = next((s for s in _later_sessions(session) if str(s.public_id) == chosen), None)
+    to_session = next((s for s in later_sessions_of(session=session)
+                       if str(s.public_id) == chosen), None)
     try:
         if to_session is None:
             raise ValidationError(_("Choose a later session of the same certification."))
@@ -410,9 +408,7 @@ def rattrapage_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -
 @require_POST
 def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session(request, session_id)
-    deliberation = Deliberation.objects.filter(session=session).first()
-    if deliberation is None:
-        raise Http404
+    deliberation = _deliberation(session)
     page = deliberation_page(session=session)
     chosen = set(request.POST.getlist("present"))
     present = [m for m in page.members if str(m.public_id) in chosen]
@@ -437,9 +433,7 @@ def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpRespon
 @require_POST
 def deliberation_publish_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session = _session(request, session_id)
-    deliberation = Deliberation.objects.filter(session=session).select_related("session").first()
-    if deliberation is None:
-        raise Http404
+    deliberation = _deliberation(session)
     try:
         deliberation_publish(deliberation=deliberation, by=request.user)
     except ValidationError as error:
