@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import Role, User
 from candidates.models import AcquiredBloc, Candidate, Enrolment, Session, TargetBloc
-from certifications.models import Bloc, Level, Referentiel
+from certifications.models import Bloc, Referentiel
 
 
 def session_list_for_user(*, user: User) -> QuerySet[Session]:
@@ -129,6 +129,3 @@ def referentiel_blocs(*, referentiel: Referentiel) -> list[Bloc]:
     return list(referentiel.blocs.prefetch_related("competences"))
 
 
-def scale_levels(*, referentiel: Referentiel) -> list[Level]:
-    """The levels of the référentiel's scale, best first."""
-    return list(Level.objects.filter(scale_id=referentiel.scale_id).order_by("number"))

@@ -28,6 +28,7 @@ from certifications.models import (
     Certification,
     Competence,
     Criterion,
+    Level,
     Modality,
     Referentiel,
     ReferentielImport,
@@ -252,6 +253,11 @@ def _scale_draft(referentiel: Referentiel) -> ScaleDraft | None:
         LevelDraft(lv.number, lv.label, lv.description, LevelOutcome(lv.outcome))
         for lv in referentiel.scale.levels.all()
     ])
+
+
+def scale_levels(*, referentiel: Referentiel) -> list[Level]:
+    """The levels of the référentiel's scale, in order (1 = the best)."""
+    return list(Level.objects.filter(scale_id=referentiel.scale_id).order_by("number"))
 
 
 def certification_rules(certification: Certification) -> CertificationRules:

@@ -38,7 +38,8 @@ from candidates.services import (
 )
 from certifications import importers
 from certifications.importers.draft import ImportFormatError, LevelOutcome, ReferentielDraft
-from certifications.models import Competence, Level, Modality, Referentiel, Requirement
+from certifications.models import Competence, Modality, Referentiel, Requirement
+from certifications.selectors import scale_levels
 from certifications.services import ReferentielImportError, referentiel_import
 from juries.models import (
     BlocDecision,
@@ -277,7 +278,7 @@ class _Scale:
 
 
 def _scale(referentiel: Referentiel) -> _Scale:
-    rows = list(Level.objects.filter(scale_id=referentiel.scale_id).order_by("number"))
+    rows = scale_levels(referentiel=referentiel)
     levels: dict[LevelOutcome, list[int]] = {outcome: [] for outcome in LevelOutcome}
     for level in rows:
         levels[LevelOutcome(level.outcome)].append(level.number)

@@ -27,7 +27,7 @@ from certifications.rules import (
     levels_diverge,
     proposed_level,
 )
-from certifications.selectors import certification_rules
+from certifications.selectors import certification_rules, scale_levels
 from juries.models import Assignment, ConflictOfInterest, Jury, JuryMember
 
 
@@ -291,6 +291,13 @@ def sitting_competences(*, sitting: Sitting) -> QuerySet[Competence]:
     return Competence.objects.filter(modalities=sitting.assessment.modality_id)
 
 
+def sitting_criteria(*, sitting: Sitting) -> QuerySet[Criterion]:
+    """The criteria of the sitting's référentiel (the sitting was reached through a
+    selector already)."""
+    return Criterion.objects.select_related("bloc").filter(
+        bloc__referentiel_id=sitting.assessment.session.referentiel_id)
+
+
 # -- the audit trail (administrators) ----------------------------------------------------
 @dataclass(frozen=True)
 class AuditFilters:
@@ -384,7 +391,7 @@ def grid_for_scorer(*, sitting: Sitting, user: User) -> ScoringGrid:
     scores = {s.competence_id: s for s in Score.objects.filter(sitting=sitting, scorer=user)}
     checks = {c.criterion_id: c
               for c in CriterionCheck.objects.filter(sitting=sitting, scorer=user)}
-    levels = list(Level.objects.filter(scale_id=referentiel.scale_id).order_by("number"))
+    levels = scale_levels(referentiel=referentiel)
     return ScoringGrid(blocs=_grid_blocs(competences, criteria, list(links), scores),
                        levels=levels, checks=checks)
 
@@ -521,8 +528,7 @@ def session_scores(*, session: Session, candidates: list[int] | None = None) -> 
         ).values_list("member__user_id", "candidate_id")
     )
     threshold = certification_rules(session.referentiel.certification).divergence_threshold
-    levels = {level.number: level for level in
-              Level.objects.filter(scale_id=session.referentiel.scale_id)}
+    levels = {level.number: level for level in scale_levels(referentiel=session.referentiel)}
     return SessionScores(
         candidates=_candidate_levels(sittings, evaluated, competences, scores, conflicts,
                                      threshold),

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from accounts.models import Role, User
 from candidates.models import Enrolment, Session
 from certifications.models import Level, Requirement
-from certifications.selectors import certification_rules
+from certifications.selectors import certification_rules, scale_levels
 from juries.models import CandidateDecision, CompetenceDecision, Deliberation, Jury, JuryMember
 from juries.selectors import session_get_for_score_reader
 
@@ -99,8 +99,7 @@ def deliberation_page(*, session: Session) -> DeliberationPage:
         decisions=decisions,
         requirements=list(Requirement.objects.filter(certification=certification)
                           .order_by("position", "pk")),
-        levels=list(Level.objects.filter(scale_id=session.referentiel.scale_id)
-                    .order_by("number")),
+        levels=scale_levels(referentiel=session.referentiel),
         members=members,
         president_id=jury.president_id if jury else None,
         divergence_threshold=certification_rules(certification).divergence_threshold,

@@ -43,7 +43,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_log
 from candidates.models import Enrolment
-from certifications.models import Bloc, Certification, Level
+from certifications.models import Bloc, Certification
+from certifications.selectors import scale_levels
 from juries.models import (
     Amendment,
     BlocDecisionStatus,
@@ -441,8 +442,7 @@ def _holder(document: Document) -> dict:
 
 def _transcript_blocs(decision: CandidateDecision) -> list[dict]:
     referentiel = decision.enrolment.session.referentiel
-    labels = dict(Level.objects.filter(scale_id=referentiel.scale_id)
-                  .values_list("number", "label"))
+    labels = {level.number: level.label for level in scale_levels(referentiel=referentiel)}
     finals: dict[int, int | None] = {c.competence_id: c.final_level
                                      for c in decision.competences.all()}
     statuses = {b.bloc_id: b for b in decision.blocs.all()}

@@ -26,7 +26,6 @@ from candidates.models import AccessRoute, Enrolment, Session
 from candidates.progress import ProgressStatus, level_distribution
 from candidates.selectors import (
     referentiel_blocs,
-    scale_levels,
     session_enrolments_for_user,
     session_get_for_user,
 )
@@ -39,6 +38,7 @@ from candidates.views.space import (
     visible_results,
 )
 from certifications.models import Bloc, Competence, Level
+from certifications.selectors import scale_levels
 from certifications.views import administrator_required
 from reports.cdc import cdc_deadline_for_session
 

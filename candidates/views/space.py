@@ -34,12 +34,12 @@ from candidates.progress import (
 from candidates.selectors import (
     enrolment_get_for_user,
     referentiel_blocs,
-    scale_levels,
     space_enrolments_for_user,
 )
 from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
+from certifications.selectors import scale_levels
 from certifications.views import administrator_required
 from juries.selectors_deliberation import published_final_levels_for_enrolments
 from reports.models import Document

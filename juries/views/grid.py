@@ -31,12 +31,15 @@ from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import ScoringClosedError, StaleWriteError
 from candidates.models import Session
 from certifications.models import Competence, Criterion, Level
+from certifications.selectors import scale_levels
 from juries.selectors import (
     ScoringGrid,
     grid_for_scorer,
     session_get_for_score_reader,
     session_score_candidates,
     session_scores,
+    sitting_competences,
+    sitting_criteria,
     sitting_get_for_scorer,
 )
 from juries.services import (
@@ -337,12 +340,10 @@ def _ip(request: HttpRequest) -> str | None:
 @require_POST
 def competence_save(request: HttpRequest, sitting_id: UUID, competence_id: int) -> HttpResponse:
     sitting = _sitting_or_404(request, sitting_id)
-    competence = Competence.objects.filter(
-        pk=competence_id, modalities=sitting.assessment.modality_id).first()
+    competence = sitting_competences(sitting=sitting).filter(pk=competence_id).first()
     if competence is None:
         raise Http404
-    levels = list(Level.objects.filter(
-        scale_id=sitting.assessment.session.referentiel.scale_id).order_by("number"))
+    levels = scale_levels(referentiel=sitting.assessment.session.referentiel)
     version = _posted_version(request)
     comment = request.POST.get("comment", "")
     cell = replace(competence_cell(sitting, competence, levels, None),
@@ -364,9 +365,7 @@ def competence_save(request: HttpRequest, sitting_id: UUID, competence_id: int) 
 @require_POST
 def criterion_save(request: HttpRequest, sitting_id: UUID, criterion_id: int) -> HttpResponse:
     sitting = _sitting_or_404(request, sitting_id)
-    criterion = Criterion.objects.select_related("bloc").filter(
-        pk=criterion_id, bloc__referentiel_id=sitting.assessment.session.referentiel_id
-    ).first()
+    criterion = sitting_criteria(sitting=sitting).filter(pk=criterion_id).first()
     if criterion is None:
         raise Http404
     version = _posted_version(request)
