@@ -231,16 +231,30 @@ def documents_issue_and_wait(*, session_public_id: str, timeout: float = 600,
 
 
 # -- rendering ------------------------------------------------------------------------------
+def _claimable(now: datetime.datetime) -> Q:
+    """Rows a worker may take: pending, failed, or claimed by a dead worker (a claim older
+    than ``DOCUMENT_RENDER_STALE_AFTER`` seconds, past the task hard time limit)."""
+    stale = now - datetime.timedelta(seconds=settings.DOCUMENT_RENDER_STALE_AFTER)
+    return Q(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED]) | Q(
+        status=DocumentStatus.RENDERING, rendering_started_at__lt=stale)
+
+
 def _claim(document_id: int) -> bool:
     """Exactly-once effect with at-least-once delivery: only one worker moves the row to
-    rendering (or takes over a claim left by a dead worker: older than
-    ``DOCUMENT_RENDER_STALE_AFTER`` seconds, past the task hard time limit)."""
+    rendering (conditional update)."""
     now = timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.DOCUMENT_RENDER_STALE_AFTER)
-    claimable = Q(status__in=[DocumentStatus.PENDING, DocumentStatus.FAILED]) | Q(
-        status=DocumentStatus.RENDERING, rendering_started_at__lt=stale)
-    return Document.objects.filter(claimable, pk=document_id).update(
+    return Document.objects.filter(_claimable(now), pk=document_id).update(
         status=DocumentStatus.RENDERING, rendering_started_at=now, failure_reason="") == 1
+
+
+def _claim_many(document_ids: Sequence[int]) -> list[int]:
+    """``_claim`` for a batch in one update: the rows this call moved to rendering are
+    those stamped with its own instant."""
+    now = timezone.now()
+    Document.objects.filter(_claimable(now), pk__in=document_ids).update(
+        status=DocumentStatus.RENDERING, rendering_started_at=now, failure_reason="")
+    return list(Document.objects.filter(pk__in=document_ids, status=DocumentStatus.RENDERING,
+                                        rendering_started_at=now).values_list("pk", flat=True))
 
 
 def _look_again_when_stale(document: Document) -> None:
@@ -277,7 +291,7 @@ def documents_render(*, document_ids: Sequence[int]) -> list[Document]:
     again at the end so the task retries (issued documents are not claimed again)."""
     from reports.documents import render_pdfs
 
-    claimed = [pk for pk in document_ids if _claim(pk)]
+    claimed = _claim_many(document_ids)
     for document in Document.objects.filter(pk__in=set(document_ids) - set(claimed),
                                             status=DocumentStatus.RENDERING):
         _look_again_when_stale(document)
@@ -415,9 +429,11 @@ def document_context(*, document: Document, issued_on: datetime.date) -> dict:
     if document.kind == DocumentKind.MINUTES:
         context["minutes"] = _minutes(document.deliberation)
         return context
-    decision = CandidateDecision.objects.prefetch_related(
-        "blocs__bloc", "competences__competence").get(
-        deliberation=document.deliberation, enrolment=document.enrolment)
+    decisions = CandidateDecision.objects.filter(deliberation=document.deliberation,
+                                                 enrolment=document.enrolment)
+    if document.kind == DocumentKind.TRANSCRIPT:  # only the transcript lists every level
+        decisions = decisions.prefetch_related("blocs__bloc", "competences__competence")
+    decision = decisions.get()
     context["outcome"] = decision.outcome
     context["outcome_label"] = decision.get_outcome_display()
     if document.bloc is not None:
