@@ -117,8 +117,6 @@ class CandidateListAPI(generics.ListCreateAPIView):
     ordering_fields = ["birth_name", "first_names", "birth_date", "created_at"]
 
     def get_queryset(self) -> QuerySet[Candidate]:
-        if getattr(self, "swagger_fake_view", False):
-            return Candidate.objects.none()
         return candidate_list_for_user(user=self.request.user)
 
     @extend_schema(summary="Candidates within reach (a candidate: themselves)")
@@ -143,8 +141,6 @@ class CandidateDetailAPI(generics.RetrieveAPIView):
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Candidate]:
-        if getattr(self, "swagger_fake_view", False):
-            return Candidate.objects.none()
         return candidate_list_for_user(user=self.request.user)
 
     @extend_schema(summary="One candidate")
@@ -237,8 +233,6 @@ class SessionListAPI(generics.ListCreateAPIView):
     ordering_fields = ["starts_on", "ends_on", "name", "created_at"]
 
     def get_queryset(self) -> QuerySet[Session]:
-        if getattr(self, "swagger_fake_view", False):
-            return Session.objects.none()
         return session_list_for_user(user=self.request.user)
 
     @extend_schema(summary="Sessions within reach (a candidate: theirs)")
@@ -271,8 +265,6 @@ class SessionDetailAPI(generics.RetrieveAPIView):
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Session]:
-        if getattr(self, "swagger_fake_view", False):
-            return Session.objects.none()
         return session_list_for_user(user=self.request.user)
 
     @extend_schema(summary="One session")
@@ -384,8 +376,6 @@ class EnrolmentListAPI(generics.ListCreateAPIView):
     ordering_fields = ["created_at", "status", "candidate__birth_name", "session__starts_on"]
 
     def get_queryset(self) -> QuerySet[Enrolment]:
-        if getattr(self, "swagger_fake_view", False):
-            return Enrolment.objects.none()
         return _with_blocs(enrolment_list_for_user(user=self.request.user))
 
     @extend_schema(summary="Enrolments within reach (a candidate: theirs)")
@@ -411,8 +401,6 @@ class EnrolmentDetailAPI(generics.RetrieveAPIView):
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Enrolment]:
-        if getattr(self, "swagger_fake_view", False):
-            return Enrolment.objects.none()
         return _with_blocs(enrolment_list_for_user(user=self.request.user))
 
     @extend_schema(summary="One enrolment")
