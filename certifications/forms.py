@@ -102,3 +102,100 @@ class ImportConfirmForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith(prefix) and value
         }
+
+
+# -- legal mentions and certifier ---------------------------------------------------------
+IMAGE_MAX_BYTES = 1024 * 1024
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def _image(upload: Any) -> Any:
+    if upload is None:
+        return None
+    if upload.size > IMAGE_MAX_BYTES:
+        raise forms.ValidationError(
+            _("The image is too large (%(size)s; at most %(limit)s).")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(IMAGE_MAX_BYTES)})
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(_IMAGE_MAGIC):
+        raise forms.ValidationError(_("Only PNG or JPEG images are accepted."))
+    return upload
+
+
+class CertificationMentionsForm(forms.Form):
+    """What the documents print about the certification (DESIGN.md §6)."""
+
+    code = forms.CharField(label=_("RNCP code"), max_length=20, required=False,
+                           help_text=_("For example RNCP35609."))
+    title = forms.CharField(label=_("Registered title"), max_length=500)
+    level = forms.IntegerField(label=_("Qualification level"), min_value=1, max_value=8,
+                               required=False)
+    eqf_level = forms.IntegerField(label=_("EQF level"), min_value=1, max_value=8,
+                                   required=False)
+    nsf_codes = forms.CharField(
+        label=_("NSF codes"), max_length=200, required=False,
+        help_text=_("Separated by commas, for example 326, 326n."))
+    registration_date = forms.DateField(
+        label=_("Date of the RNCP registration decision"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    registration_end_date = forms.DateField(
+        label=_("End of registration"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    last_issuing_date = forms.DateField(
+        label=_("Last issuing date"), required=False,
+        help_text=_("No certificate is issued after this date without an explicit override."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    certifier_name = forms.CharField(label=_("Certifier legal name"), max_length=300,
+                                     required=False)
+    certifier_siret = forms.CharField(label=_("Certifier SIRET"), max_length=14,
+                                      required=False)
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if code and not re.fullmatch(r"(RNCP|RS)\d{1,6}", code):
+            raise forms.ValidationError(_("A code such as RNCP35609 or RS5678."))
+        return code
+
+    def clean_nsf_codes(self) -> list[str]:
+        codes = [c.strip() for c in self.cleaned_data["nsf_codes"].split(",") if c.strip()]
+        for code in codes:
+            if not re.fullmatch(r"\d{3}[a-z]?", code):
+                raise forms.ValidationError(
+                    _("“%(code)s” is not an NSF code (three digits, then a letter or not).")
+                    % {"code": code})
+        return codes
+
+    def clean_certifier_siret(self) -> str:
+        siret = self.cleaned_data["certifier_siret"].replace(" ", "")
+        if siret and not re.fullmatch(r"\d{14}", siret):
+            raise forms.ValidationError(_("Fourteen digits."))
+        return siret
+
+
+class CertifierForm(forms.Form):
+    """Who signs the certifier's documents, and its images."""
+
+    representative_name = forms.CharField(label=_("Legal representative"), max_length=200,
+                                          help_text=_("The person who signs the documents."))
+    representative_quality = forms.CharField(
+        label=_("Quality"), max_length=200, help_text=_("For example Director general."))
+    siret = forms.CharField(label=_("SIRET"), max_length=14, required=False)
+    signature = forms.FileField(
+        label=_("Signature image (PNG or JPEG, optional)"), required=False,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"], message=WRONG_TYPE)])
+    logo = forms.FileField(
+        label=_("Logo (PNG or JPEG, optional)"), required=False,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"], message=WRONG_TYPE)])
+
+    def clean_siret(self) -> str:
+        siret = self.cleaned_data["siret"].replace(" ", "")
+        if siret and not re.fullmatch(r"\d{14}", siret):
+            raise forms.ValidationError(_("Fourteen digits."))
+        return siret
+
+    def clean_signature(self) -> Any:
+        return _image(self.cleaned_data.get("signature"))
+
+    def clean_logo(self) -> Any:
+        return _image(self.cleaned_data.get("logo"))

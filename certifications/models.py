@@ -422,3 +422,45 @@ class ReferentielImport(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+def _certifier_upload(instance: "Certifier", filename: str) -> str:
+    return f"certifiers/{instance.public_id}/{filename}"
+
+
+class Certifier(models.Model):
+    """The body that awards certifications, as its documents name it (DESIGN.md §6): its
+    legal name, and the legal representative who signs certificates, attestations and
+    transcripts — never a jury member. Keyed by the legal name the fiches give."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    legal_name = models.CharField(_("legal name"), max_length=300, unique=True)
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("Fourteen digits."))],
+    )
+    representative_name = models.CharField(
+        _("legal representative"), max_length=200, blank=True,
+        help_text=_("The person who signs the documents, e.g. Anne Martin."),
+    )
+    representative_quality = models.CharField(
+        _("quality of the legal representative"), max_length=200, blank=True,
+        help_text=_("For example Director general."),
+    )
+    signature = models.FileField(
+        _("signature image"), upload_to=_certifier_upload, blank=True,
+        help_text=_("Optional: a PNG or JPEG image of the signature, printed above the name."),
+    )
+    logo = models.FileField(
+        _("logo"), upload_to=_certifier_upload, blank=True,
+        help_text=_("Optional: a PNG or JPEG image printed at the top of the documents."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("certifier")
+        verbose_name_plural = _("certifiers")
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name

@@ -3,7 +3,9 @@
 import io
 import json
 from collections import Counter
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import Role, User
@@ -26,6 +28,7 @@ from certifications.importers.draft import (
 from certifications.models import (
     Bloc,
     Certification,
+    Certifier,
     Competence,
     Criterion,
     Level,
@@ -288,3 +291,44 @@ def referentiel_import_list_for_user(*, user: User) -> QuerySet[ReferentielImpor
     if not user.is_authenticated or user.role != Role.ADMIN:
         return ReferentielImport.objects.none()
     return ReferentielImport.objects.order_by("-created_at", "-pk")
+
+
+# -- legal mentions and certifiers -----------------------------------------------------------
+def certification_get_for_admin(*, user: User, public_id: str) -> Certification:
+    """A certification whose legal mentions the user may edit (administrators only);
+    DoesNotExist otherwise (a 404)."""
+    if not user.is_authenticated or user.role != Role.ADMIN:
+        raise Certification.DoesNotExist
+    return Certification.objects.get(public_id=public_id)
+
+
+def certification_is_settled(*, certification: Certification) -> bool:
+    """Candidates have been scored on one of its versions: what documents print of it is
+    settled (its code and title are completed, never rewritten)."""
+    return certification.referentiels.filter(locked_at__isnull=False).exists()
+
+
+@dataclass(frozen=True)
+class CertifierRow:
+    profile: Certifier
+    certifications: list[str]
+
+
+def certifier_list_for_user(*, user: User) -> list[CertifierRow]:
+    """Every certifier profile with the certifications naming it; administrators only
+    (empty otherwise)."""
+    if not user.is_authenticated or user.role != Role.ADMIN:
+        return []
+    names: dict[str, list[str]] = {}
+    for certification in Certification.objects.order_by("code", "title"):
+        name = certification.certifier_name or settings.CERTIFIER_NAME
+        names.setdefault(name, []).append(certification.code or certification.title)
+    return [CertifierRow(profile, names.get(profile.legal_name, []))
+            for profile in Certifier.objects.order_by("legal_name")]
+
+
+def certifier_get_for_admin(*, user: User, public_id: str) -> Certifier:
+    """A certifier profile (administrators only); DoesNotExist otherwise (a 404)."""
+    if not user.is_authenticated or user.role != Role.ADMIN:
+        raise Certifier.DoesNotExist
+    return Certifier.objects.get(public_id=public_id)

@@ -1,11 +1,15 @@
 from django.urls import path, re_path
 
-from certifications import views
+from certifications import views, views_mentions
 
 app_name = "certifications"
 
 urlpatterns = [
     path("", views.referentiel_list, name="referentiel_list"),
+    path("certificateurs/", views_mentions.certifier_list, name="certifier_list"),
+    path("certificateurs/<uuid:public_id>/", views_mentions.certifier_edit, name="certifier_edit"),
+    path("certification/<uuid:public_id>/mentions/", views_mentions.certification_mentions,
+         name="certification_mentions"),
     path("import/", views.import_upload, name="import_upload"),
     re_path(
         r"^import/modele\.(?P<kind>csv|xlsx)$", views.import_template, name="import_template"

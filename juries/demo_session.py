@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -38,7 +39,7 @@ from candidates.services import (
 )
 from certifications import importers
 from certifications.importers.draft import ImportFormatError, LevelOutcome, ReferentielDraft
-from certifications.models import Competence, Modality, Referentiel, Requirement
+from certifications.models import Certifier, Competence, Modality, Referentiel, Requirement
 from certifications.selectors import scale_levels
 from certifications.services import ReferentielImportError, referentiel_import
 from juries.models import (
@@ -65,6 +66,7 @@ from juries.services_deliberation import (
     requirement_tick,
 )
 
+DEMO_SIGNATORY = ("Anne Martin-Roussel", "Directrice générale")
 MEMBER_PASSWORD = "demo-jury-2026"  # noqa: S105 (a demo login, as in juries.demo)
 PLACE = "Lyon — centre d'examen de démonstration"
 FIRST_NAMES = {
@@ -165,6 +167,17 @@ def referentiel_load(*, path: Path, fiche: str = "") -> Referentiel:
             return referentiel_import(draft=drafts[0]).referentiel
     except ReferentielImportError as exc:
         raise CommandError("; ".join(issue.message for issue in exc.issues)) from exc
+
+
+def demo_signatory_ensure(referentiel: Referentiel) -> None:
+    """A demo certifier signs its documents: its legal representative is filled in, as an
+    administrator does on the certifier's page, when nobody is named yet."""
+    name = referentiel.certification.certifier_name or settings.CERTIFIER_NAME
+    certifier, _created = Certifier.objects.get_or_create(legal_name=name)
+    if not certifier.representative_name:
+        certifier.representative_name = DEMO_SIGNATORY[0]
+        certifier.representative_quality = DEMO_SIGNATORY[1]
+        certifier.save(update_fields=["representative_name", "representative_quality"])
 
 
 # -- phase 2: session and candidates -----------------------------------------------------------
@@ -425,6 +438,7 @@ def demo_session_create(
     """The whole demo session (see the module's docstring). ``president`` presides
     instead of ``jury.demo.1``; ``candidate`` is enrolled among the ``candidates``."""
     referentiel = referentiel_load(path=path, fiche=fiche)
+    demo_signatory_ensure(referentiel)
     result = DemoSessionResult()
     session, enrolments = session_start(referentiel=referentiel, name=name,
                                         candidates=candidates, seed=seed, first=candidate)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import audit_log
 from assessments.models import Attendance, Score, Sitting
+from candidates.facts import certification_facts, holder_facts
 from candidates.models import (
     AcquiredBloc,
     AcquisitionOrigin,
@@ -726,36 +727,72 @@ def deliberation_sign(
 
 def _minutes(deliberation: Deliberation, members: list[JuryMember], president_id: int | None,
              check: CompositionCheck, rules: CertificationRules, by: User) -> dict:
-    """The procès-verbal's data, frozen at signing. Constant queries."""
+    """The procès-verbal's data and the facts every document of the session states,
+    frozen at signing (``candidates.facts``): the certification as registered, its
+    certifier, the scale's labels, the requirements, each holder's identity as printed,
+    the members present and the composition check as it was. Constant queries."""
     session = deliberation.session
-    certification = session.referentiel.certification
+    referentiel = session.referentiel
+    certification = referentiel.certification
     decisions = (
         CandidateDecision.objects.filter(deliberation=deliberation)
         .select_related("enrolment__candidate")
-        .prefetch_related("competences__competence", "blocs__bloc")
+        .prefetch_related("competences__competence", "blocs__bloc",
+                          "enrolment__acquired_blocs__bloc")
         .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names", "pk")
     )
+    blocs = list(Bloc.objects.filter(referentiel=referentiel).order_by("position", "pk"))
+    competences = Competence.objects.filter(bloc__referentiel=referentiel).order_by(
+        "bloc__position", "position", "pk")
+    externals = sum(1 for m in members if m.is_external_professional)
     return {
         "session": {"id": str(session.public_id), "name": session.name,
+                    "place": session.place, "starts_on": session.starts_on.isoformat(),
+                    "ends_on": session.ends_on.isoformat(),
                     "certification": certification.code, "title": certification.title,
-                    "version": session.referentiel.version},
+                    "version": referentiel.version},
+        "certification": certification_facts(certification),
+        "referentiel": {
+            "version": referentiel.version,
+            "blocs": [{"id": b.pk, "code": b.code, "title": b.title} for b in blocs],
+            "competences": [{"id": c.pk, "bloc": c.bloc_id, "code": c.code, "title": c.title}
+                            for c in competences],
+            "scale": {str(level.number): level.label
+                      for level in Level.objects.filter(scale_id=referentiel.scale_id)},
+            "requirements": [{"id": r.pk, "label": r.label} for r in
+                             Requirement.objects.filter(certification=certification)
+                             .order_by("position", "pk")],
+        },
         "members_present": [
             {"name": m.user.get_full_name() or m.user.email, "quality": m.quality,
+             "organisation": m.organisation,
              "external": m.external, "external_professional": m.is_external_professional,
              "sex": m.sex, "president": m.pk == president_id}
-            for m in members
+            for m in sorted(members, key=lambda m: (m.pk != president_id,
+                                                    m.user.last_name, m.user.first_name))
         ],
         "composition": {"errors": list(check.errors), "warnings": list(check.warnings),
+                        "present": len(members),
                         "quorum_min_members": rules.quorum_min_members,
-                        "external_professional_share": str(rules.external_professional_share)},
+                        "external_professionals": externals,
+                        "external_professional_share": str(rules.external_professional_share),
+                        "women": sum(1 for m in members if m.sex == "F"),
+                        "men": sum(1 for m in members if m.sex == "M"),
+                        "president_present": any(m.pk == president_id for m in members)},
+        "holders": {str(d.enrolment.candidate.public_id): holder_facts(d.enrolment.candidate)
+                    for d in decisions},
         "decisions": [
             {"candidate": str(d.enrolment.candidate.public_id),
              "name": d.enrolment.candidate.legal_name,
              "outcome": d.outcome, "proposed_outcome": d.proposed_outcome,
              "reason": d.outcome_reason, "justification": d.justification,
              "requirements": d.requirements_met,
-             "blocs": [{"code": b.bloc.code, "status": b.status, "reason": b.reason}
-                       for b in d.blocs.all()],
+             "blocs": [{"id": b.bloc_id, "code": b.bloc.code, "status": b.status,
+                        "reason": b.reason}
+                       for b in sorted(d.blocs.all(), key=lambda b: (b.bloc.position, b.pk))],
+             "acquired": [{"bloc": a.bloc_id, "code": a.bloc.code, "origin": a.origin,
+                           "acquired_on": a.acquired_on.isoformat(), "reference": a.reference}
+                          for a in d.enrolment.acquired_blocs.all()],
              "competences": [{"code": c.competence.code, "proposed": c.proposed_level,
                               "final": c.final_level, "justification": c.justification}
                              for c in d.competences.all()]}

@@ -203,3 +203,25 @@ class SessionExport(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in EXPORT_ACTIVE
+
+
+class IssuingOverride(models.Model):
+    """The certifier's explicit decision to issue certificates of a deliberation signed
+    after the certification's last issuing date (or end of registration), with its
+    reason (DESIGN.md §6). Recorded in the audit trail too."""
+
+    deliberation = models.OneToOneField(
+        Deliberation, on_delete=models.PROTECT, related_name="issuing_override",
+        verbose_name=_("deliberation"),
+    )
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                           related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("issuing override")
+        verbose_name_plural = _("issuing overrides")
+
+    def __str__(self) -> str:
+        return f"{self.deliberation}: {self.reason[:60]}"

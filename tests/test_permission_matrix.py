@@ -26,6 +26,7 @@ from accounts.services_tokens import api_token_create
 from accounts.tests.factories import AdminFactory, JuryMemberFactory, UserFactory
 from candidates.services import enrolment_import_preview
 from certifications.importers import json_format
+from certifications.models import Certifier
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
 from juries.models import Assignment, CandidateDecision, Deliberation
@@ -66,6 +67,9 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # -- certifications
     "certifications:referentiel_list": ("GET", SIGNED_IN),  # empty for a candidate
     "certifications:import_upload": ("GET POST", ADMIN),
+    "certifications:certifier_list": ("GET", ADMIN),
+    "certifications:certifier_edit": ("GET POST", ADMIN),
+    "certifications:certification_mentions": ("GET POST", ADMIN),
     "certifications:import_template": ("GET", ADMIN),
     "certifications:import_preview": ("GET", ADMIN),
     "certifications:import_confirm": ("POST", ADMIN),
@@ -242,6 +246,7 @@ def build_world() -> World:
         "enrolment": dave.public_id,
         "referentiel": referentiel.public_id,
         "certification": referentiel.certification.public_id,
+        "certifier": Certifier.objects.get_or_create(legal_name="Certificateur")[0].public_id,
         "import": referentiel_import.public_id, "assessment": x.assessment.public_id,
         "sitting": sitting.public_id, "assignment": assignment.public_id,
         "jury": x.jury.public_id, "deliberation": deliberation.public_id,
@@ -278,6 +283,8 @@ PUBLIC_ID = {
     "certifications:import_cancel": "import", "certifications:import_result": "import",
     "certifications:referentiel_export_json": "referentiel",
     "certifications:referentiel_export_case": "referentiel",
+    "certifications:certification_mentions": "certification",
+    "certifications:certifier_edit": "certifier",
     "api_certification_detail": "certification", "api_referentiel_detail": "referentiel",
     "api_import_detail": "import", "api_import_confirm": "import",
     "api_candidate_detail": "candidate", "api_candidate_export": "candidate",

@@ -1,15 +1,28 @@
 import datetime
 
 import factory
+from django.conf import settings
 
 from accounts.tests.factories import UserFactory
 from candidates.models import AccessRoute, Candidate, Enrolment, Session
 from candidates.services import identity_key
+from certifications.models import Certifier
 from certifications.services import referentiel_import
 from certifications.tests.drafts import make_draft
 
 
+def certifier_ensure(name: str | None = None) -> Certifier:
+    """The certifier's profile with its legal representative, who signs documents."""
+    certifier, _created = Certifier.objects.get_or_create(
+        legal_name=name or settings.CERTIFIER_NAME,
+        defaults={"representative_name": "Anne Martin", "representative_quality":
+                  "Directrice générale"})
+    return certifier
+
+
 def make_referentiel(code: str = "RNCP99999", blocs: int = 3, competences: int = 3):
+    """A référentiel whose certification has every legal mention documents print."""
+    certifier_ensure()
     return referentiel_import(draft=make_draft(code=code, blocs=blocs,
                                                competences=competences)).referentiel
 

@@ -39,7 +39,7 @@ def make_draft(code: str = "RNCP99999", blocs: int = 2, competences: int = 2) ->
     return ReferentielDraft(
         certification=CertificationDraft(
             code=code, title="Chef de projet de démonstration", level=7, nsf_codes=["326"],
-            registration_date=date(2021, 5, 19), registration_end_date=date(2024, 5, 19),
+            registration_date=date(2024, 5, 19), registration_end_date=date(2029, 5, 19),
             requirements=[RequirementDraft(label="Mission en entreprise d'au moins 3 mois")],
         ),
         blocs=bloc_drafts,

@@ -124,7 +124,7 @@ def _metadata(kind: str, context: dict[str, Any], language: str) -> DocumentMeta
         "certificate": translation.gettext("Certificate"),
         "minutes": translation.gettext("Jury minutes"),
     }[kind]
-    who = " ".join(str(p) for p in (holder.get("first_names"), holder.get("legal_name")) if p)
+    who = str(holder.get("printed_name") or "")
     title = " – ".join(p for p in (kind_title, who, str(document.get("number") or "")) if p)
     subject = " ".join(
         str(p) for p in (certification.get("code"), certification.get("title")) if p

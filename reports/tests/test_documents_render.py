@@ -39,9 +39,10 @@ def sample_context(kind: str, *, number: str = "CA-2027-000042", code: str = "VK
             "kind": kind, "number": number, "verification_code": code,
             "verification_url": f"https://certif.example/verifier/{code}",
             "issued_on": datetime.date(2027, 7, 3), "place": "Lyon", "language": "fr",
+            "decided_on": datetime.date(2027, 7, 2),
         },
         "certifier": {"name": "Institut Européen des Métiers du Numérique",
-                      "siret": "12345678900017"},
+                      "siret": "12345678900017", "logo": "", "signature": ""},
         "certification": {
             "code": "RNCP38123", "title": "Concepteur développeur d'applications",
             "level": 6, "eqf_level": 6, "nsf_codes": ["326t", "326n"],
@@ -49,13 +50,14 @@ def sample_context(kind: str, *, number: str = "CA-2027-000042", code: str = "VK
             "registration_end_date": datetime.date(2028, 9, 14),
         },
         "holder": {
-            "legal_name": legal_name, "birth_name": legal_name, "usage_name": "",
+            "printed_name": f"{legal_name.upper()} Camille Marie",
+            "birth_name": legal_name.upper(), "usage_name": "", "sex": "F",
             "first_names": "Camille Marie", "birth_date": datetime.date(1994, 2, 17),
             "birth_place": "Villeurbanne (69)",
         },
         "session": {"name": "Printemps 2027", "starts_on": datetime.date(2027, 3, 1),
                     "ends_on": datetime.date(2027, 6, 30)},
-        "signatory": {"name": "Hélène Marchand", "quality": "Directrice générale"},
+        "signatory": {"name": "Hélène Marchand", "quality": "Directrice générale", "image": ""},
         "blocs": [
             {"code": f"RNCP38123BC0{b}", "title": f"Bloc {b} : concevoir une application",
              "status": "validated", "status_label": "Validé",
@@ -66,20 +68,23 @@ def sample_context(kind: str, *, number: str = "CA-2027-000042", code: str = "VK
         "outcome": "awarded", "outcome_label": "Certification délivrée",
         "minutes": {
             "members_present": [
-                {"name": "Hélène Marchand", "quality": "Présidente", "external": False, "sex": "F"},
-                {"name": "Paul Girard", "quality": "Professionnel du secteur", "external": True,
-                 "sex": "M"},
-                {"name": "Nadia Benali", "quality": "Professionnelle du secteur", "external": True,
-                 "sex": "F"},
+                {"name": "Hélène Marchand", "quality_label": "enseignante", "external": False,
+                 "sex": "F", "president": True, "organisation": ""},
+                {"name": "Paul Girard", "quality_label": "professionnel (employeur)",
+                 "external": True, "sex": "M", "organisation": "Atelier Girard"},
+                {"name": "Nadia Benali", "quality_label": "professionnelle (salariée)",
+                 "external": True, "sex": "F", "organisation": ""},
             ],
-            "checks": {"errors": [], "warnings": ["Parité non atteinte"], "quorum": 3,
-                       "present": 3},
+            "present": 3, "quorum": 3, "external_professionals": 2,
+            "external_share_required": 50, "women": 2, "men": 1, "regular": True,
+            "warnings": ["single_gender"],
             "decisions": [
-                {"holder": "Camille Marie Dupont-Lefèvre",
-                 "outcome_label": "Certification délivrée",
-                 "blocs_validated": ["RNCP38123BC01", "RNCP38123BC02"]},
-                {"holder": "Jean Martin", "outcome_label": "Validation partielle",
-                 "blocs_validated": ["RNCP38123BC01"]},
+                {"holder": "DUPONT-LEFÈVRE Camille Marie", "outcome_label": "réussite totale",
+                 "validated": ["RNCP38123BC01", "RNCP38123BC02"], "acquired": [],
+                 "rattrapage": []},
+                {"holder": "MARTIN Jean", "outcome_label": "réussite partielle",
+                 "validated": ["RNCP38123BC01"], "acquired": [],
+                 "rattrapage": ["RNCP38123BC02"]},
             ],
             "signed_at": datetime.datetime(2027, 7, 2, 17, 30),
             "signed_by": "Hélène Marchand",
@@ -114,10 +119,10 @@ def common_mentions(kind: str) -> list[str]:
     mentions = [
         "Institut Européen des Métiers du Numérique", "Concepteur développeur d'applications",
         "RNCP38123", "6", "CA-2027-000042", "VK7Q-3MPX-2RTA", "Hélène Marchand",
-        "Lyon", "3 juillet 2027",
+        "Lyon", "2 juillet 2027" if kind == "minutes" else "3 juillet 2027",
     ]
     if kind != "minutes":
-        mentions += ["Dupont-Lefèvre", "Camille Marie", "17 février 1994", "Villeurbanne (69)",
+        mentions += ["DUPONT-LEFÈVRE", "Camille Marie", "17 février 1994", "Villeurbanne (69)",
                      "Directrice générale"]
     return mentions
 
@@ -129,8 +134,11 @@ def test_every_kind_has_its_mandatory_mentions(kind: str, tmp_path: Path) -> Non
     text = pdf_text(pdf, tmp_path)
     for mention in common_mentions(kind):
         assert mention in text, mention
-    assert "Niveau 6 (niveau 6 du CEC)" in text or "Level 6 (EQF level 6)" in text
     if kind in ("certificate", "bloc_attestation"):
+        assert "au niveau 6 du cadre national" in text
+        assert "(niveau 6 du cadre européen des certifications)" in text
+        assert "2 juillet 2027" in text  # the decision: the day the deliberation was signed
+        assert text.count("Camille Marie") == 1
         assert "France compétences" in text
         assert "14 septembre 2023" in text
         assert "326t, 326n" in text
@@ -144,8 +152,12 @@ def test_every_kind_has_its_mandatory_mentions(kind: str, tmp_path: Path) -> Non
         assert "Acquis" in text
     if kind == "minutes":
         assert "quorum" in text.lower()
-        for mention in ("Paul Girard", "Nadia Benali", "Jean Martin",
-                        "Validation partielle", "Parité non atteinte"):
+        for mention in ("Paul Girard", "Nadia Benali", "MARTIN Jean",
+                        "Réussite partielle", "Professionnel (employeur), Atelier Girard",
+                        "3 membres présents, pour un quorum de 3",
+                        "Professionnels extérieurs au certificateur : 2 (au moins 50 % requis)",
+                        "Femmes présentes : 2 ; hommes présents : 1",
+                        "Le quorum était atteint", "Le président du jury"):
             assert mention in text, mention
 
 
@@ -207,12 +219,12 @@ def test_template_cannot_read_etc_passwd(tmp_path: Path) -> None:
 def test_user_text_is_escaped(tmp_path: Path) -> None:
     context = sample_context("certificate", legal_name="<script>alert(1)</script>")
     pdf = render_pdf("certificate", context)
-    assert "<script>alert(1)</script>" in pdf_text(pdf, tmp_path)
+    assert "<SCRIPT>ALERT(1)</SCRIPT>" in pdf_text(pdf, tmp_path)
     from reports.documents import _render_html
 
     html = _render_html("certificate", context)
-    assert "<script>" not in html
-    assert "&lt;script&gt;" in html
+    assert "<SCRIPT>" not in html
+    assert "&lt;SCRIPT&gt;" in html
 
 
 def test_qr_code_is_inline_svg() -> None:

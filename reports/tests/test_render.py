@@ -104,13 +104,16 @@ def test_the_context_comes_from_the_signed_decisions(signed, issued, rendered):
     assert (kind, language) == ("transcript", "fr")
     assert set(context) == {"document", "certifier", "certification", "holder", "session",
                             "signatory", "blocs", "bloc", "outcome", "outcome_label",
-                            "minutes"}
+                            "minutes", "absent"}
     assert context["document"]["verification_url"].endswith(
         f"/verify/{context['document']['verification_code']}/")
     assert context["certification"]["code"] == certification.code
-    assert context["holder"]["legal_name"] == signed.charlie.candidate.legal_name \
-        or context["holder"]["legal_name"] == signed.dave.candidate.legal_name
-    assert context["signatory"]["name"]
+    assert context["holder"]["printed_name"] in (signed.charlie.candidate.legal_name,
+                                                 signed.dave.candidate.legal_name)
+    # Signed by the certifier's legal representative, never a jury member.
+    assert context["signatory"]["name"] == "Anne Martin"
+    assert context["signatory"]["quality"] == "Directrice générale"
+    assert context["document"]["decided_on"] == timezone.localdate(signed.deliberation.signed_at)
     assert len(context["blocs"]) == 3
     assert all(b["status"] == "validated" for b in context["blocs"])
     assert all(c["level"] == 1 and c["level_label"]
@@ -123,7 +126,11 @@ def test_the_minutes_context_holds_the_signed_record(issued, rendered):
     assert len(context["minutes"]["members_present"]) == 3
     assert len(context["minutes"]["decisions"]) == 2
     assert context["minutes"]["signed_at"] is not None
-    assert context["holder"]["legal_name"] == ""
+    assert context["holder"]["printed_name"] == ""
+    assert context["minutes"]["present"] == 3
+    assert context["minutes"]["quorum"] == 3 or context["minutes"]["quorum"] >= 1
+    assert context["minutes"]["regular"] is True
+    assert all(d["holder"] and d["outcome_label"] for d in context["minutes"]["decisions"])
 
 
 def test_the_issue_task_renders_every_row_after_commit(signed, rendered,

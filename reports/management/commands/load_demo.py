@@ -14,34 +14,41 @@ from candidates import demo as candidates_demo
 from candidates.models import Candidate, Session
 from certifications import demo as certifications_demo
 from juries import demo as juries_demo
-from juries.demo_session import (
-    MEMBER_PASSWORD,
-    DemoSessionResult,
-    demo_session_create,
-)
+from juries.demo_session import MEMBER_PASSWORD, DemoSessionResult
+from juries.models import CandidateDecision, CandidateOutcome
 from reports.services import documents_issue_and_wait
+from reports.showcase import showcase_create, showcase_reissue
 
 # A second demo session, deliberated: signed and published, so that the demo jury login
-# sees a deliberation and the demo candidate login sees results. Its name marks it.
+# sees a deliberation and the demo candidate login sees results. It is the showcase
+# session (reports.showcase): every case a document must print right. Its name marks it.
 SIGNED_SESSION_NAME = "Promotion 2026 — session délibérée"
-SIGNED_SESSION_SEED = certifications_demo.SEEDS_DIR / "003_d8ac24bbc4ef792a.txt"
 
 
-def signed_session_load(*, jury_user: User, candidate_user: User) -> DemoSessionResult | None:
+def signed_session_load(*, jury_user: User, candidate_user: User,
+                        admin_user: User) -> DemoSessionResult | None:
     """The deliberated demo session, unless it exists (None then)."""
     if Session.objects.filter(name=SIGNED_SESSION_NAME).exists():
         return None
-    result = demo_session_create(
-        path=SIGNED_SESSION_SEED, candidates=12, members=3, seed=2026, sign=True,
-        name=SIGNED_SESSION_NAME, president=jury_user,
-        candidate=Candidate.objects.filter(user=candidate_user).first(),
-    )
-    if result.session and not result.errors:
-        # Rendered here, in bulk, so the documents pages are filled at the first visit.
+    showcase = showcase_create(
+        name=SIGNED_SESSION_NAME, president=jury_user, administrator=admin_user,
+        candidate=Candidate.objects.filter(user=candidate_user).first())
+    result = DemoSessionResult()
+    result.session = str(showcase.session.public_id)
+    result.errors.extend(showcase.errors)
+    decisions = CandidateDecision.objects.filter(deliberation__session=showcase.session)
+    result.candidates = decisions.count()
+    result.certified = decisions.filter(outcome=CandidateOutcome.FULL_SUCCESS).count()
+    result.partial = decisions.filter(outcome=CandidateOutcome.PARTIAL_SUCCESS).count()
+    result.failed = decisions.exclude(outcome__in=[CandidateOutcome.FULL_SUCCESS,
+                                                   CandidateOutcome.PARTIAL_SUCCESS]).count()
+    # Rendered here, in bulk, so the documents pages are filled at the first visit.
+    issued = documents_issue_and_wait(session_public_id=result.session, timeout=120)
+    if showcase_reissue(showcase, by=admin_user) is not None:
         issued = documents_issue_and_wait(session_public_id=result.session, timeout=120)
-        result.documents = issued.counts
-        result.verification_codes = issued.verification_codes
-        result.errors.extend(issued.errors)
+    result.documents = issued.counts
+    result.verification_codes = issued.verification_codes
+    result.errors.extend(issued.errors)
     return result
 
 
@@ -72,7 +79,9 @@ class Command(BaseCommand):
                 juries_demo.load(jury_user=jury_user, session=session)
         signed = None
         if session is not None:
-            signed = signed_session_load(jury_user=jury_user, candidate_user=candidate_user)
+            admin_user = next(u for login, u, _ in users if login.role == Role.ADMIN)
+            signed = signed_session_load(jury_user=jury_user, candidate_user=candidate_user,
+                                         admin_user=admin_user)
         for result in imports:
             certification = result.referentiel.certification
             self.stdout.write(
@@ -104,7 +113,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"session {SIGNED_SESSION_NAME!r}: {signed.candidates} candidates, "
             f"{signed.certified} certified, {signed.partial} partial, {signed.failed} failed"
-            f" (signed and published), {sum(signed.documents.values())} documents issued"
+            f" (signed and published), {sum(signed.documents.values())} valid documents"
         )
         if signed.verification_codes:
             self.stdout.write(f"  verify one at /verify/{signed.verification_codes[0]}/")
