@@ -257,7 +257,8 @@ def candidate_invite(*, candidate: Candidate, session: Session) -> None:
         "site_name": settings.CERTIFIER_NAME,
         "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the candidate's language; plain text, never HTML-escaped (templates autoescape off).
+    with translation.override(candidate.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string("candidates/email/invitation_subject.txt",
                                             context).split())
         body = render_to_string("candidates/email/invitation_message.txt", context)

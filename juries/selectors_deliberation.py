@@ -9,9 +9,19 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from candidates.models import Enrolment, Session
+from candidates.facts import (
+    certification_facts,
+    certification_gaps,
+    holder_facts,
+    holder_gaps,
+    issuing_closed,
+)
+from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
 from juries.models import CandidateDecision, CompetenceDecision, Deliberation, Jury, JuryMember
@@ -139,3 +149,25 @@ def deliberation_list_for_user(*, user: User) -> QuerySet[Deliberation]:
     if user.role == Role.JURY:
         return deliberations.filter(session__jury__members__user=user).distinct()
     return deliberations.none()
+
+
+def document_gaps_of(*, session: Session) -> list[str]:
+    """Before signing: each mandatory mention the session's documents would lack
+    (DESIGN.md §6), said with where to fill it in, and the last issuing date passed.
+    Two queries and a constant number more."""
+    certification = session.referentiel.certification
+    facts = certification_facts(certification)
+    gaps = [str(gap) for gap in certification_gaps("certificate", facts)]
+    for candidate in Candidate.objects.filter(enrolments__session=session).order_by(
+            "birth_name", "first_names"):
+        missing = holder_gaps(holder_facts(candidate))
+        if missing:
+            gaps.append(_("%(name)s: %(gaps)s") % {
+                "name": candidate.legal_name,
+                "gaps": ", ".join(str(gap.mention) for gap in missing)})
+    closed = issuing_closed(facts, timezone.localdate())
+    if closed:
+        gaps.append(_("The certification could be awarded until %(date)s only: certificates "
+                      "will need the certifier's explicit override, with a reason.")
+                    % {"date": date_format(closed, "j F Y")})
+    return gaps

@@ -52,7 +52,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "number", "status", "session", "enrolment", "candidate",
                   "candidate_name", "bloc", "certifier", "verification_code", "sha256",
                   "language", "created_at", "issued_at", "revoked_at", "revocation_reason",
-                  "replaces", "download"]
+                  "failure_reason", "replaces", "download"]
 
     def get_download(self, document: Document) -> str | None:
         """The path of the PDF, while the document is issued."""
@@ -186,13 +186,13 @@ class VerificationSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
     number = serializers.CharField()
-    holder = serializers.CharField(source="enrolment.candidate.legal_name", allow_null=True)
-    certification_code = serializers.CharField(source="session.referentiel.certification.code")
-    certification_title = serializers.CharField(
-        source="session.referentiel.certification.title")
-    bloc_code = serializers.CharField(source="bloc.code", allow_null=True)
-    bloc_title = serializers.CharField(source="bloc.title", allow_null=True)
-    session = serializers.CharField(source="session.name")
+    # What the document states, frozen at signing (reports.selectors.document_statement).
+    holder = serializers.CharField(source="statement.holder", allow_null=True)
+    certification_code = serializers.CharField(source="statement.certification_code")
+    certification_title = serializers.CharField(source="statement.certification_title")
+    bloc_code = serializers.CharField(source="statement.bloc_code", allow_null=True)
+    bloc_title = serializers.CharField(source="statement.bloc_title", allow_null=True)
+    session = serializers.CharField(source="statement.session")
     issued_at = serializers.DateTimeField(allow_null=True)
     issued_by = serializers.CharField(source="certifier")
     revoked_at = serializers.DateTimeField(allow_null=True)

@@ -12,6 +12,7 @@ from uuid import UUID
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from candidates.facts import facts_completed, printed_name
 from candidates.models import Session
 from juries.models import CandidateDecision, CandidateOutcome, Deliberation
 from juries.selectors_deliberation import deliberation_of_session
@@ -56,14 +57,48 @@ def session_documents_for_admin(*, user: User, session: Session) -> QuerySet[Doc
             .annotate(reissued=Exists(reissued)).order_by("number"))
 
 
+def deliberation_facts(deliberation: Deliberation) -> dict:
+    """What the documents of a signed deliberation state: the facts frozen at signing
+    (``juries``' minutes), completed where they were empty from the live certification
+    and certifier (``candidates.facts.facts_completed``)."""
+    frozen = deliberation.minutes or {}
+    certification = deliberation.session.referentiel.certification
+    return {**frozen,
+            "certification": facts_completed(frozen.get("certification", {}), certification)}
+
+
+def document_statement(document: Document) -> dict[str, str]:
+    """What a document states about its holder, certification, bloc and session, as it
+    was on the day of the signature (a later rename or import does not change it)."""
+    facts = deliberation_facts(document.deliberation)
+    certification = facts["certification"]
+    statement = {"holder": "", "certification_code": certification.get("code", ""),
+                 "certification_title": certification.get("title", ""),
+                 "bloc_code": "", "bloc_title": "",
+                 "session": facts.get("session", {}).get("name") or document.session.name}
+    if document.enrolment_id is not None:
+        candidate = document.enrolment.candidate
+        holder = facts.get("holders", {}).get(str(candidate.public_id))
+        statement["holder"] = printed_name(holder) if holder else candidate.legal_name
+    if document.bloc_id is not None:
+        frozen = {b["id"]: b for b in facts.get("referentiel", {}).get("blocs", [])}
+        bloc = frozen.get(document.bloc_id, {"code": document.bloc.code,
+                                             "title": document.bloc.title})
+        statement["bloc_code"], statement["bloc_title"] = bloc["code"], bloc["title"]
+    return statement
+
+
 def document_for_verification(*, code: str) -> Document:
     """The document behind a verification code, if it was ever issued; the code is
-    random, so a lookup reveals nothing about the other documents."""
-    return (Document.objects
-            .select_related("enrolment__candidate", "bloc",
-                            "session__referentiel__certification")
-            .exclude(issued_at__isnull=True)
-            .get(verification_code=code.strip().upper()))
+    random, so a lookup reveals nothing about the other documents. ``statement`` holds
+    what it states, frozen at signing (``document_statement``)."""
+    document = (Document.objects
+                .select_related("enrolment__candidate", "bloc", "deliberation",
+                                "session__referentiel__certification")
+                .exclude(issued_at__isnull=True)
+                .get(verification_code=code.strip().upper()))
+    document.statement = document_statement(document)
+    return document
 
 
 def issued_documents_for_enrolments(*, enrolment_ids: list[int]) -> dict[int, list[Document]]:

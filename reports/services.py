@@ -49,7 +49,6 @@ from candidates.facts import (
     certifier_legal_name,
     day,
     document_gaps,
-    facts_completed,
     issuing_closed,
     printed_name,
 )
@@ -72,6 +71,7 @@ from reports.models import (
     IssuingOverride,
     RegisterCounter,
 )
+from reports.selectors import deliberation_facts
 
 
 # -- register -------------------------------------------------------------------------------
@@ -422,17 +422,6 @@ def verification_url(code: str) -> str:
     return settings.SITE_URL + reverse("reports:verify", args=[code])
 
 
-def deliberation_facts(deliberation: Deliberation) -> dict:
-    """What the documents of a signed deliberation state: the facts frozen at signing
-    (``juries``' minutes), completed where they were empty from the live certification
-    and certifier (``candidates.facts.facts_completed``)."""
-    frozen = deliberation.minutes or {}
-    certification = deliberation.session.referentiel.certification
-    facts = {**frozen}
-    facts["certification"] = facts_completed(frozen.get("certification", {}), certification)
-    return facts
-
-
 def _image_uri(field: FieldFile | None) -> str:
     """A stored image as a ``data:`` URI (the renderer fetches nothing else)."""
     if not field:
@@ -554,8 +543,9 @@ def _check(document: Document, deliberation: Deliberation, facts: dict,
 def _holder(facts: dict | None) -> dict:
     if facts is None:
         return {"printed_name": "", "birth_name": "", "usage_name": "", "first_names": "",
-                "birth_date": None, "birth_place": ""}
+                "sex": "", "birth_date": None, "birth_place": ""}
     return {"printed_name": printed_name(facts), "birth_name": facts.get("birth_name", ""),
+            "sex": facts.get("sex", ""),
             "usage_name": facts.get("usage_name", ""),
             "first_names": facts.get("first_names", ""),
             "birth_date": day(facts.get("birth_date")),
@@ -656,6 +646,7 @@ def _minutes(deliberation: Deliberation, facts: dict) -> dict:
         "decisions": rows,
         "signed_at": deliberation.signed_at,
         "signed_by": facts.get("signature", {}).get("by", ""),
+        "president_sex": next((m.get("sex", "") for m in members if m.get("president")), ""),
     }
 
 

@@ -15,6 +15,8 @@ urlpatterns = [
          name="session_documents"),
     path("sessions/<uuid:session_id>/documents/issue/", views.session_issue,
          name="session_issue"),
+    path("sessions/<uuid:session_id>/documents/override/", views.issuing_override,
+         name="issuing_override"),
     path("sessions/<uuid:session_id>/documents/export/", views.session_export,
          name="session_export"),
     path("sessions/<uuid:session_id>/documents/export/progress/",

@@ -38,7 +38,12 @@ from reports.selectors import (
     session_get_for_admin,
     signed_deliberation_of_session,
 )
-from reports.services import document_reissue, document_revoke
+from reports.services import (
+    document_reissue,
+    document_revoke,
+    issuing_closed_on,
+    issuing_override_record,
+)
 
 # The register of a session is read a page at a time (thousands of rows in a large one).
 DOCUMENTS_PER_PAGE = 100
@@ -86,8 +91,10 @@ def session_documents(request: HttpRequest, session_id: UUID) -> HttpResponse:
     session_exports_resume_stale(session=session)  # a reload resumes an interrupted export
     documents = session_documents_for_admin(user=request.user, session=session)
     page = Paginator(documents, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    deliberation = signed_deliberation_of_session(session=session)
     return render(request, "reports/session_documents.html", {
         "session": session, "page": page,
+        "issuing_closed_on": issuing_closed_on(deliberation) if deliberation else None,
         "export_state": session_export_state_for_admin(user=request.user, session=session),
         "can_issue": session_documents_incomplete_for_admin(user=request.user,
                                                             session=session),
@@ -194,6 +201,28 @@ def session_issue(request: HttpRequest, session_id: UUID) -> HttpResponse:
         messages.success(request, ngettext(
             "%(count)d document sent to rendering.", "%(count)d documents sent to rendering.",
             count) % {"count": count})
+    return redirect(_documents_url(session))
+
+
+@login_required
+@require_POST
+def issuing_override(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The certifier's explicit override to issue certificates decided after the last
+    issuing date, with its reason (recorded and audited)."""
+    session = _session(request, session_id)
+    deliberation = signed_deliberation_of_session(session=session)
+    if deliberation is None:
+        raise Http404
+    try:
+        issuing_override_record(deliberation=deliberation, by=request.user,
+                                reason=request.POST.get("reason", ""))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The override is recorded; the certificates are being "
+                                    "issued."))
     return redirect(_documents_url(session))
 
 

@@ -161,6 +161,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "reports:download": ("GET", ADMIN),  # and the holder
     "reports:session_documents": ("GET", ADMIN),
     "reports:session_issue": ("POST", ADMIN),
+    "reports:issuing_override": ("POST", ADMIN),
     "reports:session_export": ("POST", ADMIN),
     "reports:session_export_progress": ("GET", ADMIN),
     "reports:session_export_download": ("GET", ADMIN),

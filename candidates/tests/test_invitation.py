@@ -108,3 +108,25 @@ def test_a_resent_invitation_reuses_the_same_account(alice):
     response = browser.post(set_password, {"password1": NEW_PASSWORD,
                                            "password2": NEW_PASSWORD})
     assert response["Location"] == "/"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("fr", "Votre espace pour la certification « Concepteur d'applications & <API> »"),
+    ("en", "Your space for the certification “Concepteur d'applications & <API>”"),
+])
+def test_the_invitation_speaks_the_candidate_language_in_plain_text(language, expected):
+    from candidates.services import candidate_invite
+    from candidates.tests.factories import CandidateFactory
+
+    session = SessionFactory()
+    certification = session.referentiel.certification
+    certification.title = "Concepteur d'applications & <API>"
+    certification.save(update_fields=["title"])
+    candidate = CandidateFactory(user=None, language=language, first_names="Zoé",
+                                 email="zoe@example.org")
+    candidate_invite(candidate=candidate, session=session)
+    message = mail.outbox[-1]
+    assert message.subject == expected
+    assert "&#x27;" not in message.body
+    assert "&amp;" not in message.body
+    assert "Concepteur d'applications & <API>" in message.body

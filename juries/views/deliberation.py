@@ -37,6 +37,7 @@ from juries.selectors_deliberation import (
     deliberation_page,
     deliberation_session_get_for_reader,
     deliberation_session_get_for_user,
+    document_gaps_of,
     later_sessions_of,
 )
 from juries.services_deliberation import (
@@ -195,6 +196,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
         "outcomes": CandidateOutcome.choices,
         "errors": errors or {}, "sign_errors": sign_errors or [],
         "sign_warnings": sign_warnings or [],
+        "document_gaps": document_gaps_of(session=session) if not signed else [],
     }, status=status)
 
 

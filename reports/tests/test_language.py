@@ -22,7 +22,7 @@ def test_a_holder_who_chose_english_gets_english_documents(signed, rendered, enq
     assert languages[(signed.charlie.pk, DocumentKind.TRANSCRIPT)] == "en"
     assert languages[(signed.dave.pk, DocumentKind.TRANSCRIPT)] == "fr"
     assert languages[(None, DocumentKind.MINUTES)] == "fr"
-    by_kind = {(context["holder"].get("legal_name"), kind): language
+    by_kind = {(context["holder"].get("printed_name"), kind): language
                for kind, context, language in rendered if kind != DocumentKind.MINUTES}
     assert set(by_kind.values()) == {"en", "fr"}
 

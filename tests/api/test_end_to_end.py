@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.tests.factories import PASSWORD
+from candidates.tests.factories import certifier_ensure
 from certifications.importers import json_format
 from certifications.tests.drafts import make_draft
 from juries.models import Deliberation, Quality
@@ -42,6 +43,9 @@ def _ok(response, status: int = 200) -> dict:
 
 def test_the_documented_example_works(alice, write_token, rendered, enqueued):
     api = token_client(write_token)
+    # The certifier's legal representative, who signs documents: filled in once on the
+    # certifier's page (Frameworks → Certifiers), see docs/api.md.
+    certifier_ensure()
     president = MemberFactory(sex="F")
     member = MemberFactory(sex="M", quality=Quality.EMPLOYEE)
 
