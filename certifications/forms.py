@@ -128,13 +128,14 @@ class CertificationMentionsForm(forms.Form):
 
     code = forms.CharField(label=_("RNCP code"), max_length=20, required=False,
                            help_text=_("For example RNCP35609."))
-    title = forms.CharField(label=_("Registered title"), max_length=500)
+    title = forms.CharField(label=_("Registered title"), max_length=500,
+                            widget=forms.TextInput(attrs={"size": 80}))
     level = forms.IntegerField(label=_("Qualification level"), min_value=1, max_value=8,
                                required=False)
-    eqf_level = forms.IntegerField(label=_("EQF level"), min_value=1, max_value=8,
-                                   required=False)
+    eqf_level = forms.IntegerField(label=_("Level in the European framework (EQF)"),
+                                   min_value=1, max_value=8, required=False)
     nsf_codes = forms.CharField(
-        label=_("NSF codes"), max_length=200, required=False,
+        label=_("NSF codes (field of training)"), max_length=200, required=False,
         help_text=_("Separated by commas, for example 326, 326n."))
     registration_date = forms.DateField(
         label=_("Date of the RNCP registration decision"), required=False,
