@@ -137,7 +137,7 @@ class _Context:
 
 
 def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _Context:
-    """Everything but the scores, in seven queries whatever the number of candidates."""
+    """Everything but the scores, in eight queries whatever the number of candidates."""
     referentiel = session.referentiel
     enrolments = Enrolment.objects.filter(session=session).exclude(
         status=EnrolmentStatus.WITHDRAWN).select_related("candidate")
@@ -150,7 +150,11 @@ def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _C
             "bloc__position", "bloc_id", "position", "pk"):
         competences[competence.bloc_id].append(competence)
     rules = certification_rules(referentiel.certification)
-    on = timezone.localdate()
+    # After signing (an amendment), the rules of the day of the signature: its date and
+    # the requirements it was signed on, not what a later import or edit says.
+    signed = Deliberation.objects.filter(session=session, status=Deliberation.Status.SIGNED
+                                         ).values_list("signed_at", "minutes").first()
+    on = timezone.localdate(signed[0]) if signed else timezone.localdate()
     for acquired in AcquiredBloc.objects.filter(enrolment__in=list(candidates)):
         target = candidates[acquired.enrolment_id]
         still = bloc_still_acquired(acquired.acquired_on, on, rules.bloc_validity_months)
@@ -171,8 +175,12 @@ def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _C
         outcomes={lv.number: LevelOutcome(lv.outcome) for lv in levels},
         comment_required=frozenset(lv.number for lv in levels if lv.comment_required),
     )
-    requirements = list(Requirement.objects.filter(
-        certification_id=referentiel.certification_id).order_by("position", "pk"))
+    frozen = (signed[1] or {}).get("referentiel", {}).get("requirements") if signed else None
+    if frozen is not None:
+        requirements = [Requirement(pk=r["id"], label=r["label"]) for r in frozen]
+    else:
+        requirements = list(Requirement.objects.filter(
+            certification_id=referentiel.certification_id).order_by("position", "pk"))
     return _Context(session, on, rules, scale, blocs, competences, requirements, candidates)
 
 

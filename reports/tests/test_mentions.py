@@ -230,3 +230,24 @@ def test_a_settled_certification_code_cannot_change(alice):
     certification.refresh_from_db()
     assert certification.nsf_codes == ["326", "326n"]
     assert AuditEvent.objects.filter(action="certification.mentions_changed").count() == 1
+
+
+def test_a_later_import_does_not_change_what_an_amendment_recomputes(alice, rendered,
+                                                                      enqueued):
+    """A new requirement (a later version's import replaces them) does not flip a signed
+    full success when a harmless amendment recomputes the decision."""
+    from certifications.models import Requirement
+    from juries.models import CandidateOutcome, CompetenceDecision
+    from juries.services_deliberation import amendment_record
+
+    setup, enrolment, _deliberation = _signed(alice)
+    decision = CandidateDecision.objects.get(enrolment=enrolment)
+    assert decision.outcome == CandidateOutcome.FULL_SUCCESS
+    Requirement.objects.create(certification=setup.session.referentiel.certification,
+                               label="Nouvelle exigence", position=99)
+    competence = CompetenceDecision.objects.filter(candidate_decision=decision).first()
+    amendment_record(decision=competence, field="final_level", new_value=2,
+                     reason="Erreur de report.", by=setup.president.user)
+    decision.refresh_from_db()
+    assert decision.outcome == CandidateOutcome.FULL_SUCCESS
+    assert "Nouvelle exigence" not in decision.outcome_reason
