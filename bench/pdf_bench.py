@@ -47,9 +47,10 @@ def attestation_context(index: int) -> dict[str, Any]:
             "kind": "bloc_attestation", "number": f"ATT-2027-{index:06d}",
             "verification_code": code, "verification_url": f"https://certif.example/v/{code}",
             "issued_on": datetime.date(2027, 7, 3), "place": "Lyon", "language": "fr",
+            "decided_on": datetime.date(2027, 7, 2),
         },
         "certifier": {"name": "Institut Européen des Métiers du Numérique",
-                      "siret": "12345678900017"},
+                      "siret": "12345678900017", "logo": "", "signature": ""},
         "certification": {
             "code": "RNCP38123", "title": "Concepteur développeur d'applications",
             "level": 6, "eqf_level": 6, "nsf_codes": ["326t", "326n"],
@@ -57,13 +58,14 @@ def attestation_context(index: int) -> dict[str, Any]:
             "registration_end_date": datetime.date(2028, 9, 14),
         },
         "holder": {
-            "legal_name": f"Nom{index:04d}", "birth_name": f"Nom{index:04d}", "usage_name": "",
+            "printed_name": f"NOM{index:04d} Camille", "birth_name": f"NOM{index:04d}",
+            "usage_name": "", "sex": "F",
             "first_names": "Camille", "birth_date": datetime.date(1990, 1, 1 + index % 28),
             "birth_place": "Lyon",
         },
         "session": {"name": "Printemps 2027", "starts_on": datetime.date(2027, 3, 1),
                     "ends_on": datetime.date(2027, 6, 30)},
-        "signatory": {"name": "Hélène Marchand", "quality": "Directrice générale"},
+        "signatory": {"name": "Hélène Marchand", "quality": "Directrice générale", "image": ""},
         "bloc": {"code": f"RNCP38123BC0{1 + index % 4}", "title": "Concevoir une application"},
         "blocs": [], "outcome": "partial", "outcome_label": "Validation partielle",
     }
