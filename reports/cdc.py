@@ -13,6 +13,7 @@ half valid.
 
 from __future__ import annotations
 
+import copy
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ from accounts.services import audit_log
 from candidates.models import AccessRoute, Candidate, Session
 from certifications.models import Certification
 from juries.models import CandidateDecision, Deliberation
-from reports.selectors import cdc_holders, signed_deliberation_of_session
+from reports.selectors import cdc_holders, deliberation_facts, signed_deliberation_of_session
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
@@ -241,7 +242,11 @@ def cdc_accrochage_xml(*, deliberation: Deliberation, now: datetime | None = Non
 
 def _document(deliberation: Deliberation, now: datetime | None,
               flux_id: str) -> tuple[bytes, int]:
-    certification = deliberation.session.referentiel.certification
+    facts = deliberation_facts(deliberation)
+    certification = copy.copy(deliberation.session.referentiel.certification)
+    certification.code = facts["certification"].get("code") or certification.code
+    # The holders' identity is the current record, not the snapshot: a correction the
+    # Caisse des Dépôts asks for (a birth place code) is what the next file declares.
     holders = cdc_holders(deliberation=deliberation)
     problems = cdc_problems(certification=certification, holders=holders)
     if problems:
