@@ -15,13 +15,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.ratelimit import rate_limit_consume
 from config.api import DateTimeFilter, ProblemSerializer, refused
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.selectors import (
@@ -30,7 +31,7 @@ from reports.selectors import (
     document_list_for_user,
 )
 from reports.services import document_revoke
-from reports.views import pdf_response
+from reports.views import pdf_response, verify_limited_message
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -206,7 +207,9 @@ class VerifyAPI(APIView):
     @extend_schema(
         responses={200: VerificationSerializer,
                    404: OpenApiResponse(ProblemSerializer, description="No document has "
-                                        "this code.")},
+                                        "this code."),
+                   429: OpenApiResponse(ProblemSerializer, description="More than 30 "
+                                        "verifications a minute from this address.")},
         examples=[OpenApiExample("A valid certificate", response_only=True, value={
             "valid": True, "status": "issued", "kind": "certificate",
             "kind_label": "certificat", "number": "2026-000042",
@@ -220,6 +223,8 @@ class VerifyAPI(APIView):
         auth=[],
     )
     def get(self, request: Request, code: str) -> Response:
+        if not rate_limit_consume(request, action="verify"):
+            raise Throttled(wait=60, detail=verify_limited_message())
         try:
             document = document_for_verification(code=code)
         except Document.DoesNotExist:

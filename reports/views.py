@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.ratelimit import rate_limit_consume
 from candidates.models import Session
 from reports.cdc import CdcExportError, cdc_accrochage_export
 from reports.exports import (
@@ -46,6 +47,8 @@ DOCUMENTS_PER_PAGE = 100
 
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
+    if not rate_limit_consume(request, action="verify"):
+        return render(request, "429.html", {"message": verify_limited_message()}, status=429)
     try:
         document = document_for_verification(code=code)
     except Document.DoesNotExist:
@@ -53,6 +56,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "reports/verify.html", {"document": document})
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def verify_limited_message() -> str:
+    return _("Too many verifications from your address. Try again in a minute.")
 
 
 @login_required

@@ -155,6 +155,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Public pages outside allauth (accounts.ratelimit), per client address: (requests, seconds).
+# The verification page and its API: codes cannot be tried by the thousand.
+RATE_LIMITS = {"verify": (30, 60)}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Invitation and password-reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_VALID_DAYS", default=7) * 24 * 60 * 60

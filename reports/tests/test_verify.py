@@ -59,3 +59,22 @@ def test_a_document_never_issued_is_a_404(client, signed, enqueued):
     document = documents_issue_for_deliberation(deliberation=signed.deliberation)[0]
     assert document.status == DocumentStatus.PENDING
     assert client.get(verify_url(document.verification_code)).status_code == 404
+
+
+# -- rate limit (issue 15): codes cannot be tried by the thousand ------------------------
+@pytest.mark.parametrize("url", ["reports:verify", "api_verify"])
+def test_one_address_is_limited_to_30_verifications_a_minute(client, url):
+    for number in range(30):
+        assert client.get(reverse(url, args=[f"NOPE{number:04d}"])).status_code == 404
+    response = client.get(reverse(url, args=["NOPE9999"]), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 429
+    assert "Too many verifications from your address" in response.content.decode()
+    other = client.get(reverse(url, args=["NOPE9999"]), REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 404  # another address is not held back
+
+
+def test_the_limit_is_told_in_french_by_default(client):
+    for number in range(31):
+        response = client.get(verify_url(f"NOPE{number:04d}"))
+    assert response.status_code == 429
+    assert "Trop de vérifications depuis votre adresse" in response.content.decode()
