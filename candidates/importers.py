@@ -21,8 +21,9 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from certifications.importers.draft import ImportFormatError
 
 # Column key (English, as in the code) → French header of the template, then other
@@ -138,23 +139,11 @@ def _example_rows(bloc_codes: Sequence[str]) -> list[list[str]]:
 
 
 def template_csv(*, bloc_codes: Sequence[str] = ()) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(template_headers())
-    writer.writerows(_example_rows(bloc_codes))
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return csv_bytes([template_headers(), *_example_rows(bloc_codes)])
 
 
 def template_xlsx(*, bloc_codes: Sequence[str] = ()) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inscriptions"
-    sheet.append(template_headers())
-    for row in _example_rows(bloc_codes):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([template_headers(), *_example_rows(bloc_codes)], title="Inscriptions")
 
 
 # -- parsing -------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from certifications.importers.draft import (
     ActivityDraft,
     BlocDraft,
@@ -132,23 +133,12 @@ _MAX_RATIO = 200
 
 # -- templates -----------------------------------------------------------------------------
 def template_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers[0] for headers in COLUMNS.values())
-    writer.writerows(_EXAMPLE_ROWS)
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return csv_bytes([[headers[0] for headers in COLUMNS.values()], *_EXAMPLE_ROWS])
 
 
 def template_xlsx() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Référentiel"
-    sheet.append([headers[0] for headers in COLUMNS.values()])
-    for row in _EXAMPLE_ROWS:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([[headers[0] for headers in COLUMNS.values()], *_EXAMPLE_ROWS],
+                      title="Référentiel")
 
 
 # -- parsing -------------------------------------------------------------------------------
