@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.downloads import attachment_disposition
 from accounts.ratelimit import rate_limit_consume
 from candidates.models import Session
 from reports.cdc import CdcExportError, cdc_accrochage_export
@@ -221,5 +222,6 @@ def cdc_accrochage(request: HttpRequest, session_id: UUID) -> HttpResponse:
             messages.error(request, problem)
         return redirect("candidates:session_dashboard", session_id=session.public_id)
     response = HttpResponse(export.content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Content-Disposition"] = attachment_disposition(
+        export.filename.removesuffix(".xml"), "xml")
     return response

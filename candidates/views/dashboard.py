@@ -19,6 +19,7 @@ from django.urls import path
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
 
+from accounts.downloads import attachment_disposition
 from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from candidates.models import AccessRoute, Enrolment, Session
 from candidates.progress import ProgressStatus, level_distribution
@@ -170,7 +171,7 @@ def export_response(kind: str, table: list[list[str]], session: Session) -> Http
     else:
         response = HttpResponse(xlsx_bytes(table, title=str(_("Dashboard"))),
                                 content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    response["Content-Disposition"] = attachment_disposition(name, kind)
     return response
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from accounts.downloads import attachment_disposition
 from accounts.models import AuditEvent
 from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
@@ -445,7 +446,7 @@ def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
 def audit_log_export(request: HttpRequest) -> StreamingHttpResponse:
     _form, events = _audit_events(request)
     response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="journal-audit.csv"'
+    response["Content-Disposition"] = attachment_disposition("journal-audit", "csv")
     return response
 
 
