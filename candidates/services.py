@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import uuid
@@ -16,6 +17,7 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -653,6 +655,17 @@ def _import_report(rows: list[dict], headers: dict[str, str], notes: list[str]) 
     }
 
 
+def _enrolment_import_check_stored(rows: list[dict]) -> None:
+    """What waits for confirmation is kept in the import row: its size is bounded too."""
+    stored = len(json.dumps(rows, cls=DjangoJSONEncoder).encode())
+    limit = settings.IMPORT_MAX_DRAFT_SIZE
+    if stored > limit:
+        raise ImportFormatError(
+            _("What this file describes is too large to keep for confirmation "
+              "(%(size)s; the limit is %(limit)s): split it.")
+            % {"size": filesizeformat(stored), "limit": filesizeformat(limit)})
+
+
 def enrolment_import_preview(
     *,
     session: Session,
@@ -673,6 +686,7 @@ def enrolment_import_preview(
         for row in parsed.rows
     ]
     _check_rows(session, rows, parsed.headers)
+    _enrolment_import_check_stored(rows)
     return EnrolmentImport.objects.create(
         session=session, created_by=created_by, file_name=file_name[:300], rows=rows,
         report=_import_report(rows, parsed.headers, parsed.notes),

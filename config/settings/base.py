@@ -212,6 +212,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_UPLOAD_SIZE = env.int("IMPORT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)
+# What an import keeps in its row until it is confirmed (référentiel drafts, enrolment rows).
+IMPORT_MAX_DRAFT_SIZE = env.int("IMPORT_MAX_DRAFT_SIZE", default=5 * 1024 * 1024)
 
 _S3_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGES = {
