@@ -47,13 +47,25 @@ class DocumentSerializer(serializers.ModelSerializer):
     replaces = serializers.UUIDField(source="replaces.public_id", read_only=True,
                                      allow_null=True)
     download = serializers.SerializerMethodField()
+    revocation_reason = serializers.CharField(
+        source="public_reason", read_only=True,
+        help_text="The public reason of a revocation, as the verification page shows it.")
+    internal_revocation_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = ["id", "kind", "number", "status", "session", "enrolment", "candidate",
                   "candidate_name", "bloc", "certifier", "verification_code", "sha256",
                   "language", "created_at", "issued_at", "revoked_at", "revocation_reason",
-                  "replaces", "download"]
+                  "internal_revocation_reason", "replaces", "download"]
+
+    def get_internal_revocation_reason(self, document: Document) -> str | None:
+        """Why the certifier revoked: administrators only (null for anyone else)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not getattr(user, "is_administrator", False):
+            return None
+        return document.revocation_reason
 
     def get_download(self, document: Document) -> str | None:
         """The path of the PDF, while the document is issued."""
@@ -141,8 +153,12 @@ class DocumentDownloadAPI(APIView):
 
 
 class RevokeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Shown on the verification "
-                                                              "page.")
+    reason = serializers.CharField(max_length=2000, help_text="Internal: kept for the staff "
+                                   "and the audit trail, never shown to the public.")
+    public_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True,
+        help_text="Shown on the public verification page; empty: “Document revoked by the "
+                  "certifier.”")
 
 
 class DocumentRevokeAPI(DocumentsOfUser, generics.GenericAPIView):
@@ -166,8 +182,9 @@ class DocumentRevokeAPI(DocumentsOfUser, generics.GenericAPIView):
         serializer = RevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            document = document_revoke(document=document, by=request.user,
-                                       reason=serializer.validated_data["reason"])
+            document = document_revoke(
+                document=document, by=request.user, reason=serializer.validated_data["reason"],
+                public_reason=serializer.validated_data.get("public_reason", ""))
         except DjangoPermissionDenied:
             raise PermissionDenied from None
         except DjangoValidationError as exc:
@@ -197,7 +214,9 @@ class VerificationSerializer(serializers.Serializer):
     issued_at = serializers.DateTimeField(allow_null=True)
     issued_by = serializers.CharField(source="certifier")
     revoked_at = serializers.DateTimeField(allow_null=True)
-    revocation_reason = serializers.CharField()
+    revocation_reason = serializers.CharField(
+        source="public_reason", help_text="The public reason of a revocation (never the "
+                                          "certifier's internal one); empty while valid.")
 
 
 class VerifyAPI(APIView):

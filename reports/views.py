@@ -118,7 +118,8 @@ def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
         raise Http404
     try:
         result = service(document=document, by=request.user,
-                         reason=request.POST.get("reason", ""))
+                         reason=request.POST.get("reason", ""),
+                         public_reason=request.POST.get("public_reason", ""))
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
