@@ -41,3 +41,13 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits live in the cache: one test's failed logins must not lock the next out."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

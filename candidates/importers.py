@@ -20,9 +20,10 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
 
+from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
 from certifications.importers.draft import ImportFormatError
 
 # Column key (English, as in the code) → French header of the template, then other
@@ -50,7 +51,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "language": ("langue", "langue des documents", "language"),
 }
 REQUIRED = ("birth_name", "first_names", "birth_date", "access_route")
+# The work a file may ask for (docs/candidates.md): candidates (rows with something in
+# them), rows read (empty ones included), columns read per row (the others are ignored).
 MAX_ROWS = 2000
+MAX_LINES = 10_000
+MAX_COLUMNS = 60
 
 # Refuse archives that would inflate beyond this when openpyxl unpacks them.
 _MAX_UNZIPPED = 50 * 1024 * 1024
@@ -138,23 +143,11 @@ def _example_rows(bloc_codes: Sequence[str]) -> list[list[str]]:
 
 
 def template_csv(*, bloc_codes: Sequence[str] = ()) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(template_headers())
-    writer.writerows(_example_rows(bloc_codes))
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return csv_bytes([template_headers(), *_example_rows(bloc_codes)])
 
 
 def template_xlsx(*, bloc_codes: Sequence[str] = ()) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Inscriptions"
-    sheet.append(template_headers())
-    for row in _example_rows(bloc_codes):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([template_headers(), *_example_rows(bloc_codes)], title="Inscriptions")
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -167,7 +160,12 @@ def parse(data: bytes) -> ParsedFile:
     columns: dict[str, int] | None = None
     headers: dict[str, str] = {}
     rows: list[ParsedRow] = []
-    for number, cells in lines:
+    for count, (number, line) in enumerate(lines, start=1):
+        if count > MAX_LINES:
+            raise ImportFormatError(
+                _("The file has more than %(max)s rows: split it.")
+                % {"max": number_format(MAX_LINES, force_grouping=True)})
+        cells = line[:MAX_COLUMNS]
         if not any(cells):
             continue
         if columns is None:
@@ -381,12 +379,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     _check_archive(data)
     unreadable = _("The XLSX workbook cannot be read.")
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = xlsx_open_streaming(data)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFormatError(unreadable) from exc
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, row in enumerate(rows, start=1):
             yield number, [_cell_text(value) for value in row]
     except ImportFormatError:
         raise

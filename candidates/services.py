@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import BinaryIO
 
 from allauth.account.forms import default_token_generator
@@ -16,7 +18,8 @@ from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
@@ -412,6 +415,104 @@ def _account_erase(user: User) -> None:
     EmailAddress.objects.filter(user=user).delete()
 
 
+# What an erased value becomes in the copies that keep their shape (logs, past imports).
+ERASED = "[erased]"
+# The fields erasure blanks, as they are named in an enrolment import's rows.
+_ERASED_ROW_FIELDS = ("usage_name", "email", "phone", "technical_aids",
+                      "other_accommodations", "jury_note")
+# Django's file e-mail backend separates the messages of a file with this line.
+_MAIL_SEPARATOR = "\n" + "-" * 79 + "\n"
+
+
+def _erased_values(candidate: Candidate) -> list[str]:
+    """What erasure removes from the candidate, as it may appear in a copy (longest first,
+    so that an e-mail address goes before a name it contains)."""
+    values = {candidate.email, candidate.phone, candidate.usage_name}
+    if candidate.user_id is not None:
+        values |= {candidate.user.email, candidate.user.first_name, candidate.user.last_name}
+    for enrolment in candidate.enrolments.all():
+        values |= {enrolment.technical_aids, enrolment.other_accommodations, enrolment.jury_note}
+    return sorted((v.strip() for v in values if v and v.strip()), key=len, reverse=True)
+
+
+def _scrubbed(text: str, values: list[str]) -> str:
+    if not values or not text:
+        return text
+    pattern = "|".join(re.escape(value) for value in values)
+    return re.sub(pattern, ERASED, text, flags=re.IGNORECASE)
+
+
+def _logged_objects(candidate: Candidate) -> list[tuple[type[models.Model], list[int]]]:
+    objects: list[tuple[type[models.Model], list[int]]] = [
+        (Candidate, [candidate.pk]),
+        (Enrolment, list(candidate.enrolments.values_list("pk", flat=True))),
+    ]
+    if candidate.user_id is not None:
+        objects.append((User, [candidate.user_id]))
+    return objects
+
+
+def _admin_log_scrub(candidate: Candidate, values: list[str]) -> None:
+    """Django's admin log names the object as it was (``object_repr``) and may quote it in
+    ``change_message``: both lose the erased values; what was done, by whom, stays."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    about = Q(pk__in=[])
+    for model, ids in _logged_objects(candidate):
+        about |= Q(content_type=ContentType.objects.get_for_model(model),
+                   object_id__in=[str(pk) for pk in ids])
+    for entry in LogEntry.objects.filter(about):
+        entry.object_repr = _scrubbed(entry.object_repr, values)[:200]
+        entry.change_message = _scrubbed(entry.change_message, values)
+        entry.save(update_fields=["object_repr", "change_message"])
+
+
+def _imports_scrub(candidate: Candidate) -> None:
+    """Past enrolment imports keep each row as read: the person's row loses what erasure
+    blanks on the candidate (matched by identity, as the import matched it)."""
+    sessions = candidate.enrolments.values_list("session_id", flat=True)
+    for enrolment_import in EnrolmentImport.objects.filter(session_id__in=sessions):
+        changed = False
+        for row in enrolment_import.rows:
+            row_values = row.get("values", {})
+            try:
+                key = identity_key(
+                    birth_name=row_values.get("birth_name", ""),
+                    first_names=row_values.get("first_names", ""),
+                    birth_date=date.fromisoformat(row_values.get("birth_date", "")))
+            except (TypeError, ValueError):
+                continue
+            if key != candidate.identity_key:
+                continue
+            for field in _ERASED_ROW_FIELDS:
+                if row_values.get(field):
+                    row_values[field] = ""
+                    changed = True
+        if changed:
+            enrolment_import.save(update_fields=["rows"])
+
+
+def _mail_files_scrub(email: str, values: list[str]) -> None:
+    """In the embedded mode mail is written to files (EMAIL_FILE_PATH): the messages that
+    went to the person lose the erased values; other people's messages are left alone."""
+    if not email or not settings.EMAIL_DELIVERY_BACKEND.endswith("filebased.EmailBackend"):
+        return
+    folder = Path(settings.EMAIL_FILE_PATH)
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        if email.lower() not in text.lower():
+            continue
+        messages = [_scrubbed(message, values) if email.lower() in message.lower() else message
+                    for message in text.split(_MAIL_SEPARATOR)]
+        path.write_text(_MAIL_SEPARATOR.join(messages), encoding="utf-8",
+                        errors="surrogateescape")
+
+
 @transaction.atomic
 def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Candidate:
     """Erase (anonymise) what the law does not oblige us to keep (RGPD art. 17).
@@ -421,10 +522,14 @@ def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Ca
     jury notes of every enrolment. Kept, because issued documents and signed minutes must
     stay verifiable and show their holder: birth name, first names, birth date and place,
     sex (the Caisse des Dépôts declaration of holders requires it), the enrolments and
-    the blocs acquired. A second erasure is refused."""
+    the blocs acquired. The copies go too: Django's admin log, past enrolment imports and
+    mail files lose the erased values (docs/rgpd.md). A second erasure is refused."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give the reason for the erasure."), code="no_reason")
+    stored = Candidate.objects.select_related("user").get(pk=candidate.pk)
+    values = _erased_values(stored)
+    email = stored.email or (stored.user.email if stored.user_id else "")
     # Claimed with a conditional update: two concurrent erasures cannot both pass.
     claimed = Candidate.objects.filter(pk=candidate.pk, anonymised_at__isnull=True).update(
         anonymised_at=timezone.now(), email="", phone="", usage_name="",
@@ -437,6 +542,11 @@ def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Ca
     candidate.enrolments.update(technical_aids="", other_accommodations="", jury_note="")
     if candidate.user_id is not None:
         _account_erase(candidate.user)
+    # The copies: Django's admin log, past imports, mail files (the audit trail is
+    # append-only, down to a PostgreSQL trigger: docs/rgpd.md says why it is kept).
+    _admin_log_scrub(candidate, values)
+    _imports_scrub(candidate)
+    transaction.on_commit(lambda: _mail_files_scrub(email, values))
     ErasureRecord.objects.create(candidate=candidate, erased_by=erased_by, reason=reason)
     candidate.refresh_from_db()
     return candidate
@@ -654,6 +764,17 @@ def _import_report(rows: list[dict], headers: dict[str, str], notes: list[str]) 
     }
 
 
+def _enrolment_import_check_stored(rows: list[dict]) -> None:
+    """What waits for confirmation is kept in the import row: its size is bounded too."""
+    stored = len(json.dumps(rows, cls=DjangoJSONEncoder).encode())
+    limit = settings.IMPORT_MAX_DRAFT_SIZE
+    if stored > limit:
+        raise ImportFormatError(
+            _("What this file describes is too large to keep for confirmation "
+              "(%(size)s; the limit is %(limit)s): split it.")
+            % {"size": filesizeformat(stored), "limit": filesizeformat(limit)})
+
+
 def enrolment_import_preview(
     *,
     session: Session,
@@ -674,6 +795,7 @@ def enrolment_import_preview(
         for row in parsed.rows
     ]
     _check_rows(session, rows, parsed.headers)
+    _enrolment_import_check_stored(rows)
     return EnrolmentImport.objects.create(
         session=session, created_by=created_by, file_name=file_name[:300], rows=rows,
         report=_import_report(rows, parsed.headers, parsed.notes),

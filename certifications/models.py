@@ -9,11 +9,18 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from certifications.codes import (
+    bloc_code_example,
+    bloc_code_is_valid,
+    certification_code_is_valid,
+    code_normalise,
+)
 from certifications.importers.draft import LevelOutcome, ModalityKind
 
 
@@ -87,6 +94,12 @@ class Certification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}" if self.code else self.title
+
+    def clean(self) -> None:
+        self.code = code_normalise(self.code)
+        if self.code and not certification_code_is_valid(self.code):
+            raise ValidationError({"code": _("Enter RNCP or RS followed by digits, for "
+                                              "example RNCP35609.")})
 
 
 class Requirement(models.Model):
@@ -263,6 +276,16 @@ class Bloc(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}" if self.code else self.title
+
+    def clean(self) -> None:
+        self.code = code_normalise(self.code)
+        if not self.code or self.referentiel_id is None:
+            return
+        certification_code = self.referentiel.certification.code
+        if not bloc_code_is_valid(self.code, certification_code=certification_code):
+            raise ValidationError({"code": _(
+                "Enter the certification's code, BC and digits, for example %(example)s."
+            ) % {"example": bloc_code_example(certification_code)}})
 
 
 class Activity(models.Model):

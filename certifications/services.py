@@ -516,6 +516,15 @@ def _parse_upload(
             gettext("The file holds %(count)d fiches (at most %(max)d at once): give a fiche "
               "number or a certifier.") % {"count": len(drafts), "max": IMPORT_MAX_DRAFTS}
         )
+    # What waits for confirmation is kept in the import row: its size is bounded too.
+    stored = len(json.dumps([json_format.dump(draft) for draft in drafts]).encode())
+    limit = settings.IMPORT_MAX_DRAFT_SIZE
+    if stored > limit:
+        raise ImportFormatError(
+            gettext("What this file describes is too large to keep for confirmation "
+                    "(%(size)s; the limit is %(limit)s): split it.")
+            % {"size": filesizeformat(stored), "limit": filesizeformat(limit)}
+        )
     return format, drafts
 
 

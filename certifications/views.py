@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.downloads import attachment_disposition
 from accounts.models import Role
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
@@ -141,7 +142,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     content_type, build = TEMPLATES[kind]
     response = HttpResponse(build(), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="referentiel-modele.{kind}"'
+    response["Content-Disposition"] = attachment_disposition("referentiel-modele", kind)
     return response
 
 
@@ -319,9 +320,8 @@ def import_result(request: HttpRequest, public_id: str) -> HttpResponse:
 def _attachment(content: bytes, referentiel: Referentiel, suffix: str) -> HttpResponse:
     stem = referentiel.certification.code or "referentiel"
     response = HttpResponse(content, content_type="application/json")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{stem}-v{referentiel.version}{suffix}"'
-    )
+    response["Content-Disposition"] = attachment_disposition(
+        f"{stem}-v{referentiel.version}", suffix)
     return response
 
 
@@ -330,7 +330,7 @@ def _attachment(content: bytes, referentiel: Referentiel, suffix: str) -> HttpRe
 def referentiel_export_json(request: HttpRequest, public_id: str) -> HttpResponse:
     referentiel = _referentiel_or_404(request, public_id)
     draft = referentiel_to_draft(referentiel=referentiel)
-    return _attachment(json_format.dumps(draft), referentiel, ".json")
+    return _attachment(json_format.dumps(draft), referentiel, "json")
 
 
 @require_GET
@@ -343,4 +343,4 @@ def referentiel_export_case(request: HttpRequest, public_id: str) -> HttpRespons
         last_change=referentiel.imported_at,
     )
     content = json.dumps(package, ensure_ascii=False, indent=2).encode("utf-8")
-    return _attachment(content, referentiel, ".case.json")
+    return _attachment(content, referentiel, "case.json")

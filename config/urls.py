@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", account_views.home, name="home"),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own patterns: its login is the site's (rate limits, lockout).
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("referentiels/", include("certifications.urls")),
     path("api/v1/", include("certifications.api_urls")),

@@ -15,13 +15,14 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.ratelimit import rate_limit_consume
 from config.api import DateTimeFilter, ProblemSerializer, refused
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.selectors import (
@@ -30,7 +31,7 @@ from reports.selectors import (
     document_list_for_user,
 )
 from reports.services import document_revoke
-from reports.views import pdf_response
+from reports.views import pdf_response, verify_limited_message
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -46,13 +47,25 @@ class DocumentSerializer(serializers.ModelSerializer):
     replaces = serializers.UUIDField(source="replaces.public_id", read_only=True,
                                      allow_null=True)
     download = serializers.SerializerMethodField()
+    revocation_reason = serializers.CharField(
+        source="public_reason", read_only=True,
+        help_text="The public reason of a revocation, as the verification page shows it.")
+    internal_revocation_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Document
         fields = ["id", "kind", "number", "status", "session", "enrolment", "candidate",
                   "candidate_name", "bloc", "certifier", "verification_code", "sha256",
                   "language", "created_at", "issued_at", "revoked_at", "revocation_reason",
-                  "failure_reason", "replaces", "download"]
+                  "internal_revocation_reason", "failure_reason", "replaces", "download"]
+
+    def get_internal_revocation_reason(self, document: Document) -> str | None:
+        """Why the certifier revoked: administrators only (null for anyone else)."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not getattr(user, "is_administrator", False):
+            return None
+        return document.revocation_reason
 
     def get_download(self, document: Document) -> str | None:
         """The path of the PDF, while the document is issued."""
@@ -140,8 +153,12 @@ class DocumentDownloadAPI(APIView):
 
 
 class RevokeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, help_text="Shown on the verification "
-                                                              "page.")
+    reason = serializers.CharField(max_length=2000, help_text="Internal: kept for the staff "
+                                   "and the audit trail, never shown to the public.")
+    public_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True,
+        help_text="Shown on the public verification page; empty: “Document revoked by the "
+                  "certifier.”")
 
 
 class DocumentRevokeAPI(DocumentsOfUser, generics.GenericAPIView):
@@ -165,8 +182,9 @@ class DocumentRevokeAPI(DocumentsOfUser, generics.GenericAPIView):
         serializer = RevokeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            document = document_revoke(document=document, by=request.user,
-                                       reason=serializer.validated_data["reason"])
+            document = document_revoke(
+                document=document, by=request.user, reason=serializer.validated_data["reason"],
+                public_reason=serializer.validated_data.get("public_reason", ""))
         except DjangoPermissionDenied:
             raise PermissionDenied from None
         except DjangoValidationError as exc:
@@ -196,7 +214,9 @@ class VerificationSerializer(serializers.Serializer):
     issued_at = serializers.DateTimeField(allow_null=True)
     issued_by = serializers.CharField(source="certifier")
     revoked_at = serializers.DateTimeField(allow_null=True)
-    revocation_reason = serializers.CharField()
+    revocation_reason = serializers.CharField(
+        source="public_reason", help_text="The public reason of a revocation (never the "
+                                          "certifier's internal one); empty while valid.")
 
 
 class VerifyAPI(APIView):
@@ -206,7 +226,9 @@ class VerifyAPI(APIView):
     @extend_schema(
         responses={200: VerificationSerializer,
                    404: OpenApiResponse(ProblemSerializer, description="No document has "
-                                        "this code.")},
+                                        "this code."),
+                   429: OpenApiResponse(ProblemSerializer, description="More than 30 "
+                                        "verifications a minute from this address.")},
         examples=[OpenApiExample("A valid certificate", response_only=True, value={
             "valid": True, "status": "issued", "kind": "certificate",
             "kind_label": "certificat", "number": "2026-000042",
@@ -220,6 +242,8 @@ class VerifyAPI(APIView):
         auth=[],
     )
     def get(self, request: Request, code: str) -> Response:
+        if not rate_limit_consume(request, action="verify"):
+            raise Throttled(wait=60, detail=verify_limited_message())
         try:
             document = document_for_verification(code=code)
         except Document.DoesNotExist:

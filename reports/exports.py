@@ -22,10 +22,8 @@ export with its reason, once the others are rendered.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime
 import hashlib
-import io
 import tempfile
 import time
 import uuid
@@ -44,6 +42,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import audit_log
+from accounts.spreadsheets import csv_bytes
 from candidates.models import Session
 from reports import services
 from reports.models import (
@@ -266,11 +265,8 @@ def _copy_into(archive: zipfile.ZipFile, name: str, document: Document) -> None:
 
 
 def _manifest(rows: list[dict[str, str]]) -> bytes:
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=MANIFEST_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheets read UTF-8
+    return csv_bytes([MANIFEST_COLUMNS, *([row[c] for c in MANIFEST_COLUMNS] for row in rows)],
+                     delimiter=",")
 
 
 def _write_zip(export: SessionExport, token: str) -> None:

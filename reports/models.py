@@ -111,7 +111,14 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("revoked by"),
     )
-    revocation_reason = models.TextField(_("revocation reason"), blank=True)
+    # Internal: why the certifier revoked (staff, the audit trail). The public reason is the
+    # only one the verification page, its API and the holder read.
+    revocation_reason = models.TextField(_("revocation reason (internal)"), blank=True)
+    public_revocation_reason = models.TextField(
+        _("revocation reason (public)"), blank=True,
+        help_text=_("Shown on the public verification page. Empty: “Document revoked by "
+                    "the certifier.”"),
+    )
     replaces = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by",
         verbose_name=_("replaces"),
@@ -133,6 +140,13 @@ class Document(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise models.ProtectedError(_("Documents are never deleted; revoke them."), {self})
+
+    @property
+    def public_reason(self) -> str:
+        """What the public may read of a revocation (never the internal reason)."""
+        if self.status != DocumentStatus.REVOKED:
+            return ""
+        return self.public_revocation_reason or str(_("Document revoked by the certifier."))
 
     @property
     def is_valid(self) -> bool:

@@ -693,7 +693,7 @@ def _require_admin(user: User) -> None:
         raise PermissionDenied
 
 
-def _revoke(document: Document, by: User, reason: str) -> Document:
+def _revoke(document: Document, by: User, reason: str, public_reason: str = "") -> Document:
     if not reason.strip():
         raise ValidationError(_("A reason is required to revoke a document."), code="reason")
     document = Document.objects.select_for_update().get(pk=document.pk)
@@ -703,33 +703,39 @@ def _revoke(document: Document, by: User, reason: str) -> Document:
     document.status = DocumentStatus.REVOKED
     document.revoked_at, document.revoked_by = timezone.now(), by
     document.revocation_reason = reason.strip()
-    document.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    document.public_revocation_reason = public_reason.strip()
+    document.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason",
+                                 "public_revocation_reason"])
     audit_log(actor=by, action="document.revoked", obj=document, old=old,
-              new={"status": document.status, "reason": document.revocation_reason},
+              new={"status": document.status, "reason": document.revocation_reason,
+                   "public_reason": document.public_revocation_reason},
               context=_audit_context(document))
     return document
 
 
 @transaction.atomic
-def document_revoke(*, document: Document, by: User, reason: str) -> Document:
-    """Revoke: the verification page says so, with the date and the reason."""
+def document_revoke(*, document: Document, by: User, reason: str,
+                    public_reason: str = "") -> Document:
+    """Revoke: the verification page says so, with the date and the public reason (a
+    generic sentence when none is given); ``reason`` stays internal."""
     _require_admin(by)
-    return _revoke(document, by, reason)
+    return _revoke(document, by, reason, public_reason)
 
 
 @transaction.atomic
-def document_reissue(*, document: Document, by: User, reason: str) -> Document:
+def document_reissue(*, document: Document, by: User, reason: str,
+                     public_reason: str = "") -> Document:
     """Revoke the document and create the one that replaces it (a new number and code),
     rendered after the commit."""
     _require_admin(by)
-    return _reissue(document, by, reason)
+    return _reissue(document, by, reason, public_reason)
 
 
-def _reissue(document: Document, by: User, reason: str) -> Document:
+def _reissue(document: Document, by: User, reason: str, public_reason: str = "") -> Document:
     if Document.objects.filter(replaces=document).exists():
         raise ValidationError(_("This document was already reissued."), code="reissued")
     if document.status != DocumentStatus.REVOKED:
-        document = _revoke(document, by, reason)
+        document = _revoke(document, by, reason, public_reason)
     deliberation = Deliberation.objects.select_related(
         "session__referentiel__certification").get(pk=document.deliberation_id)
     new = _document_create(deliberation, _Wanted(document.kind, document.enrolment_id,
@@ -749,7 +755,9 @@ def documents_reissue_for_amendment(*, amendment: Amendment) -> list[Document]:
     decision = CandidateDecision.objects.get(pk=amendment.candidate_decision_id)
     deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related(
         "session__referentiel__certification").get(pk=decision.deliberation_id)
+    # The amendment's reason is the jury's, internal; the public reads a generic sentence.
     reason = _("Amended decision: %(reason)s") % {"reason": amendment.reason}
+    public_reason = _("Decision amended by the jury; a new document replaces this one.")
     current = _current(deliberation, decision.enrolment_id)
     due = [w for w in _wanted(_decisions(deliberation, decision.enrolment_id))
            if w.kind != DocumentKind.MINUTES]
@@ -764,9 +772,10 @@ def documents_reissue_for_amendment(*, amendment: Amendment) -> list[Document]:
         if old is None:
             created.append(_document_create(deliberation, wanted))
         else:
-            created.append(_reissue(old, amendment.by, reason))
+            created.append(_reissue(old, amendment.by, reason, public_reason))
     for leftover in current.values():
         if leftover.status != DocumentStatus.REVOKED:
-            _revoke(leftover, amendment.by, reason)
+            _revoke(leftover, amendment.by, reason,
+                    _("Decision amended by the jury; this document is withdrawn."))
     render_on_commit([d.pk for d in created if d.replaces_id is None])
     return created

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.downloads import attachment_disposition
+from accounts.ratelimit import rate_limit_consume
 from candidates.models import Session
 from reports.cdc import CdcExportError, cdc_accrochage_export
 from reports.exports import (
@@ -51,6 +53,8 @@ DOCUMENTS_PER_PAGE = 100
 
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
+    if not rate_limit_consume(request, action="verify"):
+        return render(request, "429.html", {"message": verify_limited_message()}, status=429)
     try:
         document = document_for_verification(code=code)
     except Document.DoesNotExist:
@@ -58,6 +62,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "reports/verify.html", {"document": document})
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def verify_limited_message() -> str:
+    return _("Too many verifications from your address. Try again in a minute.")
 
 
 @login_required
@@ -117,7 +125,8 @@ def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
         raise Http404
     try:
         result = service(document=document, by=request.user,
-                         reason=request.POST.get("reason", ""))
+                         reason=request.POST.get("reason", ""),
+                         public_reason=request.POST.get("public_reason", ""))
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
@@ -243,5 +252,6 @@ def cdc_accrochage(request: HttpRequest, session_id: UUID) -> HttpResponse:
             messages.error(request, problem)
         return redirect("candidates:session_dashboard", session_id=session.public_id)
     response = HttpResponse(export.content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["Content-Disposition"] = attachment_disposition(
+        export.filename.removesuffix(".xml"), "xml")
     return response

@@ -234,3 +234,76 @@ def test_dave_gets_his_data_not_charlies(client, dave, candidate):
     data = client.get(reverse("candidates:my_data")).json()
     assert data["identity"]["birth_name"] == "Petit"
     assert str(candidate.public_id) not in json.dumps(data)
+
+
+# -- every copy (issue 15): the admin log, the audit trail, past imports, mail files ----------
+ERASED_VALUES = ("Durand", "DURAND", "charlie@certif.example", "06 12 34 56 78", "Dyslexia",
+                 "Large print", "Quiet room")
+
+
+def holds_erased_value(text: str) -> list[str]:
+    return [value for value in ERASED_VALUES if value.lower() in text.lower()]
+
+
+def test_erasure_scrubs_djangos_admin_log(candidate, charlie, alice):
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    LogEntry.objects.log_actions(alice.pk, [candidate], CHANGE,
+                                 change_message="Nom d'usage : Durand (mariage)")
+    LogEntry.objects.log_actions(alice.pk, [charlie], CHANGE,
+                                 change_message=[{"changed": {"fields": ["Email"]}}])
+    LogEntry.objects.log_actions(alice.pk, [candidate.enrolments.get()], CHANGE,
+                                 change_message="Aménagement : Quiet room")
+    other = CandidateFactory(usage_name="Durand", user=None)  # someone else called Durand
+    LogEntry.objects.log_actions(alice.pk, [other], CHANGE, change_message="Durand")
+    assert all(holds_erased_value(e.object_repr + e.change_message)
+               for e in LogEntry.objects.exclude(object_id=str(charlie.pk)))
+
+    candidate_erase(candidate=candidate, erased_by=alice, reason="Request of 3 March")
+
+    about_charlie = LogEntry.objects.exclude(object_id=str(other.pk))
+    assert about_charlie.count() == 3  # what was done stays, not who it named
+    for entry in about_charlie:
+        assert holds_erased_value(entry.object_repr + entry.change_message) == [], entry
+    assert '[{"changed": {"fields": ["Email"]}}]' in [e.change_message for e in about_charlie]
+    untouched = LogEntry.objects.get(object_id=str(other.pk))
+    assert "Durand" in untouched.change_message
+
+
+def test_erasure_scrubs_past_enrolment_imports(candidate, alice):
+    from candidates.models import EnrolmentImport
+
+    mine = {"birth_name": "Martin", "usage_name": "Durand", "first_names": "Charlie Jean",
+            "birth_date": "1990-05-17", "email": "charlie@certif.example",
+            "phone": "06 12 34 56 78", "technical_aids": "Large print",
+            "other_accommodations": "Quiet room", "jury_note": "Dyslexia"}
+    theirs = {**mine, "first_names": "Zoé", "email": "zoe@exemple.fr"}
+    imported = EnrolmentImport.objects.create(
+        session=candidate.enrolments.get().session, file_name="inscriptions.csv",
+        rows=[{"number": 2, "values": mine, "errors": []},
+              {"number": 3, "values": theirs, "errors": []}])
+    candidate_erase(candidate=candidate, erased_by=alice, reason="Request of 3 March")
+    imported.refresh_from_db()
+    assert holds_erased_value(json.dumps(imported.rows[0])) == []
+    assert imported.rows[0]["values"]["birth_name"] == "Martin"  # kept, as on the candidate
+    assert imported.rows[1]["values"] == theirs
+
+
+def test_erasure_scrubs_the_mail_files(candidate, alice, settings, tmp_path,
+                                       django_capture_on_commit_callbacks):
+    from django.core.mail import EmailMessage, get_connection
+
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    connection = get_connection(settings.EMAIL_DELIVERY_BACKEND)
+    connection.send_messages([
+        EmailMessage("Invitation", "Bonjour Charlie DURAND, tél. 06 12 34 56 78",
+                     to=["charlie@certif.example"]),
+        EmailMessage("Invitation", "Bonjour Zoé Durand", to=["zoe@exemple.fr"]),
+    ])
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate_erase(candidate=candidate, erased_by=alice, reason="Request of 3 March")
+    text = "".join(path.read_text() for path in (tmp_path / "mail").iterdir())
+    assert holds_erased_value(text.replace("Zoé Durand", "")) == []
+    assert "Bonjour Zoé Durand" in text  # another person's message stays as it was
+    assert "Invitation" in text

@@ -7,8 +7,6 @@ the session's size (DESIGN.md §8: anyone but an administrator gets a 404)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -20,8 +18,9 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
+from accounts.downloads import attachment_disposition
+from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from candidates.models import AccessRoute, Enrolment, Session
 from candidates.progress import ProgressStatus, level_distribution
 from candidates.selectors import (
@@ -147,24 +146,19 @@ def distribution(
 
 
 # -- export --------------------------------------------------------------------------------
-def _safe(value: str) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_table(rows: Sequence[Row], columns: Sequence[Bloc]) -> list[list[str]]:
     header = [str(_("Birth name")), str(_("Usage name")), str(_("First names")),
               str(_("E-mail")), str(_("Access route")),
               *(bloc.code or bloc.title for bloc in columns),
               str(_("Skills blocks validated or acquired"))]
     body = [
-        [_safe(value) for value in (
+        [
             row.enrolment.candidate.birth_name, row.enrolment.candidate.usage_name,
             row.enrolment.candidate.first_names, row.enrolment.candidate.email,
             capfirst(row.enrolment.get_access_route_display()),
             *(capfirst(cell.label) for cell in row.cells),
             f"{row.blocs_done} / {row.blocs_total}",
-        )]
+        ]
         for row in rows
     ]
     return [header, *body]
@@ -173,20 +167,11 @@ def export_table(rows: Sequence[Row], columns: Sequence[Bloc]) -> list[list[str]
 def export_response(kind: str, table: list[list[str]], session: Session) -> HttpResponse:
     name = f"{slugify(session.name) or 'session'}-dashboard"
     if kind == "csv":
-        out = io.StringIO()
-        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(table)
-        response = HttpResponse(out.getvalue().encode("utf-8-sig"),
-                                content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
     else:
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = str(_("Dashboard"))[:31]
-        for line in table:
-            sheet.append(line)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+        response = HttpResponse(xlsx_bytes(table, title=str(_("Dashboard"))),
+                                content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment_disposition(name, kind)
     return response
 
 

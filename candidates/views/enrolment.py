@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.downloads import attachment_disposition
 from candidates import importers
 from candidates.forms import (
     AcquiredBlocFormSet,
@@ -302,7 +303,7 @@ def enrolment_import_template(request: HttpRequest, public_id: UUID, kind: str) 
     content_type, build = TEMPLATES[kind]
     codes = [bloc.code for bloc in _blocs(session) if bloc.code]
     response = HttpResponse(build(bloc_codes=codes), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="inscriptions-modele.{kind}"'
+    response["Content-Disposition"] = attachment_disposition("inscriptions-modele", kind)
     return response
 
 

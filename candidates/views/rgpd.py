@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.downloads import attachment_disposition
 from candidates.models import Candidate
 from candidates.selectors import candidate_for_user, candidate_list_for_user
 from candidates.services import candidate_erase, candidate_export_data
@@ -33,9 +34,9 @@ def _candidate_or_404(request: HttpRequest, public_id: str) -> Candidate:
     return get_object_or_404(candidate_list_for_user(user=request.user), public_id=public_id)
 
 
-def _json_attachment(data: dict[str, object], file_name: str) -> JsonResponse:
+def _json_attachment(data: dict[str, object], stem: str) -> JsonResponse:
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response["Content-Disposition"] = attachment_disposition(stem, "json")
     # Personal data: no copy kept by a proxy or the browser cache.
     response["Cache-Control"] = "no-store"
     return response
@@ -57,7 +58,7 @@ def rgpd_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 def rgpd_export(request: HttpRequest, public_id: str) -> JsonResponse:
     candidate = _candidate_or_404(request, public_id)
     return _json_attachment(candidate_export_data(candidate=candidate),
-                            f"candidate-{candidate.public_id}.json")
+                            f"candidate-{candidate.public_id}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,7 +88,7 @@ def my_data(request: HttpRequest) -> JsonResponse:
     candidate = candidate_for_user(user=request.user)
     if candidate is None:
         raise Http404
-    return _json_attachment(candidate_export_data(candidate=candidate), "my-data.json")
+    return _json_attachment(candidate_export_data(candidate=candidate), "my-data")
 
 
 urlpatterns = [

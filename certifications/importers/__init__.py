@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import BinaryIO
 
+from certifications.codes import code_normalise
 from certifications.importers import document, json_format, rncp_xml, spreadsheet
 from certifications.importers.draft import ImportFormatError, ReferentielDraft
 
@@ -72,7 +73,12 @@ def parse(
     for key in given:
         if key not in accepted:
             raise ImportFormatError(f"L'option « {key} » ne s'applique pas au format {format}.")
-    return parser(source, name=name, **given)
+    drafts = parser(source, name=name, **given)
+    for draft in drafts:  # codes typed in any case: kept in upper case (certifications.codes)
+        draft.certification.code = code_normalise(draft.certification.code)
+        for bloc in draft.blocs:
+            bloc.code = code_normalise(bloc.code)
+    return drafts
 
 
 __all__ = ["FORMAT_CHOICES", "PARSERS", "ImportFormatError", "detect_format", "parse"]

@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
+from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
 from certifications.importers.draft import (
     ActivityDraft,
     BlocDraft,
@@ -125,6 +127,13 @@ _EXAMPLE_ROWS = [
     ],
 ]
 
+# The work a file may ask for (docs/import.md, "Limits"): rows read (empty ones included),
+# columns read per row (the others are ignored), cells holding something. Reading stops
+# at the first row past a limit, whatever the file's size.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+MAX_CELLS = 400_000
+
 # Refuse archives that would inflate beyond this when openpyxl unpacks them.
 _MAX_UNZIPPED = 200 * 1024 * 1024
 _MAX_RATIO = 200
@@ -132,23 +141,12 @@ _MAX_RATIO = 200
 
 # -- templates -----------------------------------------------------------------------------
 def template_csv() -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(headers[0] for headers in COLUMNS.values())
-    writer.writerows(_EXAMPLE_ROWS)
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    return csv_bytes([[headers[0] for headers in COLUMNS.values()], *_EXAMPLE_ROWS])
 
 
 def template_xlsx() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Référentiel"
-    sheet.append([headers[0] for headers in COLUMNS.values()])
-    for row in _EXAMPLE_ROWS:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return xlsx_bytes([[headers[0] for headers in COLUMNS.values()], *_EXAMPLE_ROWS],
+                      title="Référentiel")
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -157,7 +155,8 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
     if not data.strip():
         raise ImportFormatError("Fichier vide")
     notes: list[str] = []
-    rows = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data, notes)
+    rows = _bounded(
+        _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data, notes))
     builder = _Builder(name)
     header_found = False
     for number, cells in rows:
@@ -180,6 +179,23 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
 
 
 # -- reading cells ---------------------------------------------------------------------------
+def _bounded(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows, at most MAX_COLUMNS cells each; stop with a message past a limit."""
+    cells = 0
+    for count, (number, row) in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            raise ImportFormatError(
+                gettext("The file has more than %(max)s rows: split it.")
+                % {"max": number_format(MAX_ROWS, force_grouping=True)}, f"ligne {number}")
+        row = row[:MAX_COLUMNS]
+        cells += sum(1 for cell in row if cell)
+        if cells > MAX_CELLS:
+            raise ImportFormatError(
+                gettext("The file has more than %(max)s filled cells: split it.")
+                % {"max": number_format(MAX_CELLS, force_grouping=True)}, f"ligne {number}")
+        yield number, row
+
+
 def _csv_rows(data: bytes, notes: list[str]) -> Iterator[tuple[int, list[str]]]:
     text = _decode(data, notes)
     if "\x00" in text:
@@ -210,13 +226,14 @@ def _decode(data: bytes, notes: list[str]) -> str:
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     _check_archive(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = xlsx_open_streaming(data)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFormatError(f"Classeur XLSX illisible : {exc}") from exc
     try:
         sheet = workbook.worksheets[0]
         # Each line of the loop can still fail on a damaged sheet: translate it too.
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, row in enumerate(rows, start=1):
             yield number, [_cell_text(value) for value in row]
     except ImportFormatError:
         raise

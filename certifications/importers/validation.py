@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.utils.translation import gettext
+
+from certifications.codes import (
+    bloc_code_example,
+    bloc_code_is_valid,
+    certification_code_is_valid,
+)
 from certifications.importers.draft import Issue, ReferentielDraft, Severity
+
+# An odd code is quoted in its message, shortened and on one line.
+_SHOWN = 40
+
+
+def _shown(code: str) -> str:
+    return " ".join(code.split())[:_SHOWN]
 
 
 def validate(draft: ReferentielDraft) -> list[Issue]:
@@ -29,6 +43,10 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
             "Code RNCP absent du document : à compléter avant la délivrance des documents.",
             "certification",
         )
+    if cert.code and not certification_code_is_valid(cert.code):
+        error(gettext("“%(code)s” is not a certification code: RNCP or RS followed by digits "
+                      "(for example RNCP35609 or RS5286).") % {"code": _shown(cert.code)},
+              "certification")
     if cert.level is not None and not 1 <= cert.level <= 8:
         error(f"Niveau {cert.level} hors de la nomenclature (3 à 8).", "certification")
     if not draft.blocs:
@@ -45,9 +63,13 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
             error(f"Modalité « {ref} » présente {count} fois.")
 
     for bloc in draft.blocs:
-        where = f"bloc {bloc.code or bloc.title[:40]}"
+        where = f"bloc {_shown(bloc.code) or bloc.title[:40]}"
         if not bloc.title.strip():
             error("Bloc sans intitulé.", where)
+        if bloc.code and not bloc_code_is_valid(bloc.code, certification_code=cert.code):
+            error(gettext("“%(code)s” is not a bloc code: the certification's code, BC and "
+                          "digits (for example %(example)s).")
+                  % {"code": _shown(bloc.code), "example": bloc_code_example(cert.code)}, where)
         if not bloc.competences:
             warning("Bloc sans compétence.", where)
         activity_refs = {a.ref for a in bloc.activities}

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Personal data never stays in a cache (signed-in answers, downloads).
+    "config.middleware.NoStorePersonalDataMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -153,6 +155,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Public pages outside allauth (accounts.ratelimit), per client address: (requests, seconds).
+# The verification page and its API: codes cannot be tried by the thousand.
+RATE_LIMITS = {"verify": (30, 60)}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Invitation and password-reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_VALID_DAYS", default=7) * 24 * 60 * 60
@@ -207,6 +212,8 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 IMPORT_MAX_UPLOAD_SIZE = env.int("IMPORT_MAX_UPLOAD_SIZE", default=50 * 1024 * 1024)
+# What an import keeps in its row until it is confirmed (référentiel drafts, enrolment rows).
+IMPORT_MAX_DRAFT_SIZE = env.int("IMPORT_MAX_DRAFT_SIZE", default=5 * 1024 * 1024)
 
 _S3_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 STORAGES = {

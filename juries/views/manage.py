@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from accounts.downloads import attachment_disposition
 from accounts.models import AuditEvent
+from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
 from assessments.services import assessment_create
 from candidates.models import Candidate, EnrolmentStatus, Session
@@ -416,11 +418,6 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
-
-
 def _json(value: object) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -432,16 +429,16 @@ class _Echo:
 
 def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([
+    yield "\ufeff" + writer.writerow(row_safe([
         _("When"), _("Who"), _("From address"), _("Action"), _("Object"), _("Before"),
         _("After"), _("Context"),
-    ])
+    ]))
     for event in events.iterator(chunk_size=1000):
-        yield writer.writerow([_cell(value) for value in (
+        yield writer.writerow(row_safe((
             event.at.isoformat(), event.actor.email if event.actor else "",
             event.ip_address or "", event.action, f"{event.object_type}#{event.object_id}",
             _json(event.old), _json(event.new), _json(event.context),
-        )])
+        )))
 
 
 @require_GET
@@ -449,7 +446,7 @@ def _csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
 def audit_log_export(request: HttpRequest) -> StreamingHttpResponse:
     _form, events = _audit_events(request)
     response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="journal-audit.csv"'
+    response["Content-Disposition"] = attachment_disposition("journal-audit", "csv")
     return response
 
 

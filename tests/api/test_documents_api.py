@@ -122,10 +122,13 @@ def test_anyone_verifies_a_document_by_its_code(alice, signed, documents):
 def test_a_revoked_document_says_so(alice, signed, documents):
     document = _transcript(documents, signed.charlie)
     session_client(alice).post(f"{DOCUMENTS}{document.public_id}/revoke/",
-                               {"reason": "Erreur de saisie."}, format="json")
+                               {"reason": "Signalé par l'employeur.",
+                                "public_reason": "Erreur de saisie."}, format="json")
     body = session_client().get(f"/api/v1/verify/{document.verification_code}/").json()
     assert (body["valid"], body["status"]) == (False, "revoked")
-    assert body["revocation_reason"] == "Erreur de saisie."
+    assert body["revocation_reason"] == "Erreur de saisie."  # the public one, never the other
+    staff = session_client(alice).get(f"{DOCUMENTS}{document.public_id}/").json()
+    assert staff["internal_revocation_reason"] == "Signalé par l'employeur."
 
 
 def test_an_unknown_code_is_a_404(db):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('juries', '0003_deliberation_lock'),
-        ('reports', '0002_session_export'),
+        ('reports', '0003_document_public_revocation_reason'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
