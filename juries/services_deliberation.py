@@ -30,7 +30,7 @@ from candidates.models import (
     Session,
     TargetBloc,
 )
-from candidates.services import AcquiredBlocInput, enrolment_create
+from candidates.services import AcquiredBlocInput, enrolment_create, session_row_lock
 from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level, Requirement
 from certifications.rules import (
@@ -105,6 +105,17 @@ def _presides(user: User, session: Session) -> bool:
 def _require_president(user: User, session: Session) -> None:
     if not (user.is_authenticated and user.role == Role.JURY and _presides(user, session)):
         raise PermissionDenied(_("Only the president of the jury may do this."))
+
+
+def _require_signing_president(user: User, deliberation: Deliberation) -> None:
+    """Amendments (docs/decisions/0004-who-amends.md): the president of the jury that
+    signed, among the members present at the signature. The jury cannot change once
+    signed, so no one added later ever amends."""
+    if not (user.is_authenticated and user.role == Role.JURY
+            and deliberation.members_present.filter(
+                user=user, presided__session=deliberation.session_id).exists()):
+        raise PermissionDenied(
+            _("Only the president of the jury that signed may amend a decision."))
 
 
 def _require_president_or_admin(user: User, session: Session) -> None:
@@ -348,6 +359,8 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     compétence and bloc decisions that change. A constant number of queries whatever the
     number of candidates."""
     _require_president_or_admin(by, session)
+    if session_row_lock(session_id=session.pk):
+        raise DeliberationClosedError
     deliberation, _created = Deliberation.objects.select_for_update().get_or_create(
         session=session)
     if deliberation.is_signed:
@@ -570,7 +583,9 @@ def _decision_context(decision: CandidateDecision) -> dict[str, str]:
 
 
 def _open_decision(decision: CandidateDecision, by: User) -> None:
-    if decision.deliberation.is_signed:
+    """The president changes a decision of a deliberation not signed, as committed: the
+    session's lock is taken first (inside the caller's transaction)."""
+    if session_row_lock(session_id=decision.deliberation.session_id):
         raise DeliberationClosedError
     _require_president(by, decision.deliberation.session)
 
@@ -690,11 +705,14 @@ def deliberation_sign(
     """The president signs: quorum and composition are checked (errors refuse with the
     reasons, warnings are returned); then every score and decision of the session is
     locked, the minutes' data recorded, and the documents issued after the commit."""
+    # The session's lock first, as every writer on the session takes it: a score saved
+    # meanwhile commits before (and is in what is signed) or waits and is refused.
+    signed = session_row_lock(session_id=deliberation.session_id)
     deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related(
         "session__referentiel__certification", "session__jury").get(pk=deliberation.pk)
     session = deliberation.session
     _require_president(by, session)
-    if deliberation.is_signed:
+    if signed or deliberation.is_signed:
         raise DeliberationClosedError
     if deliberation.proposed_at is None:
         raise ValidationError(_("Propose the deliberation before signing it."),
@@ -711,6 +729,8 @@ def deliberation_sign(
         raise SigningRefusedError(errors, warnings)
     now = timezone.now()
     Sitting.objects.filter(assessment__session=session).update(locked_at=now)
+    Session.objects.filter(pk=session.pk).update(signed_at=now)
+    session.signed_at = now
     deliberation.members_present.set(members)
     deliberation.status = Deliberation.Status.SIGNED
     deliberation.signed_at, deliberation.signed_by = now, by
@@ -806,10 +826,12 @@ def amendment_record(
     candidate_decision = (decision.candidate_decision if isinstance(decision, CompetenceDecision)
                           else decision)
     deliberation = candidate_decision.deliberation
-    _require_president_or_admin(by, deliberation.session)
-    if not deliberation.is_signed:
+    # The recorded amendment path: the session's lock is taken as by every writer, and
+    # the signature read as committed.
+    if not session_row_lock(session_id=deliberation.session_id):
         raise ValidationError(_("Before signing, change the decision itself."),
                               code="not_signed")
+    _require_signing_president(by, deliberation)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("An amendment needs a reason."), code="reason_required")
