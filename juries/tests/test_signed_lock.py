@@ -160,18 +160,23 @@ def test_no_score_is_written_after_the_signature(alice):
         Assignment.objects.create(sitting=sitting, member=member)
         sittings.append(loaded(sitting))
     competence = setup.assessment.modality.competences.first()
+    # Each member saves again the level the proposal counted (2): the proposal stays what
+    # the president saw, so only the lock stands between a save and the signature.
+    Score.objects.bulk_create(Score(sitting=s, competence=competence, scorer=member.user,
+                                    level=2) for s in sittings)
     deliberation_propose(session=setup.session, by=alice)
     deliberation = Deliberation.objects.get(session=setup.session)
     start = threading.Barrier(THREADS + 1)
+    first_saved = threading.Event()  # the president signs while the members save
     outcomes: list[str] = []
 
     def save(sitting: Sitting) -> None:
         try:
             start.wait()
-            for version in range(3):  # several saves each, to overlap the signature
+            for version in range(1, 11):  # several saves each, to overlap the signature
                 grid_score_save(user=member.user, sitting=sitting, competence=competence,
-                                level=2 if version % 2 else 1, comment="",
-                                expected_version=version)
+                                level=2, comment="", expected_version=version)
+                first_saved.set()
             outcomes.append("saved")
         except ScoringClosedError:
             outcomes.append("refused")
@@ -183,6 +188,7 @@ def test_no_score_is_written_after_the_signature(alice):
     def sign() -> None:
         try:
             start.wait()
+            first_saved.wait(timeout=10)
             deliberation_sign(deliberation=deliberation, members_present=setup.members,
                               by=setup.president.user)
             outcomes.append("signed")
@@ -199,6 +205,7 @@ def test_no_score_is_written_after_the_signature(alice):
         thread.join(timeout=30)
     assert "signed" in outcomes, outcomes
     assert set(outcomes) <= {"saved", "refused", "signed"}, outcomes
+    assert Score.objects.filter(sitting__in=sittings, version__gt=1).exists()  # they raced
     signed_at = Deliberation.objects.get(pk=deliberation.pk).signed_at
     late = Score.objects.filter(sitting__assessment__session=setup.session,
                                 updated_at__gt=signed_at)
