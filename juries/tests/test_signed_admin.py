@@ -74,7 +74,7 @@ def _post_change(client, obj, **changes) -> object:
     url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
     parser = _Form()
     parser.feed(client.get(url).content.decode())
-    data = {key: values for key, values in parser.data.items()}
+    data = dict(parser.data)
     data.update({key: [value] for key, value in changes.items()})
     return client.post(url, data)
 
@@ -151,7 +151,7 @@ def test_the_admin_refuses_to_edit_a_signed_session(signed, client, alice):
 
 
 def test_a_signed_candidates_identity_stays_their_contact_does_not(signed, client, alice):
-    setup, enrolment = signed
+    _setup, enrolment = signed
     candidate = enrolment.candidate
     client.force_login(alice)
     response = _post_change(client, candidate, usage_name="IMPOSTOR", phone="0102030405")
