@@ -244,3 +244,15 @@ def test_the_pages_refuse_with_the_message(signed, alice, client):
     assert response.status_code == 200
     assert "délibération de cette session est signée" in response.content.decode()
     assert _counts(signed) == before
+
+
+def test_a_conflict_declared_after_signing_keeps_the_signed_assignments(signed, alice):
+    from juries.models import ConflictKind, ConflictOfInterest
+    from juries.services import conflict_declare
+
+    assignment = Assignment.objects.filter(sitting__assessment__session=signed.session).first()
+    candidate = assignment.sitting.enrolment.candidate
+    conflict_declare(member=assignment.member, candidate=candidate,
+                     kind=ConflictKind.TRAINED, declared_by=alice)
+    assert ConflictOfInterest.objects.filter(candidate=candidate).exists()
+    assert Assignment.objects.filter(pk=assignment.pk).exists()
