@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.admin_audit import AuditedAdmin
 from assessments.models import Assessment, CriterionCheck, Score, Sitting
 
 
@@ -38,7 +39,7 @@ class SittingInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyMixin, AuditedAdmin):
     list_display = ["modality", "session", "starts_at", "place"]
     list_filter = ["session", "starts_at"]
     list_select_related = ["modality", "session"]
@@ -49,7 +50,7 @@ class AssessmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ScoreAdmin(ReadOnlyMixin, AuditedAdmin):
     list_display = ["sitting", "competence", "scorer", "level", "version", "updated_at"]
     list_filter = ["level", "sitting__assessment__session", "updated_at"]
     list_select_related = ["sitting__enrolment__candidate", "sitting__assessment__modality",
@@ -61,7 +62,7 @@ class ScoreAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CriterionCheck)
-class CriterionCheckAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CriterionCheckAdmin(ReadOnlyMixin, AuditedAdmin):
     list_display = ["sitting", "criterion", "scorer", "observed", "version", "updated_at"]
     list_filter = ["observed", "sitting__assessment__session", "updated_at"]
     list_select_related = ["sitting__enrolment__candidate", "sitting__assessment__modality",

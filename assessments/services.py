@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.services import audit_log
 from assessments.models import Assessment, Attendance, CriterionCheck, Score, Sitting
 from candidates.models import Enrolment, Session
+from candidates.services import session_lock_for_write, session_row_lock
 from certifications.models import Competence, Criterion, Level, Modality, Referentiel
 
 
@@ -61,7 +62,9 @@ def assessment_create(
     created_by: User | None = None,
 ) -> Assessment:
     """Schedule an épreuve for a session with its candidates (``teams`` maps an
-    enrolment id to its team name for a team épreuve)."""
+    enrolment id to its team name for a team épreuve). Refused once the session is
+    signed."""
+    session_lock_for_write(session_id=session.pk)
     if modality.referentiel_id != session.referentiel_id:
         raise ValidationError(
             _("This assessment method is not in the framework version of the session."),
@@ -132,8 +135,21 @@ def score_record(
     with ``assessment__session__referentiel`` and ``enrolment__candidate`` selected.
     At most five queries.
     """
-    if sitting.locked_at is not None:
+    with transaction.atomic():
+        _lock_open_sitting(sitting)
+        return _score_write(scorer, sitting, competence, level, comment, expected_version,
+                            ip_address)
+
+
+def _lock_open_sitting(sitting: Sitting) -> None:
+    """Inside the writing transaction: take the session's lock and refuse if its
+    deliberation is signed (as committed, not as the caller loaded the sitting)."""
+    if session_row_lock(session_id=sitting.assessment.session_id):
         raise ScoringClosedError
+
+
+def _score_write(scorer: User, sitting: Sitting, competence: Competence, level: int | None,
+                 comment: str, expected_version: int, ip_address: str | None) -> Score:
     comment = comment.strip()
     rules = _check_cell(sitting, competence, level)
     if level is not None and rules.comment_required and not comment:
@@ -152,10 +168,12 @@ def score_record(
             score = Score.objects.create(sitting=sitting, competence=competence, scorer=scorer,
                                          level=level, comment=comment)
             _audit_score(score, scorer, None, ip_address, sitting)
-            # The first score makes the référentiel version read-only.
-            Referentiel.objects.filter(
-                pk=sitting.assessment.session.referentiel_id, locked_at__isnull=True
-            ).update(locked_at=timezone.now())
+            # The first score makes the référentiel version read-only (a version once
+            # locked stays so: the loaded one is enough to skip the statement).
+            if sitting.assessment.session.referentiel.locked_at is None:
+                Referentiel.objects.filter(
+                    pk=sitting.assessment.session.referentiel_id, locked_at__isnull=True
+                ).update(locked_at=timezone.now())
     except IntegrityError:  # the same cell created meanwhile (another tab)
         raise StaleWriteError(
             Score.objects.filter(sitting=sitting, competence=competence, scorer=scorer).first()
@@ -198,8 +216,15 @@ def criterion_check_record(
     ip_address: str | None = None,
 ) -> CriterionCheck:
     """Record whether a scorer observed a criterion; same version rule as scores."""
-    if sitting.locked_at is not None:
-        raise ScoringClosedError
+    with transaction.atomic():
+        _lock_open_sitting(sitting)
+        return _criterion_check_write(scorer, sitting, criterion, observed, note,
+                                      expected_version, ip_address)
+
+
+def _criterion_check_write(scorer: User, sitting: Sitting, criterion: Criterion,
+                           observed: bool | None, note: str, expected_version: int,
+                           ip_address: str | None) -> CriterionCheck:
     if criterion.bloc.referentiel_id != sitting.assessment.session.referentiel_id or (
         criterion.modality_id not in (None, sitting.assessment.modality_id)
     ):
@@ -245,10 +270,9 @@ def attendance_mark(
     ip_address: str | None = None,
 ) -> Sitting:
     """Mark a candidate present, absent or excused for an épreuve."""
-    if sitting.locked_at is not None:
-        raise ScoringClosedError
     old = sitting.attendance
     with transaction.atomic():
+        _lock_open_sitting(sitting)
         changed = Sitting.objects.filter(
             pk=sitting.pk, attendance_version=expected_version
         ).update(attendance=attendance, attendance_version=F("attendance_version") + 1)

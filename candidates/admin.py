@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdmin
 from candidates.models import (
     AcquiredBloc,
     Candidate,
@@ -34,6 +35,19 @@ class NoAddMixin:
         return False
 
 
+def _signed(obj: Session | Enrolment | None) -> bool:
+    """Whether a signed deliberation depends on the session (or the enrolment's): then
+    nothing of it changes here (candidates.services.session_lock_for_write)."""
+    if isinstance(obj, Enrolment):
+        obj = obj.session
+    return obj is not None and obj.signed_at is not None
+
+
+# A candidate's identity as the signed decisions and their documents state it.
+IDENTITY_FIELDS = ["birth_name", "usage_name", "first_names", "birth_date", "birth_commune",
+                   "birth_insee_code", "birth_country", "sex"]
+
+
 # -- candidates --------------------------------------------------------------------------
 class CandidateEnrolmentInline(NoAddMixin, admin.TabularInline):
     model = Enrolment
@@ -48,7 +62,7 @@ class CandidateEnrolmentInline(NoAddMixin, admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(NoAddMixin, admin.ModelAdmin):
+class CandidateAdmin(NoAddMixin, AuditedAdmin):
     list_display = ["birth_name", "usage_name", "first_names", "birth_date", "email",
                     "anonymised_at"]
     list_filter = ["sex", ("anonymised_at", admin.EmptyFieldListFilter)]
@@ -73,6 +87,14 @@ class CandidateAdmin(NoAddMixin, admin.ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Candidate | None = None
+                            ) -> list[str]:
+        # The identity a signed deliberation decided on (and its documents print) stays.
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.enrolments.filter(session__signed_at__isnull=False).exists():
+            fields += [name for name in IDENTITY_FIELDS if name not in fields]
+        return fields
+
     def has_delete_permission(self, request: HttpRequest, obj: Candidate | None = None) -> bool:
         return False
 
@@ -84,7 +106,7 @@ class CandidateAdmin(NoAddMixin, admin.ModelAdmin):
 
 # -- sessions ----------------------------------------------------------------------------
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(AuditedAdmin):
     list_display = ["name", "referentiel", "starts_on", "ends_on", "enrolment_count",
                     "results_published_at"]
     list_filter = ["referentiel__certification", "starts_on", "ends_on"]
@@ -95,6 +117,12 @@ class SessionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
         return super().get_queryset(request).annotate(_enrolment_count=Count("enrolments"))
+
+    def has_change_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        return not _signed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Session | None = None) -> bool:
+        return not _signed(obj) and super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Session | None = None) -> list[str]:
         # Candidates are bound to the version they enrolled in.
@@ -122,6 +150,17 @@ class SessionBlocsInline(admin.TabularInline):
 
     extra = 0
 
+    def has_add_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
+        return not _signed(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None
+                              ) -> bool:
+        return not _signed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Enrolment | None = None
+                              ) -> bool:
+        return not _signed(obj) and super().has_delete_permission(request, obj)
+
     def get_formset(self, request: HttpRequest, obj: Enrolment | None = None,
                     **kwargs: Any) -> Any:
         # Inline instances are made per request: remembering the enrolment here is safe.
@@ -148,7 +187,7 @@ class AcquiredBlocInline(SessionBlocsInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(NoAddMixin, admin.ModelAdmin):
+class EnrolmentAdmin(NoAddMixin, AuditedAdmin):
     list_display = ["candidate", "session", "access_route", "status", "invited_at"]
     list_filter = ["access_route", "status", "session"]
     search_fields = ["candidate__birth_name", "candidate__usage_name", "candidate__first_names"]
@@ -164,7 +203,7 @@ class EnrolmentAdmin(NoAddMixin, admin.ModelAdmin):
     inlines = [TargetBlocInline, AcquiredBlocInline]
 
     def has_change_permission(self, request: HttpRequest, obj: Enrolment | None = None) -> bool:
-        if obj is not None and obj.candidate.anonymised_at is not None:
+        if obj is not None and (obj.candidate.anonymised_at is not None or _signed(obj)):
             return False
         return super().has_change_permission(request, obj)
 
@@ -174,7 +213,7 @@ class EnrolmentAdmin(NoAddMixin, admin.ModelAdmin):
 
 # -- erasures ----------------------------------------------------------------------------
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(NoAddMixin, admin.ModelAdmin):
+class ErasureRecordAdmin(NoAddMixin, AuditedAdmin):
     list_display = ["candidate", "erased_by", "erased_at"]
     list_select_related = ["candidate", "erased_by"]
     search_fields = ["candidate__birth_name", "candidate__first_names", "reason"]

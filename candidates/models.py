@@ -96,6 +96,11 @@ class Session(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    # Set by the deliberation's signature, in its transaction: from then on the session,
+    # its jury, épreuves, sittings, enrolments, scores and decisions are read-only but for
+    # amendments (``candidates.services.session_lock_for_write``).
+    signed_at = models.DateTimeField(_("deliberation signed"), null=True, blank=True,
+                                     editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -114,6 +119,10 @@ class Session(models.Model):
     @property
     def results_published(self) -> bool:
         return self.results_published_at is not None
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
 
 
 class AccessRoute(models.TextChoices):

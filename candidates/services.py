@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
@@ -57,6 +57,53 @@ class DuplicateCandidateError(ValidationError):
             % {"name": existing.legal_name, "date": existing.birth_date},
             code="duplicate",
         )
+
+
+class SessionLockedError(ValidationError):
+    """The session's deliberation is signed: nothing of it changes but by an amendment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("The deliberation of this session is signed: the session, its jury, "
+              "assessments, candidates and scores can no longer change (only the jury "
+              "president may amend a decision)."),
+            code="session_signed",
+        )
+
+
+def session_row_lock(*, session_id: int) -> bool:
+    """Take the write lock on the session's row in the current transaction and say
+    whether its deliberation is signed, as committed (every writer on a session and the
+    signature take this lock first, so a check made here holds until the commit).
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite ignores ``select_for_update``
+    and lets one writer at a time: a no-op UPDATE of the row takes the database's write
+    lock (already held when transactions BEGIN IMMEDIATE, as the settings ask; this does
+    not rely on it), so no signature can commit between this read and our commit.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("session_row_lock runs inside the writing transaction.")
+    if connection.vendor == "sqlite":
+        table = connection.ops.quote_name(Session._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET id = id WHERE id = %s RETURNING signed_at",  # noqa: S608 (the model's table)
+                           [session_id])
+            row = cursor.fetchone()
+    else:
+        row = (Session.objects.select_for_update().filter(pk=session_id)
+               .values_list("signed_at").first())
+    if row is None:
+        raise Session.DoesNotExist
+    return row[0] is not None
+
+
+def session_lock_for_write(*, session_id: int) -> None:
+    """Every service that changes a session, its jury, assessments, sittings,
+    assignments, enrolments, scores or decisions calls this first, inside its
+    transaction: a signed session raises SessionLockedError (amendments take the lock
+    with ``session_row_lock`` instead)."""
+    if session_row_lock(session_id=session_id):
+        raise SessionLockedError
 
 
 def _fold(text: str) -> str:
@@ -180,6 +227,7 @@ def enrolment_create(
     invite: bool = True,
 ) -> Enrolment:
     """Enrol a candidate in a session and, by default, invite them to their space."""
+    session_lock_for_write(session_id=session.pk)
     if candidate.anonymised_at is not None:
         raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),
                               code="erased")
@@ -615,7 +663,8 @@ def enrolment_create_for_identity(
 
 @transaction.atomic
 def enrolment_invite(*, enrolment: Enrolment) -> Enrolment:
-    """Send the invitation again (a lost mail, an expired link, a corrected address)."""
+    """Send the invitation again (a lost mail, an expired link, a corrected address).
+    Allowed after signing: the invitation changes nothing the deliberation decided."""
     candidate_invite(candidate=enrolment.candidate, session=enrolment.session)
     enrolment.invited_at = timezone.now()
     enrolment.save(update_fields=["invited_at"])

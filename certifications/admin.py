@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_audit import AuditedAdmin
 from certifications.models import (
     Activity,
     Bloc,
@@ -31,12 +32,20 @@ def _referentiel_of(obj: object) -> Referentiel | None:
     return None
 
 
+def _signed_session_uses(**lookup: object) -> bool:
+    """Whether a session whose deliberation is signed uses this référentiel version (or
+    the certification or scale of one): what its documents state stays as signed."""
+    return Referentiel.objects.filter(sessions__signed_at__isnull=False, **lookup).exists()
+
+
 class LockedReadOnlyMixin:
-    """Nothing of a locked référentiel version can be changed, added or deleted here."""
+    """Nothing of a locked référentiel version (scored, or used by a signed session) can
+    be changed, added or deleted here."""
 
     def _locked(self, obj: object) -> bool:
         referentiel = _referentiel_of(obj)
-        return referentiel is not None and referentiel.is_locked
+        return referentiel is not None and (
+            referentiel.is_locked or _signed_session_uses(pk=referentiel.pk))
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return not self._locked(obj) and super().has_change_permission(request, obj)
@@ -54,14 +63,40 @@ class LockedReadOnlyMixin:
             return super().has_add_permission(request)
 
 
-class RuleSetInline(admin.StackedInline):
+class SignedReadOnlyMixin:
+    """Read-only once a signed session depends on the object (``_signed_lookup`` names
+    the référentiel versions that use it); inlines ask about their parent object."""
+
+    _signed_lookup = ""
+
+    def _signed(self, obj: object) -> bool:
+        return obj is not None and _signed_session_uses(**{self._signed_lookup: obj})
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return not self._signed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return not self._signed(obj) and super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if self._signed(obj):
+            return False
+        try:  # ModelAdmin.has_add_permission takes no obj; inlines do.
+            return super().has_add_permission(request, obj)
+        except TypeError:
+            return super().has_add_permission(request)
+
+
+class RuleSetInline(SignedReadOnlyMixin, admin.StackedInline):
     model = RuleSet
     can_delete = False
+    _signed_lookup = "certification"
 
 
-class RequirementInline(admin.TabularInline):
+class RequirementInline(SignedReadOnlyMixin, admin.TabularInline):
     model = Requirement
     extra = 0
+    _signed_lookup = "certification"
 
 
 class ReferentielInline(admin.TabularInline):
@@ -77,7 +112,9 @@ class ReferentielInline(admin.TabularInline):
 
 
 @admin.register(Certification)
-class CertificationAdmin(admin.ModelAdmin):
+class CertificationAdmin(SignedReadOnlyMixin, AuditedAdmin):
+    _signed_lookup = "certification"
+
     list_display = ["code", "title", "level", "certifier_name", "active", "last_issuing_date"]
     list_filter = ["active", "level"]
     search_fields = ["code", "title", "certifier_name"]
@@ -123,7 +160,7 @@ class ModalityInline(LockedReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(Referentiel)
-class ReferentielAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
+class ReferentielAdmin(LockedReadOnlyMixin, AuditedAdmin):
     list_display = ["certification", "version", "source_format", "imported_at", "locked_at"]
     list_filter = ["source_format", ("locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["certification__code", "certification__title"]
@@ -179,7 +216,7 @@ class CriterionInline(LockedReadOnlyMixin, admin.StackedInline):
 
 
 @admin.register(Bloc)
-class BlocAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
+class BlocAdmin(LockedReadOnlyMixin, AuditedAdmin):
     list_display = ["code", "title", "referentiel", "certifiable_alone"]
     list_filter = ["certifiable_alone", "referentiel__certification"]
     search_fields = ["code", "title", "referentiel__certification__code"]
@@ -199,7 +236,7 @@ class BlocAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Competence)
-class CompetenceAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
+class CompetenceAdmin(LockedReadOnlyMixin, AuditedAdmin):
     list_display = ["code", "title", "bloc"]
     list_filter = ["bloc__referentiel__certification"]
     search_fields = ["code", "title", "bloc__code"]
@@ -211,7 +248,7 @@ class CompetenceAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Modality)
-class ModalityAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
+class ModalityAdmin(LockedReadOnlyMixin, AuditedAdmin):
     list_display = ["code", "title", "kind", "duration_minutes", "team", "referentiel"]
     list_filter = ["kind", "team", "referentiel__certification"]
     search_fields = ["code", "title", "description"]
@@ -224,7 +261,7 @@ class ModalityAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
+class CriterionAdmin(LockedReadOnlyMixin, AuditedAdmin):
     list_display = ["text", "bloc", "modality"]
     list_filter = ["bloc__referentiel__certification"]
     search_fields = ["text", "bloc__code"]
@@ -236,13 +273,16 @@ class CriterionAdmin(LockedReadOnlyMixin, admin.ModelAdmin):
         return False
 
 
-class LevelInline(admin.TabularInline):
+class LevelInline(SignedReadOnlyMixin, admin.TabularInline):
     model = Level
     extra = 0
+    _signed_lookup = "scale"
 
 
 @admin.register(Scale)
-class ScaleAdmin(admin.ModelAdmin):
+class ScaleAdmin(SignedReadOnlyMixin, AuditedAdmin):
+    _signed_lookup = "scale"
+
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     inlines = [LevelInline]

@@ -69,7 +69,10 @@ def problem(
 
 def refused(exc: DjangoValidationError, status_code: int = status.HTTP_400_BAD_REQUEST,
             **extra: Any) -> Response:
-    """A service said no (a rule of DESIGN.md §5): its message(s) and its code."""
+    """A service said no (a rule of DESIGN.md §5): its message(s) and its code. A signed
+    session refusing a change is about the state, not the data sent: a 409."""
+    if getattr(exc, "code", None) == "session_signed":
+        status_code = status.HTTP_409_CONFLICT
     if hasattr(exc, "error_dict"):
         return problem(status_code=status_code, type="refused",
                        detail=" ".join(m for ms in exc.message_dict.values() for m in ms),

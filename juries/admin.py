@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from accounts.admin_audit import AuditedAdmin
 from juries.models import Assignment, ConflictOfInterest, Jury, JuryMember
 from juries.services import jury_compose, jury_member_ensure
 
@@ -38,7 +39,7 @@ class ReadOnlyMixin(NoAddMixin):
 
 
 @admin.register(JuryMember)
-class JuryMemberAdmin(NoAddMixin, admin.ModelAdmin):
+class JuryMemberAdmin(NoAddMixin, AuditedAdmin):
     list_display = ["user", "quality", "organisation", "external", "sex"]
     list_filter = ["quality", "external", "sex"]
     list_select_related = ["user"]
@@ -60,13 +61,19 @@ class JuryMemberAdmin(NoAddMixin, admin.ModelAdmin):
 
 
 @admin.register(Jury)
-class JuryAdmin(NoAddMixin, admin.ModelAdmin):
+class JuryAdmin(NoAddMixin, AuditedAdmin):
     list_display = ["session", "president"]
     list_select_related = ["session", "president__user"]
     search_fields = ["session__name"]
     fields = ["session", "members", "president"]
     readonly_fields = ["session"]
     filter_horizontal = ["members"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Jury | None = None) -> bool:
+        # The jury that signed stays the jury (candidates.services.session_lock_for_write).
+        if obj is not None and obj.session.signed_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Jury, form: ModelForm,
                    change: bool) -> None:
@@ -98,7 +105,7 @@ def _refused_response(request: HttpRequest) -> HttpResponse | None:
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AssignmentAdmin(ReadOnlyMixin, AuditedAdmin):
     list_display = ["member", "sitting", "assigned_by", "assigned_at"]
     list_filter = ["sitting__assessment__session", "assigned_at"]
     list_select_related = ["member__user", "sitting__enrolment__candidate",
@@ -107,7 +114,7 @@ class AssignmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ConflictOfInterest)
-class ConflictOfInterestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ConflictOfInterestAdmin(ReadOnlyMixin, AuditedAdmin):
     list_display = ["member", "candidate", "kind", "declared_by", "declared_at"]
     list_filter = ["kind", "declared_at"]
     list_select_related = ["member__user", "candidate", "declared_by"]

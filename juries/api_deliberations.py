@@ -41,6 +41,7 @@ from juries.selectors_deliberation import (
 from juries.services_deliberation import (
     DeliberationClosedError,
     SigningRefusedError,
+    StaleProposalError,
     composition_messages,
     deliberation_propose,
     deliberation_publish,
@@ -48,7 +49,7 @@ from juries.services_deliberation import (
 )
 
 # Refusals that are about the deliberation's state, not about the data sent: a 409.
-STATE_CODES = {"signed", "not_proposed", "not_signed"}
+STATE_CODES = {"signed", "not_proposed", "not_signed", "stale_proposal", "session_signed"}
 
 
 class CompetenceDecisionSerializer(serializers.ModelSerializer):
@@ -102,8 +103,8 @@ class DeliberationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deliberation
-        fields = ["id", "session", "session_name", "status", "proposed_at", "signed_at",
-                  "signed_by", "results_published_at"]
+        fields = ["id", "session", "session_name", "status", "proposed_at",
+                  "proposal_version", "signed_at", "signed_by", "results_published_at"]
 
 
 class DeliberationDetailSerializer(DeliberationSerializer):
@@ -141,6 +142,24 @@ class SignSerializer(serializers.Serializer):
         child=serializers.UUIDField(), allow_empty=False,
         help_text="Ids of the jury members present (see /api/v1/juries/), the president "
                   "included.")
+    proposal_version = serializers.CharField(
+        max_length=64, help_text="The `proposal_version` of the deliberation you read: "
+        "signing refuses if the proposal or what it was built from changed since.")
+
+
+class ProposalChangeSerializer(serializers.Serializer):
+    candidate = serializers.CharField()
+    competence = serializers.CharField(help_text="Its code, for a level; empty otherwise.")
+    member = serializers.CharField(help_text="Who scored, for a level; empty otherwise.")
+    assessment = serializers.CharField(help_text="The épreuve, for an attendance; empty "
+                                                 "otherwise.")
+    old = serializers.CharField()
+    new = serializers.CharField()
+    text = serializers.CharField(help_text="The change in words.")
+
+
+class StaleProposalSerializer(ProblemSerializer):
+    changes = ProposalChangeSerializer(many=True)
 
 
 class SigningRefusedSerializer(ProblemSerializer):
@@ -237,8 +256,11 @@ class DeliberationSignAPI(DeliberationsOfUser):
                 "member of the jury (code `not_member`).")),
             403: OpenApiResponse(ProblemSerializer, description="Only the president of "
                                  "the jury signs (an administrator reads)."),
-            409: OpenApiResponse(ProblemSerializer, description="Already signed (code "
-                                 "`signed`), or not proposed yet (code `not_proposed`)."),
+            409: OpenApiResponse(StaleProposalSerializer, description="Already signed "
+                                 "(code `signed`), not proposed yet (code `not_proposed`), "
+                                 "or scores, attendance or the proposal changed since the "
+                                 "version sent (code `stale_proposal`, what changed in "
+                                 "`changes`: propose again, read, sign)."),
         },
         examples=[OpenApiExample(
             "Quorum not met", status_codes=["400"], response_only=True,
@@ -262,10 +284,16 @@ class DeliberationSignAPI(DeliberationsOfUser):
             raise serializers.ValidationError(
                 {"members_present": [_("Only members of the jury can be present.")]})
         try:
-            check = deliberation_sign(deliberation=deliberation, members_present=present,
-                                      by=request.user)
+            check = deliberation_sign(
+                deliberation=deliberation, members_present=present, by=request.user,
+                proposal_version=serializer.validated_data["proposal_version"])
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc) or None) from None
+        except StaleProposalError as exc:
+            return refused(exc, status.HTTP_409_CONFLICT, changes=[
+                {"candidate": c.candidate, "competence": c.competence, "member": c.member,
+                 "assessment": c.assessment, "old": c.old, "new": c.new, "text": str(c)}
+                for c in exc.changes])
         except SigningRefusedError as exc:
             return problem(status_code=status.HTTP_400_BAD_REQUEST, type="refused",
                            code="composition", detail=" ".join(exc.reasons),

@@ -15,6 +15,7 @@ from accounts.services import audit_log
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import attendance_mark, criterion_check_record, score_record
 from candidates.models import Candidate, Session
+from candidates.services import session_lock_for_write
 from certifications.models import Competence, Criterion
 from juries.models import Assignment, ConflictKind, ConflictOfInterest, Jury, JuryMember, Quality
 
@@ -50,6 +51,7 @@ def jury_compose(
     *, session: Session, members: Sequence[JuryMember], president: JuryMember | None,
     composed_by: User | None = None,
 ) -> Jury:
+    session_lock_for_write(session_id=session.pk)
     if president is not None and president not in members:
         raise ValidationError(_("The president must be a member of the jury."),
                               code="president")
@@ -90,6 +92,7 @@ def assignment_create(
     """Assign a member of the session's jury to a candidate's sitting; a conflict of
     interest refuses it and says why."""
     session = sitting.assessment.session
+    session_lock_for_write(session_id=session.pk)
     if not Jury.objects.filter(session=session, members=member).exists():
         raise ValidationError(
             _("%(member)s is not a member of the jury of this session.") % {"member": member},
@@ -118,6 +121,7 @@ def assignment_delete(
     *, assignment: Assignment, removed_by: User, ip_address: str | None = None
 ) -> None:
     sitting = assignment.sitting
+    session_lock_for_write(session_id=sitting.assessment.session_id)
     audit_log(actor=removed_by, action="assignment.deleted", obj=assignment,
               old={"member": assignment.member_id, "sitting": str(sitting.public_id)},
               context=_context(sitting), ip_address=ip_address)
@@ -131,7 +135,8 @@ def conflict_declare(
 ) -> ConflictOfInterest:
     """Record a conflict (the member themself or an administrator). The member's
     assignments to that candidate are withdrawn; scores they gave stay in the record
-    but the deliberation does not count them."""
+    but the deliberation does not count them. Assignments in a signed session stay: they
+    are part of what was signed."""
     conflict, created = ConflictOfInterest.objects.get_or_create(
         member=member, candidate=candidate, kind=kind,
         defaults={"declared_by": declared_by, "note": note.strip()},
@@ -142,7 +147,8 @@ def conflict_declare(
                        "kind": kind, "note": conflict.note},
                   context={"candidate": str(candidate.public_id)}, ip_address=ip_address)
     for assignment in Assignment.objects.filter(
-        member=member, sitting__enrolment__candidate=candidate
+        member=member, sitting__enrolment__candidate=candidate,
+        sitting__assessment__session__signed_at__isnull=True,
     ).select_related("sitting__assessment__session", "sitting__enrolment__candidate"):
         assignment_delete(assignment=assignment, removed_by=declared_by, ip_address=ip_address)
     return conflict

@@ -8,6 +8,7 @@ the rows they need in a constant number of queries and writes the decisions in b
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from candidates.models import (
     Session,
     TargetBloc,
 )
-from candidates.services import AcquiredBlocInput, enrolment_create
+from candidates.services import AcquiredBlocInput, enrolment_create, session_row_lock
 from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level, Requirement
 from certifications.rules import (
@@ -72,6 +73,47 @@ class DeliberationClosedError(ValidationError):
         )
 
 
+@dataclass(frozen=True)
+class ProposalChange:
+    """One thing that changed since the proposal: a member's level on a compétence, or a
+    candidate's attendance at an épreuve (``competence`` or ``assessment`` is set)."""
+
+    candidate: str
+    old: str
+    new: str
+    competence: str = ""
+    member: str = ""
+    assessment: str = ""
+
+    def __str__(self) -> str:
+        if self.assessment:
+            return _("%(candidate)s — attendance at %(assessment)s: %(old)s → %(new)s") % {
+                "candidate": self.candidate, "assessment": self.assessment,
+                "old": self.old, "new": self.new}
+        if self.competence:
+            return _("%(candidate)s — %(competence)s, %(member)s: %(old)s → %(new)s") % {
+                "candidate": self.candidate, "competence": self.competence,
+                "member": self.member, "old": self.old, "new": self.new}
+        return _("%(candidate)s: %(old)s → %(new)s") % {
+            "candidate": self.candidate, "old": self.old, "new": self.new}
+
+
+class StaleProposalError(ValidationError):
+    """The president would sign something else than what they saw: scores or attendance
+    changed since the proposal (``changes`` says what), or the proposal was made again
+    since the page was displayed. Nothing was signed."""
+
+    def __init__(self, changes: list[ProposalChange]) -> None:
+        self.changes = changes
+        super().__init__(
+            _("The scores or the attendance changed since the proposal: propose again, "
+              "check the decisions and sign.") if changes else
+            _("The proposal was made again since this page was displayed: check it and "
+              "sign again."),
+            code="stale_proposal",
+        )
+
+
 class SigningRefusedError(ValidationError):
     """Quorum or composition not met: ``reasons`` says why, nothing was signed."""
 
@@ -108,6 +150,17 @@ def _require_president(user: User, session: Session) -> None:
         raise PermissionDenied(_("Only the president of the jury may do this."))
 
 
+def _require_signing_president(user: User, deliberation: Deliberation) -> None:
+    """Amendments (docs/decisions/0004-who-amends.md): the president of the jury that
+    signed, among the members present at the signature. The jury cannot change once
+    signed, so no one added later ever amends."""
+    if not (user.is_authenticated and user.role == Role.JURY
+            and deliberation.members_present.filter(
+                user=user, presided__session=deliberation.session_id).exists()):
+        raise PermissionDenied(
+            _("Only the president of the jury that signed may amend a decision."))
+
+
 def _require_president_or_admin(user: User, session: Session) -> None:
     if user.is_authenticated and user.role == Role.ADMIN:
         return
@@ -122,6 +175,7 @@ class _Candidate:
     acquired: dict[int, AcquiredBloc] = field(default_factory=dict)  # still acquired
     expired: dict[int, AcquiredBloc] = field(default_factory=dict)
     attendance: set[str] = field(default_factory=set)
+    sittings: dict[int, str] = field(default_factory=dict)  # sitting pk → attendance
 
 
 @dataclass
@@ -163,9 +217,10 @@ def _context(session: Session, enrolment_ids: Iterable[int] | None = None) -> _C
     for enrolment_id, bloc_id in TargetBloc.objects.filter(
             enrolment__in=list(candidates)).values_list("enrolment_id", "bloc_id"):
         chosen.setdefault(enrolment_id, set()).add(bloc_id)
-    for enrolment_id, attendance in Sitting.objects.filter(
-            enrolment__in=list(candidates)).values_list("enrolment_id", "attendance"):
+    for sitting_id, enrolment_id, attendance in Sitting.objects.filter(
+            enrolment__in=list(candidates)).values_list("pk", "enrolment_id", "attendance"):
         candidates[enrolment_id].attendance.add(attendance)
+        candidates[enrolment_id].sittings[sitting_id] = attendance
     every = {bloc.pk for bloc in blocs}
     for pk, item in candidates.items():
         wanted = every if item.enrolment.whole_certification else chosen.get(pk, set())
@@ -215,6 +270,86 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         else:
             given[key] = [entry]
     return given
+
+
+# -- what a proposal is built from, and what changed since ---------------------------------
+def _proposal_basis(ctx: _Context, given: dict[tuple[int, int], list[dict]]
+                    ) -> tuple[str, dict[str, str]]:
+    """The version of a proposal: the digest of the candidates and their blocs decided,
+    every member's level (and declared conflict) on each compétence decided, and each
+    sitting's attendance; returned with the attendance (sitting pk → value)."""
+    scores, targets = [], []
+    for enrolment_id, item in ctx.candidates.items():
+        targets.append((enrolment_id, sorted(item.targeted)))
+        for bloc_id in item.targeted:
+            for competence in ctx.competences[bloc_id]:
+                scores += [(enrolment_id, competence.pk, m["scorer"], m["level"],
+                            m["conflicted"]) for m in given.get((enrolment_id, competence.pk), [])]
+    attendance = {str(pk): value for item in ctx.candidates.values()
+                  for pk, value in item.sittings.items()}
+    text = json.dumps([sorted(targets), sorted(scores), sorted(attendance.items())],
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest(), attendance
+
+
+def _level_shown(entry: dict | None) -> str:
+    if entry is None or entry.get("level") is None:
+        return "—"
+    if entry.get("conflicted"):
+        return _("%(level)s (conflict of interest)") % {"level": entry["level"]}
+    return str(entry["level"])
+
+
+def _proposal_changes(deliberation: Deliberation, ctx: _Context,
+                      given: dict[tuple[int, int], list[dict]],
+                      attendance: dict[str, str]) -> list[ProposalChange]:
+    """What differs between the proposal (the members' levels kept on its compétence
+    decisions, the attendance kept on the deliberation) and the scores now."""
+    decisions = {d.enrolment_id: d.enrolment.candidate.legal_name for d in
+                 CandidateDecision.objects.filter(deliberation=deliberation)
+                 .select_related("enrolment__candidate")}
+    names = {e: item.enrolment.candidate.legal_name for e, item in ctx.candidates.items()}
+    changes = [ProposalChange(candidate=names[e], old=_("not in the proposal"),
+                              new=_("enrolled")) for e in names if e not in decisions]
+    changes += [ProposalChange(candidate=decisions[e], old=_("in the proposal"),
+                               new=_("no longer enrolled")) for e in decisions if e not in names]
+    codes = {c.pk: c.code or str(c.pk) for cs in ctx.competences.values() for c in cs}
+    before: dict[tuple[int, int], dict[int, dict]] = {
+        (e, c): {m["scorer"]: m for m in levels}
+        for e, c, levels in CompetenceDecision.objects
+        .filter(candidate_decision__deliberation=deliberation)
+        .values_list("candidate_decision__enrolment_id", "competence_id", "member_levels")
+    }
+    now: dict[tuple[int, int], dict[int, dict]] = {}
+    for enrolment_id, item in ctx.candidates.items():
+        for bloc_id in item.targeted:
+            for competence in ctx.competences[bloc_id]:
+                key = (enrolment_id, competence.pk)
+                now[key] = {m["scorer"]: m for m in given.get(key, [])}
+    for key in sorted(set(before) | set(now)):
+        enrolment_id, competence_id = key
+        old, new = before.get(key, {}), now.get(key, {})
+        for scorer in sorted(set(old) | set(new)):
+            shown = _level_shown(old.get(scorer)), _level_shown(new.get(scorer))
+            if shown[0] != shown[1]:
+                changes.append(ProposalChange(
+                    candidate=names.get(enrolment_id) or decisions.get(enrolment_id, ""),
+                    competence=codes.get(competence_id, str(competence_id)),
+                    member=(new.get(scorer) or old.get(scorer) or {}).get("name", ""),
+                    old=shown[0], new=shown[1]))
+    moved = {pk for pk in set(attendance) | set(deliberation.proposal_attendance)
+             if attendance.get(pk) != deliberation.proposal_attendance.get(pk)}
+    labels = dict(Attendance.choices)
+    for sitting in (Sitting.objects.filter(pk__in=[int(pk) for pk in moved])
+                    .select_related("enrolment__candidate", "assessment__modality")
+                    .order_by("enrolment__candidate__birth_name", "pk")):
+        old_value = deliberation.proposal_attendance.get(str(sitting.pk))
+        new_value = attendance.get(str(sitting.pk))
+        changes.append(ProposalChange(
+            candidate=sitting.enrolment.candidate.legal_name,
+            assessment=str(sitting.assessment.modality),
+            old=str(labels.get(old_value, "—")), new=str(labels.get(new_value, "—"))))
+    return changes
 
 
 # -- the rules applied to one candidate -------------------------------------------------------
@@ -357,6 +492,8 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     compétence and bloc decisions that change. A constant number of queries whatever the
     number of candidates."""
     _require_president_or_admin(by, session)
+    if session_row_lock(session_id=session.pk):
+        raise DeliberationClosedError
     deliberation, _created = Deliberation.objects.select_for_update().get_or_create(
         session=session)
     if deliberation.is_signed:
@@ -463,7 +600,9 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     _insert_rows(BlocDecision, ["candidate_decision_id", "bloc_id", "status", "reason"],
                  [(decision_ids[row[0]], *row[1:]) for row in new_blocs])
     deliberation.proposed_at = timezone.now()
-    deliberation.save(update_fields=["proposed_at"])
+    deliberation.proposal_version, deliberation.proposal_attendance = _proposal_basis(
+        ctx, given)
+    deliberation.save(update_fields=["proposed_at", "proposal_version", "proposal_attendance"])
     audit_log(actor=by, action="deliberation.proposed", obj=deliberation,
               new={"candidates": len(decisions), "competences": len(competence_rows),
                    "overrides_kept": len(kept)},
@@ -579,7 +718,9 @@ def _decision_context(decision: CandidateDecision) -> dict[str, str]:
 
 
 def _open_decision(decision: CandidateDecision, by: User) -> None:
-    if decision.deliberation.is_signed:
+    """The president changes a decision of a deliberation not signed, as committed: the
+    session's lock is taken first (inside the caller's transaction)."""
+    if session_row_lock(session_id=decision.deliberation.session_id):
         raise DeliberationClosedError
     _require_president(by, decision.deliberation.session)
 
@@ -695,19 +836,33 @@ def _presence(members: Sequence[JuryMember], president_id: int | None) -> list[M
 @transaction.atomic
 def deliberation_sign(
     *, deliberation: Deliberation, members_present: Sequence[JuryMember], by: User,
+    proposal_version: str | None = None,
 ) -> CompositionCheck:
-    """The president signs: quorum and composition are checked (errors refuse with the
-    reasons, warnings are returned); then every score and decision of the session is
-    locked, the minutes' data recorded, and the documents issued after the commit."""
+    """The president signs what they saw: ``proposal_version`` is the version of the
+    proposal the page or the client displayed (None: a command that proposes and signs
+    at once). A score or an attendance saved since the proposal, or another version,
+    refuses with what changed (StaleProposalError). Then quorum and composition are
+    checked (errors refuse with the reasons, warnings are returned); then every score and
+    decision of the session is locked, the minutes' data recorded, and the documents
+    issued after the commit."""
+    # The session's lock first, as every writer on the session takes it: a score saved
+    # meanwhile commits before (and is in what is signed) or waits and is refused.
+    signed = session_row_lock(session_id=deliberation.session_id)
     deliberation = Deliberation.objects.select_for_update(of=("self",)).select_related(
         "session__referentiel__certification", "session__jury").get(pk=deliberation.pk)
     session = deliberation.session
     _require_president(by, session)
-    if deliberation.is_signed:
+    if signed or deliberation.is_signed:
         raise DeliberationClosedError
     if deliberation.proposed_at is None:
         raise ValidationError(_("Propose the deliberation before signing it."),
                               code="not_proposed")
+    ctx, given = _context(session), _member_levels(session)
+    version, attendance = _proposal_basis(ctx, given)
+    if version != deliberation.proposal_version:
+        raise StaleProposalError(_proposal_changes(deliberation, ctx, given, attendance))
+    if proposal_version is not None and proposal_version != deliberation.proposal_version:
+        raise StaleProposalError([])
     jury = session.jury
     members = list(JuryMember.objects.filter(juries=jury, pk__in=[m.pk for m in members_present])
                    .select_related("user"))
@@ -720,6 +875,8 @@ def deliberation_sign(
         raise SigningRefusedError(errors, warnings)
     now = timezone.now()
     Sitting.objects.filter(assessment__session=session).update(locked_at=now)
+    Session.objects.filter(pk=session.pk).update(signed_at=now)
+    session.signed_at = now
     deliberation.members_present.set(members)
     deliberation.status = Deliberation.Status.SIGNED
     deliberation.signed_at, deliberation.signed_by = now, by
@@ -851,10 +1008,12 @@ def amendment_record(
     candidate_decision = (decision.candidate_decision if isinstance(decision, CompetenceDecision)
                           else decision)
     deliberation = candidate_decision.deliberation
-    _require_president_or_admin(by, deliberation.session)
-    if not deliberation.is_signed:
+    # The recorded amendment path: the session's lock is taken as by every writer, and
+    # the signature read as committed.
+    if not session_row_lock(session_id=deliberation.session_id):
         raise ValidationError(_("Before signing, change the decision itself."),
                               code="not_signed")
+    _require_signing_president(by, deliberation)
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("An amendment needs a reason."), code="reason_required")

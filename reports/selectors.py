@@ -24,12 +24,16 @@ def _is_administrator(user: User) -> bool:
 
 
 def document_list_for_user(*, user: User) -> QuerySet[Document]:
+    """Administrators: every document; a candidate: their own, once the session's results
+    are published (DESIGN.md §5: before publication a candidate sees no document — the
+    list, the detail and every download go through here); anyone else: none."""
     rows = Document.objects.select_related("enrolment__candidate", "bloc", "session")
     if _is_administrator(user):
         return rows
     if not user.is_authenticated:
         return rows.none()
-    return rows.filter(enrolment__candidate__user=user)
+    return rows.filter(enrolment__candidate__user=user,
+                       session__results_published_at__isnull=False)
 
 
 def document_download_get_for_user(*, user: User, public_id: UUID | str) -> Document:

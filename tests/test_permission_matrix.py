@@ -210,11 +210,13 @@ def build_world() -> World:
     erin = enrol(x)
     for enrolment in (dave, erin):
         score_all(x, enrolment, 1)
+    # The jury and its assignments are frozen once signed.
+    x.jury.members.add(MemberFactory(user=bob))
+    assignment = Assignment.objects.create(sitting=dave.sittings.get(), member=x.members[1])
     deliberation_propose(session=x.session, by=alice)
     deliberation = Deliberation.objects.get(session=x.session)
     deliberation_sign(deliberation=deliberation, members_present=x.members,
                       by=x.president.user)
-    x.jury.members.add(MemberFactory(user=bob))
     x.session.results_published_at = timezone.now()
     x.session.save(update_fields=["results_published_at"])
     documents = documents_issue_for_deliberation(deliberation=deliberation)
@@ -240,7 +242,6 @@ def build_world() -> World:
     competence = sitting.assessment.modality.competences.first()
     criterion = sitting.assessment.modality.criteria.first()
     decision = CandidateDecision.objects.get(enrolment=dave)
-    assignment = Assignment.objects.create(sitting=sitting, member=x.members[1])
     referentiel = x.session.referentiel
     by_kind = {
         "session": x.session.public_id, "candidate": dave.candidate.public_id,
@@ -271,7 +272,8 @@ def build_world() -> World:
             "api_score_list": {"sitting": str(sitting.public_id), "competence": competence.pk,
                                "level": 2, "expected_version": 0},
             "api_deliberation_list": {"session": str(x.session.public_id)},
-            "api_deliberation_sign": {"members_present": [str(m.public_id) for m in x.members]},
+            "api_deliberation_sign": {"members_present": [str(m.public_id) for m in x.members],
+                                      "proposal_version": "the one displayed"},
             "api_document_revoke": {"reason": "Erreur de saisie."},
             "api_candidate_erase": {"reason": "Demande RGPD."},
         },

@@ -17,3 +17,11 @@ WHITENOISE_USE_FINDERS = True
 # the Celery integration tests start real workers with their own settings.
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+
+# SQLite: a test database in a file, not SQLite's shared-cache memory database, whose
+# table locks answer "database table is locked" at once instead of waiting: tests that
+# run real concurrent transactions (the signature racing score saves) need the same
+# locking as production. pytest-django gives each xdist worker its own file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405

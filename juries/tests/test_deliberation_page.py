@@ -4,9 +4,15 @@ queries."""
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
+from assessments.models import Score, Sitting
 from juries.models import CandidateDecision, CompetenceDecision, Deliberation
-from juries.services_deliberation import deliberation_propose
+from juries.services_deliberation import (
+    StaleProposalError,
+    deliberation_propose,
+    deliberation_sign,
+)
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = pytest.mark.django_db
@@ -83,16 +89,65 @@ def test_signing_shows_the_reasons_then_signs_and_publishes(client, setup, alice
     score_all(setup, enrol(setup), 2)
     deliberation_propose(session=setup.session, by=alice)
     client.force_login(setup.president.user)
-    only_me = {"present": [str(setup.president.public_id)]}
+    version = Deliberation.objects.get().proposal_version
+    assert f'name="proposal_version" value="{version}"' in client.get(url(setup)).text
+    only_me = {"present": [str(setup.president.public_id)], "proposal_version": version}
     response = client.post(url(setup, "deliberation_sign"), only_me)
     assert response.status_code == 422
     assert "quorum" in response.text
-    everyone = {"present": [str(m.public_id) for m in setup.members]}
+    everyone = {"present": [str(m.public_id) for m in setup.members],
+                "proposal_version": version}
     assert client.post(url(setup, "deliberation_sign"), everyone).status_code == 302
     assert Deliberation.objects.get().is_signed
     assert client.post(url(setup, "deliberation_publish")).status_code == 302
     setup.session.refresh_from_db()
     assert setup.session.results_published_at is not None
+
+
+def test_signing_a_stale_proposal_lists_the_changes_and_offers_to_propose_again(
+        client, setup, alice):
+    """Sign what you saw: propose, a member changes a score, sign → refused with the
+    change; propose again (one click), sign → the decisions hold the new level."""
+    enrolment = enrol(setup)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    client.force_login(setup.president.user)
+    version = Deliberation.objects.get().proposal_version
+    member = setup.members[1]
+    Score.objects.filter(scorer=member.user, competence__code="C1.1").update(level=1)
+    sign = {"present": [str(m.public_id) for m in setup.members], "proposal_version": version}
+    response = client.post(url(setup, "deliberation_sign"), sign)
+    assert response.status_code == 409
+    scorer = f"{member.user.first_name} {member.user.last_name}".strip() or member.user.email
+    change = f"{enrolment.candidate.legal_name} — C1.1, {scorer} : 2 → 1"
+    assert escape(change) in response.text
+    assert f'action="{url(setup, "deliberation_propose")}"' in response.text
+    assert "Proposer à nouveau" in response.text
+    assert not Deliberation.objects.get().is_signed
+    assert client.post(url(setup, "deliberation_propose")).status_code == 302
+    # The page displayed before the new proposal is stale too.
+    assert client.post(url(setup, "deliberation_sign"), sign).status_code == 409
+    sign["proposal_version"] = Deliberation.objects.get().proposal_version
+    assert client.post(url(setup, "deliberation_sign"), sign).status_code == 302
+    deliberation = Deliberation.objects.get()
+    assert deliberation.is_signed
+    row = CompetenceDecision.objects.get(competence__code="C1.1")
+    assert {m["scorer"]: m["level"] for m in row.member_levels}[member.user.pk] == 1
+    signed_levels = {c["code"]: c["final"] for c in deliberation.minutes["decisions"][0][
+        "competences"]}
+    assert signed_levels["C1.1"] == row.final_level
+
+
+def test_an_attendance_changed_since_the_proposal_is_listed(setup, alice):
+    enrolment = enrol(setup)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    Sitting.objects.filter(enrolment=enrolment).update(attendance="absent")
+    with pytest.raises(StaleProposalError) as stale:
+        deliberation_sign(deliberation=Deliberation.objects.get(),
+                          members_present=setup.members, by=setup.president.user)
+    assert [(c.candidate, c.old, c.new) for c in stale.value.changes] == [
+        (enrolment.candidate.legal_name, "présent", "absent")]
 
 
 def test_the_page_runs_a_constant_number_of_queries(client, setup, alice,

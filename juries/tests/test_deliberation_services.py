@@ -341,7 +341,7 @@ def test_an_amendment_records_old_and_new_and_reissues(setup, alice,
                         reissued.append)
     with pytest.raises(ValidationError):
         amendment_record(decision=competence(enrolment, "C1.1"), field="final_level",
-                         new_value=4, reason="", by=alice)
+                         new_value=4, reason="", by=setup.president.user)
     with django_capture_on_commit_callbacks(execute=True):
         amendment = amendment_record(decision=competence(enrolment, "C1.1"),
                                      field="final_level", new_value=4,
@@ -352,6 +352,18 @@ def test_an_amendment_records_old_and_new_and_reissues(setup, alice,
     fields = set(Amendment.objects.values_list("decision_type", "field"))
     assert ("bloc", "status") in fields
     assert decision_of(enrolment).outcome == CandidateOutcome.PARTIAL_SUCCESS
+
+
+def test_only_the_president_present_at_signing_amends(setup, alice):
+    enrolment = enrol(setup)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    sign(setup)
+    for stranger in (alice, setup.members[1].user):  # an administrator, a mere member
+        with pytest.raises(PermissionDenied):
+            amendment_record(decision=competence(enrolment, "C1.1"), field="final_level",
+                             new_value=4, reason="Erreur.", by=stranger)
+    assert not Amendment.objects.exists()
 
 
 def test_no_amendment_before_signing(setup, alice):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
+from candidates.models import Session
 from candidates.tests.factories import SessionFactory, make_referentiel
 from certifications.models import Competence
 from juries.tests.factories import AssessmentFactory, MemberFactory, SittingFactory, assign
@@ -230,7 +231,9 @@ def test_a_malformed_version_is_a_bad_request(client, member, sitting):
 
 
 def test_a_signed_deliberation_makes_the_grid_read_only(client, member, sitting):
+    # What the signature sets (deliberation_sign): the sittings' and the session's lock.
     Sitting.objects.filter(pk=sitting.pk).update(locked_at=timezone.now())
+    Session.objects.filter(pk=sitting.assessment.session_id).update(signed_at=timezone.now())
     client.force_login(member.user)
     html = client.get(grid_url(sitting)).content.decode()
     assert "hx-post" not in html

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from assessments.models import Attendance, Score
+from assessments.models import Attendance, Score, Sitting
 from assessments.services import ScoringClosedError, StaleWriteError
+from candidates.models import Session
 from certifications.models import Competence
 from juries.models import ConflictKind
 from juries.services import (
@@ -101,10 +102,27 @@ def test_a_competence_outside_the_epreuve_is_refused(member, sitting):
         save(member, sitting, 2, competence=other)
 
 
-def test_a_locked_sitting_cannot_change(member, sitting):
-    sitting.locked_at = timezone.now()
+def test_a_locked_sitting_cannot_change_even_loaded_before_the_signature(member, sitting):
+    """The lock is read as committed, inside the write's transaction: the sitting the
+    caller loaded before the signature says open, the database says signed."""
+    save(member, sitting, 2)
+    now = timezone.now()
+    Sitting.objects.filter(pk=sitting.pk).update(locked_at=now)
+    Session.objects.filter(pk=sitting.assessment.session_id).update(signed_at=now)
+    assert sitting.locked_at is None
+    criterion = sitting.assessment.modality.criteria.first()
     with pytest.raises(ScoringClosedError):
-        save(member, sitting, 2)
+        save(member, sitting, 1, version=1)
+    with pytest.raises(ScoringClosedError):
+        save(member, sitting, 2, competence=sitting.assessment.modality.competences.last())
+    with pytest.raises(ScoringClosedError):
+        grid_criterion_save(user=member.user, sitting=sitting, criterion=criterion,
+                            observed=True, note="", expected_version=0)
+    with pytest.raises(ScoringClosedError):
+        grid_attendance_save(user=member.user, sitting=sitting, attendance=Attendance.ABSENT,
+                             expected_version=0)
+    assert list(Score.objects.values_list("level", flat=True)) == [2]
+    assert Sitting.objects.get(pk=sitting.pk).attendance == Attendance.PRESENT
 
 
 def test_every_change_is_in_the_audit_trail(member, sitting):
@@ -148,10 +166,12 @@ def test_saving_one_cell_takes_at_most_five_queries(member, sitting):
                             level=level, expected_version=version, comment="")
         # Transaction control (BEGIN, COMMIT, SAVEPOINT) is not data work.
         statements = [q["sql"] for q in queries if not TRANSACTION_CONTROL.match(q["sql"])]
-        # The assignment check is the grid's; the score itself takes the rest.
-        scoring = [sql for sql in statements if "juries_assignment" not in sql]
+        # The assignment check is the grid's, the session's lock the signature's (one
+        # statement each); the score itself takes the rest.
+        scoring = [sql for sql in statements
+                   if "juries_assignment" not in sql and "candidates_session" not in sql]
         assert len(scoring) <= 5, scoring
-        assert len(statements) == len(scoring) + 1
+        assert len(statements) == len(scoring) + 2
 
 
 def test_criteria_checks_and_attendance_follow_the_same_rules(member, sitting):

@@ -42,6 +42,7 @@ from juries.selectors_deliberation import (
 )
 from juries.services_deliberation import (
     SigningRefusedError,
+    StaleProposalError,
     amendment_record,
     candidate_outcome_override,
     competence_decision_override,
@@ -174,6 +175,7 @@ def _item(decision: CandidateDecision, page: DeliberationPage, errors: dict[str,
 
 def _render(request: HttpRequest, session: Session, *, errors: dict | None = None,
             sign_errors: list[str] | None = None, sign_warnings: list[str] | None = None,
+            proposal_changes: list | None = None, stale_proposal: bool = False,
             amend: AmendForm | None = None, status: int = 200) -> HttpResponse:
     page = deliberation_page(session=session)
     is_admin = request.user.role == Role.ADMIN
@@ -197,6 +199,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
         "errors": errors or {}, "sign_errors": sign_errors or [],
         "sign_warnings": sign_warnings or [],
         "document_gaps": document_gaps_of(session=session) if not signed else [],
+        "proposal_changes": proposal_changes or [], "stale_proposal": stale_proposal,
     }, status=status)
 
 
@@ -416,9 +419,14 @@ def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpRespon
     present = [m for m in page.members if str(m.public_id) in chosen]
     try:
         check = deliberation_sign(deliberation=deliberation, members_present=present,
-                                  by=request.user)
+                                  by=request.user,
+                                  proposal_version=request.POST.get("proposal_version", ""))
     except PermissionDenied:
         raise Http404 from None
+    except StaleProposalError as stale:
+        return _render(request, session, sign_errors=stale.messages, stale_proposal=True,
+                       proposal_changes=[str(change) for change in stale.changes],
+                       status=409)
     except SigningRefusedError as refused:
         return _render(request, session, sign_errors=refused.reasons,
                        sign_warnings=refused.warnings, status=422)

@@ -256,7 +256,12 @@ def _unassign_one(request: HttpRequest, assessment: Assessment) -> Refusals:
     ).first()
     if assignment is None:
         raise Http404
-    assignment_delete(assignment=assignment, removed_by=request.user, ip_address=_ip(request))
+    try:
+        assignment_delete(assignment=assignment, removed_by=request.user,
+                          ip_address=_ip(request))
+    except ValidationError as exc:  # the session is signed
+        messages.error(request, " ".join(exc.messages))
+        return {}
     messages.success(request, _("%(member)s is no longer assigned to %(candidate)s.")
                      % {"member": assignment.member,
                         "candidate": assignment.sitting.enrolment.candidate.legal_name})

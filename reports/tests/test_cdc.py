@@ -334,7 +334,8 @@ def test_a_holder_without_birth_place_refuses_the_file(signed, certification):
 def test_a_session_without_holder_refuses_the_file(signed, certification, alice):
     amendment_record(decision=CandidateDecision.objects.get(enrolment=signed.charlie),
                      field="outcome", new_value=CandidateOutcome.FAILURE,
-                     reason="Fraude établie après la délibération.", by=alice)
+                     reason="Fraude établie après la délibération.",
+                     by=signed.setup.president.user)
     with pytest.raises(CdcExportError) as refused:
         xml_of(signed)
     assert refused.value.problems == [gettext(

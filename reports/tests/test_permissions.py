@@ -36,6 +36,9 @@ def download_url(document: Document) -> str:
 
 
 def test_a_candidate_downloads_their_own_document(client, charlie, signed, documents):
+    from juries.services_deliberation import deliberation_publish
+
+    deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
     client.force_login(charlie)
     response = client.get(download_url(transcript_of(documents, signed.charlie)))
     assert response.status_code == 200

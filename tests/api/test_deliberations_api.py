@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.utils.translation import gettext
 
-from juries.models import CandidateOutcome, Deliberation
+from assessments.models import Score
+from juries.models import CandidateOutcome, CompetenceDecision, Deliberation
 from juries.services_deliberation import deliberation_propose
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 from tests.api.conftest import session_client
@@ -29,7 +30,9 @@ def proposed(alice, charlie):
 def _sign(user, deliberation, members):
     return session_client(user).post(
         f"{DELIBERATIONS}{deliberation.public_id}/sign/",
-        {"members_present": [str(m.public_id) for m in members]}, format="json")
+        {"members_present": [str(m.public_id) for m in members],
+         "proposal_version": Deliberation.objects.get(pk=deliberation.pk).proposal_version},
+        format="json")
 
 
 def test_the_jury_and_administrators_read_it(alice, proposed):
@@ -75,6 +78,37 @@ def test_the_president_signs(proposed):
     again = _sign(setup.president.user, deliberation, setup.members)
     assert again.status_code == 409
     assert again.json()["code"] == "signed"
+
+
+def test_signing_what_was_not_seen_is_refused_with_the_changes(alice, proposed):
+    """A score saved after the proposal: 409 with what changed; propose again, read the
+    version, sign: the signed decisions hold the new level."""
+    setup, deliberation = proposed
+    president = session_client(setup.president.user)
+    version = president.get(f"{DELIBERATIONS}{deliberation.public_id}/").json()[
+        "proposal_version"]
+    member = setup.members[2]
+    Score.objects.filter(scorer=member.user, competence__code="C1.2").update(level=4)
+    body = {"members_present": [str(m.public_id) for m in setup.members],
+            "proposal_version": version}
+    url = f"{DELIBERATIONS}{deliberation.public_id}/sign/"
+    response = president.post(url, body, format="json")
+    assert response.status_code == 409, response.content
+    refused = response.json()
+    assert refused["code"] == "stale_proposal"
+    assert [(c["competence"], c["old"], c["new"]) for c in refused["changes"]] == [
+        ("C1.2", "2", "4")]
+    assert refused["changes"][0]["candidate"] == CompetenceDecision.objects.filter(
+        competence__code="C1.2").get().candidate_decision.enrolment.candidate.legal_name
+    assert Deliberation.objects.get(pk=deliberation.pk).status == Deliberation.Status.DRAFT
+    reproposed = president.post(DELIBERATIONS, {"session": str(setup.session.public_id)},
+                                format="json").json()
+    assert president.post(url, body, format="json").json()["code"] == "stale_proposal"
+    body["proposal_version"] = reproposed["proposal_version"]
+    response = president.post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    row = CompetenceDecision.objects.get(competence__code="C1.2")
+    assert sorted(m["level"] for m in row.member_levels) == [2, 2, 4]
 
 
 def test_an_administrator_cannot_sign(alice, proposed):

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db
 DOCUMENTS = "/api/v1/documents/"
 
 
+def _published(signed) -> None:
+    from juries.services_deliberation import deliberation_publish
+
+    deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
+
+
 def _transcript(documents, enrolment) -> Document:
     return next(d for d in documents
                 if d.kind == DocumentKind.TRANSCRIPT and d.enrolment_id == enrolment.pk)
@@ -38,6 +44,7 @@ def test_an_administrator_lists_filters_and_orders_them(alice, signed, documents
 
 
 def test_a_candidate_lists_and_downloads_their_own(charlie, signed, documents):
+    _published(signed)
     client = session_client(charlie)
     rows = client.get(DOCUMENTS).json()["results"]
     assert rows
@@ -81,6 +88,7 @@ def test_an_administrator_revokes_with_a_reason(alice, signed, documents):
 
 
 def test_a_holder_cannot_revoke_their_document(charlie, signed, documents):
+    _published(signed)
     document = _transcript(documents, signed.charlie)
     response = session_client(charlie).post(f"{DOCUMENTS}{document.public_id}/revoke/",
                                             {"reason": "Je préfère."}, format="json")

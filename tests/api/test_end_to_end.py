@@ -96,11 +96,12 @@ def test_the_documented_example_works(alice, write_token, rendered, enqueued):
                         ).status_code == 403
 
     # 5. propose (the token), sign (the president's session)
-    deliberation = _ok(api.post(f"{BASE}/deliberations/", {"session": session},
-                                format="json"))["id"]
+    proposed = _ok(api.post(f"{BASE}/deliberations/", {"session": session}, format="json"))
+    deliberation = proposed["id"]
     browser, csrf = _signed_in(president.user)
     signed = _ok(browser.post(f"{BASE}/deliberations/{deliberation}/sign/",
-                              {"members_present": [president_id, member_id]},
+                              {"members_present": [president_id, member_id],
+                               "proposal_version": proposed["proposal_version"]},
                               content_type="application/json", HTTP_X_CSRFTOKEN=csrf))
     assert signed["status"] == "signed"
 
