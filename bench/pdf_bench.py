@@ -134,9 +134,69 @@ def main() -> None:
         check_split(product, contexts, Path(var_dir))
         print(f"checked {len(product)} split PDFs (pdftotext, pikepdf): own code and number "
               "each, one page")
+        phases = profile(contexts[: min(len(contexts), 40)])
+        print("where an attestation's milliseconds go (median): " + ", ".join(
+            f"{name} {value:.1f} ms" for name, value in phases.items()))
+        transcript_ms = transcript_median(10)
+        print(f"transcript (7 blocs, 35 compétences, 3 pages): {transcript_ms:.1f} ms/doc")
 
-    print(f"naive_ms_per_doc={naive_ms:.1f} product_ms_per_doc={product_ms:.1f} "
-          f"ratio={naive_ms / product_ms:.2f} subsetter={subsetter}")
+    # A 1,000-candidate session on one worker: per candidate a transcript, ~6 attestations
+    # and (most of them) a certificate, laid out like an attestation.
+    session_min = 1000 * (transcript_ms + 6.7 * product_ms) / 60000
+    print(f"template_ms={phases['template']:.1f} layout_ms={phases['layout']:.1f} "
+          f"write_ms={phases['write']:.1f} transcript_ms_per_doc={transcript_ms:.1f} "
+          f"session_1000_candidates_min={session_min:.1f} "
+          f"naive_ms_per_doc={naive_ms:.1f} ratio={naive_ms / product_ms:.2f} "
+          f"subsetter={subsetter} product_ms_per_doc={product_ms:.1f}")
+
+
+def profile(contexts: list[dict[str, Any]]) -> dict[str, float]:
+    """Median time of each phase of one attestation: the Django template, WeasyPrint's
+    layout (boxes, line breaking, the QR code's SVG), ``write_pdf`` (drawing, font
+    subsetting, compression, PDF/A metadata)."""
+    import statistics
+
+    from django.utils import translation
+
+    from reports.documents import _layout, _render_html, _write
+
+    times: dict[str, list[float]] = {"template": [], "layout": [], "write": []}
+    with translation.override("fr"):
+        for context in contexts:
+            started = time.perf_counter()
+            html = _render_html("bloc_attestation", context)
+            laid = time.perf_counter()
+            document = _layout(html, "fr")
+            written = time.perf_counter()
+            _write(document, "bloc_attestation", context, "fr")
+            done = time.perf_counter()
+            times["template"].append((laid - started) * 1000)
+            times["layout"].append((written - laid) * 1000)
+            times["write"].append((done - written) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def transcript_median(count: int) -> float:
+    import statistics
+
+    from reports.documents import render_pdf
+
+    base = attestation_context(0)
+    blocs = [{"code": f"RNCP38123BC0{b}", "title": f"Bloc {b} : concevoir une application",
+              "status": "validated", "status_label": "Validé", "acquired": False,
+              "competences": [{"code": f"C{b}.{c}", "title": f"Compétence {b}.{c} : conduire "
+                               "l'analyse des besoins et rédiger les spécifications",
+                               "level": 2, "level_label": "Compétence validée"}
+                              for c in range(1, 6)]} for b in range(1, 8)]
+    context = {**base, "blocs": blocs, "absent": False,
+               "document": {**base["document"], "kind": "transcript"}}
+    render_pdf("transcript", context)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        render_pdf("transcript", context)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
