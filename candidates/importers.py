@@ -24,7 +24,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
-from certifications.importers.draft import ImportFormatError
+from certifications.errors import ImportFormatError
 
 # Column key (English, as in the code) → French header of the template, then other
 # accepted spellings. Headers are matched without case, accents, spaces or punctuation.

@@ -18,17 +18,10 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from certifications import importers
+from certifications.errors import ImportFormatError
 from certifications.importers import json_format
 from certifications.importers.defaults import DEFAULT_SCALE
-from certifications.importers.draft import (
-    BlocDraft,
-    ImportFormatError,
-    Issue,
-    LevelOutcome,
-    ReferentielDraft,
-    ScaleDraft,
-    Severity,
-)
+from certifications.importers.draft import BlocDraft, Issue, ReferentielDraft, ScaleDraft, Severity
 from certifications.importers.validation import validate
 from certifications.models import (
     Activity,
@@ -49,6 +42,7 @@ from certifications.selectors import (
     referentiel_latest_for_draft,
     referentiel_to_draft,
 )
+from certifications.vocabulary import LevelOutcome
 
 
 class ReferentielImportError(Exception):

@@ -31,21 +31,20 @@ from datetime import date, timedelta
 from enum import IntEnum
 from typing import BinaryIO
 
+from certifications.errors import ImportFormatError
 from certifications.importers.draft import (
     ActivityDraft,
     BlocDraft,
     CertificationDraft,
     CompetenceDraft,
     CriterionDraft,
-    ImportFormatError,
     LevelDraft,
-    LevelOutcome,
     ModalityDraft,
-    ModalityKind,
     ReferentielDraft,
     RequirementDraft,
     ScaleDraft,
 )
+from certifications.vocabulary import LevelOutcome, ModalityKind
 
 MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not one
 
