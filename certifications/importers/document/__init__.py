@@ -12,12 +12,18 @@ The parser does not know the five seed files; it knows the shape of a référent
 * blocs, activities, compétences and épreuves are recognised by their codes or headings
   ("Bloc 2 :", "Catégorie 1 :", "RNCP35609BC01", "A.2.1.", "C1.1.1.", "BC7. 2\\_", "E1.");
 * text that starts in lower case (or a bullet left without a list) continues a paragraph
-  cut by a page break: :meth:`_Parser._continue` finds the paragraph it completes;
+  cut by a page break: :meth:`.tables.TablesMixin._continue` finds the paragraph it completes;
 * everything outside the référentiel tables is read for the fiche's facts (code, level,
   NSF, formacodes, ROME, dates, scale, access routes, extra requirements).
 
 Links that a table only states by position (a criteria cell beside some compétence rows, an
 épreuve stated once for several rows) are resolved at the end from the line numbers.
+
+The package, in reading order: :mod:`.reading` (bytes to text, HTML fragments),
+:mod:`.codes` (how codes and épreuves are written), :mod:`.state` (what the parser keeps while
+it reads), :mod:`.tables` (header rows, rows, cells, page-break continuations), :mod:`.facts`
+(the fiche outside the tables), :mod:`.links` (positional links, at the end) and
+:mod:`.parser` (the line loop and :func:`parse`).
 """
 
 from __future__ import annotations

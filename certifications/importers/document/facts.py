@@ -7,8 +7,9 @@ import re
 from datetime import date, timedelta
 
 from certifications.importers.document.reading import (
-    _LEAD_BULLET,
+    LEAD_BULLET,
 )
+from certifications.importers.document.state import ParserState
 from certifications.importers.draft import LevelDraft, RequirementDraft, ScaleDraft
 from certifications.vocabulary import LevelOutcome
 
@@ -82,7 +83,7 @@ def _outcome(number: int, text: str) -> LevelOutcome:
     )
 
 
-class FactsMixin:
+class FactsMixin(ParserState):
     """The parser's reading of the fiche outside the référentiel tables."""
 
     # -- the fiche's facts -----------------------------------------------------------------
@@ -117,8 +118,8 @@ class FactsMixin:
         cert = self.draft.certification
         if not text:
             return
-        bullet = bool(_LEAD_BULLET.match(text))
-        item = _LEAD_BULLET.sub("", text, count=1).strip()
+        bullet = bool(LEAD_BULLET.match(text))
+        item = LEAD_BULLET.sub("", text, count=1).strip()
         if self._section_line(item, bullet, level):
             return
         if self.requirements_open and bullet:

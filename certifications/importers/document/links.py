@@ -7,25 +7,26 @@ from __future__ import annotations
 import re
 
 from certifications.importers.document.codes import (
-    _DURATION,
-    _TEAM,
-    _codes_in,
-    _modality_kind,
+    DURATION,
+    TEAM,
+    codes_in,
+    modality_kind,
 )
 from certifications.importers.document.state import (
-    _Bloc,
-    _Modality,
+    BlocState,
+    ModalityState,
+    ParserState,
 )
 from certifications.vocabulary import ModalityKind
 
 
-class LinksMixin:
+class LinksMixin(ParserState):
     """The parser's end: links that only positions state."""
 
     def _code_map(self) -> dict[str, str]:
         return {c.code: c.ref for c in self.draft.competences() if c.code}
 
-    def _link_bloc(self, bloc: _Bloc) -> None:
+    def _link_bloc(self, bloc: BlocState) -> None:
         """Criteria beside compétence rows evaluate the compétences of those rows."""
         codes = self._code_map()
         groups = bloc.groups
@@ -37,12 +38,12 @@ class LinksMixin:
                 span = before[-1:]
             modality = self._modality_at(bloc, group.line)
             for criterion in group.criteria:
-                named = [codes[c] for c in _codes_in(criterion.text) if c in codes]
+                named = [codes[c] for c in codes_in(criterion.text) if c in codes]
                 criterion.competence_refs = named or list(span)
                 criterion.modality_ref = modality.draft.ref if modality else None
 
     @staticmethod
-    def _modality_at(bloc: _Bloc, line: int) -> _Modality | None:
+    def _modality_at(bloc: BlocState, line: int) -> ModalityState | None:
         stated = [(n, m) for n, m in bloc.modalities if n <= line]
         if not stated:
             return bloc.inherited
@@ -53,7 +54,7 @@ class LinksMixin:
     def _inherit_modalities(self) -> None:
         """A bloc that states no épreuve is assessed by the one stated just before it (the
         épreuve column of these tables often spans several blocs)."""
-        previous: _Modality | None = None
+        previous: ModalityState | None = None
         for bloc in self.blocs:
             if bloc.modalities:
                 previous = bloc.modalities[-1][1]
@@ -71,7 +72,7 @@ class LinksMixin:
                 bloc.draft.ref,
             )
 
-    def _finish_modality(self, modality: _Modality) -> None:
+    def _finish_modality(self, modality: ModalityState) -> None:
         draft = modality.draft
         codes = self._code_map()
         refs = list(draft.competence_refs)
@@ -85,7 +86,7 @@ class LinksMixin:
         self._describe(modality)
 
     @staticmethod
-    def _modality_span(bloc: _Bloc, row: int) -> list[str]:
+    def _modality_span(bloc: BlocState, row: int) -> list[str]:
         if row in bloc.free_rows:
             return [c.ref for c in bloc.draft.competences]
         later = [n for n, _m in bloc.modalities if n > row]
@@ -94,7 +95,7 @@ class LinksMixin:
         return span or [c.ref for c in bloc.draft.competences]
 
     @staticmethod
-    def _describe(modality: _Modality) -> None:
+    def _describe(modality: ModalityState) -> None:
         """Sort the épreuve's text into what the candidate does, hands in, and for how long."""
         draft = modality.draft
         does: list[str] = []
@@ -114,12 +115,12 @@ class LinksMixin:
         draft.description = "\n".join(t for t in does if t)
         draft.deliverables = "\n".join(t for t in hands_in if t)
         everything = " ".join([draft.title, *modality.parts])
-        draft.kind = _modality_kind(draft.title)
+        draft.kind = modality_kind(draft.title)
         if draft.kind is ModalityKind.OTHER:
-            draft.kind = _modality_kind(everything)
-        draft.team = bool(_TEAM.search(everything))
+            draft.kind = modality_kind(everything)
+        draft.team = bool(TEAM.search(everything))
         minutes, spans = 0, []
-        for match in _DURATION.finditer(everything):
+        for match in DURATION.finditer(everything):
             if match.group("m"):
                 minutes += int(match.group("m"))
             else:

@@ -10,48 +10,41 @@ from certifications.errors import ImportFormatError
 from certifications.importers.document.facts import FactsMixin
 from certifications.importers.document.links import LinksMixin
 from certifications.importers.document.reading import (
-    _check_text,
-    _clean,
-    _decode,
-    _strip_md_heading,
-)
-from certifications.importers.document.state import (
-    Role,
-    _Bloc,
-    _Modality,
-    _Para,
+    check_text,
+    clean,
+    decode_bytes,
+    strip_md_heading,
 )
 from certifications.importers.document.tables import TablesMixin
 from certifications.importers.draft import CertificationDraft, ReferentielDraft
 
 
 class _Parser(TablesMixin, FactsMixin, LinksMixin):
+    """Reads a document line by line; one instance per document."""
+
     def __init__(self, text: str, name: str) -> None:
+        # The attributes are described where they are declared: state.ParserState.
         self.lines = text.splitlines()
         self.draft = ReferentielDraft(
             certification=CertificationDraft(), source_format="document", source_name=name
         )
-        self.roles: dict[int, Role] | None = None
-        self.header_line = -10  # a second header row refines the first
-        self.in_ref = False  # inside the référentiel tables (as opposed to the fiche's prose)
-        self.blocs: list[_Bloc] = []
-        self.paras: list[_Para] = []  # paragraphs of the current bloc, for continuations
-        self.history: list[_Para] = []  # recent paragraphs, for "does this role end with a dot"
-        self.last_role: Role | None = None  # where the last piece of référentiel text went
-        self.pointer: Role | None = None  # last role a continuation went to (page order)
-        self.by_code: dict[str, _Modality] = {}
-        self.modalities: list[_Modality] = []
-        self.meta_section: str | None = None
+        self.roles = None
+        self.header_line = -10
+        self.in_ref = False
+        self.blocs = []
+        self.paras = []
+        self.history = []
+        self.last_role = None
+        self.pointer = None
+        self.by_code = {}
+        self.modalities = []
+        self.meta_section = None
         self.description_next = False
         self.requirements_open = False
-        self.access_yes_col: int | None = None
-        self.scale: dict[int, str] = {}
-        self.bloc_statements: list[tuple[int, int, str]] = []
+        self.access_yes_col = None
+        self.scale = {}
+        self.bloc_statements = []
         self.vae_in_text = False
-
-    @property
-    def bloc(self) -> _Bloc | None:
-        return self.blocs[-1] if self.blocs else None
 
     # -- driving -------------------------------------------------------------------------
     def run(self) -> ReferentielDraft:
@@ -68,7 +61,7 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
 
     def _line(self, number: int, line: str) -> None:
         cells = line.split("\t")
-        texts = [_clean(c) for c in cells]
+        texts = [clean(c) for c in cells]
         if not any(texts) or all(re.fullmatch(r"[-|:=\s]*", t) for t in texts):
             return
         roles = self._header_roles(texts)
@@ -83,8 +76,8 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
     # -- free lines (no tab) -----------------------------------------------------------------
     def _free(self, number: int, raw: str) -> None:
         self.access_yes_col = None  # a line of prose ends any Oui/Non table
-        text = _clean(raw)
-        level, heading = _strip_md_heading(text)
+        text = clean(raw)
+        level, heading = strip_md_heading(text)
         if self._scale_line(heading):
             return
         if self._try_bloc_heading(number, heading):
@@ -150,8 +143,8 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
     raw = source.read()
     if isinstance(raw, str):  # a text stream given by mistake: accept it
         raw = raw.encode("utf-8")
-    text, fallback = _decode(raw)
-    text = _check_text(text)
+    text, fallback = decode_bytes(raw)
+    text = check_text(text)
     parser = _Parser(text, name)
     if fallback:
         parser.draft.warn(

@@ -11,11 +11,11 @@ import unicodedata
 
 from certifications.errors import ImportFormatError
 from certifications.importers.document.codes import (
-    _COMPETENCE_AT,
-    _EVAL_PREFIX,
-    _FIELD_LABEL,
-    _MODALITY_CODE,
-    _MODALITY_START,
+    COMPETENCE_AT,
+    EVAL_PREFIX,
+    FIELD_LABEL,
+    MODALITY_CODE,
+    MODALITY_START,
 )
 
 MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not one
@@ -24,7 +24,7 @@ MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not
 # -- bytes to text ---------------------------------------------------------------------------
 
 
-def _decode(raw: bytes) -> tuple[str, bool]:
+def decode_bytes(raw: bytes) -> tuple[str, bool]:
     """Text of the file and whether it had to be read as Windows-1252."""
     if not raw.strip():
         raise ImportFormatError("Le fichier est vide.", "ligne 1")
@@ -53,7 +53,7 @@ def _decode(raw: bytes) -> tuple[str, bool]:
         ) from exc
 
 
-def _check_text(text: str) -> str:
+def check_text(text: str) -> str:
     """Refuse binary data that happened to decode; drop stray control characters."""
     controls = [
         i
@@ -80,7 +80,7 @@ _TAG = re.compile(r"<[^<>]{0,500}>")
 _MD_ESCAPE = re.compile(r"\\([\\_*`#\[\]().!+\-{}|>~])")
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"(?:^|(?<=\s))[-•–▪●◦*]\s+")
-_LEAD_BULLET = re.compile(r"^\s*(?:[-•–▪●◦*]|\d{1,2}[.)])\s+")
+LEAD_BULLET = re.compile(r"^\s*(?:[-•–▪●◦*]|\d{1,2}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s*(#{1,6})\s*(.*)$")
 _TERMINAL = tuple(".!?:;…")
 _STOP_WORDS = frozenset(
@@ -137,7 +137,7 @@ _STOP_WORDS = frozenset(
 )
 
 
-def _clean(raw: str) -> str:
+def clean(raw: str) -> str:
     """Plain text of an HTML/markdown fragment, on one line."""
     text = _BLOCK_TAG.sub(" ", raw)
     text = _TAG.sub("", text)
@@ -147,7 +147,7 @@ def _clean(raw: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _fragments(raw: str) -> list[tuple[str, bool]]:
+def cell_fragments(raw: str) -> list[tuple[str, bool]]:
     """Split a cell at block tags: (raw fragment with its inline tags, is it a <li>)."""
     result: list[tuple[str, bool]] = []
     in_li = False
@@ -156,12 +156,12 @@ def _fragments(raw: str) -> list[tuple[str, bool]]:
             tag = piece.lower().replace(" ", "")
             in_li = tag.startswith("<li")
             continue
-        if _clean(piece):
+        if clean(piece):
             result.append((piece, in_li))
     return result
 
 
-def _starts_lower(text: str) -> bool:
+def starts_lower(text: str) -> bool:
     stripped = text.lstrip(" \"'«“(…,;")
     return bool(stripped) and stripped[0].islower()
 
@@ -171,14 +171,14 @@ def _starts_upper(text: str) -> bool:
     return bool(stripped) and stripped[0].isupper()
 
 
-def _terminated(text: str) -> bool:
+def terminated(text: str) -> bool:
     return text.rstrip(" »\"')*").endswith(_TERMINAL)
 
 
-def _cut_score(text: str) -> int:
+def cut_score(text: str) -> int:
     """How surely a paragraph was cut by a page break: 2 when it ends on a word that cannot end
     a sentence ("des", "pour", a number), 1 when it merely lacks final punctuation."""
-    if not text or _terminated(text):
+    if not text or terminated(text):
         return 0
     last = text.rstrip().split()[-1].lower() if text.split() else ""
     if last in _STOP_WORDS or last[-1:].isdigit() or last.endswith(("-", ",", "’", "'")):
@@ -186,7 +186,7 @@ def _cut_score(text: str) -> int:
     return 1
 
 
-def _join(left: str, right: str) -> str:
+def join_text(left: str, right: str) -> str:
     left, right = left.rstrip(), right.strip()
     if not left:
         return right
@@ -195,7 +195,7 @@ def _join(left: str, right: str) -> str:
     return f"{left} {right}"
 
 
-def _strip_md_heading(text: str) -> tuple[int, str]:
+def strip_md_heading(text: str) -> tuple[int, str]:
     match = _MD_HEADING.match(text)
     if not match:
         return 0, text
@@ -205,81 +205,79 @@ def _strip_md_heading(text: str) -> tuple[int, str]:
 # -- fragment readers --------------------------------------------------------------------
 
 
-def _split_bullets(text: str) -> tuple[str, list[str]]:
+def split_bullets(text: str) -> tuple[str, list[str]]:
     parts = _BULLET.split(text)
     return parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]
 
 
-def _title_and_description(fragment: str) -> tuple[str, str]:
+def title_and_description(fragment: str) -> tuple[str, str]:
     """ "<b>C1 - Title</b> - Description" → (Title, Description); plain text is all title."""
     match = re.match(r"\s*<(b|strong)>(.*?)</\1>(.*)$", fragment, re.S | re.I)
     if match:
-        title, rest = _clean(match.group(2)), _clean(match.group(3))
+        title, rest = clean(match.group(2)), clean(match.group(3))
     else:
-        title, rest = _clean(fragment), ""
-    if code := _COMPETENCE_AT.match(title):
+        title, rest = clean(fragment), ""
+    if code := COMPETENCE_AT.match(title):
         title = code.group("rest")
     title = title.strip(" -–:").strip()
     return title, re.sub(r"^[\s\-–:]+", "", rest).strip()
 
 
-def _criteria_items(raw: str) -> tuple[str, list[str]]:
+def criteria_items(raw: str) -> tuple[str, list[str]]:
     """(text that finishes the previous criterion, the new criteria) of a criteria cell."""
     cut = ""
     items: list[str] = []
-    for position, (fragment, in_li) in enumerate(_fragments(raw)):
-        head, bullets = _split_bullets(_clean(fragment))
+    for position, (fragment, in_li) in enumerate(cell_fragments(raw)):
+        head, bullets = split_bullets(clean(fragment))
         if head and in_li:
             bullets.insert(0, head)
-        elif head and position == 0 and _starts_lower(head):
+        elif head and position == 0 and starts_lower(head):
             cut = head  # the end of a criterion cut by a page break
-        elif head and items and _starts_lower(head):
-            items[-1] = _join(items[-1], head)
+        elif head and items and starts_lower(head):
+            items[-1] = join_text(items[-1], head)
         elif head and not head.endswith(":"):
             items.append(head)
         for bullet in bullets:
             # "… est - réalisée": a hyphen taken for a bullet inside an upper-case list.
-            if items and _starts_lower(bullet) and _starts_upper(items[-1]):
-                items[-1] = _join(items[-1], bullet)
+            if items and starts_lower(bullet) and _starts_upper(items[-1]):
+                items[-1] = join_text(items[-1], bullet)
             else:
                 items.append(bullet)
     return cut, [i for i in items if not i.endswith(":")]
 
 
-def _modality_heading(fragment: str, *, first: bool) -> tuple[str, str, str] | None:
+def modality_heading(fragment: str, *, first: bool) -> tuple[str, str, str] | None:
     """(code, title, rest) when a cell fragment opens an épreuve, else None."""
-    text = _clean(fragment)
-    if not text or _starts_lower(text):
+    text = clean(fragment)
+    if not text or starts_lower(text):
         return None
-    if match := _MODALITY_CODE.match(text):
+    if match := MODALITY_CODE.match(text):
         code = f"E{match.group('num') or match.group('num2')}"
         title, rest = _code_title(match.group("rest"), fragment)
         return code, title, rest
-    without_prefix = (
-        _EVAL_PREFIX.sub("", fragment, count=1) if _EVAL_PREFIX.match(text) else fragment
-    )
+    without_prefix = EVAL_PREFIX.sub("", fragment, count=1) if EVAL_PREFIX.match(text) else fragment
     underlined = re.match(r"\s*<u>(.*?)</u>\s*:?\s*(.*)$", without_prefix, re.S | re.I)
     if underlined:
-        title = _clean(underlined.group(1)).rstrip(" :")
-        if title and not _FIELD_LABEL.match(title):
-            return "", title, _clean(underlined.group(2)).lstrip(": ")
+        title = clean(underlined.group(1)).rstrip(" :")
+        if title and not FIELD_LABEL.match(title):
+            return "", title, clean(underlined.group(2)).lstrip(": ")
         return None
-    plain = _clean(without_prefix)
-    if first and _MODALITY_START.match(plain) and not _FIELD_LABEL.match(plain):
+    plain = clean(without_prefix)
+    if first and MODALITY_START.match(plain) and not FIELD_LABEL.match(plain):
         return ("", *_keyword_title(plain))
     return None
 
 
-def _free_modality_heading(raw: str, text: str, level: int) -> tuple[str, str, str] | None:
+def free_modality_heading(raw: str, text: str, level: int) -> tuple[str, str, str] | None:
     """A line of its own opens an épreuve when it is a heading naming one, or a short title."""
     if level >= 3:
         return "", text.rstrip(" :"), ""  # a sub-heading inside a bloc names its épreuves
-    if _LEAD_BULLET.match(text) or _starts_lower(text):
+    if LEAD_BULLET.match(text) or starts_lower(text):
         return None
-    if _MODALITY_CODE.match(text) or re.match(r"\s*<u>", raw):
-        return _modality_heading(raw, first=True)
+    if MODALITY_CODE.match(text) or re.match(r"\s*<u>", raw):
+        return modality_heading(raw, first=True)
     if (
-        _MODALITY_START.match(text)
+        MODALITY_START.match(text)
         and len(text) <= 100
         and not text.rstrip().endswith((*_TERMINAL, ","))
     ):
@@ -291,9 +289,9 @@ def _code_title(rest_text: str, fragment: str) -> tuple[str, str]:
     """Title of a coded épreuve: its bold part, else its first sentence."""
     bold = re.search(r"<(b|strong)>(.*?)</\1>", fragment, re.S | re.I)
     if bold:
-        title = _clean(bold.group(2))
-        title = _MODALITY_CODE.sub(lambda m: m.group("rest"), title, count=1)
-        after = _clean(fragment[bold.end() :])
+        title = clean(bold.group(2))
+        title = MODALITY_CODE.sub(lambda m: m.group("rest"), title, count=1)
+        after = clean(fragment[bold.end() :])
         return title.strip(" .:-–"), after
     sentence = re.match(r"(.{3,200}?[.:])(?:\s|$)(.*)$", rest_text, re.S)
     if sentence:
@@ -307,7 +305,7 @@ def _keyword_title(text: str) -> tuple[str, str]:
     colon = text.find(":")
     if 0 < colon <= 150:
         return text[:colon].strip(), text[colon + 1 :].strip()
-    keyword = _MODALITY_START.match(text)
+    keyword = MODALITY_START.match(text)
     end = keyword.end() if keyword else 0
     words = text[end:].split(" ")
     taken = 0

@@ -12,6 +12,7 @@ from certifications.importers.draft import (
     CompetenceDraft,
     CriterionDraft,
     ModalityDraft,
+    ReferentielDraft,
 )
 
 
@@ -29,7 +30,7 @@ class Role(IntEnum):
 
 
 @dataclass
-class _Para:
+class Paragraph:
     """A paragraph that a page break may have cut: where its text lives, for continuations."""
 
     role: Role
@@ -50,7 +51,7 @@ class _Para:
 
 
 @dataclass
-class _Modality:
+class ModalityState:
     draft: ModalityDraft
     parts: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # compétence codes named in its text
@@ -58,7 +59,7 @@ class _Modality:
 
 
 @dataclass
-class _Group:
+class CriteriaGroup:
     """Criteria stated in one cell: they share compétences and épreuve."""
 
     line: int
@@ -66,18 +67,49 @@ class _Group:
 
 
 @dataclass
-class _Bloc:
+class BlocState:
     draft: BlocDraft
     number: int
     competence_lines: list[tuple[int, CompetenceDraft]] = field(default_factory=list)
-    modalities: list[tuple[int, _Modality]] = field(default_factory=list)
-    groups: list[_Group] = field(default_factory=list)
+    modalities: list[tuple[int, ModalityState]] = field(default_factory=list)
+    groups: list[CriteriaGroup] = field(default_factory=list)
     activity: ActivityDraft | None = None
     activity_line: int = 0
     row_activities: dict[int, int] = field(default_factory=dict)  # line → activities on it
     free_rows: set[int] = field(default_factory=set)  # épreuves stated outside table cells
-    inherited: _Modality | None = None
+    inherited: ModalityState | None = None
 
     def has_content(self) -> bool:
         d = self.draft
         return bool(d.competences or d.activities or d.criteria or self.modalities)
+
+
+class ParserState:
+    """What the parser keeps while it reads, shared by the tables, facts and links mixins.
+
+    Set by ``parser._Parser.__init__``; declared here so that each mixin says what it uses.
+    """
+
+    lines: list[str]
+    draft: ReferentielDraft
+    roles: dict[int, Role] | None  # column roles of the current table header
+    header_line: int  # a second header row right after the first refines it
+    in_ref: bool  # inside the référentiel tables (as opposed to the fiche's prose)
+    blocs: list[BlocState]
+    paras: list[Paragraph]  # paragraphs of the current bloc, for continuations
+    history: list[Paragraph]  # recent paragraphs, for "does this role end with a dot"
+    last_role: Role | None  # where the last piece of référentiel text went
+    pointer: Role | None  # last role a continuation went to (page order)
+    by_code: dict[str, ModalityState]
+    modalities: list[ModalityState]
+    meta_section: str | None  # "nsf", "formacode" or "rome" while their list lasts
+    description_next: bool
+    requirements_open: bool
+    access_yes_col: int | None  # the "Oui" column of an access-routes table
+    scale: dict[int, str]
+    bloc_statements: list[tuple[int, int, str]]  # (first bloc, last bloc, how assessed)
+    vae_in_text: bool
+
+    @property
+    def bloc(self) -> BlocState | None:
+        return self.blocs[-1] if self.blocs else None

@@ -7,36 +7,37 @@ from __future__ import annotations
 import re
 
 from certifications.importers.document.codes import (
-    _ACTIVITY_AT,
-    _BLOC_CODE,
-    _BLOC_WORD,
-    _COMPETENCE_ANY,
-    _COMPETENCE_AT,
-    _INLINE_COMPETENCE,
-    _ONLY_CODES,
-    _codes_in,
-    _norm_code,
+    ACTIVITY_AT,
+    BLOC_CODE,
+    BLOC_WORD,
+    COMPETENCE_ANY,
+    COMPETENCE_AT,
+    INLINE_COMPETENCE,
+    ONLY_CODES,
+    codes_in,
+    norm_code,
 )
 from certifications.importers.document.reading import (
-    _LEAD_BULLET,
-    _clean,
-    _criteria_items,
-    _cut_score,
-    _fragments,
-    _free_modality_heading,
-    _join,
-    _modality_heading,
-    _split_bullets,
-    _starts_lower,
-    _terminated,
-    _title_and_description,
+    LEAD_BULLET,
+    cell_fragments,
+    clean,
+    criteria_items,
+    cut_score,
+    free_modality_heading,
+    join_text,
+    modality_heading,
+    split_bullets,
+    starts_lower,
+    terminated,
+    title_and_description,
 )
 from certifications.importers.document.state import (
+    BlocState,
+    CriteriaGroup,
+    ModalityState,
+    Paragraph,
+    ParserState,
     Role,
-    _Bloc,
-    _Group,
-    _Modality,
-    _Para,
 )
 from certifications.importers.draft import (
     ActivityDraft,
@@ -47,8 +48,12 @@ from certifications.importers.draft import (
 )
 
 
-class TablesMixin:
-    """The parser's reading of table rows and of the lines inside the référentiel."""
+class TablesMixin(ParserState):
+    """The parser's reading of table rows and of the lines inside the référentiel.
+
+    Prose met inside the tables (the référentiel is over) goes to
+    :class:`~.facts.FactsMixin` (``_meta_row``, ``_meta_line``).
+    """
 
     # -- table headers ---------------------------------------------------------------------
     _HEADER_WORDS = (
@@ -69,7 +74,7 @@ class TablesMixin:
         for index, text in filled:
             # Header cells name a column near their start and hold no code (a cell such as
             # "Evaluation C3.1.4 … critères suivants" is content, not a header).
-            if len(text) > 250 or _COMPETENCE_ANY.search(text) or _BLOC_WORD.match(text):
+            if len(text) > 250 or COMPETENCE_ANY.search(text) or BLOC_WORD.match(text):
                 return None
             head = text[:32]
             found = [(m.start(), role) for rx, role in self._HEADER_WORDS if (m := rx.search(head))]
@@ -104,7 +109,7 @@ class TablesMixin:
 
     # -- table rows ------------------------------------------------------------------------
     def _row(self, number: int, cells: list[str], texts: list[str]) -> None:
-        starts_bloc = any(_BLOC_WORD.match(t) or _BLOC_CODE.match(t) for t in texts if t)
+        starts_bloc = any(BLOC_WORD.match(t) or BLOC_CODE.match(t) for t in texts if t)
         if not self.in_ref and not starts_bloc:
             self._meta_row(number, texts)
             return
@@ -126,20 +131,20 @@ class TablesMixin:
 
     def _bloc_cell(self, number: int, role: Role, raw: str) -> None:
         """Column of blocs and/or activities: headings, activity codes, titles."""
-        for index, (fragment, _in_li) in enumerate(_fragments(raw)):
-            text = _clean(fragment)
-            head, items = _split_bullets(text)
+        for index, (fragment, _in_li) in enumerate(cell_fragments(raw)):
+            text = clean(fragment)
+            head, items = split_bullets(text)
             if not head:
                 # Sub-tasks of an activity: kept out of the draft, but a page break may cut them.
                 self._sink(number, role, items)
                 continue
             if self._try_bloc_heading(number, head):
                 continue
-            if (match := _ACTIVITY_AT.match(head)) and self.bloc:
+            if (match := ACTIVITY_AT.match(head)) and self.bloc:
                 self._new_activity(
                     number, match.group("num") or match.group("num2"), match.group("rest")
                 )
-            elif _starts_lower(head) and index == 0:
+            elif starts_lower(head) and index == 0:
                 self._continue(number, head, role_hint=role, raw=fragment)
             elif (
                 (bloc := self._ensure_bloc(number))
@@ -156,15 +161,15 @@ class TablesMixin:
 
     def _competence_cell(self, number: int, raw: str) -> None:
         pieces: list[str] = []
-        for fragment, _in_li in _fragments(raw):
-            pieces += [p for p in _INLINE_COMPETENCE.split(fragment) if _clean(p)]
+        for fragment, _in_li in cell_fragments(raw):
+            pieces += [p for p in INLINE_COMPETENCE.split(fragment) if clean(p)]
         for index, fragment in enumerate(pieces):
-            text = _clean(fragment)
+            text = clean(fragment)
             if self._try_bloc_heading(number, text):
                 continue
-            if match := _COMPETENCE_AT.match(text):
+            if match := COMPETENCE_AT.match(text):
                 self._new_competence(number, match.group("code"), fragment)
-            elif _starts_lower(text) or (index == 0 and self._is_cut_bold(fragment)):
+            elif starts_lower(text) or (index == 0 and self._is_cut_bold(fragment)):
                 self._continue(number, text, role_hint=Role.COMPETENCE, raw=fragment)
             elif (
                 (bloc := self._ensure_bloc(number))
@@ -176,7 +181,7 @@ class TablesMixin:
             elif bloc.draft.competences and bloc.draft.competences[-1].code:
                 # Prose under a coded compétence: more of its description.
                 last = bloc.draft.competences[-1]
-                last.description = _join(last.description, text)
+                last.description = join_text(last.description, text)
                 self._register(Role.COMPETENCE, last, "description", number)
             else:
                 self._new_competence(number, "", fragment)
@@ -185,11 +190,11 @@ class TablesMixin:
     def _is_cut_bold(fragment: str) -> bool:
         # "<b>entreprise</b> - Cette compétence…": the end of a bold title cut by a page break.
         match = re.match(r"\s*<(b|strong)>(.*?)</\1>", fragment, re.S | re.I)
-        return bool(match) and _starts_lower(_clean(match.group(2)))
+        return bool(match) and starts_lower(clean(match.group(2)))
 
     # -- blocs, activities, compétences ----------------------------------------------------
     def _try_bloc_heading(self, number: int, text: str) -> bool:
-        match = _BLOC_CODE.match(text) or _BLOC_WORD.match(text)
+        match = BLOC_CODE.match(text) or BLOC_WORD.match(text)
         if not match:
             return False
         title = match.group("title").strip(" :-–")
@@ -197,14 +202,14 @@ class TablesMixin:
             return False
         code = ""
         if "rncp" in match.groupdict() and match.group(0).lstrip()[:2].upper() in ("RN", "BC"):
-            rncp = _norm_code(match.group("rncp") or "")
+            rncp = norm_code(match.group("rncp") or "")
             code = f"{rncp}BC{int(match.group('num')):02d}"
         self._new_bloc(number, int(match.group("num")), code, title)
         return True
 
-    def _new_bloc(self, number: int, num: int, code: str, title: str) -> _Bloc:
+    def _new_bloc(self, number: int, num: int, code: str, title: str) -> BlocState:
         ref = f"bloc{len(self.blocs) + 1}"
-        bloc = _Bloc(BlocDraft(ref=ref, code=code, title=title), number=num)
+        bloc = BlocState(BlocDraft(ref=ref, code=code, title=title), number=num)
         self.blocs.append(bloc)
         self.draft.blocs.append(bloc.draft)
         self.paras = []
@@ -215,7 +220,7 @@ class TablesMixin:
             self._register(Role.BLOC, bloc.draft, "title", number)
         return bloc
 
-    def _ensure_bloc(self, number: int) -> _Bloc:
+    def _ensure_bloc(self, number: int) -> BlocState:
         if self.bloc is None:
             self.draft.warn("Contenu avant le premier bloc : un bloc a été créé", f"ligne {number}")
             return self._new_bloc(number, 1, "", "")
@@ -223,13 +228,13 @@ class TablesMixin:
 
     def _append_title(self, number: int, text: str) -> None:
         bloc = self._ensure_bloc(number)
-        bloc.draft.title = _join(bloc.draft.title, text)
+        bloc.draft.title = join_text(bloc.draft.title, text)
 
     def _new_activity(self, number: int, num: str | None, title: str) -> None:
         bloc = self._ensure_bloc(number)
-        code = f"A{_norm_code(num)}" if num else ""
+        code = f"A{norm_code(num)}" if num else ""
         ref = self._unique_ref(code, f"{bloc.draft.ref}-a{len(bloc.draft.activities) + 1}")
-        activity = ActivityDraft(ref=ref, code=code, title=_clean(title).rstrip(" :"))
+        activity = ActivityDraft(ref=ref, code=code, title=clean(title).rstrip(" :"))
         bloc.draft.activities.append(activity)
         bloc.activity, bloc.activity_line = activity, number
         bloc.row_activities[number] = bloc.row_activities.get(number, 0) + 1
@@ -238,8 +243,8 @@ class TablesMixin:
 
     def _new_competence(self, number: int, raw_code: str, fragment: str) -> None:
         bloc = self._ensure_bloc(number)
-        code = _norm_code(raw_code) if raw_code else ""
-        title, description = _title_and_description(fragment)
+        code = norm_code(raw_code) if raw_code else ""
+        title, description = title_and_description(fragment)
         ref = self._unique_ref(code, f"{bloc.draft.ref}-c{len(bloc.draft.competences) + 1}")
         if code and ref != code:
             self.draft.warn(f"Code de compétence {code} en double", f"ligne {number}")
@@ -269,18 +274,18 @@ class TablesMixin:
 
     # -- épreuves (modalités) ----------------------------------------------------------------
     def _modality_cell(self, number: int, raw: str) -> None:
-        for index, (fragment, in_li) in enumerate(_fragments(raw)):
-            heading = _modality_heading(fragment, first=index == 0 and not in_li)
+        for index, (fragment, in_li) in enumerate(cell_fragments(raw)):
+            heading = modality_heading(fragment, first=index == 0 and not in_li)
             if heading is not None:
                 self._new_modality(number, *heading, fragment=fragment)
-            elif self._current_modality() is None and not _starts_lower(_clean(fragment)):
+            elif self._current_modality() is None and not starts_lower(clean(fragment)):
                 # A row that states an épreuve without a recognisable title is still one.
-                text = _clean(fragment)
+                text = clean(fragment)
                 self._new_modality(number, "", text[:120].rstrip(" :"), text, fragment=fragment)
             else:
-                self._modality_text(number, _clean(fragment))
+                self._modality_text(number, clean(fragment))
 
-    def _current_modality(self) -> _Modality | None:
+    def _current_modality(self) -> ModalityState | None:
         bloc = self.bloc
         if bloc is None:
             return None
@@ -290,14 +295,14 @@ class TablesMixin:
         self, number: int, code: str, title: str, rest: str, *, fragment: str
     ) -> None:
         bloc = self._ensure_bloc(number)
-        codes = _codes_in(_clean(fragment))
+        codes = codes_in(clean(fragment))
         if code and code in self.by_code:
             modality = self.by_code[code]
             modality.locked = True
         else:
             ref = self._unique_ref(code, f"{bloc.draft.ref}-m{len(bloc.modalities) + 1}")
             draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–") or code)
-            modality = _Modality(draft)
+            modality = ModalityState(draft)
             self.modalities.append(modality)
             if code:
                 self.by_code[code] = modality
@@ -315,12 +320,12 @@ class TablesMixin:
         if modality is None:
             self._new_modality(number, "", text[:120], text, fragment=text)
             return
-        modality.codes += _codes_in(text)
+        modality.codes += codes_in(text)
         self.last_role = Role.MODALITY
-        if modality.locked or _ONLY_CODES.fullmatch(text):
+        if modality.locked or ONLY_CODES.fullmatch(text):
             return  # known text, or a bare list of the compétences it evaluates
-        if _starts_lower(text) and modality.parts and not _terminated(modality.parts[-1]):
-            modality.parts[-1] = _join(modality.parts[-1], text)
+        if starts_lower(text) and modality.parts and not terminated(modality.parts[-1]):
+            modality.parts[-1] = join_text(modality.parts[-1], text)
             return
         modality.parts.append(text)
         self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
@@ -328,7 +333,7 @@ class TablesMixin:
     # -- critères --------------------------------------------------------------------------
     def _criteria(self, number: int, raw: str, *, from_cell: bool) -> None:
         bloc = self._ensure_bloc(number)
-        cut, items = _criteria_items(raw)
+        cut, items = criteria_items(raw)
         if cut:
             self._continue(number, cut, role_hint=Role.CRITERIA, raw=cut)
         if not items:
@@ -336,7 +341,7 @@ class TablesMixin:
         # A cell that starts a new list is a new group; a bullet left after the table, or a
         # cell that only finishes the previous one, extends the group it belongs to.
         if (from_cell and not cut) or not bloc.groups:
-            bloc.groups.append(_Group(number))
+            bloc.groups.append(CriteriaGroup(number))
         group = bloc.groups[-1]
         for text in items:
             criterion = CriterionDraft(text=text)
@@ -347,7 +352,7 @@ class TablesMixin:
 
     # -- paragraphs and page-break continuations --------------------------------------------
     def _register(self, role: Role, obj: object, key: str | int, number: int) -> None:
-        para = _Para(role, obj, key, number)
+        para = Paragraph(role, obj, key, number)
         self.paras.append(para)
         self.history.append(para)
         del self.history[:-300]
@@ -360,8 +365,8 @@ class TablesMixin:
     def _usually_terminated(self, role: Role) -> bool:
         # List items rarely end with a full stop even where sentences do: leave them out.
         texts = [p.get() for p in self.history if p.role is role]
-        texts = [t for t in texts if t and not _LEAD_BULLET.match(t)]
-        return len(texts) >= 2 and sum(_terminated(t) for t in texts) * 10 >= len(texts) * 6
+        texts = [t for t in texts if t and not LEAD_BULLET.match(t)]
+        return len(texts) >= 2 and sum(terminated(t) for t in texts) * 10 >= len(texts) * 6
 
     def _continue(self, number: int, text: str, *, role_hint: Role | None, raw: str) -> None:
         """Attach text cut off by a page break to the paragraph it completes.
@@ -373,10 +378,10 @@ class TablesMixin:
         column order, so the column after the last one continued comes first, then the oldest.
         """
         candidates = [p for p in self.paras if role_hint is None or p.role is role_hint]
-        scored: list[tuple[int, int, int, _Para]] = []
+        scored: list[tuple[int, int, int, Paragraph]] = []
         terminated_roles: dict[Role, bool] = {}
         for order, para in enumerate(candidates):
-            score = _cut_score(para.get()) * 2
+            score = cut_score(para.get()) * 2
             if score == 2:
                 if para.role not in terminated_roles:
                     terminated_roles[para.role] = self._usually_terminated(para.role)
@@ -396,39 +401,39 @@ class TablesMixin:
             return
         self._apply_continuation(number, target, text, raw)
 
-    def _apply_continuation(self, number: int, target: _Para, text: str, raw: str) -> None:
+    def _apply_continuation(self, number: int, target: Paragraph, text: str, raw: str) -> None:
         obj = target.obj
         if isinstance(obj, CompetenceDraft) and target.key == "title" and not obj.description:
             # The cut fell in the title: "<b>entreprise</b> - Cette compétence…"
-            bold, rest = _title_and_description(raw)
+            bold, rest = title_and_description(raw)
             if rest:
-                obj.title = _join(obj.title, bold)
+                obj.title = join_text(obj.title, bold)
                 obj.description = rest
                 self._register(Role.COMPETENCE, obj, "description", number)
                 self.pointer = target.role
                 self.last_role = target.role
                 return
-        target.put(_join(target.get(), text))
+        target.put(join_text(target.get(), text))
         self.pointer = target.role
         self.last_role = target.role
 
     def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
         """A line of its own inside the référentiel: a cut cell half, or a whole item."""
         bloc = self._ensure_bloc(number)
-        if match := _COMPETENCE_AT.match(text):
+        if match := COMPETENCE_AT.match(text):
             self._new_competence(number, match.group("code"), raw)
-        elif (match := _ACTIVITY_AT.match(text)) and not _LEAD_BULLET.match(text):
+        elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
             self._new_activity(
                 number, match.group("num") or match.group("num2"), match.group("rest")
             )
-        elif (heading := _free_modality_heading(raw, text, level)) is not None:
+        elif (heading := free_modality_heading(raw, text, level)) is not None:
             # Outside the table the épreuve no longer sits beside its compétences: it is the
             # bloc's, not the next rows'.
             bloc.free_rows.add(number)
             self._new_modality(number, *heading, fragment=raw)
-        elif _LEAD_BULLET.match(text):
+        elif LEAD_BULLET.match(text):
             self._free_bullet(number, raw, text)
-        elif _starts_lower(text):
+        elif starts_lower(text):
             self._continue(number, text, role_hint=None, raw=raw)
         elif not bloc.draft.title and not bloc.has_content():
             bloc.draft.title = text.rstrip(" :")
@@ -443,7 +448,7 @@ class TablesMixin:
 
     def _free_bullet(self, number: int, raw: str, text: str) -> None:
         """A bullet alone on its line belongs to the list it follows: criteria or épreuve."""
-        item = _LEAD_BULLET.sub("", text, count=1).strip()
+        item = LEAD_BULLET.sub("", text, count=1).strip()
         if not item:
             return
         if self.last_role is Role.CRITERIA:
