@@ -30,7 +30,7 @@ from certifications.services.referentiels import (
     referentiel_import,
     referentiel_lock,
 )
-from certifications.services.scales import scale_default
+from certifications.services.scales import scale_default, scale_for_draft
 from certifications.services.staging import (
     DIFF_SECTIONS,
     IMPORT_MAX_DRAFTS,
@@ -67,4 +67,5 @@ __all__ = [
     "referentiel_import_preview",
     "referentiel_lock",
     "scale_default",
+    "scale_for_draft",
 ]

@@ -27,7 +27,7 @@ from certifications.models import (
     Requirement,
     RuleSet,
 )
-from certifications.services.scales import _scale_for
+from certifications.services.scales import scale_for_draft
 
 
 class ReferentielImportError(Exception):
@@ -286,7 +286,7 @@ def referentiel_import(
     if latest is not None and latest.content_signature == signature:
         return ImportResult(latest, ImportAction.UNCHANGED, issues)
 
-    scale = _scale_for(draft.scale)
+    scale = scale_for_draft(draft_scale=draft.scale)
     if latest is not None and not latest.is_locked:
         try:
             with transaction.atomic():

@@ -38,7 +38,9 @@ def _create_levels(scale: Scale, draft_scale: ScaleDraft) -> None:
     )
 
 
-def _scale_for(draft_scale: ScaleDraft | None) -> Scale:
+def scale_for_draft(*, draft_scale: ScaleDraft | None) -> Scale:
+    """The scale a draft states (shared by every version stating the same levels), or the
+    default one when it states none."""
     if draft_scale is None:
         return scale_default()
     levels = [(lv.number, lv.label, lv.description, lv.outcome.value) for lv in draft_scale.levels]
