@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -18,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import AccessRoute, AcquisitionOrigin, Sex
 from candidates.services import AcquiredBlocInput, Identity
+from candidates.validators import INSEE_CODE_MESSAGE, is_insee_code
 from certifications.models import Bloc, Referentiel
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-INSEE_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
 class DateInput(forms.DateInput):
@@ -141,8 +140,8 @@ class EnrolmentForm(forms.Form):
 
     def clean_birth_insee_code(self) -> str:
         code = self.cleaned_data["birth_insee_code"].strip().upper()
-        if code and not INSEE_PATTERN.match(code):
-            raise forms.ValidationError(_("Five characters, e.g. 75056."))
+        if code and not is_insee_code(code):
+            raise forms.ValidationError(INSEE_CODE_MESSAGE)
         return code
 
     def clean(self) -> dict[str, Any]:

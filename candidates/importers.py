@@ -24,7 +24,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
-from certifications.importers.draft import ImportFormatError
+from candidates.validators import is_insee_code
+from certifications.errors import ImportFormatError
 
 # Column key (English, as in the code) → French header of the template, then other
 # accepted spellings. Headers are matched without case, accents, spaces or punctuation.
@@ -95,7 +96,6 @@ _LANGUAGE_WORDS = {
 ErrorFn = Callable[[str, str], None]
 TextFn = Callable[[str], str]
 
-_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 _FRENCH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00)?)?$")
 
@@ -306,7 +306,7 @@ def _insee_value(text: str, error: ErrorFn) -> str:
     code = text.upper().replace(" ", "")
     if code.isdigit() and len(code) == 4:
         code = code.zfill(5)  # a spreadsheet read 01053 as the number 1053
-    if code and not _INSEE.match(code):
+    if code and not is_insee_code(code):
         error("birth_insee_code",
               _("“%(value)s” is not an INSEE code: five characters, e.g. 75056.")
               % {"value": text})

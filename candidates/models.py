@@ -7,11 +7,12 @@ des Dépôts; it is personal data (RGPD): see ``candidates.services.candidate_er
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from candidates.validators import validate_insee_code
 from certifications.models import Bloc, Referentiel
 
 
@@ -36,7 +37,7 @@ class Candidate(models.Model):
     birth_commune = models.CharField(_("birth commune"), max_length=150, blank=True)
     birth_insee_code = models.CharField(
         _("INSEE code of the birth commune"), max_length=5, blank=True,
-        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Five characters, e.g. 75056."))],
+        validators=[validate_insee_code],
     )
     birth_country = models.CharField(
         _("birth country"), max_length=100, blank=True,

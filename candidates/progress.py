@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from certifications.importers.draft import LevelOutcome
 from certifications.rules import DEFAULT_SCALE_RULES, BlocStatus, ScaleRules, bloc_status
+from certifications.vocabulary import LevelOutcome
 
 
 class ProgressStatus(enum.StrEnum):

@@ -43,7 +43,7 @@ from candidates.models import (
     TargetBloc,
 )
 from candidates.selectors import enrolments_of_candidate
-from certifications.importers.draft import ImportFormatError
+from certifications.errors import ImportFormatError
 from certifications.models import Bloc, Referentiel
 
 

@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
+from certifications.errors import ImportFormatError
 from certifications.importers import FORMAT_CHOICES
-from certifications.importers.draft import ImportFormatError
 from certifications.models import (
     Bloc,
     Certification,

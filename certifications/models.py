@@ -21,7 +21,7 @@ from certifications.codes import (
     certification_code_is_valid,
     code_normalise,
 )
-from certifications.importers.draft import LevelOutcome, ModalityKind
+from certifications.vocabulary import LevelOutcome, ModalityKind
 
 
 class Certification(models.Model):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from certifications.importers.draft import LevelOutcome
+from certifications.vocabulary import LevelOutcome
 
 
 @dataclass(frozen=True)

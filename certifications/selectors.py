@@ -18,9 +18,7 @@ from certifications.importers.draft import (
     CompetenceDraft,
     CriterionDraft,
     LevelDraft,
-    LevelOutcome,
     ModalityDraft,
-    ModalityKind,
     ReferentielDraft,
     RequirementDraft,
     ScaleDraft,
@@ -39,6 +37,7 @@ from certifications.models import (
     Scale,
 )
 from certifications.rules import CertificationRules
+from certifications.vocabulary import LevelOutcome, ModalityKind
 
 
 def certification_list_for_user(*, user: User) -> QuerySet[Certification]:

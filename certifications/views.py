@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
 from accounts.models import Role
+from certifications.errors import ImportFormatError
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
 from certifications.importers.draft import (
@@ -28,7 +29,6 @@ from certifications.importers.draft import (
     BlocDraft,
     CompetenceDraft,
     CriterionDraft,
-    ImportFormatError,
     ModalityDraft,
     ReferentielDraft,
 )

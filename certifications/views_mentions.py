@@ -18,7 +18,7 @@ from certifications.selectors import (
     certifier_get_for_admin,
     certifier_list_for_user,
 )
-from certifications.services_mentions import (
+from certifications.services.mentions import (
     MENTION_FIELDS,
     certification_mentions_update,
     certifier_update,

@@ -38,10 +38,12 @@ from candidates.services import (
     session_create,
 )
 from certifications import importers
-from certifications.importers.draft import ImportFormatError, LevelOutcome, ReferentielDraft
+from certifications.errors import ImportFormatError
+from certifications.importers.draft import ReferentielDraft
 from certifications.models import Certifier, Competence, Modality, Referentiel, Requirement
 from certifications.selectors import scale_levels
 from certifications.services import ReferentielImportError, referentiel_import
+from certifications.vocabulary import LevelOutcome
 from juries.models import (
     BlocDecision,
     BlocDecisionStatus,

@@ -33,7 +33,6 @@ from candidates.models import (
     TargetBloc,
 )
 from candidates.services import AcquiredBlocInput, enrolment_create, session_row_lock
-from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level, Requirement
 from certifications.rules import (
     BlocStatus,
@@ -51,6 +50,7 @@ from certifications.rules import (
     proposed_level,
 )
 from certifications.selectors import certification_rules
+from certifications.vocabulary import LevelOutcome
 from juries.models import (
     Amendment,
     BlocDecision,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import audit_log
 from candidates.models import AccessRoute, Candidate, Session
+from candidates.validators import is_insee_code
 from certifications.models import Certification
 from juries.models import CandidateDecision, Deliberation
 from reports.selectors import cdc_holders, deliberation_facts, signed_deliberation_of_session
@@ -49,7 +50,6 @@ ACCESS_ROUTES: dict[str, str] = {
     AccessRoute.EQUIVALENCE: "EQUIVALENCE_DIPLOME_ETRANGER",
 }
 _REPERTOIRE_CODE = re.compile(r"^(RNCP|RS)\d+$")
-_INSEE_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
 class CdcExportError(Exception):
@@ -149,7 +149,7 @@ def _holder_problems(candidate: Candidate) -> list[str]:
         problems.append(_("%(name)s: the birth date is missing.") % who)
     elif not 1900 <= candidate.birth_date.year <= 2099:
         problems.append(_("%(name)s: the birth year must lie between 1900 and 2099.") % who)
-    if not _INSEE_CODE.match(candidate.birth_insee_code):
+    if not is_insee_code(candidate.birth_insee_code):
         problems.append(_("%(name)s: the INSEE code of the birth commune is missing (for a "
                           "birth abroad, the country's code 99xxx).") % who)
     names = [candidate.birth_name, candidate.usage_name, candidate.birth_commune,

@@ -21,9 +21,9 @@ from assessments.models import Attendance, Sitting
 from candidates.models import AccessRoute, AcquisitionOrigin, Candidate, Enrolment, Session
 from candidates.services import AcquiredBlocInput, Identity, candidate_create, enrolment_create
 from certifications.demo import SEEDS_DIR
-from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
+from certifications.vocabulary import LevelOutcome
 from juries.demo_session import (
     PLACE,
     demo_signatory_ensure,

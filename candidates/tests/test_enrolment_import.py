@@ -29,7 +29,7 @@ from candidates.tests.factories import (
     SessionFactory,
     make_referentiel,
 )
-from certifications.importers.draft import ImportFormatError
+from certifications.errors import ImportFormatError
 
 pytestmark = pytest.mark.django_db
 

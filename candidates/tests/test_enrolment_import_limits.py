@@ -15,7 +15,7 @@ from candidates import importers
 from candidates.models import EnrolmentImport
 from candidates.services import enrolment_import_preview
 from candidates.tests.factories import SessionFactory
-from certifications.importers.draft import ImportFormatError
+from certifications.errors import ImportFormatError
 from certifications.tests.big_sheets import workbook
 
 HEADER = ["nom_naissance", "prenoms", "date_naissance", "commune_naissance", "voie_acces",

@@ -12,8 +12,8 @@ from candidates.progress import (
     level_distribution,
     percent,
 )
-from certifications.importers.draft import LevelOutcome
 from certifications.rules import ScaleRules
+from certifications.vocabulary import LevelOutcome
 
 BLOC = BlocInput(key=1, competences=(11, 12, 13))
 

@@ -55,7 +55,7 @@ from candidates.services import (
     identity_key,
     session_create,
 )
-from certifications.importers.draft import ImportFormatError
+from certifications.errors import ImportFormatError
 from certifications.models import Bloc
 from certifications.views import administrator_required
 

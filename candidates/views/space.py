@@ -36,11 +36,11 @@ from candidates.selectors import (
     referentiel_blocs,
     space_enrolments_for_user,
 )
-from certifications.importers.draft import LevelOutcome
 from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.selectors import scale_levels
 from certifications.views import administrator_required
+from certifications.vocabulary import LevelOutcome
 from juries.selectors_deliberation import published_final_levels_for_enrolments
 from reports.models import Document
 from reports.selectors import issued_documents_for_enrolments

@@ -13,8 +13,9 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 from certifications.codes import code_normalise
+from certifications.errors import ImportFormatError
 from certifications.importers import document, json_format, rncp_xml, spreadsheet
-from certifications.importers.draft import ImportFormatError, ReferentielDraft
+from certifications.importers.draft import ReferentielDraft
 
 Parser = Callable[..., list[ReferentielDraft]]
 

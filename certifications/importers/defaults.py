@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from certifications.importers.draft import LevelDraft, LevelOutcome, ScaleDraft
+from certifications.importers.draft import LevelDraft, ScaleDraft
+from certifications.vocabulary import LevelOutcome
 
 # The 4-level scale of fiche RNCP35609, which a draft gets when its document states none
 # (``draft.scale is None``); migration 0002 stores the same levels in the database.

@@ -16,6 +16,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+# The domain enums live in certifications.vocabulary. ModalityKind must stay importable
+# from here: migration 0001 names ``certifications.importers.draft.ModalityKind``.
+from certifications.vocabulary import LevelOutcome, ModalityKind
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"  # the draft cannot be saved as it is
@@ -30,24 +34,6 @@ class Issue:
     severity: Severity
     message: str
     location: str = ""  # "line 12", "FICHE RNCP35609 / BLOC_COMPETENCES[2]", "row 7"
-
-
-class ImportFormatError(Exception):
-    """The input cannot be parsed at all (empty, binary, truncated, hostile...).
-
-    ``message`` is already in the user's words; ``location`` names the line or element.
-    """
-
-    def __init__(self, message: str, location: str = "") -> None:
-        super().__init__(f"{location}: {message}" if location else message)
-        self.message = message
-        self.location = location
-
-
-class LevelOutcome(enum.StrEnum):
-    ACQUIRED = "acquired"  # levels 1 and 2 by default
-    COMPLEMENT = "complement"  # level 3: travail complémentaire
-    RATTRAPAGE = "rattrapage"  # level 4: the épreuve must be retaken
 
 
 @dataclass
@@ -140,19 +126,6 @@ class BlocDraft:
     certifiable_alone: bool = True
 
 
-class ModalityKind(enum.StrEnum):
-    CASE_STUDY = "case_study"  # étude de cas
-    WORK_SITUATION = "work_situation"  # mise en situation professionnelle
-    PROJECT = "project"  # projet
-    MONOGRAPH = "monograph"  # monographie
-    THESIS = "thesis"  # thèse professionnelle, mémoire
-    QUIZ = "quiz"  # QCM
-    ORAL = "oral"  # soutenance, oral, entretien
-    WRITTEN = "written"  # épreuve écrite, rapport
-    PORTFOLIO = "portfolio"  # dossier, portfolio
-    OTHER = "other"
-
-
 @dataclass
 class ModalityDraft:
     ref: str
@@ -205,3 +178,4 @@ class ReferentielDraft:
 
     def has_errors(self) -> bool:
         return any(issue.severity is Severity.ERROR for issue in self.issues)
+

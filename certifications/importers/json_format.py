@@ -25,7 +25,8 @@ import typing
 from datetime import date
 from typing import Any, BinaryIO
 
-from certifications.importers.draft import ImportFormatError, ReferentielDraft
+from certifications.errors import ImportFormatError
+from certifications.importers.draft import ReferentielDraft
 
 FORMAT = "certassess-referentiel"
 VERSION = 1

@@ -23,13 +23,13 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
+from certifications.errors import ImportFormatError
 from certifications.importers.draft import (
     BlocDraft,
     CertificationDraft,
     CertifierDraft,
     CompetenceDraft,
     CriterionDraft,
-    ImportFormatError,
     ReferentielDraft,
 )
 

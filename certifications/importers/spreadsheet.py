@@ -25,17 +25,17 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
+from certifications.errors import ImportFormatError
 from certifications.importers.draft import (
     ActivityDraft,
     BlocDraft,
     CertificationDraft,
     CompetenceDraft,
     CriterionDraft,
-    ImportFormatError,
     ModalityDraft,
-    ModalityKind,
     ReferentielDraft,
 )
+from certifications.vocabulary import ModalityKind
 
 SOURCE_FORMAT = "spreadsheet"
 

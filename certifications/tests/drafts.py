@@ -9,10 +9,10 @@ from certifications.importers.draft import (
     CompetenceDraft,
     CriterionDraft,
     ModalityDraft,
-    ModalityKind,
     ReferentielDraft,
     RequirementDraft,
 )
+from certifications.vocabulary import ModalityKind
 
 
 def make_draft(code: str = "RNCP99999", blocs: int = 2, competences: int = 2) -> ReferentielDraft:

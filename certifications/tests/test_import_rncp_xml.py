@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from certifications.errors import ImportFormatError
 from certifications.importers import rncp_xml
-from certifications.importers.draft import ImportFormatError, ReferentielDraft
+from certifications.importers.draft import ReferentielDraft
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

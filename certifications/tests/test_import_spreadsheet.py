@@ -10,13 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from certifications.errors import ImportFormatError
 from certifications.importers import spreadsheet
-from certifications.importers.draft import (
-    ImportFormatError,
-    ModalityKind,
-    ReferentielDraft,
-    Severity,
-)
+from certifications.importers.draft import ReferentielDraft, Severity
+from certifications.vocabulary import ModalityKind
 
 HEADER = [
     "Code certification",

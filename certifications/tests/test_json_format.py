@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from certifications.errors import ImportFormatError
 from certifications.importers import json_format
 from certifications.importers.defaults import DEFAULT_SCALE
 from certifications.importers.draft import (
@@ -22,17 +23,15 @@ from certifications.importers.draft import (
     CertifierDraft,
     CompetenceDraft,
     CriterionDraft,
-    ImportFormatError,
     Issue,
     LevelDraft,
-    LevelOutcome,
     ModalityDraft,
-    ModalityKind,
     ReferentielDraft,
     RequirementDraft,
     ScaleDraft,
     Severity,
 )
+from certifications.vocabulary import LevelOutcome, ModalityKind
 
 
 def _round_trip(draft: ReferentielDraft) -> ReferentielDraft:

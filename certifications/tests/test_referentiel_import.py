@@ -1,11 +1,6 @@
 import pytest
 
-from certifications.importers.draft import (
-    CriterionDraft,
-    LevelDraft,
-    LevelOutcome,
-    ScaleDraft,
-)
+from certifications.importers.draft import CriterionDraft, LevelDraft, ScaleDraft
 from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
 from certifications.services import (
     ImportAction,
@@ -15,6 +10,7 @@ from certifications.services import (
     scale_default,
 )
 from certifications.tests.drafts import make_draft
+from certifications.vocabulary import LevelOutcome
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from certifications import rules
-from certifications.importers.draft import LevelOutcome
 from certifications.rules import (
     BlocStatus,
     CandidateResult,
@@ -18,6 +17,7 @@ from certifications.rules import (
     MemberPresence,
     Outcome,
 )
+from certifications.vocabulary import LevelOutcome
 
 levels = st.integers(min_value=1, max_value=4)
 

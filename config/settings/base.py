@@ -381,7 +381,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EnrolmentStatusEnum": "candidates.models.EnrolmentStatus",
         "ImportStatusEnum": "certifications.models.ReferentielImport.Status",
-        "ModalityKindEnum": "certifications.importers.draft.ModalityKind",
+        "ModalityKindEnum": "certifications.vocabulary.ModalityKind",
         "DeliberationStatusEnum": "juries.models.Deliberation.Status",
         "BlocDecisionStatusEnum": "juries.models.BlocDecisionStatus",
         "OutcomeEnum": "juries.models.CandidateOutcome",

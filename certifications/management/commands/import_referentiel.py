@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from certifications import importers
-from certifications.importers.draft import ImportFormatError, Issue, ReferentielDraft, Severity
+from certifications.errors import ImportFormatError
+from certifications.importers.draft import Issue, ReferentielDraft, Severity
 from certifications.importers.validation import validate
 from certifications.services import ReferentielImportError, referentiel_import
 

@@ -1,0 +1,101 @@
+"""How a référentiel document writes its codes and épreuves: the patterns every other
+module of the document parser matches (compétence, activity, bloc and épreuve codes)."""
+
+from __future__ import annotations
+
+import re
+
+from certifications.vocabulary import ModalityKind
+
+_NUM = r"\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}"
+_CODE_END = r"\.?(?=[\s_\\\-–:]|$)"
+COMPETENCE_AT = re.compile(
+    rf"^\s*(?P<code>B?C\s?{_NUM}){_CODE_END}[\s\\_\-–:.]*(?P<rest>.*)$", re.S
+)
+ACTIVITY_AT = re.compile(
+    rf"^\s*(?:A\s?\.?\s?(?P<num>{_NUM}){_CODE_END}|activit[ée]s?\s+(?P<num2>{_NUM})\s*[:\-–.])"
+    r"[\s\\_\-–:.]*(?P<rest>.*)$",
+    re.S | re.I,
+)
+COMPETENCE_ANY = re.compile(r"(?<![\w.])B?C\s?\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}(?![\d\w])")
+_COMPETENCE_RANGE = re.compile(
+    r"(?<![\w.])(B?C)\s?(\d{1,2})\s*(?:à|-|–)\s*(?:B?C)\s?(\d{1,2})(?![\d.\w])"
+)
+ONLY_CODES = re.compile(r"(?:\s*(?:B?C\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–))+\s*", re.I)
+INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
+BLOC_WORD = re.compile(
+    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée])\s*"
+    r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–.]?\s*(?P<title>.*)$",
+    re.I | re.S,
+)
+BLOC_CODE = re.compile(
+    r"^\s*(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–.]?\s*(?P<title>.*)$",
+    re.I | re.S,
+)
+MODALITY_CODE = re.compile(
+    r"^\s*(?:E\s?(?P<num>\d{1,2})|[ée]preuve\s+(?:n\s*°\s*)?(?P<num2>\d{1,2}))(?![\d\w])(?!\.\d)"
+    r"\s*[.:\-–]?\s*(?P<rest>.*)$",
+    re.I | re.S,
+)
+EVAL_PREFIX = re.compile(
+    r"^\s*[ée]valuation\s+(?:des\s+|de\s+la\s+)?(?:comp[ée]tences?\s+)?"
+    r"(?:B?C\s?[\d.]+[\s,]*(?:et\s+)?)+\s*[-–:]\s*",
+    re.I,
+)
+_MODALITY_WORDS = (
+    r"(?:[ée]tudes?\s+de\s+cas|cas\s+pratiques?|mises?\s+en\s+situation|projets?|r[ée]daction|"
+    r"soutenance|oral\b|entretien|qcm|questionnaire|quiz|dossier|portfolio|m[ée]moire|"
+    r"th[èe]se|monographies?|travaux\s+pratiques|tp\b|[ée]preuve|examen|jeu\s+de\s+r[ôo]le|"
+    r"simulation|contr[ôo]le\s+continu|exercice)"
+)
+MODALITY_START = re.compile(rf"^\s*{_MODALITY_WORDS}", re.I)
+FIELD_LABEL = re.compile(
+    r"^\s*(?:ce\s+que|[ée]valuation\s*(?::|$)|dur[ée]e|livrables?|attendus|format|il/elle|"
+    r"le\s+candidat|chaque\s+candidat|crit[èe]res)",
+    re.I,
+)
+_KIND_WORDS: tuple[tuple[str, ModalityKind], ...] = (
+    (r"th[èe]se|m[ée]moire", ModalityKind.THESIS),
+    (r"monographie", ModalityKind.MONOGRAPH),
+    (
+        r"mises?\s+en\s+situation|travaux\s+pratiques|jeu\s+de\s+r[ôo]le",
+        ModalityKind.WORK_SITUATION,
+    ),
+    (r"[ée]tudes?\s+de\s+cas|cas\s+pratique", ModalityKind.CASE_STUDY),
+    (r"projet", ModalityKind.PROJECT),
+    (r"qcm|questionnaire|quiz", ModalityKind.QUIZ),
+    (r"soutenance|oral|entretien", ModalityKind.ORAL),
+    (r"dossier|portfolio", ModalityKind.PORTFOLIO),
+    (r"r[ée]daction|[ée]crit|rapport", ModalityKind.WRITTEN),
+)
+TEAM = re.compile(
+    r"\b(?:en|par)\s+(?:[ée]quipe|groupe|bin[ôo]me)\b|collecti(?:f|ve)|au\s+sein\s+d'un\s+groupe",
+    re.I,
+)
+DURATION = re.compile(
+    r"(?P<h>\d{1,2})\s*(?:h|heures?)(?:\s*(?P<hm>\d{2}))?\b|(?P<m>\d{1,3})\s*min(?:utes?)?\b", re.I
+)
+
+
+def norm_code(code: str) -> str:
+    """One spelling per code: "A.2.1." → "A2.1", "C 1.1" → "C1.1", "BC7. 2" → "BC7.2"."""
+    code = re.sub(r"\s+", "", code).upper().rstrip(".")
+    return re.sub(r"^([A-Z]+)\.", r"\1", code)
+
+
+def codes_in(text: str) -> list[str]:
+    """Compétence codes a text names, ranges ("C5 à C13") expanded."""
+    codes: list[str] = []
+    for match in _COMPETENCE_RANGE.finditer(text):
+        first, last = int(match.group(2)), int(match.group(3))
+        if 0 < last - first < 100:
+            codes += [f"{match.group(1).upper()}{n}" for n in range(first, last + 1)]
+    codes += [norm_code(m.group(0)) for m in COMPETENCE_ANY.finditer(text)]
+    return list(dict.fromkeys(codes))
+
+
+def modality_kind(text: str) -> ModalityKind:
+    for pattern, kind in _KIND_WORDS:
+        if re.search(pattern, text, re.I):
+            return kind
+    return ModalityKind.OTHER

@@ -1,0 +1,132 @@
+"""Links a table states only by position, resolved once every line is read: criteria
+beside compétence rows evaluate them, an épreuve stated once covers the rows below it (and
+the next blocs that state none), and each épreuve's text gives its kind and duration."""
+
+from __future__ import annotations
+
+import re
+
+from certifications.importers.document.codes import (
+    DURATION,
+    TEAM,
+    codes_in,
+    modality_kind,
+)
+from certifications.importers.document.state import (
+    BlocState,
+    ModalityState,
+    ParserState,
+)
+from certifications.vocabulary import ModalityKind
+
+
+class LinksMixin(ParserState):
+    """The parser's end: links that only positions state."""
+
+    def _code_map(self) -> dict[str, str]:
+        return {c.code: c.ref for c in self.draft.competences() if c.code}
+
+    def _link_bloc(self, bloc: BlocState) -> None:
+        """Criteria beside compétence rows evaluate the compétences of those rows."""
+        codes = self._code_map()
+        groups = bloc.groups
+        for index, group in enumerate(groups):
+            end = groups[index + 1].line if index + 1 < len(groups) else 10**9
+            span = [c.ref for line, c in bloc.competence_lines if group.line <= line < end]
+            if not span:
+                before = [c.ref for line, c in bloc.competence_lines if line <= group.line]
+                span = before[-1:]
+            modality = self._modality_at(bloc, group.line)
+            for criterion in group.criteria:
+                named = [codes[c] for c in codes_in(criterion.text) if c in codes]
+                criterion.competence_refs = named or list(span)
+                criterion.modality_ref = modality.draft.ref if modality else None
+
+    @staticmethod
+    def _modality_at(bloc: BlocState, line: int) -> ModalityState | None:
+        stated = [(n, m) for n, m in bloc.modalities if n <= line]
+        if not stated:
+            return bloc.inherited
+        last_line = stated[-1][0]
+        same_row = {id(m) for n, m in stated if n == last_line}
+        return stated[-1][1] if len(same_row) == 1 else None  # two épreuves on one row: unsure
+
+    def _inherit_modalities(self) -> None:
+        """A bloc that states no épreuve is assessed by the one stated just before it (the
+        épreuve column of these tables often spans several blocs)."""
+        previous: ModalityState | None = None
+        for bloc in self.blocs:
+            if bloc.modalities:
+                previous = bloc.modalities[-1][1]
+                continue
+            if previous is None or not bloc.draft.competences:
+                continue
+            bloc.inherited = previous
+            previous.draft.bloc_refs.append(bloc.draft.ref)
+            previous.draft.competence_refs += [c.ref for c in bloc.draft.competences]
+            for criterion in bloc.draft.criteria:
+                criterion.modality_ref = criterion.modality_ref or previous.draft.ref
+            self.draft.warn(
+                f"Aucune épreuve indiquée pour le bloc « {bloc.draft.title[:60]} » : "
+                f"rattaché à l'épreuve « {previous.draft.title[:60]} », à vérifier",
+                bloc.draft.ref,
+            )
+
+    def _finish_modality(self, modality: ModalityState) -> None:
+        draft = modality.draft
+        codes = self._code_map()
+        refs = list(draft.competence_refs)
+        for bloc in self.blocs:
+            rows = [n for n, m in bloc.modalities if m is modality]
+            for row in rows:
+                refs += self._modality_span(bloc, row)
+        refs += [codes[c] for c in modality.codes if c in codes]
+        order = {c.ref: i for i, c in enumerate(self.draft.competences())}
+        draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
+        self._describe(modality)
+
+    @staticmethod
+    def _modality_span(bloc: BlocState, row: int) -> list[str]:
+        if row in bloc.free_rows:
+            return [c.ref for c in bloc.draft.competences]
+        later = [n for n, _m in bloc.modalities if n > row]
+        end = later[0] if later else 10**9
+        span = [c.ref for line, c in bloc.competence_lines if row <= line < end]
+        return span or [c.ref for c in bloc.draft.competences]
+
+    @staticmethod
+    def _describe(modality: ModalityState) -> None:
+        """Sort the épreuve's text into what the candidate does, hands in, and for how long."""
+        draft = modality.draft
+        does: list[str] = []
+        hands_in: list[str] = []
+        for part in modality.parts:
+            label = re.match(
+                r"^\s*ce\s+que\s+(?:le\s+candidat\s+)?doit\s+(\w+)[^:]{0,30}:\s*", part, re.I
+            )
+            if label and label.group(1).lower() in ("restituer", "rendre", "produire", "remettre"):
+                hands_in.append(part[label.end() :])
+            elif label:
+                does.append(part[label.end() :])
+            elif m := re.match(r"^\s*livrables?\s*:\s*", part, re.I):
+                hands_in.append(part[m.end() :])
+            else:
+                does.append(part)
+        draft.description = "\n".join(t for t in does if t)
+        draft.deliverables = "\n".join(t for t in hands_in if t)
+        everything = " ".join([draft.title, *modality.parts])
+        draft.kind = modality_kind(draft.title)
+        if draft.kind is ModalityKind.OTHER:
+            draft.kind = modality_kind(everything)
+        draft.team = bool(TEAM.search(everything))
+        minutes, spans = 0, []
+        for match in DURATION.finditer(everything):
+            if match.group("m"):
+                minutes += int(match.group("m"))
+            else:
+                minutes += int(match.group("h")) * 60 + int(match.group("hm") or 0)
+            before = everything[max(0, match.start() - 40) : match.start()].split()[-2:]
+            spans.append(" ".join([*before, match.group(0)]))
+        if minutes:
+            draft.duration_minutes = minutes
+            draft.duration_text = " + ".join(spans)

@@ -1,0 +1,462 @@
+"""The référentiel tables: header rows give columns their roles, rows and their cells make
+blocs, activities, compétences, épreuves and criteria, and text cut off by a page break is
+attached to the paragraph it completes."""
+
+from __future__ import annotations
+
+import re
+
+from certifications.importers.document.codes import (
+    ACTIVITY_AT,
+    BLOC_CODE,
+    BLOC_WORD,
+    COMPETENCE_ANY,
+    COMPETENCE_AT,
+    INLINE_COMPETENCE,
+    ONLY_CODES,
+    codes_in,
+    norm_code,
+)
+from certifications.importers.document.reading import (
+    LEAD_BULLET,
+    cell_fragments,
+    clean,
+    criteria_items,
+    cut_score,
+    free_modality_heading,
+    join_text,
+    modality_heading,
+    split_bullets,
+    starts_lower,
+    terminated,
+    title_and_description,
+)
+from certifications.importers.document.state import (
+    BlocState,
+    CriteriaGroup,
+    ModalityState,
+    Paragraph,
+    ParserState,
+    Role,
+)
+from certifications.importers.draft import (
+    ActivityDraft,
+    BlocDraft,
+    CompetenceDraft,
+    CriterionDraft,
+    ModalityDraft,
+)
+
+
+class TablesMixin(ParserState):
+    """The parser's reading of table rows and of the lines inside the référentiel.
+
+    Prose met inside the tables (the référentiel is over) goes to
+    :class:`~.facts.FactsMixin` (``_meta_row``, ``_meta_line``).
+    """
+
+    # -- table headers ---------------------------------------------------------------------
+    _HEADER_WORDS = (
+        (re.compile(r"\bblocs?\b", re.I), Role.BLOC),
+        (re.compile(r"activit", re.I), Role.ACTIVITY),
+        (re.compile(r"comp[ée]tence", re.I), Role.COMPETENCE),
+        (re.compile(r"modalit|[ée]preuve", re.I), Role.MODALITY),
+        (re.compile(r"crit[èe]re", re.I), Role.CRITERIA),
+        (re.compile(r"[ée]valuation|certification", re.I), Role.EVALUATION),
+    )
+
+    def _header_roles(self, texts: list[str]) -> dict[int, Role] | None:
+        """Column roles if this row is a référentiel table header, else None."""
+        filled = [(i, t) for i, t in enumerate(texts) if t]
+        if len(filled) < 2:
+            return None
+        roles: dict[int, Role] = {}
+        for index, text in filled:
+            # Header cells name a column near their start and hold no code (a cell such as
+            # "Evaluation C3.1.4 … critères suivants" is content, not a header).
+            if len(text) > 250 or COMPETENCE_ANY.search(text) or BLOC_WORD.match(text):
+                return None
+            head = text[:32]
+            found = [(m.start(), role) for rx, role in self._HEADER_WORDS if (m := rx.search(head))]
+            if not found:
+                return None
+            roles[index] = min(found)[1]
+        if set(roles.values()) <= {Role.EVALUATION}:
+            return None
+        return roles
+
+    def _header(self, number: int, roles: dict[int, Role]) -> None:
+        if self.roles is not None and number - self.header_line <= 2:
+            self.roles = {**self.roles, **roles}
+        else:
+            self.roles = roles
+        self.header_line = number
+        self.in_ref = True
+        self.access_yes_col = None
+
+    def _role_map(self, width: int) -> dict[int, Role]:
+        if self.roles:
+            return {
+                i: (Role.MODALITY if r is Role.EVALUATION else r) for i, r in self.roles.items()
+            }
+        # No header seen: the usual layouts by width.
+        layouts = {
+            2: [Role.COMPETENCE, Role.MODALITY],
+            3: [Role.COMPETENCE, Role.MODALITY, Role.CRITERIA],
+            4: [Role.ACTIVITY, Role.COMPETENCE, Role.MODALITY, Role.CRITERIA],
+        }
+        return dict(enumerate(layouts.get(width, [Role.COMPETENCE])))
+
+    # -- table rows ------------------------------------------------------------------------
+    def _row(self, number: int, cells: list[str], texts: list[str]) -> None:
+        starts_bloc = any(BLOC_WORD.match(t) or BLOC_CODE.match(t) for t in texts if t)
+        if not self.in_ref and not starts_bloc:
+            self._meta_row(number, texts)
+            return
+        self.in_ref = True
+        roles = self._role_map(len(cells))
+        for index, cell in enumerate(cells):
+            if texts[index]:
+                self._cell(number, roles.get(index, Role.NONE), cell)
+
+    def _cell(self, number: int, role: Role, raw: str) -> None:
+        if role in (Role.BLOC, Role.ACTIVITY):
+            self._bloc_cell(number, role, raw)
+        elif role is Role.COMPETENCE:
+            self._competence_cell(number, raw)
+        elif role is Role.MODALITY:
+            self._modality_cell(number, raw)
+        elif role is Role.CRITERIA:
+            self._criteria(number, raw, from_cell=True)
+
+    def _bloc_cell(self, number: int, role: Role, raw: str) -> None:
+        """Column of blocs and/or activities: headings, activity codes, titles."""
+        for index, (fragment, _in_li) in enumerate(cell_fragments(raw)):
+            text = clean(fragment)
+            head, items = split_bullets(text)
+            if not head:
+                # Sub-tasks of an activity: kept out of the draft, but a page break may cut them.
+                self._sink(number, role, items)
+                continue
+            if self._try_bloc_heading(number, head):
+                continue
+            if (match := ACTIVITY_AT.match(head)) and self.bloc:
+                self._new_activity(
+                    number, match.group("num") or match.group("num2"), match.group("rest")
+                )
+            elif starts_lower(head) and index == 0:
+                self._continue(number, head, role_hint=role, raw=fragment)
+            elif (
+                (bloc := self._ensure_bloc(number))
+                and not bloc.draft.title
+                and not bloc.has_content()
+            ):
+                bloc.draft.title = head.rstrip(" :")
+                self._register(Role.BLOC, bloc.draft, "title", number)
+            elif role is Role.ACTIVITY:
+                self._new_activity(number, None, head)
+            else:
+                self._append_title(number, head)
+            self._sink(number, role, items)
+
+    def _competence_cell(self, number: int, raw: str) -> None:
+        pieces: list[str] = []
+        for fragment, _in_li in cell_fragments(raw):
+            pieces += [p for p in INLINE_COMPETENCE.split(fragment) if clean(p)]
+        for index, fragment in enumerate(pieces):
+            text = clean(fragment)
+            if self._try_bloc_heading(number, text):
+                continue
+            if match := COMPETENCE_AT.match(text):
+                self._new_competence(number, match.group("code"), fragment)
+            elif starts_lower(text) or (index == 0 and self._is_cut_bold(fragment)):
+                self._continue(number, text, role_hint=Role.COMPETENCE, raw=fragment)
+            elif (
+                (bloc := self._ensure_bloc(number))
+                and not bloc.draft.title
+                and not bloc.has_content()
+            ):
+                bloc.draft.title = text.rstrip(" :")
+                self._register(Role.BLOC, bloc.draft, "title", number)
+            elif bloc.draft.competences and bloc.draft.competences[-1].code:
+                # Prose under a coded compétence: more of its description.
+                last = bloc.draft.competences[-1]
+                last.description = join_text(last.description, text)
+                self._register(Role.COMPETENCE, last, "description", number)
+            else:
+                self._new_competence(number, "", fragment)
+
+    @staticmethod
+    def _is_cut_bold(fragment: str) -> bool:
+        # "<b>entreprise</b> - Cette compétence…": the end of a bold title cut by a page break.
+        match = re.match(r"\s*<(b|strong)>(.*?)</\1>", fragment, re.S | re.I)
+        return bool(match) and starts_lower(clean(match.group(2)))
+
+    # -- blocs, activities, compétences ----------------------------------------------------
+    def _try_bloc_heading(self, number: int, text: str) -> bool:
+        match = BLOC_CODE.match(text) or BLOC_WORD.match(text)
+        if not match:
+            return False
+        title = match.group("title").strip(" :-–")
+        if len(title) > 400:
+            return False
+        code = ""
+        if "rncp" in match.groupdict() and match.group(0).lstrip()[:2].upper() in ("RN", "BC"):
+            rncp = norm_code(match.group("rncp") or "")
+            code = f"{rncp}BC{int(match.group('num')):02d}"
+        self._new_bloc(number, int(match.group("num")), code, title)
+        return True
+
+    def _new_bloc(self, number: int, num: int, code: str, title: str) -> BlocState:
+        ref = f"bloc{len(self.blocs) + 1}"
+        bloc = BlocState(BlocDraft(ref=ref, code=code, title=title), number=num)
+        self.blocs.append(bloc)
+        self.draft.blocs.append(bloc.draft)
+        self.paras = []
+        self.pointer = None
+        self.in_ref = True
+        self.last_role = Role.BLOC
+        if title:
+            self._register(Role.BLOC, bloc.draft, "title", number)
+        return bloc
+
+    def _ensure_bloc(self, number: int) -> BlocState:
+        if self.bloc is None:
+            self.draft.warn("Contenu avant le premier bloc : un bloc a été créé", f"ligne {number}")
+            return self._new_bloc(number, 1, "", "")
+        return self.bloc
+
+    def _append_title(self, number: int, text: str) -> None:
+        bloc = self._ensure_bloc(number)
+        bloc.draft.title = join_text(bloc.draft.title, text)
+
+    def _new_activity(self, number: int, num: str | None, title: str) -> None:
+        bloc = self._ensure_bloc(number)
+        code = f"A{norm_code(num)}" if num else ""
+        ref = self._unique_ref(code, f"{bloc.draft.ref}-a{len(bloc.draft.activities) + 1}")
+        activity = ActivityDraft(ref=ref, code=code, title=clean(title).rstrip(" :"))
+        bloc.draft.activities.append(activity)
+        bloc.activity, bloc.activity_line = activity, number
+        bloc.row_activities[number] = bloc.row_activities.get(number, 0) + 1
+        self._register(Role.ACTIVITY, activity, "title", number)
+        self.last_role = Role.ACTIVITY
+
+    def _new_competence(self, number: int, raw_code: str, fragment: str) -> None:
+        bloc = self._ensure_bloc(number)
+        code = norm_code(raw_code) if raw_code else ""
+        title, description = title_and_description(fragment)
+        ref = self._unique_ref(code, f"{bloc.draft.ref}-c{len(bloc.draft.competences) + 1}")
+        if code and ref != code:
+            self.draft.warn(f"Code de compétence {code} en double", f"ligne {number}")
+        if not code:
+            self.draft.warn("Compétence sans code : à compléter", f"ligne {number}")
+        competence = CompetenceDraft(ref=ref, code=code, title=title, description=description)
+        # An activity stated on the same row as several others is ambiguous: no link.
+        if bloc.activity and bloc.row_activities.get(bloc.activity_line, 0) == 1:
+            competence.activity_ref = bloc.activity.ref
+        bloc.draft.competences.append(competence)
+        bloc.competence_lines.append((number, competence))
+        self._register(
+            Role.COMPETENCE, competence, "description" if description else "title", number
+        )
+        self.last_role = Role.COMPETENCE
+
+    def _unique_ref(self, code: str, fallback: str) -> str:
+        taken = {a.ref for a in self.draft.activities()} | {c.ref for c in self.draft.competences()}
+        taken |= {m.draft.ref for m in self.modalities}
+        if code and code not in taken:
+            return code
+        ref, n = fallback, 1
+        while ref in taken:
+            n += 1
+            ref = f"{fallback}-{n}"
+        return ref
+
+    # -- épreuves (modalités) ----------------------------------------------------------------
+    def _modality_cell(self, number: int, raw: str) -> None:
+        for index, (fragment, in_li) in enumerate(cell_fragments(raw)):
+            heading = modality_heading(fragment, first=index == 0 and not in_li)
+            if heading is not None:
+                self._new_modality(number, *heading, fragment=fragment)
+            elif self._current_modality() is None and not starts_lower(clean(fragment)):
+                # A row that states an épreuve without a recognisable title is still one.
+                text = clean(fragment)
+                self._new_modality(number, "", text[:120].rstrip(" :"), text, fragment=fragment)
+            else:
+                self._modality_text(number, clean(fragment))
+
+    def _current_modality(self) -> ModalityState | None:
+        bloc = self.bloc
+        if bloc is None:
+            return None
+        return bloc.modalities[-1][1] if bloc.modalities else None
+
+    def _new_modality(
+        self, number: int, code: str, title: str, rest: str, *, fragment: str
+    ) -> None:
+        bloc = self._ensure_bloc(number)
+        codes = codes_in(clean(fragment))
+        if code and code in self.by_code:
+            modality = self.by_code[code]
+            modality.locked = True
+        else:
+            ref = self._unique_ref(code, f"{bloc.draft.ref}-m{len(bloc.modalities) + 1}")
+            draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–") or code)
+            modality = ModalityState(draft)
+            self.modalities.append(modality)
+            if code:
+                self.by_code[code] = modality
+            if rest:
+                modality.parts.append(rest)
+                self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
+        modality.codes += codes
+        if bloc.draft.ref not in modality.draft.bloc_refs:
+            modality.draft.bloc_refs.append(bloc.draft.ref)
+        bloc.modalities.append((number, modality))
+        self.last_role = Role.MODALITY
+
+    def _modality_text(self, number: int, text: str) -> None:
+        modality = self._current_modality()
+        if modality is None:
+            self._new_modality(number, "", text[:120], text, fragment=text)
+            return
+        modality.codes += codes_in(text)
+        self.last_role = Role.MODALITY
+        if modality.locked or ONLY_CODES.fullmatch(text):
+            return  # known text, or a bare list of the compétences it evaluates
+        if starts_lower(text) and modality.parts and not terminated(modality.parts[-1]):
+            modality.parts[-1] = join_text(modality.parts[-1], text)
+            return
+        modality.parts.append(text)
+        self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
+
+    # -- critères --------------------------------------------------------------------------
+    def _criteria(self, number: int, raw: str, *, from_cell: bool) -> None:
+        bloc = self._ensure_bloc(number)
+        cut, items = criteria_items(raw)
+        if cut:
+            self._continue(number, cut, role_hint=Role.CRITERIA, raw=cut)
+        if not items:
+            return
+        # A cell that starts a new list is a new group; a bullet left after the table, or a
+        # cell that only finishes the previous one, extends the group it belongs to.
+        if (from_cell and not cut) or not bloc.groups:
+            bloc.groups.append(CriteriaGroup(number))
+        group = bloc.groups[-1]
+        for text in items:
+            criterion = CriterionDraft(text=text)
+            group.criteria.append(criterion)
+            bloc.draft.criteria.append(criterion)
+            self._register(Role.CRITERIA, criterion, "text", number)
+        self.last_role = Role.CRITERIA
+
+    # -- paragraphs and page-break continuations --------------------------------------------
+    def _register(self, role: Role, obj: object, key: str | int, number: int) -> None:
+        para = Paragraph(role, obj, key, number)
+        self.paras.append(para)
+        self.history.append(para)
+        del self.history[:-300]
+
+    def _sink(self, number: int, role: Role, items: list[str]) -> None:
+        """Keep text the draft has no field for as a paragraph, so that its cut end is found."""
+        if items:
+            self._register(role, [items[-1]], 0, number)
+
+    def _usually_terminated(self, role: Role) -> bool:
+        # List items rarely end with a full stop even where sentences do: leave them out.
+        texts = [p.get() for p in self.history if p.role is role]
+        texts = [t for t in texts if t and not LEAD_BULLET.match(t)]
+        return len(texts) >= 2 and sum(terminated(t) for t in texts) * 10 >= len(texts) * 6
+
+    def _continue(self, number: int, text: str, *, role_hint: Role | None, raw: str) -> None:
+        """Attach text cut off by a page break to the paragraph it completes.
+
+        The candidates are the current bloc's unfinished paragraphs (restricted to the column
+        when the text sits in a known column). The surest cut wins: a paragraph ending on "des",
+        then one lacking the full stop its column's paragraphs usually have, then any one
+        lacking a full stop; ties go by page order: the halves come back in
+        column order, so the column after the last one continued comes first, then the oldest.
+        """
+        candidates = [p for p in self.paras if role_hint is None or p.role is role_hint]
+        scored: list[tuple[int, int, int, Paragraph]] = []
+        terminated_roles: dict[Role, bool] = {}
+        for order, para in enumerate(candidates):
+            score = cut_score(para.get()) * 2
+            if score == 2:
+                if para.role not in terminated_roles:
+                    terminated_roles[para.role] = self._usually_terminated(para.role)
+                score += terminated_roles[para.role]
+            if score == 0:
+                continue
+            after = 0 if self.pointer is None or para.role > self.pointer else 1
+            scored.append((-score, after, order, para))
+        if scored:
+            target = min(scored, key=lambda item: item[:3])[3]
+        elif role_hint is not None and candidates:
+            target = candidates[-1]
+        elif self.paras:
+            target = self.paras[-1]
+        else:
+            self.draft.warn(f"Texte isolé ignoré : « {text[:60]} »", f"ligne {number}")
+            return
+        self._apply_continuation(number, target, text, raw)
+
+    def _apply_continuation(self, number: int, target: Paragraph, text: str, raw: str) -> None:
+        obj = target.obj
+        if isinstance(obj, CompetenceDraft) and target.key == "title" and not obj.description:
+            # The cut fell in the title: "<b>entreprise</b> - Cette compétence…"
+            bold, rest = title_and_description(raw)
+            if rest:
+                obj.title = join_text(obj.title, bold)
+                obj.description = rest
+                self._register(Role.COMPETENCE, obj, "description", number)
+                self.pointer = target.role
+                self.last_role = target.role
+                return
+        target.put(join_text(target.get(), text))
+        self.pointer = target.role
+        self.last_role = target.role
+
+    def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
+        """A line of its own inside the référentiel: a cut cell half, or a whole item."""
+        bloc = self._ensure_bloc(number)
+        if match := COMPETENCE_AT.match(text):
+            self._new_competence(number, match.group("code"), raw)
+        elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
+            self._new_activity(
+                number, match.group("num") or match.group("num2"), match.group("rest")
+            )
+        elif (heading := free_modality_heading(raw, text, level)) is not None:
+            # Outside the table the épreuve no longer sits beside its compétences: it is the
+            # bloc's, not the next rows'.
+            bloc.free_rows.add(number)
+            self._new_modality(number, *heading, fragment=raw)
+        elif LEAD_BULLET.match(text):
+            self._free_bullet(number, raw, text)
+        elif starts_lower(text):
+            self._continue(number, text, role_hint=None, raw=raw)
+        elif not bloc.draft.title and not bloc.has_content():
+            bloc.draft.title = text.rstrip(" :")
+            self._register(Role.BLOC, bloc.draft, "title", number)
+            self.last_role = Role.BLOC
+        elif self.last_role is Role.MODALITY:
+            self._modality_text(number, text)
+        else:
+            # Prose after the tables: the référentiel is over.
+            self.in_ref = False
+            self._meta_line(number, text, level=level)
+
+    def _free_bullet(self, number: int, raw: str, text: str) -> None:
+        """A bullet alone on its line belongs to the list it follows: criteria or épreuve."""
+        item = LEAD_BULLET.sub("", text, count=1).strip()
+        if not item:
+            return
+        if self.last_role is Role.CRITERIA:
+            self._criteria(number, raw, from_cell=False)
+        elif self.last_role in (Role.MODALITY, Role.COMPETENCE) and self._current_modality():
+            self._modality_text(number, f"- {item}")
+        elif self.last_role is Role.BLOC or self.last_role is Role.ACTIVITY:
+            self._sink(number, self.last_role, [item])
+        else:
+            self.in_ref = False
+            self._meta_line(number, text, level=0)
