@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
 from accounts.models import Role
+from accounts.permissions import administrator_required
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
 from certifications.importers.draft import (
@@ -70,19 +70,6 @@ TEMPLATES = {
         spreadsheet.template_xlsx,
     ),
 }
-
-
-def administrator_required(view: View) -> View:
-    """The wizard is the administrators'; anyone else is told it does not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.ADMIN:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _import_or_404(request: HttpRequest, public_id: str) -> ReferentielImport:

@@ -24,12 +24,10 @@ from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 if TYPE_CHECKING:
-    from rest_framework.views import APIView
+    pass
 
 
 # -- the error body -------------------------------------------------------------------------
@@ -172,11 +170,3 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-class AdministratorWrites(BasePermission):
-    """Everyone signed in reads (through the selectors); administrators write."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.method in SAFE_METHODS or bool(
-            request.user.is_authenticated and request.user.is_administrator)
