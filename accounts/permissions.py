@@ -19,15 +19,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
-from rest_framework.views import APIView
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import Role
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
     from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 # -- roles --------------------------------------------------------------------------------------
@@ -52,6 +51,11 @@ def is_candidate(user: Any) -> bool:
 def is_staff_role(user: Any) -> bool:
     """Administrators and jury members: the people who run and score sessions."""
     return is_administrator(user) or is_jury_member(user)
+
+
+def grants_admin_site(role: str) -> bool:
+    """Accounts created with this role get the Django admin site (staff, superuser)."""
+    return role == Role.ADMIN
 
 
 # -- capabilities on objects --------------------------------------------------------------------
@@ -181,7 +185,8 @@ def administrator_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapped
 
 
-# -- the API ------------------------------------------------------------------------------------
+# -- the API (the view base saying 404 to signed-in non-administrators is config.api's
+# AdministratorAPIView) ------------------------------------------------------------------------
 class IsAdministrator(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_administrator(request.user)
@@ -192,18 +197,3 @@ class AdministratorWrites(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS or is_administrator(request.user)
-
-
-class AdministratorAPIView(APIView):
-    """An endpoint of the administrators': anyone else signed in is told it does not
-    exist (404, DESIGN.md §8); anonymous callers get 401/403 as usual."""
-
-    permission_classes = [IsAuthenticated, IsAdministrator]
-
-    def permission_denied(
-        self, request: Request, message: str | None = None, code: str | None = None
-    ) -> None:
-        if request.user.is_authenticated:
-            raise NotFound
-        super().permission_denied(request, message=message, code=code)
-

@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import AdministratorAPIView, AdministratorWrites
+from accounts.permissions import AdministratorWrites
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
@@ -48,7 +48,7 @@ from candidates.services import (
 )
 from certifications.models import Bloc, Referentiel
 from certifications.selectors import referentiel_get_for_user
-from config.api import ProblemSerializer, refused
+from config.api import AdministratorAPIView, ProblemSerializer, refused
 
 
 def _refused(exc: DjangoValidationError) -> Response:

@@ -17,7 +17,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import AdministratorAPIView
 from certifications.importers import FORMAT_CHOICES
 from certifications.importers.draft import ImportFormatError
 from certifications.models import (
@@ -41,7 +40,7 @@ from certifications.services import (
     referentiel_import_confirm,
     referentiel_import_preview,
 )
-from config.api import IdFilter, ProblemSerializer, problem
+from config.api import AdministratorAPIView, IdFilter, ProblemSerializer, problem
 
 
 class ImportAPIView(AdministratorAPIView):

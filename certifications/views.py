@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
-from accounts.models import Role
-from accounts.permissions import administrator_required
+from accounts.permissions import administrator_required, may_manage_certifications
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
 from certifications.importers.draft import (
@@ -93,7 +92,7 @@ def referentiel_list(request: HttpRequest) -> HttpResponse:
     certifications = certification_list_with_versions_for_user(user=request.user)
     return render(request, "certifications/referentiel_list.html", {
         "certifications": certifications,
-        "can_import": request.user.role == Role.ADMIN,
+        "can_import": may_manage_certifications(request.user),
     })
 
 

@@ -23,11 +23,16 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdministrator
 
 if TYPE_CHECKING:
-    pass
+    from rest_framework.request import Request
 
 
 # -- the error body -------------------------------------------------------------------------
@@ -170,3 +175,17 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class AdministratorAPIView(APIView):
+    """An endpoint of the administrators': anyone else signed in is told it does not
+    exist (404, DESIGN.md §8); anonymous callers get 401/403 as usual."""
+
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> None:
+        if request.user.is_authenticated:
+            raise NotFound
+        super().permission_denied(request, message=message, code=code)
