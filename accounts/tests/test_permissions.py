@@ -165,6 +165,7 @@ ROLE_COMPARISON = re.compile(
     r"role\s*(==|!=)\s*Role\.|role\s+(not\s+)?in\s*[(\[{]|"
     r"def\s+_is_administrator\b|def\s+_require_admin\b|Role\.(ADMIN|JURY|CANDIDATE)\s*(==|!=)")
 TEMPLATE_ROLE_COMPARISON = re.compile(r"\.role\s*(==|!=)")
+LITERAL_ROLE_COMPARISON = re.compile(r"\.role\s*(==|!=)\s*[\"']|\.role\s+(not\s+)?in\s*[(\[{]")
 SKIPPED_DIRS = {".venv", "var", "tmp", "node_modules", "migrations", "tests", "demo", "bench",
                 ".git", "static", "locale"}
 SKIPPED_FILES = {ROOT / "accounts" / "permissions.py", ROOT / "accounts" / "models.py"}
@@ -197,6 +198,12 @@ def test_no_other_module_decides_by_comparing_roles():
         path.read_text(encoding="utf-8") or "_is_administrator" in path.read_text(encoding="utf-8")
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if ROLE_COMPARISON.search(line)
+    ]
+    offences += [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in _scanned("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if LITERAL_ROLE_COMPARISON.search(line)
     ]
     offences += [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
