@@ -20,7 +20,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import is_administrator, is_jury_member, may_carry_rattrapage
+from accounts.permissions import (
+    is_administrator,
+    is_jury_member,
+    may_amend,
+    may_carry_rattrapage,
+)
 from candidates.models import Session
 from certifications.models import Level, Requirement
 from juries.models import (
@@ -185,6 +190,8 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
                             for m in page.members))
     signed = page.deliberation is not None and page.deliberation.is_signed
     can_carry = signed and may_carry_rattrapage(request.user)
+    # Amendments: the president present at the signature (docs/decisions/0004-who-amends.md).
+    can_amend = signed and is_president and may_amend(request.user, page.deliberation)
     errors = errors or {}
     items = [_item(decision, page, errors.get(decision.pk, {}), amend)
              for decision in page.decisions]
@@ -193,7 +200,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
         "can_propose": (is_president or is_admin) and not signed,
         "can_publish": (is_president or is_admin) and signed,
         "can_write": is_president and page.deliberation is not None and not signed,
-        "can_amend": is_president and signed, "can_carry": can_carry,
+        "can_amend": can_amend, "can_carry": can_carry,
         "later_sessions": later_sessions_of(session=session) if can_carry else [],
         "outcomes": CandidateOutcome.choices,
         "errors": errors or {}, "sign_errors": sign_errors or [],
