@@ -48,7 +48,7 @@ def is_candidate(user: Any) -> bool:
     return _has_role(user, Role.CANDIDATE)
 
 
-def is_staff_role(user: Any) -> bool:
+def is_administrator_or_jury(user: Any) -> bool:
     """Administrators and jury members: the people who run and score sessions."""
     return is_administrator(user) or is_jury_member(user)
 

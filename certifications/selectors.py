@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import User
-from accounts.permissions import is_staff_role, may_manage_certifications
+from accounts.permissions import is_administrator_or_jury, may_manage_certifications
 from certifications.importers import json_format
 from certifications.importers.draft import (
     ActivityDraft,
@@ -45,7 +45,7 @@ from certifications.rules import CertificationRules
 def certification_list_for_user(*, user: User) -> QuerySet[Certification]:
     """Administrators and jury members read every référentiel; candidates read theirs
     through their enrolment (the candidate space), not this list."""
-    if not is_staff_role(user):
+    if not is_administrator_or_jury(user):
         return Certification.objects.none()
     return Certification.objects.annotate(version_count=Count("referentiels")).order_by(
         "code", "title"

@@ -14,9 +14,9 @@ from accounts.permissions import (
     administered_scope,
     by_role,
     is_administrator,
+    is_administrator_or_jury,
     is_candidate,
     is_jury_member,
-    is_staff_role,
     may_manage_session,
     may_read_audit,
     may_read_scores,
@@ -441,7 +441,7 @@ def sittings_with_progress_for_scorer(*, user: User) -> QuerySet[Sitting]:
 def session_get_for_score_reader(*, user: User, public_id: UUID | str) -> Session:
     """A session whose scores ``user`` may read side by side: administrators, and the
     president of its jury. Session.DoesNotExist otherwise (the view answers 404)."""
-    if not is_staff_role(user):
+    if not is_administrator_or_jury(user):
         raise Session.DoesNotExist
     session = Session.objects.select_related("referentiel__certification").get(
         public_id=public_id

@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import is_administrator, is_jury_member, is_staff_role
+from accounts.permissions import is_administrator, is_administrator_or_jury, is_jury_member
 from candidates.facts import (
     certification_facts,
     certification_gaps,
@@ -39,7 +39,7 @@ def deliberation_session_get_for_user(*, user: User, public_id: UUID | str) -> S
 def deliberation_session_get_for_reader(*, user: User, public_id: UUID | str) -> Session:
     """A session whose deliberation ``user`` may read (DESIGN.md §8): administrators, and
     every member of its jury, the president included. Session.DoesNotExist otherwise."""
-    if not is_staff_role(user):
+    if not is_administrator_or_jury(user):
         raise Session.DoesNotExist
     sessions = Session.objects.select_related("referentiel__certification")
     if is_jury_member(user):
