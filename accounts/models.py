@@ -58,17 +58,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
-    @property
-    def is_administrator(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_jury_member(self) -> bool:
-        return self.role == Role.JURY
-
-    @property
-    def is_candidate(self) -> bool:
-        return self.role == Role.CANDIDATE
+    # Who may do what is answered by accounts/permissions.py (is_administrator(user), …).
 
 
 class AuditEvent(models.Model):

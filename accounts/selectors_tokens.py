@@ -8,11 +8,12 @@ from uuid import UUID
 from django.db.models import QuerySet
 
 from accounts.models import ApiToken, User
+from accounts.permissions import is_administrator
 
 
 def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     tokens = ApiToken.objects.select_related("user", "revoked_by")
-    if user.is_authenticated and user.is_administrator:
+    if is_administrator(user):
         return tokens
     return tokens.none()
 

@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from accounts.models import Role, User
+from accounts.permissions import grants_admin_site
 
 
 @transaction.atomic
@@ -23,8 +24,8 @@ def user_create(
         role=role,
         first_name=first_name,
         last_name=last_name,
-        is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN,
+        is_staff=grants_admin_site(role),
+        is_superuser=grants_admin_site(role),
     )
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
     return user

@@ -8,12 +8,13 @@ import datetime
 import hashlib
 import secrets
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, ApiTokenScope, User
+from accounts.permissions import may_manage_tokens, require
 from accounts.services import audit_log
 
 # Recognisable in logs and by secret scanners; the rest is 32 random bytes.
@@ -26,18 +27,13 @@ def api_token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _require_admin(user: User) -> None:
-    if not (user.is_authenticated and user.is_administrator and user.is_active):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def api_token_create(
     *, by: User, name: str, scope: ApiTokenScope,
     expires_at: datetime.datetime | None = None, ip_address: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token owned by ``by`` (an administrator) and its secret, shown only now."""
-    _require_admin(by)
+    require(may_manage_tokens(by))
     if not name.strip():
         raise ValidationError(_("Give the token a name."), code="name")
     if expires_at is not None and expires_at <= timezone.now():
@@ -56,7 +52,7 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, by: User, ip_address: str | None = None) -> ApiToken:
     """Revoke at once: the next request with it gets a 401. Revoking twice changes nothing."""
-    _require_admin(by)
+    require(may_manage_tokens(by))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
         return token

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import Role
+from accounts.permissions import is_administrator, is_candidate, is_jury_member
 from candidates.views.space import candidate_space
 from certifications.selectors import certification_list_for_user
 from juries.views.member import member_home
@@ -20,12 +21,12 @@ HOME_TEMPLATES = {
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.role == Role.CANDIDATE:
+    if is_candidate(request.user):
         return candidate_space(request)  # a candidate's home is their space
-    if request.user.role == Role.JURY:
+    if is_jury_member(request.user):
         return member_home(request)  # a member's home: the candidates assigned to them
     context: dict = {}
-    if request.user.role == Role.ADMIN:
+    if is_administrator(request.user):
         context["certifications"] = certification_list_for_user(user=request.user)
     return render(request, HOME_TEMPLATES[Role(request.user.role)], context)
 

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts.models import ApiToken, ApiTokenScope
+from accounts.permissions import administrator_required
 from accounts.selectors_tokens import api_token_get_for_user, api_token_list_for_user
 from accounts.services_tokens import api_token_create, api_token_revoke
 
@@ -50,26 +50,19 @@ class TokenForm(forms.Form):
         return day
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not request.user.is_administrator:
-        raise Http404
-
-
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-@login_required
+@administrator_required
 def token_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     return render(request, "accounts/token_list.html",
                   {"tokens": api_token_list_for_user(user=request.user), "now": timezone.now()})
 
 
 @never_cache
-@login_required
+@administrator_required
 def token_create(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         day = form.cleaned_data["expires_on"]
@@ -88,9 +81,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
                   status=422 if form.errors else 200)
 
 
-@login_required
+@administrator_required
 def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
-    _require_admin(request)
     try:
         token = api_token_get_for_user(user=request.user, public_id=token_id)
     except ApiToken.DoesNotExist:

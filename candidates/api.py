@@ -20,6 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import AdministratorWrites
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
@@ -45,10 +46,9 @@ from candidates.services import (
     enrolment_create,
     session_create,
 )
-from certifications.api import AdministratorAPIView
 from certifications.models import Bloc, Referentiel
 from certifications.selectors import referentiel_get_for_user
-from config.api import AdministratorWrites, ProblemSerializer, refused
+from config.api import AdministratorAPIView, ProblemSerializer, refused
 
 
 def _refused(exc: DjangoValidationError) -> Response:

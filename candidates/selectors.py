@@ -5,7 +5,8 @@ from uuid import UUID
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import by_role, is_administrator, is_candidate
 from candidates.models import AcquiredBloc, Candidate, Enrolment, Session, TargetBloc
 from certifications.models import Bloc, Referentiel
 
@@ -14,42 +15,27 @@ def session_list_for_user(*, user: User) -> QuerySet[Session]:
     """Administrators see every session; a candidate the sessions they are enrolled in.
     Jury members reach sessions through their jury (juries app), not this list."""
     sessions = Session.objects.select_related("referentiel__certification")
-    if not user.is_authenticated:
-        return sessions.none()
-    if user.role == Role.ADMIN:
+    if is_administrator(user):
         return sessions
-    if user.role == Role.CANDIDATE:
+    if is_candidate(user):
         return sessions.filter(enrolments__candidate__user=user).distinct()
     return sessions.none()
 
 
 def candidate_list_for_user(*, user: User) -> QuerySet[Candidate]:
-    candidates = Candidate.objects.all()
-    if not user.is_authenticated:
-        return candidates.none()
-    if user.role == Role.ADMIN:
-        return candidates
-    if user.role == Role.CANDIDATE:
-        return candidates.filter(user=user)
-    return candidates.none()
+    return Candidate.objects.filter(by_role(user, admin=Q(), candidate=Q(user=user)))
 
 
 def enrolment_list_for_user(*, user: User) -> QuerySet[Enrolment]:
     enrolments = Enrolment.objects.select_related(
         "candidate", "session__referentiel__certification"
     )
-    if not user.is_authenticated:
-        return enrolments.none()
-    if user.role == Role.ADMIN:
-        return enrolments
-    if user.role == Role.CANDIDATE:
-        return enrolments.filter(candidate__user=user)
-    return enrolments.none()
+    return enrolments.filter(by_role(user, admin=Q(), candidate=Q(candidate__user=user)))
 
 
 def candidate_for_user(*, user: User) -> Candidate | None:
     """The candidate record of a signed-in candidate, if any."""
-    if not user.is_authenticated or user.role != Role.CANDIDATE:
+    if not is_candidate(user):
         return None
     return Candidate.objects.filter(user=user, anonymised_at__isnull=True).first()
 
@@ -83,7 +69,7 @@ def _with_progress_relations(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolm
 def space_enrolments_for_user(*, user: User) -> list[Enrolment]:
     """The signed-in candidate's own enrolments, newest session first; nobody else has a
     space of their own."""
-    if not user.is_authenticated or user.role != Role.CANDIDATE:
+    if not is_candidate(user):
         return []
     enrolments = enrolment_list_for_user(user=user).filter(candidate__anonymised_at__isnull=True)
     return list(_with_progress_relations(enrolments).order_by("-session__starts_on", "-pk"))

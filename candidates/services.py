@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.permissions import is_candidate
 from accounts.services import user_create
 from candidates import importers as enrolment_importers
 from candidates.models import (
@@ -272,7 +273,7 @@ def _ensure_account(candidate: Candidate) -> User:
             email=candidate.email, role=Role.CANDIDATE, first_name=candidate.first_names,
             last_name=candidate.usage_name or candidate.birth_name,
         )
-    if user.role != Role.CANDIDATE:
+    if not is_candidate(user):
         raise ValidationError(
             _("%(email)s belongs to a staff or jury account: use another address.")
             % {"email": candidate.email}, code="email_taken",

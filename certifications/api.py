@@ -14,12 +14,9 @@ from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, e
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.models import Role
 from certifications.errors import ImportFormatError
 from certifications.importers import FORMAT_CHOICES
 from certifications.models import (
@@ -43,24 +40,10 @@ from certifications.services import (
     referentiel_import_confirm,
     referentiel_import_preview,
 )
-from config.api import IdFilter, ProblemSerializer, problem
+from config.api import AdministratorAPIView, IdFilter, ProblemSerializer, problem
 
 
-class IsAdministrator(BasePermission):
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return bool(request.user.is_authenticated and request.user.role == Role.ADMIN)
-
-
-class AdministratorAPIView(APIView):
-    permission_classes = [IsAuthenticated, IsAdministrator]
-
-    def permission_denied(
-        self, request: Request, message: str | None = None, code: str | None = None
-    ) -> None:
-        if request.user.is_authenticated:
-            raise NotFound
-        super().permission_denied(request, message=message, code=code)
-
+class ImportAPIView(AdministratorAPIView):
     def get_import(self, public_id: str) -> ReferentielImport:
         try:
             return referentiel_import_get_for_user(user=self.request.user, public_id=public_id)
@@ -166,7 +149,7 @@ class ImportFilter(filters.FilterSet):
         fields = ["status", "format"]
 
 
-class ImportListCreateAPI(AdministratorAPIView, generics.ListAPIView):
+class ImportListCreateAPI(ImportAPIView, generics.ListAPIView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = ImportSerializer
     filterset_class = ImportFilter
@@ -212,13 +195,13 @@ class ImportListCreateAPI(AdministratorAPIView, generics.ListAPIView):
         return Response(_body(row), status=status.HTTP_201_CREATED)
 
 
-class ImportDetailAPI(AdministratorAPIView):
+class ImportDetailAPI(ImportAPIView):
     @extend_schema(responses={200: ImportSerializer}, summary="An import and its report")
     def get(self, request: Request, public_id: str) -> Response:
         return Response(_body(self.get_import(public_id)))
 
 
-class ImportConfirmAPI(AdministratorAPIView):
+class ImportConfirmAPI(ImportAPIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(

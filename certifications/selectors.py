@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import is_administrator_or_jury, may_manage_certifications
 from certifications.importers import json_format
 from certifications.importers.draft import (
     ActivityDraft,
@@ -43,7 +44,7 @@ from certifications.vocabulary import LevelOutcome, ModalityKind
 def certification_list_for_user(*, user: User) -> QuerySet[Certification]:
     """Administrators and jury members read every référentiel; candidates read theirs
     through their enrolment (the candidate space), not this list."""
-    if not user.is_authenticated or user.role == Role.CANDIDATE:
+    if not is_administrator_or_jury(user):
         return Certification.objects.none()
     return Certification.objects.annotate(version_count=Count("referentiels")).order_by(
         "code", "title"
@@ -83,7 +84,7 @@ def certification_list_with_versions_for_user(*, user: User) -> QuerySet[Certifi
 
 def referentiel_import_get_for_user(*, user: User, public_id: str) -> ReferentielImport:
     """Imports are an administrator's work; anyone else gets DoesNotExist (a 404)."""
-    if not user.is_authenticated or user.role != Role.ADMIN:
+    if not may_manage_certifications(user):
         raise ReferentielImport.DoesNotExist
     return ReferentielImport.objects.get(public_id=public_id)
 
@@ -287,7 +288,7 @@ def referentiel_list_for_user(*, user: User) -> QuerySet[Referentiel]:
 
 def referentiel_import_list_for_user(*, user: User) -> QuerySet[ReferentielImport]:
     """Every import, newest first, for administrators; nothing for anyone else."""
-    if not user.is_authenticated or user.role != Role.ADMIN:
+    if not may_manage_certifications(user):
         return ReferentielImport.objects.none()
     return ReferentielImport.objects.order_by("-created_at", "-pk")
 
@@ -296,7 +297,7 @@ def referentiel_import_list_for_user(*, user: User) -> QuerySet[ReferentielImpor
 def certification_get_for_admin(*, user: User, public_id: str) -> Certification:
     """A certification whose legal mentions the user may edit (administrators only);
     DoesNotExist otherwise (a 404)."""
-    if not user.is_authenticated or user.role != Role.ADMIN:
+    if not may_manage_certifications(user):
         raise Certification.DoesNotExist
     return Certification.objects.get(public_id=public_id)
 
@@ -316,7 +317,7 @@ class CertifierRow:
 def certifier_list_for_user(*, user: User) -> list[CertifierRow]:
     """Every certifier profile with the certifications naming it; administrators only
     (empty otherwise)."""
-    if not user.is_authenticated or user.role != Role.ADMIN:
+    if not may_manage_certifications(user):
         return []
     names: dict[str, list[str]] = {}
     for certification in Certification.objects.order_by("code", "title"):
@@ -328,6 +329,6 @@ def certifier_list_for_user(*, user: User) -> list[CertifierRow]:
 
 def certifier_get_for_admin(*, user: User, public_id: str) -> Certifier:
     """A certifier profile (administrators only); DoesNotExist otherwise (a 404)."""
-    if not user.is_authenticated or user.role != Role.ADMIN:
+    if not may_manage_certifications(user):
         raise Certifier.DoesNotExist
     return Certifier.objects.get(public_id=public_id)

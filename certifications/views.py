@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
-from accounts.models import Role
+from accounts.permissions import administrator_required, may_manage_certifications
 from certifications.errors import ImportFormatError
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
@@ -72,19 +71,6 @@ TEMPLATES = {
 }
 
 
-def administrator_required(view: View) -> View:
-    """The wizard is the administrators'; anyone else is told it does not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.role != Role.ADMIN:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 def _import_or_404(request: HttpRequest, public_id: str) -> ReferentielImport:
     try:
         return referentiel_import_get_for_user(user=request.user, public_id=public_id)
@@ -106,7 +92,7 @@ def referentiel_list(request: HttpRequest) -> HttpResponse:
     certifications = certification_list_with_versions_for_user(user=request.user)
     return render(request, "certifications/referentiel_list.html", {
         "certifications": certifications,
-        "can_import": request.user.role == Role.ADMIN,
+        "can_import": may_manage_certifications(request.user),
     })
 
 

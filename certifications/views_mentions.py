@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import administrator_required
 from certifications.forms import CertificationMentionsForm, CertifierForm
 from certifications.models import Certification, Certifier
 from certifications.selectors import (
@@ -24,7 +25,6 @@ from certifications.services.mentions import (
     certifier_update,
     certifiers_ensure,
 )
-from certifications.views import administrator_required
 
 
 @administrator_required

@@ -23,13 +23,16 @@ from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from rest_framework import exceptions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.request import Request
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdministrator
 
 if TYPE_CHECKING:
-    from rest_framework.views import APIView
+    from rest_framework.request import Request
 
 
 # -- the error body -------------------------------------------------------------------------
@@ -174,9 +177,15 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
-class AdministratorWrites(BasePermission):
-    """Everyone signed in reads (through the selectors); administrators write."""
+class AdministratorAPIView(APIView):
+    """An endpoint of the administrators': anyone else signed in is told it does not
+    exist (404, DESIGN.md §8); anonymous callers get 401/403 as usual."""
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return request.method in SAFE_METHODS or bool(
-            request.user.is_authenticated and request.user.is_administrator)
+    permission_classes = [IsAuthenticated, IsAdministrator]
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> None:
+        if request.user.is_authenticated:
+            raise NotFound
+        super().permission_denied(request, message=message, code=code)

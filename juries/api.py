@@ -19,13 +19,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import AdministratorWrites
 from assessments.models import Assessment, Score, Sitting
 from assessments.services import StaleWriteError, assessment_create
 from candidates.api import REFUSED, RefusalSerializer
 from candidates.models import EnrolmentStatus, Session
 from candidates.selectors import enrolment_list_for_user, session_get_for_user
 from config.api import (
-    AdministratorWrites,
     DateTimeFilter,
     IdFilter,
     ProblemSerializer,

@@ -10,6 +10,17 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditEvent, Role, User
+from accounts.permissions import (
+    administered_scope,
+    by_role,
+    is_administrator,
+    is_administrator_or_jury,
+    is_candidate,
+    is_jury_member,
+    may_manage_session,
+    may_read_audit,
+    may_read_scores,
+)
 from assessments.models import Assessment, CriterionCheck, Score, Sitting
 from candidates.models import Candidate, Session
 from certifications.models import (
@@ -32,14 +43,14 @@ from juries.models import Assignment, ConflictOfInterest, Jury, JuryMember
 
 
 def member_for_user(*, user: User) -> JuryMember | None:
-    if not user.is_authenticated or user.role != Role.JURY:
+    if not is_jury_member(user):
         return None
     return JuryMember.objects.filter(user=user).first()
 
 
 def sittings_for_scorer(*, user: User) -> QuerySet[Sitting]:
     """The sittings a user may score: those they are assigned to (nobody else's)."""
-    if not user.is_authenticated or user.role != Role.JURY:
+    if not is_jury_member(user):
         return Sitting.objects.none()
     return Sitting.objects.filter(assignments__member__user=user).select_related(
         "assessment__session__referentiel__scale",
@@ -57,18 +68,12 @@ def assignment_list_for_user(*, user: User) -> QuerySet[Assignment]:
     assignments = Assignment.objects.select_related(
         "member__user", "sitting__assessment__session", "sitting__enrolment__candidate"
     )
-    if not user.is_authenticated:
-        return assignments.none()
-    if user.role == Role.ADMIN:
-        return assignments
-    if user.role == Role.JURY:
-        return assignments.filter(member__user=user)
-    return assignments.none()
+    return assignments.filter(by_role(user, admin=Q(), jury=Q(member__user=user)))
 
 
 def sessions_presided_by(*, user: User) -> QuerySet[Session]:
     """The sessions whose jury ``user`` presides (the president's links to their views)."""
-    if not user.is_authenticated or user.role != Role.JURY:
+    if not is_jury_member(user):
         return Session.objects.none()
     return Session.objects.filter(jury__president__user=user).order_by("-starts_on")
 
@@ -76,7 +81,7 @@ def sessions_presided_by(*, user: User) -> QuerySet[Session]:
 def sessions_deliberated_with(*, user: User) -> QuerySet[Session]:
     """The sessions whose jury ``user`` sits on without presiding and whose deliberation
     exists: the member reads it (DESIGN.md §8)."""
-    if not user.is_authenticated or user.role != Role.JURY:
+    if not is_jury_member(user):
         return Session.objects.none()
     return (Session.objects.filter(jury__members__user=user, deliberation__isnull=False)
             .exclude(jury__president__user=user).distinct().order_by("-starts_on"))
@@ -88,26 +93,22 @@ def jury_presided_by(*, user: User, session_id: int) -> Jury | None:
 
 
 # -- administration: juries, assessments, assignments, conflicts (administrators) -------
-def _is_administrator(user: User) -> bool:
-    return bool(user.is_authenticated and user.role == Role.ADMIN)
-
-
 def jury_member_list_for_user(*, user: User) -> QuerySet[JuryMember]:
     """Every jury member profile, for administrators; nobody else lists them."""
     members = JuryMember.objects.select_related("user")
-    return members if _is_administrator(user) else members.none()
+    return members.filter(administered_scope(user))
 
 
 def jury_users_for_user(*, user: User) -> QuerySet[User]:
     """Active accounts with the jury role (to give them a member profile)."""
     users = User.objects.filter(role=Role.JURY, is_active=True).select_related("jury_member")
-    return users.order_by("last_name", "first_name", "email") if _is_administrator(user) \
+    return users.order_by("last_name", "first_name", "email") if is_administrator(user) \
         else users.none()
 
 
 def jury_for_session(*, user: User, session: Session) -> Jury | None:
     """The session's jury with its members and president (administrators)."""
-    if not _is_administrator(user):
+    if not may_manage_session(user, session):
         return None
     return (
         Jury.objects.filter(session=session)
@@ -120,7 +121,7 @@ def jury_for_session(*, user: User, session: Session) -> Jury | None:
 def session_jury_members(*, user: User, session: Session) -> QuerySet[JuryMember]:
     """The members of the session's jury (administrators)."""
     members = JuryMember.objects.filter(juries__session=session).select_related("user")
-    return members if _is_administrator(user) else members.none()
+    return members if may_manage_session(user, session) else members.none()
 
 
 @dataclass(frozen=True)
@@ -172,13 +173,11 @@ def assessment_list_for_user(*, user: User) -> QuerySet[Assessment]:
     assessments = Assessment.objects.select_related(
         "session__referentiel__certification", "modality"
     )
-    if not user.is_authenticated:
-        return assessments.none()
-    if user.role == Role.ADMIN:
+    if is_administrator(user):
         return assessments
-    if user.role == Role.JURY:
+    if is_jury_member(user):
         return assessments.filter(sittings__assignments__member__user=user).distinct()
-    if user.role == Role.CANDIDATE:
+    if is_candidate(user):
         return assessments.filter(sittings__enrolment__candidate__user=user).distinct()
     return assessments.none()
 
@@ -187,7 +186,7 @@ def session_modalities(*, user: User, session: Session) -> QuerySet[Modality]:
     """The épreuves of the session's framework version (administrators schedule them)."""
     modalities = Modality.objects.filter(referentiel_id=session.referentiel_id).order_by(
         "position", "pk")
-    return modalities if _is_administrator(user) else modalities.none()
+    return modalities if may_manage_session(user, session) else modalities.none()
 
 
 def assessment_get_for_user(*, user: User, public_id: UUID | str) -> Assessment:
@@ -203,7 +202,7 @@ def assessment_sittings_for_user(*, user: User, assessment: Assessment) -> Query
         .order_by("team", "enrolment__candidate__birth_name",
                   "enrolment__candidate__first_names", "pk")
     )
-    return sittings if _is_administrator(user) else sittings.none()
+    return sittings if is_administrator(user) else sittings.none()
 
 
 @dataclass
@@ -260,7 +259,7 @@ def conflict_list_for_user(*, user: User, candidate: Candidate) -> QuerySet[Conf
         .select_related("member__user", "declared_by")
         .order_by("-declared_at")
     )
-    return conflicts if _is_administrator(user) else conflicts.none()
+    return conflicts.filter(administered_scope(user))
 
 
 def score_list_for_user(*, user: User) -> QuerySet[Score]:
@@ -269,20 +268,15 @@ def score_list_for_user(*, user: User) -> QuerySet[Score]:
     scores = Score.objects.select_related(
         "sitting__assessment__session", "sitting__enrolment__candidate", "competence", "scorer"
     ).order_by("sitting__assessment__starts_at", "sitting_id", "competence__position", "pk")
-    if not user.is_authenticated:
-        return scores.none()
-    if user.role == Role.ADMIN:
-        return scores
-    if user.role == Role.JURY:
-        return scores.filter(scorer=user, sitting__assignments__member__user=user)
-    return scores.none()
+    return scores.filter(by_role(user, admin=Q(),
+                                 jury=Q(scorer=user, sitting__assignments__member__user=user)))
 
 
 def sitting_list_for_user(*, user: User) -> QuerySet[Sitting]:
     """Every sitting, for administrators (who assign members to them); jury members reach
     theirs through ``sittings_for_scorer``."""
     sittings = Sitting.objects.select_related("assessment__session", "enrolment__candidate")
-    return sittings if _is_administrator(user) else sittings.none()
+    return sittings if is_administrator(user) else sittings.none()
 
 
 def sitting_competences(*, sitting: Sitting) -> QuerySet[Competence]:
@@ -312,7 +306,7 @@ class AuditFilters:
 def audit_events_for_user(*, user: User, filters: AuditFilters | None = None
                           ) -> QuerySet[AuditEvent]:
     """The audit trail, newest first, filtered; only administrators read it."""
-    if not _is_administrator(user):
+    if not may_read_audit(user):
         return AuditEvent.objects.none()
     filters = filters or AuditFilters()
     events = AuditEvent.objects.select_related("actor")
@@ -333,7 +327,7 @@ def audit_events_for_user(*, user: User, filters: AuditFilters | None = None
 
 def audit_actions_for_user(*, user: User) -> list[str]:
     """The actions recorded so far, for the filter's choices."""
-    if not _is_administrator(user):
+    if not may_read_audit(user):
         return []
     return list(AuditEvent.objects.order_by("action").values_list("action", flat=True).distinct())
 
@@ -447,12 +441,12 @@ def sittings_with_progress_for_scorer(*, user: User) -> QuerySet[Sitting]:
 def session_get_for_score_reader(*, user: User, public_id: UUID | str) -> Session:
     """A session whose scores ``user`` may read side by side: administrators, and the
     president of its jury. Session.DoesNotExist otherwise (the view answers 404)."""
-    if not user.is_authenticated or user.role not in (Role.ADMIN, Role.JURY):
+    if not is_administrator_or_jury(user):
         raise Session.DoesNotExist
     session = Session.objects.select_related("referentiel__certification").get(
         public_id=public_id
     )
-    if user.role != Role.ADMIN and jury_presided_by(user=user, session_id=session.pk) is None:
+    if not may_read_scores(user, session):
         raise Session.DoesNotExist
     return session
 
@@ -578,9 +572,9 @@ def jury_list_for_user(*, user: User) -> QuerySet[Jury]:
     juries = Jury.objects.select_related(
         "session__referentiel__certification", "president__user"
     ).prefetch_related("members__user").order_by("-session__starts_on", "-pk")
-    if _is_administrator(user):
+    if is_administrator(user):
         return juries
-    if user.is_authenticated and user.role == Role.JURY:
+    if is_jury_member(user):
         return juries.filter(president__user=user)
     return juries.none()
 
@@ -588,6 +582,6 @@ def jury_list_for_user(*, user: User) -> QuerySet[Jury]:
 def sitting_list_for_reader(*, user: User) -> QuerySet[Sitting]:
     """Administrators: every sitting (to assign members); a jury member: the sittings
     assigned to them (to score); anyone else nothing."""
-    if _is_administrator(user):
+    if is_administrator(user):
         return sitting_list_for_user(user=user)
     return sittings_for_scorer(user=user)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import is_administrator, is_administrator_or_jury, is_jury_member
 from candidates.facts import (
     certification_facts,
     certification_gaps,
@@ -38,10 +39,10 @@ def deliberation_session_get_for_user(*, user: User, public_id: UUID | str) -> S
 def deliberation_session_get_for_reader(*, user: User, public_id: UUID | str) -> Session:
     """A session whose deliberation ``user`` may read (DESIGN.md §8): administrators, and
     every member of its jury, the president included. Session.DoesNotExist otherwise."""
-    if not user.is_authenticated or user.role not in (Role.ADMIN, Role.JURY):
+    if not is_administrator_or_jury(user):
         raise Session.DoesNotExist
     sessions = Session.objects.select_related("referentiel__certification")
-    if user.role == Role.JURY:
+    if is_jury_member(user):
         sessions = sessions.filter(jury__members__user=user)
     return sessions.distinct().get(public_id=public_id)
 
@@ -142,11 +143,9 @@ def deliberation_list_for_user(*, user: User) -> QuerySet[Deliberation]:
     deliberations = Deliberation.objects.select_related(
         "session__referentiel__certification", "signed_by", "session__jury__president"
     ).order_by("-session__starts_on", "-pk")
-    if not user.is_authenticated:
-        return deliberations.none()
-    if user.role == Role.ADMIN:
+    if is_administrator(user):
         return deliberations
-    if user.role == Role.JURY:
+    if is_jury_member(user):
         return deliberations.filter(session__jury__members__user=user).distinct()
     return deliberations.none()
 

@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import is_jury_member, may_score_sitting
 from accounts.services import audit_log
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import attendance_mark, criterion_check_record, score_record
@@ -37,7 +38,7 @@ def _fold(text: str) -> str:
 def jury_member_ensure(
     *, user: User, quality: Quality, organisation: str = "", external: bool = True, sex: str = ""
 ) -> JuryMember:
-    if user.role != Role.JURY:
+    if not is_jury_member(user):
         raise ValidationError(_("Only jury member accounts can sit on a jury."), code="role")
     member, _created = JuryMember.objects.update_or_create(
         user=user, defaults={"quality": quality, "organisation": organisation.strip(),
@@ -166,7 +167,7 @@ def _context(sitting: Sitting) -> dict[str, str]:
 
 
 def _require_assignment(user: User, sitting: Sitting) -> None:
-    if not Assignment.objects.filter(sitting=sitting, member__user=user).exists():
+    if not may_score_sitting(user, sitting):
         raise NotAssignedError
 
 

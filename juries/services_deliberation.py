@@ -14,13 +14,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.permissions import (
+    may_amend,
+    may_carry_rattrapage,
+    may_deliberate,
+    may_sign,
+    require,
+)
 from accounts.services import audit_log
 from assessments.models import Attendance, Score, Sitting
 from candidates.facts import certification_facts, holder_facts
@@ -60,7 +67,6 @@ from juries.models import (
     CompetenceDecision,
     ConflictOfInterest,
     Deliberation,
-    Jury,
     JuryMember,
 )
 
@@ -141,30 +147,20 @@ def reissue_documents_for_amendment(amendment_id: int) -> None:
 
 
 # -- who may do what ------------------------------------------------------------------------
-def _presides(user: User, session: Session) -> bool:
-    return Jury.objects.filter(session=session, president__user=user).exists()
-
-
 def _require_president(user: User, session: Session) -> None:
-    if not (user.is_authenticated and user.role == Role.JURY and _presides(user, session)):
-        raise PermissionDenied(_("Only the president of the jury may do this."))
+    require(may_sign(user, session), _("Only the president of the jury may do this."))
 
 
 def _require_signing_president(user: User, deliberation: Deliberation) -> None:
     """Amendments (docs/decisions/0004-who-amends.md): the president of the jury that
     signed, among the members present at the signature. The jury cannot change once
     signed, so no one added later ever amends."""
-    if not (user.is_authenticated and user.role == Role.JURY
-            and deliberation.members_present.filter(
-                user=user, presided__session=deliberation.session_id).exists()):
-        raise PermissionDenied(
+    require(may_amend(user, deliberation),
             _("Only the president of the jury that signed may amend a decision."))
 
 
 def _require_president_or_admin(user: User, session: Session) -> None:
-    if user.is_authenticated and user.role == Role.ADMIN:
-        return
-    _require_president(user, session)
+    require(may_deliberate(user, session), _("Only the president of the jury may do this."))
 
 
 # -- what the rules read, gathered once ------------------------------------------------------
@@ -1090,8 +1086,7 @@ def rattrapage_carry(*, enrolment: Enrolment, to_session: Session, by: User) -> 
     compétences at complement or rattrapage level named for the jury); the blocs validated
     here are kept as acquired (capitalisation, dated the signature), with those acquired
     before."""
-    if not (by.is_authenticated and by.role == Role.ADMIN):
-        raise PermissionDenied(_("Only an administrator enrols candidates."))
+    require(may_carry_rattrapage(by), _("Only an administrator enrols candidates."))
     decision = (CandidateDecision.objects
                 .select_related("deliberation__session__referentiel", "enrolment__candidate")
                 .filter(enrolment=enrolment, deliberation__status=Deliberation.Status.SIGNED)

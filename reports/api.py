@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import may_read_internal_reasons
 from accounts.ratelimit import rate_limit_consume
 from config.api import DateTimeFilter, ProblemSerializer, refused
 from reports.models import Document, DocumentKind, DocumentStatus
@@ -63,7 +64,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         """Why the certifier revoked: administrators only (null for anyone else)."""
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None or not getattr(user, "is_administrator", False):
+        if not may_read_internal_reasons(user):
             return None
         return document.revocation_reason
 

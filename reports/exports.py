@@ -31,7 +31,7 @@ import zipfile
 from typing import IO
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from accounts.permissions import may_issue_documents, require
 from accounts.services import audit_log
 from accounts.spreadsheets import csv_bytes
 from candidates.models import Session
@@ -81,11 +82,6 @@ class _ExportError(Exception):
 
 
 # -- starting ---------------------------------------------------------------------------------
-def _require_admin(user: User) -> None:
-    if not user.is_administrator:
-        raise PermissionDenied
-
-
 def _audit_context(export: SessionExport) -> dict[str, str]:
     return {"session": str(export.session.public_id), "export": str(export.public_id)}
 
@@ -102,7 +98,7 @@ def session_export_start(*, session: Session, by: User) -> tuple[SessionExport, 
     """The session's export to show, and whether this call started it: the running one
     if any (a second click joins it), else the last done one if the documents did not
     change since, else a new export, queued after the commit."""
-    _require_admin(by)
+    require(may_issue_documents(by))
     # Starts of one session queue up here (PostgreSQL); the constraint is the backstop.
     Session.objects.select_for_update().filter(pk=session.pk).exists()
     exports = SessionExport.objects.filter(session=session).select_related("session")
@@ -373,7 +369,7 @@ def session_documents_issue(*, session: Session, by: User) -> int:
     """Create the missing documents of the session's signed deliberation and render again
     the failed ones (and pending ones, whose message may be lost); returns how many
     were sent to rendering. Running it again only sends renders that claim nothing."""
-    _require_admin(by)
+    require(may_issue_documents(by))
     with transaction.atomic():
         deliberation = signed_deliberation_of_session(session=session)
         if deliberation is None:

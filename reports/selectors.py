@@ -12,6 +12,7 @@ from uuid import UUID
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
+from accounts.permissions import is_administrator
 from candidates.facts import facts_completed, printed_name
 from candidates.models import Session
 from juries.models import CandidateDecision, CandidateOutcome, Deliberation
@@ -19,16 +20,12 @@ from juries.selectors_deliberation import deliberation_of_session
 from reports.models import Document, DocumentStatus, SessionExport, SessionExportStatus
 
 
-def _is_administrator(user: User) -> bool:
-    return user.is_authenticated and user.is_administrator
-
-
 def document_list_for_user(*, user: User) -> QuerySet[Document]:
     """Administrators: every document; a candidate: their own, once the session's results
     are published (DESIGN.md §5: before publication a candidate sees no document — the
     list, the detail and every download go through here); anyone else: none."""
     rows = Document.objects.select_related("enrolment__candidate", "bloc", "session")
-    if _is_administrator(user):
+    if is_administrator(user):
         return rows
     if not user.is_authenticated:
         return rows.none()
@@ -43,13 +40,13 @@ def document_download_get_for_user(*, user: User, public_id: UUID | str) -> Docu
 
 
 def document_get_for_admin(*, user: User, public_id: UUID | str) -> Document:
-    if not _is_administrator(user):
+    if not is_administrator(user):
         raise Document.DoesNotExist
     return Document.objects.select_related("session").get(public_id=public_id)
 
 
 def session_get_for_admin(*, user: User, public_id: UUID | str) -> Session:
-    if not _is_administrator(user):
+    if not is_administrator(user):
         raise Session.DoesNotExist
     return Session.objects.select_related("referentiel__certification").get(public_id=public_id)
 
@@ -158,7 +155,7 @@ class SessionExportState:
 
 
 def session_export_state_for_admin(*, user: User, session: Session) -> SessionExportState:
-    if not _is_administrator(user):
+    if not is_administrator(user):
         raise Session.DoesNotExist
     export = (SessionExport.objects.filter(session=session)
               .select_related("requested_by").first())
@@ -173,7 +170,7 @@ def session_export_state_for_admin(*, user: User, session: Session) -> SessionEx
 def session_export_get_for_admin(*, user: User, session: Session,
                                  public_id: UUID | str) -> SessionExport:
     """A finished export of the session; ``SessionExport.DoesNotExist`` otherwise."""
-    if not _is_administrator(user):
+    if not is_administrator(user):
         raise SessionExport.DoesNotExist
     return SessionExport.objects.exclude(file="").get(
         session=session, public_id=public_id, status=SessionExportStatus.DONE)
@@ -204,7 +201,7 @@ def cdc_holders(*, deliberation: Deliberation) -> list[CandidateDecision]:
 def session_documents_incomplete_for_admin(*, user: User, session: Session) -> bool:
     """Whether issuing is useful: the deliberation is signed and the session has no
     document yet or failed ones."""
-    if not _is_administrator(user):
+    if not is_administrator(user):
         return False
     if signed_deliberation_of_session(session=session) is None:
         return False

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -44,6 +44,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import may_issue_documents, require
 from accounts.services import audit_log
 from candidates.facts import (
     certifier_legal_name,
@@ -657,7 +658,7 @@ def issuing_override_record(*, deliberation: Deliberation, by: User, reason: str
     """The certifier's explicit decision to issue the certificates of a deliberation
     decided after the certification's last issuing date, with its reason (audited); the
     certificates that failed for that reason are rendered again after the commit."""
-    _require_admin(by)
+    require(may_issue_documents(by))
     if not reason.strip():
         raise ValidationError(_("A reason is required."), code="reason")
     if not deliberation.is_signed:
@@ -688,11 +689,6 @@ def issuing_closed_on(deliberation: Deliberation) -> datetime.date | None:
 
 
 # -- revocation and reissue -----------------------------------------------------------------
-def _require_admin(user: User) -> None:
-    if not user.is_administrator:
-        raise PermissionDenied
-
-
 def _revoke(document: Document, by: User, reason: str, public_reason: str = "") -> Document:
     if not reason.strip():
         raise ValidationError(_("A reason is required to revoke a document."), code="reason")
@@ -718,7 +714,7 @@ def document_revoke(*, document: Document, by: User, reason: str,
                     public_reason: str = "") -> Document:
     """Revoke: the verification page says so, with the date and the public reason (a
     generic sentence when none is given); ``reason`` stays internal."""
-    _require_admin(by)
+    require(may_issue_documents(by))
     return _revoke(document, by, reason, public_reason)
 
 
@@ -727,7 +723,7 @@ def document_reissue(*, document: Document, by: User, reason: str,
                      public_reason: str = "") -> Document:
     """Revoke the document and create the one that replaces it (a new number and code),
     rendered after the commit."""
-    _require_admin(by)
+    require(may_issue_documents(by))
     return _reissue(document, by, reason, public_reason)
 
 

@@ -20,6 +20,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
 
 from accounts.downloads import attachment_disposition
+from accounts.permissions import administrator_required
 from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from candidates.models import AccessRoute, Enrolment, Session
 from candidates.progress import ProgressStatus, level_distribution
@@ -38,7 +39,6 @@ from candidates.views.space import (
 )
 from certifications.models import Bloc, Competence, Level
 from certifications.selectors import scale_levels
-from certifications.views import administrator_required
 from reports.cdc import cdc_deadline_for_session
 
 PAGE_SIZE = 50

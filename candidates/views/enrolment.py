@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
+from accounts.permissions import administrator_required
 from candidates import importers
 from candidates.forms import (
     AcquiredBlocFormSet,
@@ -57,7 +58,6 @@ from candidates.services import (
 )
 from certifications.errors import ImportFormatError
 from certifications.models import Bloc
-from certifications.views import administrator_required
 
 # Where a service's error goes in the enrolment form, by its code.
 ERROR_FIELDS = {

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.downloads import attachment_disposition
+from accounts.permissions import administrator_required
 from candidates.models import Candidate
 from candidates.selectors import candidate_for_user, candidate_list_for_user
 from candidates.services import candidate_erase, candidate_export_data
-from certifications.views import administrator_required
 
 
 class ErasureForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import administrator_required
 from assessments.models import Sitting
 from assessments.selectors import (
     scored_competences_for_enrolments,
@@ -39,7 +40,6 @@ from candidates.selectors import (
 from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.selectors import scale_levels
-from certifications.views import administrator_required
 from certifications.vocabulary import LevelOutcome
 from juries.selectors_deliberation import published_final_levels_for_enrolments
 from reports.models import Document

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import may_manage_certifications
 from accounts.services import audit_log
 from certifications.models import Certification, Certifier
 
@@ -29,18 +30,14 @@ def _json(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _require_admin(user: User) -> None:
-    if not user.is_administrator:
-        raise ValidationError(_("Only an administrator may do this."), code="forbidden")
-
-
 @transaction.atomic
 def certification_mentions_update(*, certification: Certification, by: User,
                                   values: dict[str, Any], signed: bool) -> Certification:
     """Complete or correct the legal mentions. When a signed deliberation stands on the
     certification (``signed``), its code and title are completed if empty, never
     rewritten (the documents already issued print them)."""
-    _require_admin(by)
+    if not may_manage_certifications(by):
+        raise ValidationError(_("Only an administrator may do this."), code="forbidden")
     certification = Certification.objects.select_for_update().get(pk=certification.pk)
     old, new = {}, {}
     for name in MENTION_FIELDS:
@@ -68,7 +65,8 @@ def certification_mentions_update(*, certification: Certification, by: User,
 def certifier_update(*, certifier: Certifier, by: User, values: dict[str, Any],
                      signature: Any = None, logo: Any = None) -> Certifier:
     """The certifier's legal representative (who signs) and images; audited."""
-    _require_admin(by)
+    if not may_manage_certifications(by):
+        raise ValidationError(_("Only an administrator may do this."), code="forbidden")
     certifier = Certifier.objects.select_for_update().get(pk=certifier.pk)
     legal_name = certifier.legal_name
     old = {name: getattr(certifier, name) for name in CERTIFIER_FIELDS}

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from candidates.models import Enrolment, TargetBloc
 from candidates.tests.factories import SessionFactory
-from certifications.models import Requirement
+from certifications.models import Requirement, RuleSet
 from juries.models import (
     Amendment,
     BlocDecisionStatus,
@@ -213,3 +213,19 @@ def test_no_action_before_signing(client, alice):
         "target": "outcome", "value": CandidateOutcome.FAILURE, "reason": "Test."})
     assert response.status_code == 422
     assert not Amendment.objects.exists()
+
+
+def test_a_president_absent_at_the_signature_is_offered_no_amendment(client, alice):
+    """docs/decisions/0004-who-amends.md: the president among the members present at the
+    signature amends; the page offers the form to no one the service would refuse."""
+    setup = jury_setup()
+    RuleSet.objects.update_or_create(certification=setup.session.referentiel.certification,
+                                     defaults={"president_required": False})
+    score_all(setup, enrol(setup), {"C1.1": [4, 4, 4]})
+    deliberation = deliberation_propose(session=setup.session, by=alice)
+    deliberation_sign(deliberation=deliberation, members_present=setup.members[1:],
+                      by=setup.president.user)
+    client.force_login(setup.president.user)
+    response = client.get(url(setup))
+    assert response.status_code == 200
+    assert 'class="deliberation-amend"' not in response.text

@@ -20,7 +20,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
+from accounts.permissions import (
+    is_administrator,
+    is_jury_member,
+    may_amend,
+    may_carry_rattrapage,
+)
 from candidates.models import Session
 from certifications.models import Level, Requirement
 from juries.models import (
@@ -178,13 +183,15 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
             proposal_changes: list | None = None, stale_proposal: bool = False,
             amend: AmendForm | None = None, status: int = 200) -> HttpResponse:
     page = deliberation_page(session=session)
-    is_admin = request.user.role == Role.ADMIN
+    is_admin = is_administrator(request.user)
     # The president writes; other members of the jury read (DESIGN.md §8).
-    is_president = (request.user.role == Role.JURY and page.president_id is not None
+    is_president = (is_jury_member(request.user) and page.president_id is not None
                     and any(m.pk == page.president_id and m.user_id == request.user.pk
                             for m in page.members))
     signed = page.deliberation is not None and page.deliberation.is_signed
-    can_carry = signed and request.user.role == Role.ADMIN
+    can_carry = signed and may_carry_rattrapage(request.user)
+    # Amendments: the president present at the signature (docs/decisions/0004-who-amends.md).
+    can_amend = signed and is_president and may_amend(request.user, page.deliberation)
     errors = errors or {}
     items = [_item(decision, page, errors.get(decision.pk, {}), amend)
              for decision in page.decisions]
@@ -193,7 +200,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
         "can_propose": (is_president or is_admin) and not signed,
         "can_publish": (is_president or is_admin) and signed,
         "can_write": is_president and page.deliberation is not None and not signed,
-        "can_amend": is_president and signed, "can_carry": can_carry,
+        "can_amend": can_amend, "can_carry": can_carry,
         "later_sessions": later_sessions_of(session=session) if can_carry else [],
         "outcomes": CandidateOutcome.choices,
         "errors": errors or {}, "sign_errors": sign_errors or [],
@@ -367,7 +374,7 @@ def _amend(request: HttpRequest, decision: CandidateDecision) -> AmendForm:
 def amendment_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -> HttpResponse:
     """The president rectifies one decision after signing, with a reason."""
     session = _session(request, session_id)
-    if request.user.role != Role.JURY:  # administrators read; only the president amends
+    if not is_jury_member(request.user):  # administrators read; only the president amends
         raise Http404
     decision = _decision(session, decision_id)
     try:
@@ -387,7 +394,7 @@ def rattrapage_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -
     """An administrator enrols the candidate in a later session for the blocs not
     validated here."""
     session = _session(request, session_id)
-    if request.user.role != Role.ADMIN:
+    if not may_carry_rattrapage(request.user):
         raise Http404
     decision = _decision(session, decision_id)
     chosen = request.POST.get("to_session", "")

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.downloads import attachment_disposition
 from accounts.models import AuditEvent
+from accounts.permissions import administrator_required
 from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
 from assessments.services import assessment_create
@@ -36,7 +37,6 @@ from candidates.selectors import (
     enrolment_list_for_user,
     session_get_for_user,
 )
-from certifications.views import administrator_required
 from juries.forms import (
     AssessmentForm,
     AssignmentBulkForm,
