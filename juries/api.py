@@ -26,6 +26,7 @@ from candidates.models import EnrolmentStatus, Session
 from candidates.selectors import enrolment_list_for_user, session_get_for_user
 from config.api import (
     AdministratorWrites,
+    AdministratorWritesObject,
     DateTimeFilter,
     IdFilter,
     ProblemSerializer,
@@ -294,7 +295,8 @@ class AssignmentListAPI(generics.ListCreateAPIView):
 
 class AssignmentDetailAPI(generics.RetrieveDestroyAPIView):
     serializer_class = AssignmentSerializer
-    permission_classes = [IsAuthenticated, AdministratorWrites]
+    # Looked up first: another member's assignment is a 404, one's own a 403.
+    permission_classes = [IsAuthenticated, AdministratorWritesObject]
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Assignment]:

@@ -5,6 +5,7 @@ candidate): each reaches what the pages give them, nothing more."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -221,6 +222,17 @@ def test_members_cannot_assign_or_withdraw(bob, assessment, other_enrolment, bob
     mine = Assignment.objects.get(sitting=bob_sitting)
     assert _client(bob).delete(f"{ASSIGNMENTS}{mine.public_id}/").status_code == 403
     assert Assignment.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["bob", "charlie"])
+def test_withdrawing_an_assignment_out_of_reach_is_a_404(request, persona, other_sitting):
+    """DESIGN §8: another member's assignment is out of reach (a 404, as when reading it),
+    not a 403 that says it exists; one's own is in reach and refused (403, above)."""
+    other = Assignment.objects.get(sitting=other_sitting)
+    client = _client(request.getfixturevalue(persona))
+    assert client.delete(f"{ASSIGNMENTS}{other.public_id}/").status_code == 404
+    assert client.delete(f"{ASSIGNMENTS}{uuid.uuid4()}/").status_code == 404
+    assert Assignment.objects.filter(pk=other.pk).exists()
 
 
 # -- scores ------------------------------------------------------------------------------
