@@ -629,12 +629,12 @@ def documents_create(seed: int, built: Built) -> None:
                 codes.add(code)
                 rows.append((_uuid(rng), kind, enrolment, bloc, session.pk, deliberation.pk,
                              certifier, number, code, DocumentStatus.ISSUED, "", "",
-                             language, now, now, "", ""))
+                             language, now, now, "", "", ""))
         built.counts["documents"] = insert_rows(Document, [
             "public_id", "kind", "enrolment_id", "bloc_id", "session_id", "deliberation_id",
             "certifier", "number", "verification_code", "status", "sha256", "file",
-            "language", "created_at", "issued_at", "failure_reason", "revocation_reason"],
-            rows)
+            "language", "created_at", "issued_at", "failure_reason", "revocation_reason",
+            "public_revocation_reason"], rows)
 
 
 def shared_files_create(built: Built) -> None:
