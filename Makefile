@@ -4,11 +4,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install browser lint messages static makemessages check-deploy audit worker clean
+.PHONY: help run test test-fast install browser lint messages static makemessages check-deploy audit worker clean
 
 help:
 	@echo "make run    install, migrate, load demo data, start web + worker on http://127.0.0.1:8000"
-	@echo "make test   install and run the whole test suite"
+	@echo "make test   install and run the whole test suite (in parallel: pytest-xdist)"
+	@echo "make test-fast  the same without the slow tests (demo, browser, worker)"
 	@echo "make lint   ruff"
 
 $(STAMP): pyproject.toml
@@ -31,8 +32,17 @@ makemessages: $(STAMP)
 run: install
 	bin/run
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time so that
+# a module's shared setup runs once; each worker has its own test database (pytest-django
+# suffixes it: var/test.sqlite3_gw0, test_<name>_gw0 on PostgreSQL). `make test XDIST=`
+# runs it in one process.
+XDIST ?= -n auto --dist loadfile
+
 test: install browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-fast: install
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 # The accessibility tests drive Debian's chromium and the document tests read PDFs with
 # poppler's pdftotext; install them when we can (root + apt), otherwise those tests are

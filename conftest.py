@@ -5,6 +5,18 @@ import pytest
 
 from accounts.tests.factories import AdminFactory, JuryMemberFactory, UserFactory
 
+# What makes a test slow enough for `make test-fast` (-m "not slow") to leave it out: a real
+# browser, a real Celery worker, a live server. The default `make test` (and CI) runs them.
+SLOW_MARKERS = ("browser", "worker")
+SLOW_FIXTURES = ("live_server",)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS) or any(
+                name in getattr(item, "fixturenames", ()) for name in SLOW_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def alice(db):

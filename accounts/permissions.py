@@ -197,3 +197,12 @@ class AdministratorWrites(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return request.method in SAFE_METHODS or is_administrator(request.user)
+
+
+class AdministratorWritesObject(BasePermission):
+    """For a detail view whose writes all look the object up (``get_object``): the lookup
+    goes through the view's queryset, the selector, first — an object out of reach is a
+    404 (DESIGN §8) — then only administrators write an object in reach (a 403)."""
+
+    def has_object_permission(self, request: Request, view: APIView, obj: object) -> bool:
+        return request.method in SAFE_METHODS or is_administrator(request.user)

@@ -634,8 +634,7 @@ def documents_create(seed: int, built: Built) -> None:
             "public_id", "kind", "enrolment_id", "bloc_id", "session_id", "deliberation_id",
             "certifier", "number", "verification_code", "status", "sha256", "file",
             "language", "created_at", "issued_at", "failure_reason", "revocation_reason",
-            "public_revocation_reason"],
-            rows)
+            "public_revocation_reason"], rows)
 
 
 def shared_files_create(built: Built) -> None:

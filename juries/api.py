@@ -19,7 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import AdministratorWrites
+from accounts.permissions import AdministratorWrites, AdministratorWritesObject
 from assessments.models import Assessment, Score, Sitting
 from assessments.services import StaleWriteError, assessment_create
 from candidates.api import REFUSED, RefusalSerializer
@@ -294,7 +294,8 @@ class AssignmentListAPI(generics.ListCreateAPIView):
 
 class AssignmentDetailAPI(generics.RetrieveDestroyAPIView):
     serializer_class = AssignmentSerializer
-    permission_classes = [IsAuthenticated, AdministratorWrites]
+    # Looked up first: another member's assignment is a 404, one's own a 403.
+    permission_classes = [IsAuthenticated, AdministratorWritesObject]
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Assignment]:

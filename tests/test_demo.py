@@ -1,14 +1,18 @@
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+from django.utils import translation
 
 from accounts.models import Role, User
 from candidates.demo import SESSION_NAME
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # a whole demo load
 
 
 def load_demo() -> str:
@@ -17,10 +21,22 @@ def load_demo() -> str:
     return out.getvalue()
 
 
-# Loading the demo scores a whole signed session (a few seconds): the checks that need one
-# load share it.
-def test_the_demo_has_every_role_the_seeds_two_sessions_and_working_logins(client):
-    output = load_demo()
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> str:
+    """One demo load for the whole module (it scores and signs a whole session: the slow
+    part), inside a transaction rolled back at the end of the module; each test runs in a
+    savepoint of it (pytest-django's ``db``), so what a test writes is undone as usual.
+    Returns what the first load printed."""
+    with (django_db_blocker.unblock(), translation.override(settings.LANGUAGE_CODE),
+          override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("demo-media")),
+          transaction.atomic()):
+        yield load_demo()
+        transaction.set_rollback(True)
+
+
+# Loading the demo scores a whole signed session: the module loads it once (``demo``).
+def test_the_demo_has_every_role_the_seeds_two_sessions_and_working_logins(demo, client):
+    output = demo
     for email in ("admin@certif.example", "jury@certif.example", "candidat@certif.example"):
         assert email in output
     assert set(User.objects.values_list("role", flat=True)) == {r.value for r in Role}
@@ -34,8 +50,7 @@ def test_the_demo_has_every_role_the_seeds_two_sessions_and_working_logins(clien
     check_each_demo_login_works(client)
 
 
-def test_loading_the_demo_twice_duplicates_nothing():
-    load_demo()
+def test_loading_the_demo_twice_duplicates_nothing(demo):
     models = (User, Certification, Referentiel, Bloc, Candidate, Session, Enrolment)
     counts = [model.objects.count() for model in models]
     output = load_demo()

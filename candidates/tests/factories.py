@@ -28,10 +28,14 @@ def make_referentiel(code: str = "RNCP99999", blocs: int = 3, competences: int =
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
+    """A session on its OWN certification (RNCP90000, RNCP90001…), so that « another
+    session » is also another certification; pass ``referentiel=`` to share one (for
+    instance ``make_referentiel()``, RNCP99999)."""
+
     class Meta:
         model = Session
 
-    referentiel = factory.LazyFunction(make_referentiel)
+    referentiel = factory.Sequence(lambda n: make_referentiel(code=f"RNCP{90000 + n}"))
     name = factory.Sequence(lambda n: f"Session {n} — printemps 2027")
     place = "Paris"
     starts_on = datetime.date(2027, 3, 1)

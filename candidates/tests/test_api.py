@@ -237,7 +237,10 @@ def test_candidates_filter_search_and_order(alice, charlie_enrolment, dave_enrol
 
 def test_sessions_filter_by_certification(alice, charlie_enrolment):
     client = _client(alice)
-    assert len(_ids(client.get(SESSIONS, {"certification": "RNCP99999"}))) == 1
+    SessionFactory()  # another session, on another certification
+    code = charlie_enrolment.session.referentiel.certification.code
+    assert _ids(client.get(SESSIONS, {"certification": code})) == {
+        str(charlie_enrolment.session.public_id)}
     assert _ids(client.get(SESSIONS, {"certification": "RNCP00000"})) == set()
 
 

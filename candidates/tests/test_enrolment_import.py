@@ -69,7 +69,7 @@ def _errors(row: EnrolmentImport) -> list[tuple[int, str]]:
 
 @pytest.fixture
 def session():
-    return SessionFactory()
+    return SessionFactory(referentiel=make_referentiel())  # its blocs are RNCP99999BC0n
 
 
 # -- the whole way through the pages -------------------------------------------------------

@@ -126,7 +126,7 @@ def test_a_reimport_never_deletes_a_chosen_bloc():
     from certifications.services import ImportAction, referentiel_import
     from certifications.tests.drafts import make_draft
 
-    session = SessionFactory()
+    session = SessionFactory(referentiel=make_referentiel())  # RNCP99999, as make_draft
     candidate = candidate_create(identity=identity())
     bloc = session.referentiel.blocs.first()
     enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,

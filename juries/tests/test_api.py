@@ -5,6 +5,7 @@ candidate): each reaches what the pages give them, nothing more."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -223,6 +224,17 @@ def test_members_cannot_assign_or_withdraw(bob, assessment, other_enrolment, bob
     assert Assignment.objects.count() == 1
 
 
+@pytest.mark.parametrize("persona", ["bob", "charlie"])
+def test_withdrawing_an_assignment_out_of_reach_is_a_404(request, persona, other_sitting):
+    """DESIGN §8: another member's assignment is out of reach (a 404, as when reading it),
+    not a 403 that says it exists; one's own is in reach and refused (403, above)."""
+    other = Assignment.objects.get(sitting=other_sitting)
+    client = _client(request.getfixturevalue(persona))
+    assert client.delete(f"{ASSIGNMENTS}{other.public_id}/").status_code == 404
+    assert client.delete(f"{ASSIGNMENTS}{uuid.uuid4()}/").status_code == 404
+    assert Assignment.objects.filter(pk=other.pk).exists()
+
+
 # -- scores ------------------------------------------------------------------------------
 def test_a_member_scores_an_assigned_sitting_and_then_changes_it(bob, bob_sitting):
     client = _client(bob)
@@ -262,7 +274,7 @@ def test_scoring_a_sitting_not_assigned_is_a_404(bob, bob_sitting, other_sitting
 @pytest.mark.parametrize("persona", ["alice", "charlie", "dave"])
 def test_nobody_but_the_assigned_member_scores(request, persona, bob_sitting):
     client = _client(request.getfixturevalue(persona))
-    assert client.post(SCORES, _score(bob_sitting), format="json").status_code in (403, 404)
+    assert client.post(SCORES, _score(bob_sitting), format="json").status_code == 404
     assert not Score.objects.exists()
 
 
