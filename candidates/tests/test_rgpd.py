@@ -23,7 +23,7 @@ from candidates.models import (
     ErasureRecord,
     TargetBloc,
 )
-from candidates.services import candidate_erase, candidate_export_data
+from candidates.services import candidate_erase, candidate_export_data, rgpd
 from candidates.tests.factories import CandidateFactory, EnrolmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,14 +83,14 @@ def test_the_export_never_holds_the_password_hash(candidate, charlie):
 
 
 def test_a_later_app_adds_its_section(candidate, monkeypatch):
-    monkeypatch.setattr(services, "EXPORT_SECTIONS",
-                        [*services.EXPORT_SECTIONS, lambda c: ("scores", [{"level": 2}])])
+    monkeypatch.setattr(rgpd, "EXPORT_SECTIONS",
+                        [*rgpd.EXPORT_SECTIONS, lambda c: ("scores", [{"level": 2}])])
     assert candidate_export_data(candidate=candidate)["scores"] == [{"level": 2}]
 
 
 def test_two_sections_with_one_name_are_an_error(candidate, monkeypatch):
-    monkeypatch.setattr(services, "EXPORT_SECTIONS",
-                        [*services.EXPORT_SECTIONS, lambda c: ("identity", {})])
+    monkeypatch.setattr(rgpd, "EXPORT_SECTIONS",
+                        [*rgpd.EXPORT_SECTIONS, lambda c: ("identity", {})])
     with pytest.raises(ValueError, match="identity"):
         candidate_export_data(candidate=candidate)
 

@@ -1,0 +1,228 @@
+"""Sessions and enrolments one by one (DESIGN.md §4.2), and the session's write lock
+every writer on a session takes first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from candidates.models import (
+    AccessRoute,
+    AcquiredBloc,
+    AcquisitionOrigin,
+    Candidate,
+    Enrolment,
+    Session,
+    TargetBloc,
+)
+from candidates.services.identity import Identity, candidate_create, identity_key
+from candidates.services.invitation import candidate_invite
+from certifications.models import Bloc, Referentiel
+
+
+class SessionLockedError(ValidationError):
+    """The session's deliberation is signed: nothing of it changes but by an amendment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("The deliberation of this session is signed: the session, its jury, "
+              "assessments, candidates and scores can no longer change (only the jury "
+              "president may amend a decision)."),
+            code="session_signed",
+        )
+
+
+def session_row_lock(*, session_id: int) -> bool:
+    """Take the write lock on the session's row in the current transaction and say
+    whether its deliberation is signed, as committed (every writer on a session and the
+    signature take this lock first, so a check made here holds until the commit).
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite ignores ``select_for_update``
+    and lets one writer at a time: a no-op UPDATE of the row takes the database's write
+    lock (already held when transactions BEGIN IMMEDIATE, as the settings ask; this does
+    not rely on it), so no signature can commit between this read and our commit.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("session_row_lock runs inside the writing transaction.")
+    if connection.vendor == "sqlite":
+        table = connection.ops.quote_name(Session._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET id = id WHERE id = %s RETURNING signed_at",  # noqa: S608 (the model's table)
+                           [session_id])
+            row = cursor.fetchone()
+    else:
+        row = (Session.objects.select_for_update().filter(pk=session_id)
+               .values_list("signed_at").first())
+    if row is None:
+        raise Session.DoesNotExist
+    return row[0] is not None
+
+
+def session_lock_for_write(*, session_id: int) -> None:
+    """Every service that changes a session, its jury, assessments, sittings,
+    assignments, enrolments, scores or decisions calls this first, inside its
+    transaction: a signed session raises SessionLockedError (amendments take the lock
+    with ``session_row_lock`` instead)."""
+    if session_row_lock(session_id=session_id):
+        raise SessionLockedError
+
+
+@transaction.atomic
+def session_create(
+    *, referentiel: Referentiel, name: str, starts_on: date, ends_on: date, place: str = ""
+) -> Session:
+    session = Session(
+        referentiel=referentiel, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
+        place=place.strip(),
+    )
+    session.full_clean()
+    session.save()
+    return session
+
+
+@dataclass(frozen=True)
+class AcquiredBlocInput:
+    bloc: Bloc
+    acquired_on: date
+    origin: AcquisitionOrigin
+    reference: str = ""
+
+
+def _check_blocs(session: Session, blocs: Iterable[Bloc], what: str) -> None:
+    foreign = [bloc for bloc in blocs if bloc.referentiel_id != session.referentiel_id]
+    if foreign:
+        raise ValidationError(
+            _("%(what)s %(codes)s do not belong to the framework version of this session.")
+            % {"what": what, "codes": ", ".join(b.code or b.title for b in foreign)},
+            code="foreign_bloc",
+        )
+
+
+@transaction.atomic
+def enrolment_create(
+    *,
+    candidate: Candidate,
+    session: Session,
+    access_route: AccessRoute,
+    whole_certification: bool = True,
+    target_blocs: Sequence[Bloc] = (),
+    extra_time_percent: int = 0,
+    technical_aids: str = "",
+    other_accommodations: str = "",
+    jury_note: str = "",
+    acquired_blocs: Sequence[AcquiredBlocInput] = (),
+    invite: bool = True,
+) -> Enrolment:
+    """Enrol a candidate in a session and, by default, invite them to their space."""
+    session_lock_for_write(session_id=session.pk)
+    if candidate.anonymised_at is not None:
+        raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),
+                              code="erased")
+    if not whole_certification and not target_blocs:
+        raise ValidationError(_("Choose at least one bloc, or the whole certification."),
+                              code="no_target")
+    _check_blocs(session, target_blocs, _("The chosen blocs"))
+    _check_blocs(session, [a.bloc for a in acquired_blocs], _("The blocs acquired before"))
+    if Enrolment.objects.filter(candidate=candidate, session=session).exists():
+        raise ValidationError(
+            _("%(candidate)s is already enrolled in this session.") % {"candidate": candidate},
+            code="already_enrolled",
+        )
+    enrolment = Enrolment.objects.create(
+        candidate=candidate, session=session, access_route=access_route,
+        whole_certification=whole_certification, extra_time_percent=extra_time_percent,
+        technical_aids=technical_aids.strip(), other_accommodations=other_accommodations.strip(),
+        jury_note=jury_note.strip(),
+    )
+    if not whole_certification:
+        TargetBloc.objects.bulk_create(
+            TargetBloc(enrolment=enrolment, bloc=bloc) for bloc in dict.fromkeys(target_blocs)
+        )
+    AcquiredBloc.objects.bulk_create(
+        AcquiredBloc(enrolment=enrolment, bloc=a.bloc, acquired_on=a.acquired_on,
+                     origin=a.origin, reference=a.reference.strip())
+        for a in acquired_blocs
+    )
+    if invite and candidate.email:
+        candidate_invite(candidate=candidate, session=session)
+        enrolment.invited_at = timezone.now()
+        enrolment.save(update_fields=["invited_at"])
+    return enrolment
+
+
+def _email_conflict(*, email: str, key: str) -> str | None:
+    """Why this address cannot be a new candidate's (it opens someone else's account)."""
+    if not email:
+        return None
+    staff = User.objects.filter(email__iexact=email).exclude(role=Role.CANDIDATE).exists()
+    if staff:
+        return _("%(email)s belongs to a staff or jury account: use another address.") % {
+            "email": email}
+    other = (
+        Candidate.objects.filter(Q(email__iexact=email) | Q(user__email__iexact=email),
+                                 anonymised_at__isnull=True)
+        .exclude(identity_key=key).first()
+    )
+    if other is not None:
+        return _("%(email)s is already the address of another candidate (%(name)s).") % {
+            "email": email, "name": other.legal_name}
+    return None
+
+
+@transaction.atomic
+def enrolment_create_for_identity(
+    *,
+    session: Session,
+    identity: Identity,
+    existing: Candidate | None = None,
+    access_route: AccessRoute,
+    whole_certification: bool = True,
+    target_blocs: Sequence[Bloc] = (),
+    extra_time_percent: int = 0,
+    technical_aids: str = "",
+    other_accommodations: str = "",
+    jury_note: str = "",
+    acquired_blocs: Sequence[AcquiredBlocInput] = (),
+    invite: bool = True,
+) -> Enrolment:
+    """Enrol the person an identity describes: a new candidate, or ``existing`` when the
+    administrator chose the candidate already known under this identity. The same person
+    is never created twice: without ``existing`` a known identity raises
+    DuplicateCandidateError."""
+    key = identity_key(birth_name=identity.birth_name, first_names=identity.first_names,
+                       birth_date=identity.birth_date)
+    if existing is None:
+        problem = _email_conflict(email=identity.cleaned()["email"], key=key)
+        if problem:
+            raise ValidationError({"email": problem})
+        candidate = candidate_create(identity=identity)
+    elif existing.identity_key != key or existing.anonymised_at is not None:
+        raise ValidationError(_("This candidate is not the person described."),
+                              code="not_same_person")
+    else:
+        candidate = existing
+    return enrolment_create(
+        candidate=candidate, session=session, access_route=access_route,
+        whole_certification=whole_certification, target_blocs=target_blocs,
+        extra_time_percent=extra_time_percent, technical_aids=technical_aids,
+        other_accommodations=other_accommodations, jury_note=jury_note,
+        acquired_blocs=acquired_blocs, invite=invite,
+    )
+
+
+@transaction.atomic
+def enrolment_invite(*, enrolment: Enrolment) -> Enrolment:
+    """Send the invitation again (a lost mail, an expired link, a corrected address).
+    Allowed after signing: the invitation changes nothing the deliberation decided."""
+    candidate_invite(candidate=enrolment.candidate, session=enrolment.session)
+    enrolment.invited_at = timezone.now()
+    enrolment.save(update_fields=["invited_at"])
+    return enrolment
