@@ -160,8 +160,8 @@ def created(model: type, objects: Iterable[Any]) -> list[Any]:
 
 # -- phase 1: référentiels through the import pipeline -------------------------------------
 def _seed_drafts() -> list[Any]:
-    from certifications.demo import seed_paths
     from certifications.importers import parse
+    from demo.certifications import seed_paths
 
     drafts = []
     for index, path in enumerate(seed_paths()):
@@ -211,7 +211,7 @@ def people_create(sizes: Sizes, seed: int, built: Built) -> None:
     """The administrator and a pool of jury members (profiles as the demo's, so that
     every jury of three meets the composition rules)."""
     from accounts.models import Role, User
-    from juries.demo_session import FIRST_NAMES, LAST_NAMES, MEMBER_PROFILES
+    from demo.session import FIRST_NAMES, LAST_NAMES, MEMBER_PROFILES
     from juries.models import JuryMember
 
     rng = _rng(seed, "people")
@@ -280,7 +280,7 @@ def candidates_create(sizes: Sizes, seed: int, built: Built) -> None:
         TargetBloc,
     )
     from candidates.services import identity_key
-    from juries.demo_session import COMMUNES, FIRST_NAMES, LAST_NAMES
+    from demo.session import COMMUNES, FIRST_NAMES, LAST_NAMES
 
     rng = _rng(seed, "candidates")
     routes = list(AccessRoute)

@@ -165,7 +165,7 @@ def peak_of_fiche_search(path: Path) -> float:
 
 
 def seed_paths() -> list[Path]:
-    from certifications.demo import seed_paths
+    from demo.certifications import seed_paths
 
     return seed_paths()
 

@@ -8,9 +8,9 @@ from django.test import override_settings
 from django.utils import translation
 
 from accounts.models import Role, User
-from candidates.demo import SESSION_NAME
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Bloc, Certification, Competence, Criterion, Modality, Referentiel
+from demo.candidates import SESSION_NAME
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # a whole demo load
 
@@ -60,7 +60,7 @@ def test_loading_the_demo_twice_duplicates_nothing(demo):
 
 
 def check_each_demo_login_works(client):
-    from accounts.demo import DEMO_LOGINS
+    from demo.accounts import DEMO_LOGINS
 
     for login in DEMO_LOGINS:
         response = client.post("/accounts/login/", {"login": login.email,

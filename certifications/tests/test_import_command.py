@@ -15,8 +15,9 @@ from django.core.management.base import CommandError
 from certifications.importers import json_format
 from certifications.models import Bloc, Certification, Competence, Criterion, Referentiel
 from certifications.tests.drafts import make_draft
+from demo.certifications import SEEDS_DIR
 
-SEEDS = Path(__file__).resolve().parents[1] / "demo_data" / "seeds"
+SEEDS = SEEDS_DIR
 FIXTURES = Path(__file__).parent / "fixtures"
 
 # shared/seeds/EXPECTED.md

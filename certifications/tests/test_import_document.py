@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certifications.demo import SEEDS_DIR
 from certifications.errors import ImportFormatError
 from certifications.importers.document import parse
 from certifications.importers.draft import ReferentielDraft
 from certifications.importers.validation import validate
 from certifications.vocabulary import LevelOutcome, ModalityKind
+from demo.certifications import SEEDS_DIR
 
 SEEDS = SEEDS_DIR
 SEED_000 = "000_d9cf31af56cbd7f4.txt"

@@ -22,10 +22,11 @@ from certifications.models import Certification, Referentiel, ReferentielImport
 from certifications.selectors import referentiel_to_draft
 from certifications.services import referentiel_diff, referentiel_import, referentiel_lock
 from certifications.tests.drafts import make_draft
+from demo.certifications import SEEDS_DIR
 
 pytestmark = pytest.mark.django_db
 
-SEEDS = Path(__file__).resolve().parents[1] / "demo_data" / "seeds"
+SEEDS = SEEDS_DIR
 SEED_WITHOUT_CODE = SEEDS / "002_faa6f23e9f369a50.txt"
 UPLOAD = reverse("certifications:import_upload")
 

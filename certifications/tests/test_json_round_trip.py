@@ -4,10 +4,10 @@ import io
 
 import pytest
 
-from certifications.demo import seed_paths
 from certifications.importers import document, json_format
 from certifications.selectors import referentiel_to_draft
 from certifications.services import ImportAction, content_signature, referentiel_import
+from demo.certifications import seed_paths
 
 pytestmark = pytest.mark.django_db
 

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "assessments",
     "juries",
     "reports",
+    # The top floor: demo data and commands, no models.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -16,10 +16,10 @@ from assessments.services import ScoringClosedError, score_record
 from candidates.models import AcquiredBloc, AcquisitionOrigin, Session, TargetBloc
 from candidates.tests.factories import SessionFactory
 from candidates.views.space import results_for_enrolments
-from certifications.demo import SEEDS_DIR
 from certifications.importers.document import parse
 from certifications.models import Bloc, Modality, Requirement, RuleSet
 from certifications.services import referentiel_import
+from demo.certifications import SEEDS_DIR
 from juries.models import (
     Amendment,
     BlocDecisionStatus,

@@ -11,8 +11,6 @@ Everything comes from the signed decisions, never from raw scores."""
 
 from reports.services.context import MissingMentionsError, document_context, verification_url
 from reports.services.issuing import (
-    IssueReport,
-    documents_issue_and_wait,
     documents_issue_for_deliberation,
     render_on_commit,
 )
@@ -27,14 +25,12 @@ from reports.services.revocation import (
 )
 
 __all__ = [
-    "IssueReport",
     "MissingMentionsError",
     "certifier_name",
     "document_context",
     "document_reissue",
     "document_render",
     "document_revoke",
-    "documents_issue_and_wait",
     "documents_issue_for_deliberation",
     "documents_reissue_for_amendment",
     "documents_render",

@@ -1,5 +1,5 @@
 """A whole demo session, from the référentiel to the published deliberation — the logic
-of ``manage.py demo_session`` (the command lives in ``reports``, which adds the documents):
+of ``manage.py demo_session`` (the command, in ``demo/management``, adds the documents):
 
     python manage.py demo_session --referentiel FILE [--fiche RNCP…] --candidates N
         --members M [--seed S] [--sign] [--issue-documents] --json
@@ -69,7 +69,7 @@ from juries.services_deliberation import (
 )
 
 DEMO_SIGNATORY = ("Anne Martin-Roussel", "Directrice générale")
-MEMBER_PASSWORD = "demo-jury-2026"  # noqa: S105 (a demo login, as in juries.demo)
+MEMBER_PASSWORD = "demo-jury-2026"  # noqa: S105 (a demo login, as in demo.juries)
 PLACE = "Lyon — centre d'examen de démonstration"
 FIRST_NAMES = {
     "F": ["Camille", "Léa", "Manon", "Chloé", "Sarah", "Inès", "Emma", "Louise", "Jade",
@@ -125,7 +125,7 @@ class DemoSessionResult:
     certified: int = 0
     partial: int = 0
     failed: int = 0
-    # Filled by the reports app when documents are issued (kind → count).
+    # Filled by the command when documents are issued (kind → count).
     documents: dict[str, int] = field(default_factory=lambda: {
         "transcript": 0, "bloc_attestation": 0, "certificate": 0, "minutes": 0})
     verification_codes: list[str] = field(default_factory=list)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from accounts import demo as accounts_demo
 from accounts.models import AuditEvent, Role, User
 from assessments.models import Assessment, Sitting
-from candidates import demo as candidates_demo
-from certifications import demo as certifications_demo
-from juries import demo
+from demo import accounts as accounts_demo
+from demo import candidates as candidates_demo
+from demo import certifications as certifications_demo
+from demo import juries as juries_demo
 from juries.models import Assignment, Jury, JuryMember, Quality
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def loaded():
     users = {login.role: user for login, user, _created in accounts_demo.load()}
     certifications_demo.load()
     session = candidates_demo.load(candidate_user=users[Role.CANDIDATE])
-    demo.load(jury_user=users[Role.JURY], session=session)
+    juries_demo.load(jury_user=users[Role.JURY], session=session)
     return users[Role.JURY], session
 
 
@@ -68,5 +68,5 @@ def test_loading_again_changes_nothing(loaded):
     jury_user, session = loaded
     models = (User, JuryMember, Jury, Assessment, Sitting, Assignment, AuditEvent)
     counts = [model.objects.count() for model in models]
-    demo.load(jury_user=jury_user, session=session)
+    juries_demo.load(jury_user=jury_user, session=session)
     assert [model.objects.count() for model in models] == counts

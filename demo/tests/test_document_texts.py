@@ -1,14 +1,14 @@
 """What the documents say, word for word: every kind rendered by the real renderer from
-the showcase session (``reports.showcase``: a usage name, compound first names, a holder
+the showcase session (``demo.showcase``: a usage name, compound first names, a holder
 born abroad who reads English, a bloc acquired before, a rattrapage, an absent candidate,
 a certificate issued on the certifier's override, a reissued transcript), its text
 extracted with pdftotext and compared with the approved text in ``approved/``.
 
 A deliberate change of wording: run
 
-    APPROVE_DOCUMENT_TEXTS=1 .venv/bin/python -m pytest reports/tests/test_document_texts.py
+    APPROVE_DOCUMENT_TEXTS=1 .venv/bin/python -m pytest demo/tests/test_document_texts.py
 
-and read the diff of ``reports/tests/approved/`` before committing it. Time is frozen
+and read the diff of ``demo/tests/approved/`` before committing it. Time is frozen
 (the session is signed on 30 June 2026 at 16:00, Paris time), so the texts hold no date
 of the day the test runs; verification codes, random by design, read ``<CODE>``.
 """
@@ -28,9 +28,9 @@ import time_machine
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from demo.issuing import documents_issue_and_wait
+from demo.showcase import Showcase, showcase_create, showcase_reissue
 from reports.models import Document, DocumentKind, DocumentStatus
-from reports.services import documents_issue_and_wait
-from reports.showcase import Showcase, showcase_create, showcase_reissue
 
 APPROVED = Path(__file__).parent / "approved"
 SIGNED_AT = datetime.datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Europe/Paris"))

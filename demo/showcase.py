@@ -3,7 +3,7 @@ right — a usage name, compound first names, a holder born abroad who reads Eng
 acquired before (VAE), a rattrapage, an absent candidate, a certificate decided after the
 end of the registration (issued on the certifier's recorded override), a revoked and
 reissued document. ``make run`` loads it as the demo's deliberated session; the document
-texts approved in ``reports/tests/approved/`` are rendered from it.
+texts approved in ``demo/tests/approved/`` are rendered from it.
 
 Everything goes through the services a person would use.
 """
@@ -20,11 +20,11 @@ from accounts.models import User
 from assessments.models import Attendance, Sitting
 from candidates.models import AccessRoute, AcquisitionOrigin, Candidate, Enrolment, Session
 from candidates.services import AcquiredBlocInput, Identity, candidate_create, enrolment_create
-from certifications.demo import SEEDS_DIR
 from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
-from juries.demo_session import (
+from demo.certifications import SEEDS_DIR
+from demo.session import (
     PLACE,
     demo_signatory_ensure,
     jury_schedule,

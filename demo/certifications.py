@@ -5,7 +5,7 @@ from pathlib import Path
 from certifications.importers import document
 from certifications.services import ImportResult, referentiel_import
 
-SEEDS_DIR = Path(__file__).resolve().parent / "demo_data" / "seeds"
+SEEDS_DIR = Path(__file__).resolve().parent / "data" / "seeds"
 
 
 def seed_paths() -> list[Path]:

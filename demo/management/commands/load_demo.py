@@ -1,27 +1,28 @@
 """Load the demo data of every app, bottom-up. Safe to run again: nothing is duplicated.
 
-It lives in the top app because it calls each app's own ``demo`` module, from
-accounts up.
+It lives in the ``demo`` app, the top floor, which holds each app's demo data (``demo.accounts``,
+``demo.certifications``, ``demo.candidates``, ``demo.juries``, ``demo.showcase``), loaded
+from accounts up.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts import demo as accounts_demo
 from accounts.models import Role, User
-from candidates import demo as candidates_demo
 from candidates.models import Candidate, Session
-from certifications import demo as certifications_demo
-from juries import demo as juries_demo
-from juries.demo_session import MEMBER_PASSWORD, DemoSessionResult
+from demo import accounts as accounts_demo
+from demo import candidates as candidates_demo
+from demo import certifications as certifications_demo
+from demo import juries as juries_demo
+from demo.issuing import documents_issue_and_wait
+from demo.session import MEMBER_PASSWORD, DemoSessionResult
+from demo.showcase import showcase_create, showcase_reissue
 from juries.models import CandidateDecision, CandidateOutcome
-from reports.services import documents_issue_and_wait
-from reports.showcase import showcase_create, showcase_reissue
 
 # A second demo session, deliberated: signed and published, so that the demo jury login
 # sees a deliberation and the demo candidate login sees results. It is the showcase
-# session (reports.showcase): every case a document must print right. Its name marks it.
+# session (demo.showcase): every case a document must print right. Its name marks it.
 SIGNED_SESSION_NAME = "Promotion 2026 — session délibérée"
 
 

@@ -3,7 +3,7 @@
     python manage.py demo_session --referentiel FILE [--fiche RNCP…] --candidates N
         --members M [--seed S] [--sign] [--issue-documents] --json
 
-The session itself is made by ``juries.demo_session`` through the services a person
+The session itself is made by ``demo.session`` through the services a person
 would use; with ``--issue-documents`` (which needs ``--sign``) this top app issues the
 documents of the signed deliberation and renders them in bulk, then waits for any a
 worker holds. Prints one JSON object.
@@ -17,8 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from juries.demo_session import demo_session_create
-from reports.services import documents_issue_and_wait
+from demo.issuing import documents_issue_and_wait
+from demo.session import demo_session_create
 
 HELP = (
     "Create a demo session from a référentiel file: synthetic candidates (reproducible "
