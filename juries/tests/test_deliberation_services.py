@@ -289,7 +289,7 @@ def test_signing_locks_scores_and_decisions_and_issues_documents_after_commit(
     score_all(setup, enrolment, 2)
     deliberation_propose(session=setup.session, by=alice)
     issued = []
-    monkeypatch.setattr("juries.services_deliberation.issue_documents_for_deliberation",
+    monkeypatch.setattr("juries.services_deliberation.sign.issue_documents_for_deliberation",
                         issued.append)
     with django_capture_on_commit_callbacks(execute=True):
         sign(setup)
@@ -337,7 +337,7 @@ def test_an_amendment_records_old_and_new_and_reissues(setup, alice,
     deliberation_propose(session=setup.session, by=alice)
     sign(setup)
     reissued = []
-    monkeypatch.setattr("juries.services_deliberation.reissue_documents_for_amendment",
+    monkeypatch.setattr("juries.services_deliberation.amend.reissue_documents_for_amendment",
                         reissued.append)
     with pytest.raises(ValidationError):
         amendment_record(decision=competence(enrolment, "C1.1"), field="final_level",
