@@ -22,7 +22,14 @@ from juries.services_deliberation._base import (
     ProposalChange,
     StaleProposalError,
 )
-from juries.services_deliberation.amend import amendment_record, reissue_documents_for_amendment
+from juries.services_deliberation.amend import (
+    AmendmentTarget,
+    FinalLevelAmended,
+    OutcomeAmended,
+    RequirementAmended,
+    amendment_record,
+    reissue_documents_for_amendment,
+)
 from juries.services_deliberation.decide import (
     candidate_outcome_override,
     competence_decision_override,
@@ -44,8 +51,12 @@ from juries.services_deliberation.sign import (
 )
 
 __all__ = [
+    "AmendmentTarget",
     "DeliberationClosedError",
+    "FinalLevelAmended",
+    "OutcomeAmended",
     "ProposalChange",
+    "RequirementAmended",
     "SigningRefusedError",
     "StaleProposalError",
     "_Candidate",

@@ -3,6 +3,8 @@ with a reason; what follows from it is recorded, the documents reissued after th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
@@ -11,7 +13,7 @@ from accounts.models import User
 from accounts.permissions import may_amend, require
 from accounts.services import audit_log
 from candidates.services import session_row_lock
-from certifications.models import Level
+from certifications.models import Level, Requirement
 from juries.models import (
     Amendment,
     CandidateDecision,
@@ -49,17 +51,67 @@ def _amendment_path(on: bool) -> None:
                            ["on" if on else "off"])
 
 
+# -- what an amendment changes ----------------------------------------------------------------
+@dataclass(frozen=True)
+class FinalLevelAmended:
+    """The final level of one compétence decision."""
+
+    decision: CompetenceDecision
+
+    @property
+    def candidate_decision(self) -> CandidateDecision:
+        return self.decision.candidate_decision
+
+    @property
+    def field(self) -> str:
+        return "final_level"
+
+
+@dataclass(frozen=True)
+class OutcomeAmended:
+    """A candidate's outcome."""
+
+    decision: CandidateDecision
+
+    @property
+    def candidate_decision(self) -> CandidateDecision:
+        return self.decision
+
+    @property
+    def field(self) -> str:
+        return "outcome"
+
+
+@dataclass(frozen=True)
+class RequirementAmended:
+    """Whether a candidate meets one extra requirement of the certification."""
+
+    decision: CandidateDecision
+    requirement: Requirement
+
+    @property
+    def candidate_decision(self) -> CandidateDecision:
+        return self.decision
+
+    @property
+    def field(self) -> str:
+        """As recorded on the amendment (``Amendment.field``)."""
+        return f"requirement:{self.requirement.pk}"
+
+
+AmendmentTarget = FinalLevelAmended | OutcomeAmended | RequirementAmended
+
+
 @transaction.atomic
 def amendment_record(
-    *, decision: CompetenceDecision | CandidateDecision, field: str, new_value: object,
-    reason: str, by: User,
+    *, target: AmendmentTarget, new_value: object, reason: str, by: User,
 ) -> Amendment:
-    """A rectification after signing: ``final_level`` of a compétence decision,
-    ``outcome`` or ``requirement:<pk>`` (True/False) of a candidate decision. The change,
-    and what follows from it (bloc statuses, outcome), is recorded old → new with the
-    reason; the affected documents are reissued after the commit."""
-    candidate_decision = (decision.candidate_decision if isinstance(decision, CompetenceDecision)
-                          else decision)
+    """A rectification after signing: the final level of a compétence decision (a level
+    of the scale or None), a candidate's outcome, or whether they meet an extra
+    requirement (True/False). The change, and what follows from it (bloc statuses,
+    outcome), is recorded old → new with the reason; the affected documents are reissued
+    after the commit."""
+    candidate_decision = target.candidate_decision
     deliberation = candidate_decision.deliberation
     # The recorded amendment path: the session's lock is taken as by every writer, and
     # the signature read as committed.
@@ -72,21 +124,20 @@ def amendment_record(
         raise ValidationError(_("An amendment needs a reason."), code="reason_required")
     _amendment_path(True)
     try:
-        amendment = _amend(decision, candidate_decision, field, new_value, reason, by)
+        amendment = _amend(target, candidate_decision, new_value, reason, by)
     finally:
         _amendment_path(False)
     audit_log(actor=by, action="deliberation.amended", obj=amendment,
-              old={"field": field, "value": amendment.old},
-              new={"field": field, "value": amendment.new, "reason": reason},
+              old={"field": target.field, "value": amendment.old},
+              new={"field": target.field, "value": amendment.new, "reason": reason},
               context=_decision_context(candidate_decision))
     amendment_id = amendment.pk
     transaction.on_commit(lambda: reissue_documents_for_amendment(amendment_id))
     return amendment
 
 
-def _amend(decision: CompetenceDecision | CandidateDecision,
-           candidate_decision: CandidateDecision, field: str, new_value: object, reason: str,
-           by: User) -> Amendment:
+def _amend(target: AmendmentTarget, candidate_decision: CandidateDecision, new_value: object,
+           reason: str, by: User) -> Amendment:
     deliberation = candidate_decision.deliberation
 
     def record(kind: str, pk: int, name: str, old: object, new: object) -> Amendment:
@@ -97,33 +148,39 @@ def _amend(decision: CompetenceDecision | CandidateDecision,
 
     before_blocs = {b.pk: b.status for b in candidate_decision.blocs.all()}
     before_outcome = candidate_decision.outcome
-    if isinstance(decision, CompetenceDecision) and field == "final_level":
-        level = None if new_value in (None, "") else int(new_value)  # type: ignore[arg-type]
-        if level is not None and not Level.objects.filter(
-                scale_id=deliberation.session.referentiel.scale_id, number=level).exists():
-            raise ValidationError(_("Level %(level)s is not on the scale.") % {"level": level},
-                                  code="level")
-        amendment = record(Amendment.DecisionType.COMPETENCE, decision.pk, field,
-                           decision.final_level, level)
-        decision.final_level, decision.justification = level, reason
-        decision.save(update_fields=["final_level", "justification"])
-    elif isinstance(decision, CandidateDecision) and field == "outcome":
-        outcome = CandidateOutcome(str(new_value))
-        amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, field,
-                           decision.outcome, outcome.value)
-        decision.outcome, decision.justification = outcome.value, reason
-        decision.save(update_fields=["outcome", "justification"])
-        return amendment
-    elif isinstance(decision, CandidateDecision) and field.startswith("requirement:"):
-        key = field.split(":", 1)[1]
-        old = decision.requirements_met.get(key, {}).get("met", False)
-        amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, field, old,
-                           bool(new_value))
-        decision.requirements_met = {**decision.requirements_met,
-                                     key: {"met": bool(new_value), "justification": reason}}
-        decision.save(update_fields=["requirements_met"])
-    else:
-        raise ValidationError(_("This field cannot be amended."), code="field")
+    decision = target.decision
+    match target:
+        case FinalLevelAmended():
+            level = None if new_value in (None, "") else int(new_value)  # type: ignore[arg-type]
+            if level is not None and not Level.objects.filter(
+                    scale_id=deliberation.session.referentiel.scale_id, number=level).exists():
+                raise ValidationError(
+                    _("Level %(level)s is not on the scale.") % {"level": level}, code="level")
+            amendment = record(Amendment.DecisionType.COMPETENCE, decision.pk, target.field,
+                               target.decision.final_level, level)
+            target.decision.final_level, target.decision.justification = level, reason
+            target.decision.save(update_fields=["final_level", "justification"])
+        case OutcomeAmended():
+            outcome = CandidateOutcome(str(new_value))
+            amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, target.field,
+                               target.decision.outcome, outcome.value)
+            target.decision.outcome, target.decision.justification = outcome.value, reason
+            target.decision.save(update_fields=["outcome", "justification"])
+            return amendment
+        case RequirementAmended():
+            if target.requirement.certification_id != (
+                    deliberation.session.referentiel.certification_id):
+                raise ValidationError(_("This requirement is not one of the certification."),
+                                      code="foreign_requirement")
+            key = str(target.requirement.pk)
+            met = target.decision.requirements_met
+            amendment = record(Amendment.DecisionType.CANDIDATE, decision.pk, target.field,
+                               met.get(key, {}).get("met", False), bool(new_value))
+            target.decision.requirements_met = {
+                **met, key: {"met": bool(new_value), "justification": reason}}
+            target.decision.save(update_fields=["requirements_met"])
+        case _:
+            raise ValidationError(_("This field cannot be amended."), code="field")
     candidate_decision.refresh_from_db()
     _recompute(candidate_decision)
     for bloc in candidate_decision.blocs.all():

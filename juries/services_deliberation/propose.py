@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -368,6 +369,37 @@ def _competence_proposal(counted: Sequence[int], threshold: int) -> tuple[int | 
 
 
 # -- propose ----------------------------------------------------------------------------------
+class _CompetenceValues(NamedTuple):
+    """What a proposal writes on a compétence decision: its fields are the columns read,
+    compared, inserted and updated."""
+
+    proposed_level: int | None
+    final_level: int | None
+    justification: str
+    divergent: bool
+    member_levels: list[dict]
+
+    @property
+    def overridden(self) -> bool:
+        """A final level that departs from the proposal (NULLs depart), justified."""
+        return bool(self.justification) and (
+            self.final_level is None or self.proposed_level is None
+            or self.final_level != self.proposed_level)
+
+
+class _BlocValues(NamedTuple):
+    """What a proposal writes on a bloc decision."""
+
+    status: str
+    reason: str
+
+
+_COMPETENCE_COLUMNS = list(_CompetenceValues._fields)
+_BLOC_COLUMNS = list(_BlocValues._fields)
+_CANDIDATE_COLUMNS = ["proposed_outcome", "outcome", "outcome_reason", "justification",
+                      "version"]
+
+
 @transaction.atomic
 def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     """Compute every candidate's decision from the scores and the rules. Re-proposing a
@@ -386,36 +418,31 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
     given = _member_levels(session)
     threshold = ctx.rules.divergence_threshold
     existing = {d.enrolment_id: d for d in deliberation.candidates.all()}
-    # What is there already, read once: (enrolment, compétence) → pk, proposed, final,
-    # justification, divergent, members' levels; (enrolment, bloc) → pk, status, reason.
-    before = {
-        (enrolment_id, competence_id): values
-        for enrolment_id, competence_id, *values in CompetenceDecision.objects
+    # What is there already, read once: (enrolment, compétence) → pk and values;
+    # (enrolment, bloc) → pk and values.
+    before: dict[tuple[int, int], tuple[int, _CompetenceValues]] = {
+        (enrolment_id, competence_id): (pk, _CompetenceValues(*values))
+        for enrolment_id, competence_id, pk, *values in CompetenceDecision.objects
         .filter(candidate_decision__deliberation=deliberation)
         .values_list("candidate_decision__enrolment_id", "competence_id", "pk",
-                     "proposed_level", "final_level", "justification", "divergent",
-                     "member_levels")
+                     *_COMPETENCE_COLUMNS)
     }
-    before_blocs = {
-        (enrolment_id, bloc_id): values
-        for enrolment_id, bloc_id, *values in BlocDecision.objects
+    before_blocs: dict[tuple[int, int], tuple[int, _BlocValues]] = {
+        (enrolment_id, bloc_id): (pk, _BlocValues(*values))
+        for enrolment_id, bloc_id, pk, *values in BlocDecision.objects
         .filter(candidate_decision__deliberation=deliberation)
-        .values_list("candidate_decision__enrolment_id", "bloc_id", "pk", "status", "reason")
+        .values_list("candidate_decision__enrolment_id", "bloc_id", "pk", *_BLOC_COLUMNS)
     }
-    # A final level that departs from the proposal (NULLs depart) with a justification.
-    kept = {
-        key: (final, justification)
-        for key, (_pk, proposed, final, justification, _d, _l) in before.items()
-        if justification and (final is None or proposed is None or final != proposed)
-    }
+    kept = {key: (old.final_level, old.justification)
+            for key, (_pk, old) in before.items() if old.overridden}
 
     # Computed once, not once a candidate: the compétences of each bloc, the proposal for
     # each set of levels, the verdict for each bloc's final levels.
     competence_ids = {bloc.pk: [c.pk for c in ctx.competences[bloc.pk]] for bloc in ctx.blocs}
     bloc_verdicts = _BlocVerdicts(competence_ids)
     proposals: dict[tuple[int, ...], tuple[int | None, bool]] = {}
-    competence_rows: list[tuple] = []  # enrolment, compétence, then the decision's values
-    bloc_rows: list[tuple[int, int, str, str]] = []
+    competence_rows: dict[tuple[int, int], _CompetenceValues] = {}  # (enrolment, compétence)
+    bloc_rows: dict[tuple[int, int], _BlocValues] = {}  # (enrolment, bloc) →
     decisions: dict[int, CandidateDecision] = {}
     for enrolment_id, item in ctx.candidates.items():
         finals: dict[int, int | None] = {}
@@ -431,8 +458,8 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
                 proposed, divergent = proposals[counted]
                 final, justification = kept.get(key, (proposed, ""))
                 finals[competence_id] = final
-                competence_rows.append((enrolment_id, competence_id, proposed, final,
-                                        justification, divergent, member_levels))
+                competence_rows[key] = _CompetenceValues(proposed, final, justification,
+                                                         divergent, member_levels)
         decision = existing.get(enrolment_id) or CandidateDecision(
             deliberation=deliberation, enrolment=item.enrolment, version=0)
         verdict = _verdict(ctx, item, finals, decision.requirements_met, bloc_verdicts)
@@ -444,45 +471,32 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
             decision.outcome, decision.justification = verdict.outcome.value, ""
         decision.version += 1
         decisions[enrolment_id] = decision
-        bloc_rows += [(enrolment_id, bloc_id, status, reason)
-                      for bloc_id, status, reason in verdict.blocs]
+        bloc_rows.update({(enrolment_id, bloc_id): _BlocValues(status, reason)
+                          for bloc_id, status, reason in verdict.blocs})
 
     # Compétence and bloc decisions: insert the new, update the changed, delete the gone.
-    new_competences, changed_competences = [], []
-    for enrolment_id, competence_id, *values in competence_rows:
-        old = before.pop((enrolment_id, competence_id), None)
-        if old is None:
-            new_competences.append((enrolment_id, competence_id, *values))
-        elif old[1:] != values:
-            changed_competences.append((old[0], *values))
-    new_blocs, changed_blocs = [], []
-    for enrolment_id, bloc_id, status, reason in bloc_rows:
-        old = before_blocs.pop((enrolment_id, bloc_id), None)
-        if old is None:
-            new_blocs.append((enrolment_id, bloc_id, status, reason))
-        elif (old[1], old[2]) != (status, reason):
-            changed_blocs.append((old[0], status, reason))
-    competence_columns = ["proposed_level", "final_level", "justification", "divergent",
-                          "member_levels"]
-    _delete_rows(CompetenceDecision, [old[0] for old in before.values()])
-    _delete_rows(BlocDecision, [old[0] for old in before_blocs.values()])
+    new_competences, changed_competences = _changes(competence_rows, before)
+    new_blocs, changed_blocs = _changes(bloc_rows, before_blocs)
+    _delete_rows(CompetenceDecision, [pk for pk, _old in before.values()])
+    _delete_rows(BlocDecision, [pk for pk, _old in before_blocs.values()])
     CandidateDecision.objects.filter(deliberation=deliberation).exclude(
         enrolment__in=list(ctx.candidates)).delete()
 
     CandidateDecision.objects.bulk_create(
         [d for d in decisions.values() if d.pk is None], batch_size=2000)
-    _update_rows(CandidateDecision,
-                 ["proposed_outcome", "outcome", "outcome_reason", "justification", "version"],
-                 [(d.pk, d.proposed_outcome, d.outcome, d.outcome_reason, d.justification,
-                   d.version) for d in decisions.values() if d.enrolment_id in existing])
-    _update_rows(CompetenceDecision, competence_columns, changed_competences)
-    _update_rows(BlocDecision, ["status", "reason"], changed_blocs)
+    _update_rows(CandidateDecision, _CANDIDATE_COLUMNS,
+                 [(d.pk, *(getattr(d, column) for column in _CANDIDATE_COLUMNS))
+                  for d in decisions.values() if d.enrolment_id in existing])
+    _update_rows(CompetenceDecision, _COMPETENCE_COLUMNS, changed_competences)
+    _update_rows(BlocDecision, _BLOC_COLUMNS, changed_blocs)
     decision_ids = {enrolment_id: d.pk for enrolment_id, d in decisions.items()}
     _insert_rows(CompetenceDecision, ["candidate_decision_id", "competence_id",
-                                      *competence_columns],
-                 [(decision_ids[row[0]], *row[1:]) for row in new_competences])
-    _insert_rows(BlocDecision, ["candidate_decision_id", "bloc_id", "status", "reason"],
-                 [(decision_ids[row[0]], *row[1:]) for row in new_blocs])
+                                      *_COMPETENCE_COLUMNS],
+                 [(decision_ids[enrolment_id], competence_id, *values)
+                  for (enrolment_id, competence_id), values in new_competences])
+    _insert_rows(BlocDecision, ["candidate_decision_id", "bloc_id", *_BLOC_COLUMNS],
+                 [(decision_ids[enrolment_id], bloc_id, *values)
+                  for (enrolment_id, bloc_id), values in new_blocs])
     deliberation.proposed_at = timezone.now()
     deliberation.proposal_version, deliberation.proposal_attendance = _proposal_basis(
         ctx, given)
@@ -492,6 +506,21 @@ def deliberation_propose(*, session: Session, by: User) -> Deliberation:
                    "overrides_kept": len(kept)},
               context={"session": str(session.public_id)})
     return deliberation
+
+
+def _changes[V: tuple](
+    rows: dict[tuple[int, int], V], before: dict[tuple[int, int], tuple[int, V]],
+) -> tuple[list[tuple[tuple[int, int], V]], list[tuple]]:
+    """The rows to insert ((key, values): not there before) and to update ((pk, *values):
+    there with other values); what is left in ``before`` is gone."""
+    new, changed = [], []
+    for key, values in rows.items():
+        old = before.pop(key, None)
+        if old is None:
+            new.append((key, values))
+        elif old[1] != values:
+            changed.append((old[0], *values))
+    return new, changed
 
 
 def _recompute(decision: CandidateDecision) -> _Verdict:
