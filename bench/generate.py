@@ -514,15 +514,16 @@ def deliberations_run(seed: int, built: Built) -> None:
     """Signed sessions: propose, tick the extra requirements of four candidates in five,
     propose again, sign with every member present, publish. Drafted sessions: propose."""
 
-    from juries import services_deliberation
+    from juries.services_deliberation import sign
 
-    # The documents of a signature are the next phase's bulk rows, not the issue task's.
-    issue = services_deliberation.issue_documents_for_deliberation
-    services_deliberation.issue_documents_for_deliberation = lambda deliberation_id: None
+    # The documents of a signature are the next phase's bulk rows, not the issue task's
+    # (stubbed where deliberation_sign looks it up: the sign module).
+    issue = sign.issue_documents_for_deliberation
+    sign.issue_documents_for_deliberation = lambda deliberation_id: None
     try:
         _deliberate(seed, built)
     finally:  # the process (a test run, say) keeps the real hook
-        services_deliberation.issue_documents_for_deliberation = issue
+        sign.issue_documents_for_deliberation = issue
 
 
 def _deliberate(seed: int, built: Built) -> None:

@@ -150,8 +150,8 @@ class Deliberation(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
-    # What the proposal was built from (juries.services_deliberation._proposal_basis): the
-    # digest of every member's level on each compétence decided and of each sitting's
+    # What the proposal was built from (juries.services_deliberation.propose._proposal_basis):
+    # the digest of every member's level on each compétence decided and of each sitting's
     # attendance; the president signs that version, no other. The attendance is kept to
     # say what changed (the levels are in each compétence decision's ``member_levels``).
     proposal_version = models.CharField(_("proposal version"), max_length=64, blank=True)

@@ -6,7 +6,12 @@ from django.db import DatabaseError, connection, transaction
 
 from assessments.models import Score
 from juries.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
-from juries.services_deliberation import amendment_record, deliberation_propose, deliberation_sign
+from juries.services_deliberation import (
+    FinalLevelAmended,
+    amendment_record,
+    deliberation_propose,
+    deliberation_sign,
+)
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = [
@@ -50,7 +55,7 @@ def test_the_database_refuses_to_change_signed_decisions(signed, model, change):
 def test_an_amendment_goes_through_and_the_lock_closes_behind_it(signed):
     setup, enrolment = signed
     row = CompetenceDecision.objects.filter(candidate_decision__enrolment=enrolment).first()
-    amendment_record(decision=row, field="final_level", new_value=4, reason="Erreur au PV.",
+    amendment_record(target=FinalLevelAmended(row), new_value=4, reason="Erreur au PV.",
                      by=setup.president.user)
     row.refresh_from_db()
     assert row.final_level == 4

@@ -17,7 +17,7 @@ from candidates.models import AcquiredBloc, AcquisitionOrigin, Session, TargetBl
 from candidates.tests.factories import SessionFactory
 from candidates.views.space import results_for_enrolments
 from certifications.importers.document import parse
-from certifications.models import Bloc, Modality, Requirement, RuleSet
+from certifications.models import Bloc, Certification, Modality, Requirement, RuleSet
 from certifications.services import referentiel_import
 from demo.certifications import SEEDS_DIR
 from juries.models import (
@@ -32,6 +32,9 @@ from juries.models import (
 )
 from juries.services_deliberation import (
     DeliberationClosedError,
+    FinalLevelAmended,
+    OutcomeAmended,
+    RequirementAmended,
     SigningRefusedError,
     amendment_record,
     candidate_outcome_override,
@@ -289,7 +292,7 @@ def test_signing_locks_scores_and_decisions_and_issues_documents_after_commit(
     score_all(setup, enrolment, 2)
     deliberation_propose(session=setup.session, by=alice)
     issued = []
-    monkeypatch.setattr("juries.services_deliberation.issue_documents_for_deliberation",
+    monkeypatch.setattr("juries.services_deliberation.sign.issue_documents_for_deliberation",
                         issued.append)
     with django_capture_on_commit_callbacks(execute=True):
         sign(setup)
@@ -337,15 +340,15 @@ def test_an_amendment_records_old_and_new_and_reissues(setup, alice,
     deliberation_propose(session=setup.session, by=alice)
     sign(setup)
     reissued = []
-    monkeypatch.setattr("juries.services_deliberation.reissue_documents_for_amendment",
+    monkeypatch.setattr("juries.services_deliberation.amend.reissue_documents_for_amendment",
                         reissued.append)
     with pytest.raises(ValidationError):
-        amendment_record(decision=competence(enrolment, "C1.1"), field="final_level",
+        amendment_record(target=FinalLevelAmended(competence(enrolment, "C1.1")),
                          new_value=4, reason="", by=setup.president.user)
     with django_capture_on_commit_callbacks(execute=True):
-        amendment = amendment_record(decision=competence(enrolment, "C1.1"),
-                                     field="final_level", new_value=4,
-                                     reason="Erreur de saisie au PV.", by=setup.president.user)
+        amendment = amendment_record(target=FinalLevelAmended(competence(enrolment, "C1.1")),
+                                     new_value=4, reason="Erreur de saisie au PV.",
+                                     by=setup.president.user)
     assert (amendment.old, amendment.new, amendment.by) == (2, 4, setup.president.user)
     assert reissued == [amendment.pk]
     assert competence(enrolment, "C1.1").final_level == 4
@@ -361,7 +364,7 @@ def test_only_the_president_present_at_signing_amends(setup, alice):
     sign(setup)
     for stranger in (alice, setup.members[1].user):  # an administrator, a mere member
         with pytest.raises(PermissionDenied):
-            amendment_record(decision=competence(enrolment, "C1.1"), field="final_level",
+            amendment_record(target=FinalLevelAmended(competence(enrolment, "C1.1")),
                              new_value=4, reason="Erreur.", by=stranger)
     assert not Amendment.objects.exists()
 
@@ -370,9 +373,33 @@ def test_no_amendment_before_signing(setup, alice):
     enrolment = enrol(setup)
     deliberation_propose(session=setup.session, by=alice)
     with pytest.raises(ValidationError):
-        amendment_record(decision=decision_of(enrolment), field="outcome",
+        amendment_record(target=OutcomeAmended(decision_of(enrolment)),
                          new_value="failure", reason="x", by=alice)
 
+
+
+def test_an_amendment_is_refused_on_a_requirement_of_another_certification(setup, alice):
+    """The service checks what it amends, not only the page: a requirement of another
+    certification is not one the candidate can be said to meet."""
+    enrolment = enrol(setup)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    sign(setup)
+    other = Certification.objects.create(title="Autre certification")
+    foreign = Requirement.objects.create(certification=other, label="Mémoire")
+    decision = decision_of(enrolment)
+    with pytest.raises(ValidationError) as refused:
+        amendment_record(target=RequirementAmended(decision, foreign), new_value=True,
+                         reason="Mémoire reçu.", by=setup.president.user)
+    assert refused.value.code == "foreign_requirement"
+    assert not Amendment.objects.exists()
+    decision.refresh_from_db()
+    assert str(foreign.pk) not in decision.requirements_met
+    own = Requirement.objects.get(certification=setup.session.referentiel.certification)
+    amendment = amendment_record(target=RequirementAmended(decision, own), new_value=True,
+                                 reason="Mission attestée.", by=setup.president.user)
+    assert (amendment.field, amendment.old, amendment.new) == (f"requirement:{own.pk}",
+                                                               False, True)
 
 # -- rattrapage ------------------------------------------------------------------------------
 def test_rattrapage_carries_the_blocs_not_validated_and_keeps_the_others(setup, alice):

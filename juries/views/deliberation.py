@@ -46,6 +46,10 @@ from juries.selectors_deliberation import (
     later_sessions_of,
 )
 from juries.services_deliberation import (
+    AmendmentTarget,
+    FinalLevelAmended,
+    OutcomeAmended,
+    RequirementAmended,
     SigningRefusedError,
     StaleProposalError,
     amendment_record,
@@ -312,46 +316,50 @@ def _deliberation(session: Session) -> Deliberation:
     return deliberation
 
 
-def _amend_value(kind: str, raw: str) -> object:
+def _amend_target(decision: CandidateDecision, posted: str
+                  ) -> tuple[AmendmentTarget, str, object]:
+    """The posted ``target`` (the form's value: ``competence:<pk>``, ``outcome`` or
+    ``requirement:<pk>``) as what ``amendment_record`` amends, with the form prefix and the
+    current value; Http404 for a target that is not one of this candidate's decisions."""
+    kind, _sep, key = posted.partition(":")
+    if kind == "competence" and key.isdigit():
+        row = decision.competences.filter(pk=int(key)).first()
+        if row is not None:
+            return FinalLevelAmended(row), f"amend-competence-{row.pk}", row.final_level
+    elif kind == "outcome":
+        return OutcomeAmended(decision), f"amend-outcome-{decision.pk}", decision.outcome
+    elif kind == "requirement" and key.isdigit():
+        requirement = Requirement.objects.filter(
+            pk=int(key), certification_id=decision.deliberation.session.referentiel
+            .certification_id).first()
+        if requirement is not None:
+            prefix = f"amend-requirement-{decision.pk}-{requirement.pk}"
+            return RequirementAmended(decision, requirement), prefix, _met(decision, requirement)
+    raise Http404
+
+
+def _amend_value(target: AmendmentTarget, raw: str) -> object:
     """The posted value as the service takes it; ValueError when it cannot be one."""
-    if kind == "competence":
-        if raw and not raw.isdigit():
-            raise ValueError(raw)
-        return int(raw) if raw else None
-    if kind == "outcome":
-        return CandidateOutcome(raw).value
+    match target:
+        case FinalLevelAmended():
+            if raw and not raw.isdigit():
+                raise ValueError(raw)
+            return int(raw) if raw else None
+        case OutcomeAmended():
+            return CandidateOutcome(raw).value
     if raw not in ("yes", "no"):
         raise ValueError(raw)
     return raw == "yes"
 
 
-def _amend_target(decision: CandidateDecision, target: str
-                  ) -> tuple[CompetenceDecision | CandidateDecision, str, str, object]:
-    """(decision row, field for ``amendment_record``, form prefix, current value); Http404
-    for a target that is not one of this candidate's decisions."""
-    kind, _sep, key = target.partition(":")
-    if kind == "competence" and key.isdigit():
-        row = decision.competences.filter(pk=int(key)).first()
-        if row is not None:
-            return row, "final_level", f"amend-competence-{row.pk}", row.final_level
-    elif kind == "outcome":
-        return decision, "outcome", f"amend-outcome-{decision.pk}", decision.outcome
-    elif kind == "requirement" and key.isdigit() and Requirement.objects.filter(
-            pk=int(key), certification_id=decision.deliberation.session.referentiel
-            .certification_id).exists():
-        current = bool(decision.requirements_met.get(key, {}).get("met"))
-        return decision, f"requirement:{key}", f"amend-requirement-{decision.pk}-{key}", current
-    raise Http404
-
-
 def _amend(request: HttpRequest, decision: CandidateDecision) -> AmendForm:
     """Record the posted amendment; the form back, with its errors if refused."""
-    target = request.POST.get("target", "")
-    row, field, prefix, current = _amend_target(decision, target)
+    posted = request.POST.get("target", "")
+    target, prefix, current = _amend_target(decision, posted)
     raw, reason = request.POST.get("value", "").strip(), request.POST.get("reason", "").strip()
-    form = AmendForm(prefix, target, raw, reason)
+    form = AmendForm(prefix, posted, raw, reason)
     try:
-        value = _amend_value(target.partition(":")[0], raw)
+        value = _amend_value(target, raw)
     except ValueError:
         return replace(form, value_error=_("Choose one of the values offered."))
     if value == current:
@@ -359,8 +367,7 @@ def _amend(request: HttpRequest, decision: CandidateDecision) -> AmendForm:
     if not reason:
         return replace(form, reason_error=_("An amendment needs a reason."))
     try:
-        amendment_record(decision=row, field=field, new_value=value, reason=reason,
-                         by=request.user)
+        amendment_record(target=target, new_value=value, reason=reason, by=request.user)
     except ValidationError as error:
         message = " ".join(error.messages)
         if error.code == "reason_required":

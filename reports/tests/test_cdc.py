@@ -25,7 +25,7 @@ from candidates.models import AccessRoute, Candidate
 from candidates.services import candidate_erase
 from candidates.tests.factories import SessionFactory
 from juries.models import CandidateDecision, CandidateOutcome, Deliberation
-from juries.services_deliberation import amendment_record
+from juries.services_deliberation import OutcomeAmended, amendment_record
 from reports.cdc import (
     CDC_NAMESPACE,
     XSI_NAMESPACE,
@@ -332,8 +332,8 @@ def test_a_holder_without_birth_place_refuses_the_file(signed, certification):
 
 
 def test_a_session_without_holder_refuses_the_file(signed, certification, alice):
-    amendment_record(decision=CandidateDecision.objects.get(enrolment=signed.charlie),
-                     field="outcome", new_value=CandidateOutcome.FAILURE,
+    decision = CandidateDecision.objects.get(enrolment=signed.charlie)
+    amendment_record(target=OutcomeAmended(decision), new_value=CandidateOutcome.FAILURE,
                      reason="Fraude établie après la délibération.",
                      by=signed.setup.president.user)
     with pytest.raises(CdcExportError) as refused:

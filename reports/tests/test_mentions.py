@@ -238,7 +238,7 @@ def test_a_later_import_does_not_change_what_an_amendment_recomputes(alice, rend
     full success when a harmless amendment recomputes the decision."""
     from certifications.models import Requirement
     from juries.models import CandidateOutcome, CompetenceDecision
-    from juries.services_deliberation import amendment_record
+    from juries.services_deliberation import FinalLevelAmended, amendment_record
 
     setup, enrolment, _deliberation = _signed(alice)
     decision = CandidateDecision.objects.get(enrolment=enrolment)
@@ -246,7 +246,7 @@ def test_a_later_import_does_not_change_what_an_amendment_recomputes(alice, rend
     Requirement.objects.create(certification=setup.session.referentiel.certification,
                                label="Nouvelle exigence", position=99)
     competence = CompetenceDecision.objects.filter(candidate_decision=decision).first()
-    amendment_record(decision=competence, field="final_level", new_value=2,
+    amendment_record(target=FinalLevelAmended(competence), new_value=2,
                      reason="Erreur de report.", by=setup.president.user)
     decision.refresh_from_db()
     assert decision.outcome == CandidateOutcome.FULL_SUCCESS

@@ -129,11 +129,11 @@ def test_the_buttons_revoke_and_reissue(client, alice, signed, documents, enqueu
 def test_an_amendment_reissues_the_candidates_documents(alice, signed, documents,
                                                         enqueued):
     from juries.models import CandidateDecision, CandidateOutcome
-    from juries.services_deliberation import amendment_record
+    from juries.services_deliberation import OutcomeAmended, amendment_record
     from reports.tasks import reissue_for_amendment_task
 
     decision = CandidateDecision.objects.get(enrolment=signed.charlie)
-    amendment = amendment_record(decision=decision, field="outcome",
+    amendment = amendment_record(target=OutcomeAmended(decision),
                                  new_value=CandidateOutcome.PARTIAL_SUCCESS,
                                  reason="Exigence non remplie", by=signed.setup.president.user)
     reissue_for_amendment_task.apply(args=[amendment.pk])

@@ -110,11 +110,11 @@ def test_the_public_reason_is_shown_when_given(client, alice, attestation):
 def test_an_amendments_internal_reason_never_reaches_the_public(client, signed, attestation,
                                                                enqueued):
     from juries.models import CandidateDecision, CandidateOutcome
-    from juries.services_deliberation import amendment_record
+    from juries.services_deliberation import OutcomeAmended, amendment_record
     from reports.tasks import reissue_for_amendment_task
 
     decision = CandidateDecision.objects.get(enrolment=signed.charlie)
-    amendment = amendment_record(decision=decision, field="outcome",
+    amendment = amendment_record(target=OutcomeAmended(decision),
                                  new_value=CandidateOutcome.PARTIAL_SUCCESS, reason=FRAUD,
                                  by=signed.setup.president.user)
     reissue_for_amendment_task.apply(args=[amendment.pk])

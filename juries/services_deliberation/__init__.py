@@ -1,0 +1,76 @@
+"""Writes on the deliberation (DESIGN.md §4.4, §5): propose from the scores, override with
+justification, sign (quorum and composition, then lock), publish, amend after signing,
+carry rattrapage and complement to a later session.
+
+Every decision comes from the pure rules of ``certifications.rules``; these modules read
+the rows they need in a constant number of queries and write the decisions in bulk.
+
+- ``propose``: the context the rules read, the verdicts, the proposal;
+- ``decide``: the president's overrides and the requirements ticked before signing;
+- ``sign``: composition, signature, the frozen minutes and facts, publication;
+- ``amend``: amendments after signing;
+- ``rattrapage``: carrying a candidate to a later session;
+- ``_base``: the errors and checks they share; ``_bulk``: the bulk writes.
+
+Import from here (``from juries.services_deliberation import deliberation_sign``). To stub
+a function a service calls, patch it in the module that calls it (e.g.
+``juries.services_deliberation.sign.issue_documents_for_deliberation``).
+"""
+
+from juries.services_deliberation._base import (
+    DeliberationClosedError,
+    ProposalChange,
+    StaleProposalError,
+)
+from juries.services_deliberation.amend import (
+    AmendmentTarget,
+    FinalLevelAmended,
+    OutcomeAmended,
+    RequirementAmended,
+    amendment_record,
+    reissue_documents_for_amendment,
+)
+from juries.services_deliberation.decide import (
+    candidate_outcome_override,
+    competence_decision_override,
+    requirement_tick,
+)
+from juries.services_deliberation.propose import (
+    _Candidate,
+    _Context,
+    _verdict,
+    deliberation_propose,
+)
+from juries.services_deliberation.rattrapage import rattrapage_carry
+from juries.services_deliberation.sign import (
+    SigningRefusedError,
+    composition_messages,
+    deliberation_publish,
+    deliberation_sign,
+    issue_documents_for_deliberation,
+)
+
+__all__ = [
+    "AmendmentTarget",
+    "DeliberationClosedError",
+    "FinalLevelAmended",
+    "OutcomeAmended",
+    "ProposalChange",
+    "RequirementAmended",
+    "SigningRefusedError",
+    "StaleProposalError",
+    "_Candidate",
+    "_Context",
+    "_verdict",
+    "amendment_record",
+    "candidate_outcome_override",
+    "competence_decision_override",
+    "composition_messages",
+    "deliberation_propose",
+    "deliberation_publish",
+    "deliberation_sign",
+    "issue_documents_for_deliberation",
+    "rattrapage_carry",
+    "reissue_documents_for_amendment",
+    "requirement_tick",
+]
