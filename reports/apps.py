@@ -7,3 +7,15 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Documents and reports")
+
+    def ready(self) -> None:
+        """Subscribe to the deliberation's announcements (``juries.signals``): a signature
+        issues the documents, an amendment reissues the candidate's, on the ``pdf``
+        workers."""
+        from juries.signals import decision_amended, deliberation_signed
+        from reports import receivers
+
+        deliberation_signed.connect(receivers.on_deliberation_signed,
+                                    dispatch_uid="reports.issue_on_signature")
+        decision_amended.connect(receivers.on_decision_amended,
+                                 dispatch_uid="reports.reissue_on_amendment")

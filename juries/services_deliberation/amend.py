@@ -23,14 +23,13 @@ from juries.models import (
 )
 from juries.services_deliberation._base import _decision_context
 from juries.services_deliberation.propose import _recompute
+from juries.signals import decision_amended
 
 
 def reissue_documents_for_amendment(amendment_id: int) -> None:
-    """Run after an amendment commits: sends the reports app's task by name; it reissues
-    the affected candidate's documents and revokes the old ones."""
-    from config.celery_app import app
-
-    app.send_task("reports.tasks.reissue_for_amendment_task", args=[amendment_id])
+    """Run after an amendment commits: announces it (``juries.signals``); the reports app
+    reissues the affected candidate's documents and revokes the old ones."""
+    decision_amended.send(sender=Amendment, amendment_id=amendment_id)
 
 
 def _require_signing_president(user: User, deliberation: Deliberation) -> None:

@@ -37,6 +37,7 @@ from juries.services_deliberation.propose import (
     _proposal_basis,
     _proposal_changes,
 )
+from juries.signals import deliberation_signed
 
 
 class SigningRefusedError(ValidationError):
@@ -49,12 +50,10 @@ class SigningRefusedError(ValidationError):
 
 # -- document issuing: the reports app plugs in here ----------------------------------------
 def issue_documents_for_deliberation(deliberation_id: int) -> None:
-    """Run after the signature commits: sends the reports app's issuing task (minutes,
-    transcripts, bloc attestations, certificates) by name, since juries may not import
-    reports."""
-    from config.celery_app import app
-
-    app.send_task("reports.tasks.issue_for_deliberation_task", args=[deliberation_id])
+    """Run after the signature commits: announces it (``juries.signals``); the reports
+    app, which subscribes from above, issues the minutes, transcripts, attestations and
+    certificates."""
+    deliberation_signed.send(sender=Deliberation, deliberation_id=deliberation_id)
 
 
 # -- signing --------------------------------------------------------------------------------

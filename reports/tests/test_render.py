@@ -144,15 +144,22 @@ def test_the_issue_task_renders_every_row_after_commit(signed, rendered,
     assert len(rendered) == 10
 
 
-def test_signing_sends_the_issue_task_by_name(signed, monkeypatch):
-    from juries.services_deliberation import issue_documents_for_deliberation
+def test_reports_subscribes_to_the_signature_and_the_amendment(signed, monkeypatch):
+    """juries announces (juries.signals); reports, above it, enqueues its tasks."""
+    from juries.services_deliberation import (
+        issue_documents_for_deliberation,
+        reissue_documents_for_amendment,
+    )
+    from reports.tasks import issue_for_deliberation_task, reissue_for_amendment_task
 
     sent = []
-    from config.celery_app import app
-
-    monkeypatch.setattr(app, "send_task", lambda name, args: sent.append((name, args)))
+    monkeypatch.setattr(issue_for_deliberation_task, "delay",
+                        lambda pk: sent.append(("issue", pk)))
+    monkeypatch.setattr(reissue_for_amendment_task, "delay",
+                        lambda pk: sent.append(("reissue", pk)))
     issue_documents_for_deliberation(signed.deliberation.pk)
-    assert sent == [("reports.tasks.issue_for_deliberation_task", [signed.deliberation.pk])]
+    reissue_documents_for_amendment(42)
+    assert sent == [("issue", signed.deliberation.pk), ("reissue", 42)]
 
 
 def test_the_real_renderer_issues_every_document_of_a_signed_session(issued):
