@@ -153,7 +153,13 @@ def build(members: int) -> list[Member]:
     from accounts.services import user_create
     from assessments.services import assessment_create
     from candidates.models import AccessRoute
-    from candidates.services import Identity, candidate_create, enrolment_create, session_create
+    from candidates.services import (
+        EnrolmentTerms,
+        Identity,
+        candidate_create,
+        enrolment_create,
+        session_create,
+    )
     from certifications.services import referentiel_import
     from certifications.tests.drafts import make_draft
     from juries.models import Quality
@@ -169,7 +175,8 @@ def build(members: int) -> list[Member]:
             birth_name=f"Nom{index:04d}", first_names="Camille",
             birth_date=datetime.date(1990, 1, 1) + datetime.timedelta(days=index),
             birth_commune="Lyon", birth_insee_code="69123", sex="F",
-        )), session=session, access_route=AccessRoute.CONTINUING, invite=False)
+        )), session=session, terms=EnrolmentTerms(access_route=AccessRoute.CONTINUING),
+            invite=False)
         for index in range(members * SITTINGS_PER_MEMBER)
     ]
     modality = referentiel.modalities.get()

@@ -39,6 +39,7 @@ from candidates.selectors import (
 from candidates.services import (
     AcquiredBlocInput,
     DuplicateCandidateError,
+    EnrolmentTerms,
     Identity,
     candidate_create,
     candidate_erase,
@@ -341,7 +342,7 @@ def _blocs_by_code(session: Session, codes: list[str], field: str) -> dict[str, 
 
 def _enrolment_arguments(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     """Identifiers → objects within the user's reach; unknown ones are a 400."""
-    arguments = dict(data)
+    arguments: dict[str, Any] = {"invite": data["invite"]}
     for field, selector in (("candidate", candidate_list_for_user),
                             ("session", session_list_for_user)):
         found = selector(user=request.user).filter(public_id=data[field]).first()
@@ -351,12 +352,20 @@ def _enrolment_arguments(request: Request, data: dict[str, Any]) -> dict[str, An
     session = arguments["session"]
     codes = [row["bloc"]["code"] for row in data["acquired_blocs"]]
     blocs = _blocs_by_code(session, [*data["target_blocs"], *codes], "blocs")
-    arguments["target_blocs"] = [blocs[code] for code in data["target_blocs"]]
-    arguments["acquired_blocs"] = [
-        AcquiredBlocInput(bloc=blocs[row["bloc"]["code"]], acquired_on=row["acquired_on"],
-                          origin=row["origin"], reference=row["reference"])
-        for row in data["acquired_blocs"]
-    ]
+    arguments["terms"] = EnrolmentTerms(
+        access_route=data["access_route"],
+        whole_certification=data["whole_certification"],
+        target_blocs=[blocs[code] for code in data["target_blocs"]],
+        extra_time_percent=data["extra_time_percent"],
+        technical_aids=data["technical_aids"],
+        other_accommodations=data["other_accommodations"],
+        jury_note=data["jury_note"],
+        acquired_blocs=[
+            AcquiredBlocInput(bloc=blocs[row["bloc"]["code"]], acquired_on=row["acquired_on"],
+                              origin=row["origin"], reference=row["reference"])
+            for row in data["acquired_blocs"]
+        ],
+    )
     return arguments
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -16,7 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import AccessRoute, AcquisitionOrigin, Sex
-from candidates.services import AcquiredBlocInput, Identity
+from candidates.services import AcquiredBlocInput, EnrolmentTerms, Identity
 from candidates.validators import INSEE_CODE_MESSAGE, is_insee_code
 from certifications.models import Bloc, Referentiel
 
@@ -161,20 +162,21 @@ class EnrolmentForm(forms.Form):
                            if name != "birth_date"},
                         birth_date=self.cleaned_data["birth_date"])
 
-    def enrolment_values(self) -> dict[str, Any]:
-        """The keyword arguments of the enrolment service, except the acquired blocs."""
+    def enrolment_terms(self, *, acquired_blocs: Sequence[AcquiredBlocInput] = ()
+                        ) -> EnrolmentTerms:
+        """The terms of the enrolment, with the acquired blocs of the formset."""
         data = self.cleaned_data
         whole = data["target"] == "whole"
-        return {
-            "access_route": AccessRoute(data["access_route"]),
-            "whole_certification": whole,
-            "target_blocs": [] if whole else list(data["blocs"]),
-            "extra_time_percent": data["extra_time_percent"],
-            "technical_aids": data["technical_aids"],
-            "other_accommodations": data["other_accommodations"],
-            "jury_note": data["jury_note"],
-            "invite": data["invite"],
-        }
+        return EnrolmentTerms(
+            access_route=AccessRoute(data["access_route"]),
+            whole_certification=whole,
+            target_blocs=[] if whole else list(data["blocs"]),
+            extra_time_percent=data["extra_time_percent"],
+            technical_aids=data["technical_aids"],
+            other_accommodations=data["other_accommodations"],
+            jury_note=data["jury_note"],
+            acquired_blocs=acquired_blocs,
+        )
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [

@@ -9,21 +9,18 @@ column, raises ``ImportFormatError``; anything else is an error on its row.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
+from accounts.spreadsheets import csv_bytes, xlsx_bytes
+from accounts.tabular import TabularError, TabularLimits, read_table
 from candidates.validators import is_insee_code
 from certifications.errors import ImportFormatError
 
@@ -57,10 +54,9 @@ REQUIRED = ("birth_name", "first_names", "birth_date", "access_route")
 MAX_ROWS = 2000
 MAX_LINES = 10_000
 MAX_COLUMNS = 60
-
-# Refuse archives that would inflate beyond this when openpyxl unpacks them.
-_MAX_UNZIPPED = 50 * 1024 * 1024
-_MAX_RATIO = 200
+# Archives that would inflate beyond 50 MB when openpyxl unpacks them are refused.
+LIMITS = TabularLimits(max_rows=MAX_LINES, max_columns=MAX_COLUMNS,
+                       max_unzipped=50 * 1024 * 1024)
 
 _EXAMPLE_IDENTITIES = [
     ["Martin", "Durand", "Claire Anne", "14/02/1990", "Lyon", "69123", "", "F",
@@ -153,36 +149,32 @@ def template_xlsx(*, bloc_codes: Sequence[str] = ()) -> bytes:
 # -- parsing -------------------------------------------------------------------------------
 def parse(data: bytes) -> ParsedFile:
     """Read every row of the file; raise ImportFormatError only when it cannot be read."""
-    if not data.strip():
-        raise ImportFormatError(_("The file is empty."))
-    notes: list[str] = []
-    lines = _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data, notes)
-    columns: dict[str, int] | None = None
-    headers: dict[str, str] = {}
-    rows: list[ParsedRow] = []
-    for count, (number, line) in enumerate(lines, start=1):
-        if count > MAX_LINES:
-            raise ImportFormatError(
-                _("The file has more than %(max)s rows: split it.")
-                % {"max": number_format(MAX_LINES, force_grouping=True)})
-        cells = line[:MAX_COLUMNS]
-        if not any(cells):
-            continue
-        if columns is None:
-            columns = _map_header(cells, number)
-            headers = {key: cells[index] for key, index in columns.items()}
-            continue
-        if len(rows) == MAX_ROWS:
-            raise ImportFormatError(
-                _("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}
-            )
-        raw = {key: cells[index] if index < len(cells) else "" for key, index in columns.items()}
-        rows.append(parse_row(number, raw, headers))
+    try:
+        table = read_table(data, LIMITS)
+        columns: dict[str, int] | None = None
+        headers: dict[str, str] = {}
+        rows: list[ParsedRow] = []
+        for number, cells in table.rows:
+            if not any(cells):
+                continue
+            if columns is None:
+                columns = _map_header(cells, number)
+                headers = {key: cells[index] for key, index in columns.items()}
+                continue
+            if len(rows) == MAX_ROWS:
+                raise ImportFormatError(
+                    _("The file has more than %(max)d rows: split it.") % {"max": MAX_ROWS}
+                )
+            raw = {key: cells[index] if index < len(cells) else ""
+                   for key, index in columns.items()}
+            rows.append(parse_row(number, raw, headers))
+    except TabularError as exc:
+        raise ImportFormatError(exc.message) from exc
     if columns is None:
         raise ImportFormatError(_("No header row was found."))
     if not rows:
         raise ImportFormatError(_("The file has no row under its header."))
-    return ParsedFile(rows=rows, headers=headers, notes=notes)
+    return ParsedFile(rows=rows, headers=headers, notes=table.notes)
 
 
 def parse_row(number: int, raw: dict[str, str], headers: dict[str, str]) -> ParsedRow:
@@ -337,88 +329,6 @@ def _percent_value(text: str, error: ErrorFn) -> int:
               _("“%(value)s” is not a percentage between 0 and 100.") % {"value": text})
         return 0
     return int(cleaned)
-
-
-# -- reading cells ---------------------------------------------------------------------------
-def _csv_rows(data: bytes, notes: list[str]) -> Iterator[tuple[int, list[str]]]:
-    text = _decode(data, notes)
-    if "\x00" in text or _looks_binary(text):
-        raise ImportFormatError(_("This file is neither a CSV file nor an XLSX workbook."))
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, [cell.strip() for cell in cells]
-    except csv.Error as exc:
-        raise ImportFormatError(
-            _("The CSV file cannot be read (line %(line)d).") % {"line": reader.line_num}
-        ) from exc
-
-
-def _looks_binary(text: str) -> bool:
-    controls = sum(1 for char in text[:4096] if ord(char) < 32 and char not in "\r\n\t")
-    return controls > 0
-
-
-def _decode(data: bytes, notes: list[str]) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's « texte Unicode »
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ImportFormatError(_("The UTF-16 file cannot be read.")) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append(_("The file is not in UTF-8: it was read as Windows-1252, check the "
-                       "accents."))
-        return data.decode("cp1252", errors="replace")
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    _check_archive(data)
-    unreadable = _("The XLSX workbook cannot be read.")
-    try:
-        workbook = xlsx_open_streaming(data)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ImportFormatError(unreadable) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        for number, row in enumerate(rows, start=1):
-            yield number, [_cell_text(value) for value in row]
-    except ImportFormatError:
-        raise
-    except Exception as exc:  # each row can still fail on a damaged sheet
-        raise ImportFormatError(unreadable) from exc
-    finally:
-        workbook.close()
-
-
-def _check_archive(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError) as exc:
-        raise ImportFormatError(_("The XLSX workbook cannot be read.")) from exc
-    if "xl/workbook.xml" not in {entry.filename for entry in entries}:
-        raise ImportFormatError(_("This ZIP archive is not an XLSX workbook."))
-    unzipped = sum(entry.file_size for entry in entries)
-    if unzipped > _MAX_UNZIPPED or unzipped > _MAX_RATIO * max(len(data), 1):
-        raise ImportFormatError(_("The workbook is refused: its content is abnormally large "
-                                  "once unpacked."))
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a number typed in a cell: 33.0 → "33"
-    return str(value).strip()
 
 
 # -- header ----------------------------------------------------------------------------------

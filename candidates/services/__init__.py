@@ -9,6 +9,7 @@
 
 from candidates.services.enrolment import (
     AcquiredBlocInput,
+    EnrolmentTerms,
     SessionLockedError,
     enrolment_create,
     enrolment_create_for_identity,
@@ -49,6 +50,7 @@ __all__ = [
     "DuplicateCandidateError",
     "EnrolmentImportError",
     "EnrolmentImportNotPendingError",
+    "EnrolmentTerms",
     "ExportSection",
     "Identity",
     "SessionLockedError",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -96,6 +97,37 @@ class AcquiredBlocInput:
     reference: str = ""
 
 
+@dataclass(frozen=True)
+class EnrolmentTerms:
+    """What an enrolment says besides who and in which session: the access route, the
+    target (the whole certification or chosen blocs), the accommodations, the note for the
+    jury and the blocs acquired before. One value passed from the form, the API and the
+    spreadsheet import to the services. Sequences are kept as tuples."""
+
+    access_route: AccessRoute
+    whole_certification: bool = True
+    target_blocs: Sequence[Bloc] = ()
+    extra_time_percent: int = 0
+    technical_aids: str = ""
+    other_accommodations: str = ""
+    jury_note: str = ""
+    acquired_blocs: Sequence[AcquiredBlocInput] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target_blocs", tuple(self.target_blocs))
+        object.__setattr__(self, "acquired_blocs", tuple(self.acquired_blocs))
+
+
+def _terms(terms: EnrolmentTerms | None, fields: dict[str, Any]) -> EnrolmentTerms:
+    """``terms``, or the terms built from their fields passed as keyword arguments (the
+    form juries' rattrapage carry and the demo still use; new code passes ``terms``)."""
+    if terms is None:
+        return EnrolmentTerms(**fields)
+    if fields:
+        raise TypeError(f"Pass the enrolment terms or their fields, not both: {sorted(fields)}")
+    return terms
+
+
 def _check_blocs(session: Session, blocs: Iterable[Bloc], what: str) -> None:
     foreign = [bloc for bloc in blocs if bloc.referentiel_id != session.referentiel_id]
     if foreign:
@@ -111,45 +143,44 @@ def enrolment_create(
     *,
     candidate: Candidate,
     session: Session,
-    access_route: AccessRoute,
-    whole_certification: bool = True,
-    target_blocs: Sequence[Bloc] = (),
-    extra_time_percent: int = 0,
-    technical_aids: str = "",
-    other_accommodations: str = "",
-    jury_note: str = "",
-    acquired_blocs: Sequence[AcquiredBlocInput] = (),
+    terms: EnrolmentTerms | None = None,
     invite: bool = True,
+    **fields: Any,
 ) -> Enrolment:
-    """Enrol a candidate in a session and, by default, invite them to their space."""
+    """Enrol a candidate in a session on these terms and, by default, invite them to their
+    space. ``fields``: the terms' fields, when ``terms`` is not given."""
+    terms = _terms(terms, fields)
     session_lock_for_write(session_id=session.pk)
     if candidate.anonymised_at is not None:
         raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),
                               code="erased")
-    if not whole_certification and not target_blocs:
+    if not terms.whole_certification and not terms.target_blocs:
         raise ValidationError(_("Choose at least one bloc, or the whole certification."),
                               code="no_target")
-    _check_blocs(session, target_blocs, _("The chosen blocs"))
-    _check_blocs(session, [a.bloc for a in acquired_blocs], _("The blocs acquired before"))
+    _check_blocs(session, terms.target_blocs, _("The chosen blocs"))
+    _check_blocs(session, [a.bloc for a in terms.acquired_blocs], _("The blocs acquired before"))
     if Enrolment.objects.filter(candidate=candidate, session=session).exists():
         raise ValidationError(
             _("%(candidate)s is already enrolled in this session.") % {"candidate": candidate},
             code="already_enrolled",
         )
     enrolment = Enrolment.objects.create(
-        candidate=candidate, session=session, access_route=access_route,
-        whole_certification=whole_certification, extra_time_percent=extra_time_percent,
-        technical_aids=technical_aids.strip(), other_accommodations=other_accommodations.strip(),
-        jury_note=jury_note.strip(),
+        candidate=candidate, session=session, access_route=terms.access_route,
+        whole_certification=terms.whole_certification,
+        extra_time_percent=terms.extra_time_percent,
+        technical_aids=terms.technical_aids.strip(),
+        other_accommodations=terms.other_accommodations.strip(),
+        jury_note=terms.jury_note.strip(),
     )
-    if not whole_certification:
+    if not terms.whole_certification:
         TargetBloc.objects.bulk_create(
-            TargetBloc(enrolment=enrolment, bloc=bloc) for bloc in dict.fromkeys(target_blocs)
+            TargetBloc(enrolment=enrolment, bloc=bloc)
+            for bloc in dict.fromkeys(terms.target_blocs)
         )
     AcquiredBloc.objects.bulk_create(
         AcquiredBloc(enrolment=enrolment, bloc=a.bloc, acquired_on=a.acquired_on,
                      origin=a.origin, reference=a.reference.strip())
-        for a in acquired_blocs
+        for a in terms.acquired_blocs
     )
     if invite and candidate.email:
         candidate_invite(candidate=candidate, session=session)
@@ -183,14 +214,7 @@ def enrolment_create_for_identity(
     session: Session,
     identity: Identity,
     existing: Candidate | None = None,
-    access_route: AccessRoute,
-    whole_certification: bool = True,
-    target_blocs: Sequence[Bloc] = (),
-    extra_time_percent: int = 0,
-    technical_aids: str = "",
-    other_accommodations: str = "",
-    jury_note: str = "",
-    acquired_blocs: Sequence[AcquiredBlocInput] = (),
+    terms: EnrolmentTerms,
     invite: bool = True,
 ) -> Enrolment:
     """Enrol the person an identity describes: a new candidate, or ``existing`` when the
@@ -209,13 +233,7 @@ def enrolment_create_for_identity(
                               code="not_same_person")
     else:
         candidate = existing
-    return enrolment_create(
-        candidate=candidate, session=session, access_route=access_route,
-        whole_certification=whole_certification, target_blocs=target_blocs,
-        extra_time_percent=extra_time_percent, technical_aids=technical_aids,
-        other_accommodations=other_accommodations, jury_note=jury_note,
-        acquired_blocs=acquired_blocs, invite=invite,
-    )
+    return enrolment_create(candidate=candidate, session=session, terms=terms, invite=invite)
 
 
 @transaction.atomic

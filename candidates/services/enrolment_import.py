@@ -27,7 +27,11 @@ from candidates.models import (
     EnrolmentImport,
     Session,
 )
-from candidates.services.enrolment import AcquiredBlocInput, enrolment_create_for_identity
+from candidates.services.enrolment import (
+    AcquiredBlocInput,
+    EnrolmentTerms,
+    enrolment_create_for_identity,
+)
 from candidates.services.identity import Identity, candidate_find_duplicate, identity_key
 from candidates.services.invitation import candidate_invite
 from certifications.errors import ImportFormatError
@@ -233,17 +237,19 @@ def _enrol_row(session: Session, row: dict, blocs: dict[str, Bloc]) -> Enrolment
         existing=candidate_find_duplicate(birth_name=identity.birth_name,
                                           first_names=identity.first_names,
                                           birth_date=identity.birth_date),
-        access_route=AccessRoute(values["access_route"]),
-        whole_certification=not values["blocs"],
-        target_blocs=[blocs[code] for code in values["blocs"]],
-        extra_time_percent=values["extra_time_percent"],
-        technical_aids=values["technical_aids"],
-        other_accommodations=values["other_accommodations"], jury_note=values["jury_note"],
-        acquired_blocs=[
-            AcquiredBlocInput(bloc=blocs[code], acquired_on=date.fromisoformat(acquired_on),
-                              origin=AcquisitionOrigin(values["acquisition_origin"]))
-            for code in values["acquired_blocs"]
-        ],
+        terms=EnrolmentTerms(
+            access_route=AccessRoute(values["access_route"]),
+            whole_certification=not values["blocs"],
+            target_blocs=[blocs[code] for code in values["blocs"]],
+            extra_time_percent=values["extra_time_percent"],
+            technical_aids=values["technical_aids"],
+            other_accommodations=values["other_accommodations"], jury_note=values["jury_note"],
+            acquired_blocs=[
+                AcquiredBlocInput(bloc=blocs[code], acquired_on=date.fromisoformat(acquired_on),
+                                  origin=AcquisitionOrigin(values["acquisition_origin"]))
+                for code in values["acquired_blocs"]
+            ],
+        ),
         invite=False,
     )
 

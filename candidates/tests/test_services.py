@@ -9,9 +9,11 @@ from candidates.models import AccessRoute, AcquisitionOrigin, Candidate
 from candidates.services import (
     AcquiredBlocInput,
     DuplicateCandidateError,
+    EnrolmentTerms,
     Identity,
     candidate_create,
     enrolment_create,
+    enrolment_create_for_identity,
     identity_key,
 )
 from candidates.tests.factories import SessionFactory, make_referentiel
@@ -71,7 +73,7 @@ def test_enrolling_invites_the_candidate_after_commit(django_capture_on_commit_c
     candidate = candidate_create(identity=identity())
     with django_capture_on_commit_callbacks(execute=True):
         enrolment = enrolment_create(candidate=candidate, session=session,
-                                     access_route=AccessRoute.CONTINUING)
+                                     terms=EnrolmentTerms(access_route=AccessRoute.CONTINUING))
     candidate.refresh_from_db()
     assert enrolment.invited_at is not None
     assert candidate.user.role == Role.CANDIDATE
@@ -86,11 +88,10 @@ def test_enrolling_invites_the_candidate_after_commit(django_capture_on_commit_c
 def test_enrolling_a_candidate_twice_in_a_session_is_refused():
     session = SessionFactory()
     candidate = candidate_create(identity=identity())
-    enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,
-                     invite=False)
+    vae = EnrolmentTerms(access_route=AccessRoute.VAE)
+    enrolment_create(candidate=candidate, session=session, terms=vae, invite=False)
     with pytest.raises(ValidationError, match="déjà inscrit"):
-        enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,
-                         invite=False)
+        enrolment_create(candidate=candidate, session=session, terms=vae, invite=False)
 
 
 def test_chosen_and_acquired_blocs_must_belong_to_the_session_version():
@@ -98,13 +99,15 @@ def test_chosen_and_acquired_blocs_must_belong_to_the_session_version():
     candidate = candidate_create(identity=identity())
     foreign = make_referentiel(code="RNCP11111").blocs.first()
     with pytest.raises(ValidationError, match="appartiennent pas"):
-        enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,
-                         whole_certification=False, target_blocs=[foreign], invite=False)
+        enrolment_create(candidate=candidate, session=session, invite=False,
+                         terms=EnrolmentTerms(access_route=AccessRoute.VAE,
+                                              whole_certification=False, target_blocs=[foreign]))
     with pytest.raises(ValidationError, match="appartiennent pas"):
         enrolment_create(
-            candidate=candidate, session=session, access_route=AccessRoute.VAE, invite=False,
-            acquired_blocs=[AcquiredBlocInput(bloc=foreign, acquired_on=date(2024, 1, 1),
-                                              origin=AcquisitionOrigin.VAE)],
+            candidate=candidate, session=session, invite=False, terms=EnrolmentTerms(
+                access_route=AccessRoute.VAE,
+                acquired_blocs=[AcquiredBlocInput(bloc=foreign, acquired_on=date(2024, 1, 1),
+                                                  origin=AcquisitionOrigin.VAE)]),
         )
     assert not candidate.enrolments.exists()
 
@@ -113,12 +116,14 @@ def test_a_partial_target_needs_at_least_one_bloc():
     session = SessionFactory()
     candidate = candidate_create(identity=identity())
     with pytest.raises(ValidationError, match="au moins un bloc"):
-        enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,
-                         whole_certification=False, invite=False)
+        enrolment_create(candidate=candidate, session=session, invite=False,
+                         terms=EnrolmentTerms(access_route=AccessRoute.VAE,
+                                              whole_certification=False))
     bloc = session.referentiel.blocs.first()
-    enrolment = enrolment_create(candidate=candidate, session=session,
-                                 access_route=AccessRoute.VAE, whole_certification=False,
-                                 target_blocs=[bloc, bloc], invite=False)
+    enrolment = enrolment_create(candidate=candidate, session=session, invite=False,
+                                 terms=EnrolmentTerms(access_route=AccessRoute.VAE,
+                                                      whole_certification=False,
+                                                      target_blocs=[bloc, bloc]))
     assert list(enrolment.target_blocs.all()) == [bloc]
 
 
@@ -129,8 +134,9 @@ def test_a_reimport_never_deletes_a_chosen_bloc():
     session = SessionFactory(referentiel=make_referentiel())  # RNCP99999, as make_draft
     candidate = candidate_create(identity=identity())
     bloc = session.referentiel.blocs.first()
-    enrolment_create(candidate=candidate, session=session, access_route=AccessRoute.VAE,
-                     whole_certification=False, target_blocs=[bloc], invite=False)
+    enrolment_create(candidate=candidate, session=session, invite=False,
+                     terms=EnrolmentTerms(access_route=AccessRoute.VAE,
+                                          whole_certification=False, target_blocs=[bloc]))
     result = referentiel_import(draft=make_draft(blocs=4))
     assert result.action is ImportAction.NEW_VERSION
     assert candidate.enrolments.get().target_blocs.get() == bloc
@@ -143,4 +149,53 @@ def test_an_erased_candidate_cannot_be_enrolled(alice):
     candidate_erase(candidate=candidate, erased_by=alice, reason="Demande RGPD du 3 mars")
     with pytest.raises(ValidationError, match="effacées"):
         enrolment_create(candidate=candidate, session=SessionFactory(),
-                         access_route=AccessRoute.VAE, invite=False)
+                         terms=EnrolmentTerms(access_route=AccessRoute.VAE), invite=False)
+
+
+def _terms(session) -> EnrolmentTerms:
+    first, second = session.referentiel.blocs.all()[:2]
+    return EnrolmentTerms(
+        access_route=AccessRoute.VAE, whole_certification=False, target_blocs=[second],
+        extra_time_percent=33, technical_aids=" Loupe ", other_accommodations="Salle RDC ",
+        jury_note=" Tiers-temps MDPH ",
+        acquired_blocs=[AcquiredBlocInput(bloc=first, acquired_on=date(2024, 6, 18),
+                                          origin=AcquisitionOrigin.VAE, reference=" Jury ")],
+    )
+
+
+def _what_was_enrolled(enrolment) -> tuple:
+    return (enrolment.access_route, enrolment.whole_certification,
+            [bloc.code for bloc in enrolment.target_blocs.all()],
+            enrolment.extra_time_percent, enrolment.technical_aids,
+            enrolment.other_accommodations, enrolment.jury_note,
+            [(a.bloc.code, a.acquired_on, a.origin, a.reference)
+             for a in enrolment.acquired_blocs.all()])
+
+
+def test_the_terms_reach_the_enrolment_through_the_identity_service():
+    session = SessionFactory(referentiel=make_referentiel())
+    terms = _terms(session)
+    enrolment = enrolment_create_for_identity(session=session, identity=identity(),
+                                              terms=terms, invite=False)
+    first, second = session.referentiel.blocs.all()[:2]
+    assert _what_was_enrolled(enrolment) == (
+        AccessRoute.VAE, False, [second.code], 33, "Loupe", "Salle RDC", "Tiers-temps MDPH",
+        [(first.code, date(2024, 6, 18), AcquisitionOrigin.VAE, "Jury")])
+    assert enrolment.invited_at is None
+    with pytest.raises(AttributeError):
+        terms.jury_note = "changed"  # type: ignore[misc]
+
+
+def test_the_terms_fields_as_keywords_enrol_the_same_and_never_with_terms_too():
+    session = SessionFactory(referentiel=make_referentiel())
+    terms = _terms(session)
+    by_terms = enrolment_create(candidate=candidate_create(identity=identity()),
+                                session=session, terms=terms, invite=False)
+    fields = {name: getattr(terms, name) for name in terms.__dataclass_fields__}
+    other = candidate_create(identity=identity(first_names="Anne", email="anne@example.org"))
+    by_keywords = enrolment_create(candidate=other, session=session, invite=False, **fields)
+    assert _what_was_enrolled(by_keywords) == _what_was_enrolled(by_terms)
+    with pytest.raises(TypeError):
+        enrolment_create(candidate=other, session=session, terms=terms, jury_note="x")
+    with pytest.raises(TypeError):
+        enrolment_create(candidate=other, session=session, access_route="vae", bogus=1)

@@ -249,19 +249,19 @@ def enrolment_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
     formset = AcquiredBlocFormSet(data, prefix="acquired", form_kwargs={"blocs": _blocs(session)})
     duplicate: Candidate | None = None
     if data is not None and form.is_valid() and formset.is_valid():
-        values = form.enrolment_values()
+        invite = form.cleaned_data["invite"]
         try:
             enrolment = enrolment_create_for_identity(
                 session=session, identity=form.identity(),
                 existing=_chosen_existing(request, form),
-                acquired_blocs=formset.acquired(), **values,
+                terms=form.enrolment_terms(acquired_blocs=formset.acquired()), invite=invite,
             )
         except DuplicateCandidateError as exc:
             duplicate = exc.existing
         except ValidationError as exc:
             _add_service_errors(form, exc)
         else:
-            _announce_enrolment(request, enrolment, values["invite"])
+            _announce_enrolment(request, enrolment, invite)
             return redirect("candidates:session_detail", public_id=session.public_id)
     return render(request, "candidates/enrolment_form.html", {
         "session": session, "form": form, "formset": formset, "duplicate": duplicate,

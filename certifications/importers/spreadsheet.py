@@ -12,19 +12,15 @@ cannot be read at all, or lacks a required column, raises ``ImportFormatError``.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from accounts.spreadsheets import csv_bytes, xlsx_bytes, xlsx_open_streaming
+from accounts.spreadsheets import csv_bytes, xlsx_bytes
+from accounts.tabular import TabularError, TabularLimits, read_table
 from certifications.errors import ImportFormatError
 from certifications.importers.draft import (
     ActivityDraft,
@@ -133,10 +129,9 @@ _EXAMPLE_ROWS = [
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
 MAX_CELLS = 400_000
-
-# Refuse archives that would inflate beyond this when openpyxl unpacks them.
-_MAX_UNZIPPED = 200 * 1024 * 1024
-_MAX_RATIO = 200
+# Archives that would inflate beyond 200 MB when openpyxl unpacks them are refused.
+LIMITS = TabularLimits(max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, max_cells=MAX_CELLS,
+                       max_unzipped=200 * 1024 * 1024)
 
 
 # -- templates -----------------------------------------------------------------------------
@@ -151,118 +146,29 @@ def template_xlsx() -> bytes:
 
 # -- parsing -------------------------------------------------------------------------------
 def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
-    data = source.read()
-    if not data.strip():
-        raise ImportFormatError("Fichier vide")
-    notes: list[str] = []
-    rows = _bounded(
-        _xlsx_rows(data) if data.startswith(b"PK\x03\x04") else _csv_rows(data, notes))
     builder = _Builder(name)
     header_found = False
-    for number, cells in rows:
-        if not any(cells):
-            continue
-        if not header_found:
-            builder.columns = _map_header(cells, number)
-            header_found = True
-            continue
-        builder.add_row(number, cells)
+    try:
+        table = read_table(source.read(), LIMITS)
+        for number, cells in table.rows:
+            if not any(cells):
+                continue
+            if not header_found:
+                builder.columns = _map_header(cells, number)
+                header_found = True
+                continue
+            builder.add_row(number, cells)
+    except TabularError as exc:
+        raise ImportFormatError(exc.message, f"ligne {exc.line}" if exc.line else "") from exc
     if not header_found:
-        raise ImportFormatError("Aucune ligne d'en-tête trouvée")
+        raise ImportFormatError(gettext("No header row was found."))
     drafts = builder.drafts()
     if not drafts:
-        raise ImportFormatError("Aucune ligne de données sous l'en-tête")
+        raise ImportFormatError(gettext("The file has no row under its header."))
     for draft in drafts:
-        for note in notes:
+        for note in table.notes:
             draft.warn(note)
     return drafts
-
-
-# -- reading cells ---------------------------------------------------------------------------
-def _bounded(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    """The rows, at most MAX_COLUMNS cells each; stop with a message past a limit."""
-    cells = 0
-    for count, (number, row) in enumerate(rows, start=1):
-        if count > MAX_ROWS:
-            raise ImportFormatError(
-                gettext("The file has more than %(max)s rows: split it.")
-                % {"max": number_format(MAX_ROWS, force_grouping=True)}, f"ligne {number}")
-        row = row[:MAX_COLUMNS]
-        cells += sum(1 for cell in row if cell)
-        if cells > MAX_CELLS:
-            raise ImportFormatError(
-                gettext("The file has more than %(max)s filled cells: split it.")
-                % {"max": number_format(MAX_CELLS, force_grouping=True)}, f"ligne {number}")
-        yield number, row
-
-
-def _csv_rows(data: bytes, notes: list[str]) -> Iterator[tuple[int, list[str]]]:
-    text = _decode(data, notes)
-    if "\x00" in text:
-        raise ImportFormatError("Fichier binaire : ni XLSX ni CSV")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max(";,\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        for cells in reader:
-            yield reader.line_num, [cell.strip() for cell in cells]
-    except csv.Error as exc:
-        raise ImportFormatError(f"CSV illisible : {exc}", f"ligne {reader.line_num}") from exc
-
-
-def _decode(data: bytes, notes: list[str]) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's « texte Unicode »
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ImportFormatError("Fichier UTF-16 illisible", f"octet {exc.start}") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        notes.append("Fichier non UTF-8 : lu comme Windows-1252, vérifiez les accents")
-        return data.decode("cp1252", errors="replace")
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    _check_archive(data)
-    try:
-        workbook = xlsx_open_streaming(data)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise ImportFormatError(f"Classeur XLSX illisible : {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        # Each line of the loop can still fail on a damaged sheet: translate it too.
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        for number, row in enumerate(rows, start=1):
-            yield number, [_cell_text(value) for value in row]
-    except ImportFormatError:
-        raise
-    except Exception as exc:
-        raise ImportFormatError(f"Classeur XLSX illisible : {exc}") from exc
-    finally:
-        workbook.close()
-
-
-def _check_archive(data: bytes) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, EOFError) as exc:
-        raise ImportFormatError(f"Archive ZIP illisible : {exc}") from exc
-    names = {entry.filename for entry in entries}
-    if "xl/workbook.xml" not in names:
-        raise ImportFormatError("Archive ZIP qui n'est pas un classeur XLSX")
-    unzipped = sum(entry.file_size for entry in entries)
-    if unzipped > _MAX_UNZIPPED or unzipped > _MAX_RATIO * max(len(data), 1):
-        raise ImportFormatError("Classeur refusé : son contenu décompressé est anormalement gros")
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code typed as a number: 1.0 → "1"
-    return str(value).strip()
 
 
 # -- header ----------------------------------------------------------------------------------

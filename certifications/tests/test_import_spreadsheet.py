@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -93,7 +95,7 @@ ROWS = [
 
 def _csv(rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8-sig") -> bytes:
     out = io.StringIO()
-    spreadsheet.csv.writer(out, delimiter=delimiter).writerows(rows)
+    csv.writer(out, delimiter=delimiter).writerows(rows)
     return out.getvalue().encode(encoding)
 
 
@@ -296,3 +298,22 @@ def test_only_import_format_errors_escape(data: bytes) -> None:
     except ImportFormatError:
         return
     assert all(isinstance(draft, ReferentielDraft) for draft in drafts)
+
+
+# -- the shared reader (accounts.tabular): the référentiel import gets all its guards ------
+def test_a_binary_file_without_a_nul_is_refused_with_a_line() -> None:
+    with pytest.raises(ImportFormatError) as caught:
+        _parse(b"\x01\x02\x03Code bloc;\x1b[0m;Code comp\xe9tence\n\x7fELF;x;y\n")
+    assert caught.value.message == "Fichier binaire : ni un fichier CSV ni un classeur XLSX."
+    assert caught.value.location == "ligne 1"
+
+
+def test_the_readers_messages_follow_the_users_language() -> None:
+    with translation.override("en"):
+        with pytest.raises(ImportFormatError) as caught:
+            _parse(b"  \n")
+        assert caught.value.message == "The file is empty."
+        data = "\n".join(";".join(row) for row in [HEADER, *ROWS]).encode("cp1252")
+        [draft] = _parse(data)
+    assert "The file is not in UTF-8: it was read as Windows-1252, check the accents." in [
+        issue.message for issue in draft.issues]
