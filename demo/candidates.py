@@ -6,6 +6,7 @@ from accounts.models import User
 from candidates.models import AccessRoute, AcquisitionOrigin, Candidate, Session
 from candidates.services import (
     AcquiredBlocInput,
+    EnrolmentTerms,
     Identity,
     candidate_create,
     candidate_find_duplicate,
@@ -63,16 +64,16 @@ def load(*, candidate_user: User) -> Session | None:
         if candidate.enrolments.filter(session=session).exists():
             continue
         enrolment_create(
-            candidate=candidate, session=session, access_route=route,
-            whole_certification=route != AccessRoute.VAE,
-            target_blocs=blocs[4:] if route == AccessRoute.VAE else (),
-            extra_time_percent=33 if index == 1 else 0,
-            jury_note="Tiers-temps accordé (MDPH)." if index == 1 else "",
-            acquired_blocs=[
-                AcquiredBlocInput(bloc=blocs[0], acquired_on=date(2025, 6, 20),
-                                  origin=AcquisitionOrigin.CAPITALISATION,
-                                  reference="Session 2025")
-            ] if index == 0 else [],
-            invite=False,
+            candidate=candidate, session=session, invite=False,
+            terms=EnrolmentTerms(
+                access_route=route, whole_certification=route != AccessRoute.VAE,
+                target_blocs=blocs[4:] if route == AccessRoute.VAE else (),
+                extra_time_percent=33 if index == 1 else 0,
+                jury_note="Tiers-temps accordé (MDPH)." if index == 1 else "",
+                acquired_blocs=[
+                    AcquiredBlocInput(bloc=blocs[0], acquired_on=date(2025, 6, 20),
+                                      origin=AcquisitionOrigin.CAPITALISATION,
+                                      reference="Session 2025")
+                ] if index == 0 else []),
         )
     return session

@@ -31,6 +31,7 @@ from assessments.models import Score, Sitting
 from assessments.services import assessment_create
 from candidates.models import AccessRoute, Candidate, Enrolment, Session
 from candidates.services import (
+    EnrolmentTerms,
     Identity,
     candidate_create,
     candidate_find_duplicate,
@@ -218,7 +219,8 @@ def _enrol(session: Session, count: int, seed: int, first: Candidate | None) -> 
             continue
         taken.add(candidate.pk)
         enrolments.append(enrolment_create(candidate=candidate, session=session,
-                                           access_route=route, invite=False))
+                                           terms=EnrolmentTerms(access_route=route),
+                                           invite=False))
     return enrolments
 
 

@@ -19,7 +19,13 @@ from django.utils import timezone
 from accounts.models import User
 from assessments.models import Attendance, Sitting
 from candidates.models import AccessRoute, AcquisitionOrigin, Candidate, Enrolment, Session
-from candidates.services import AcquiredBlocInput, Identity, candidate_create, enrolment_create
+from candidates.services import (
+    AcquiredBlocInput,
+    EnrolmentTerms,
+    Identity,
+    candidate_create,
+    enrolment_create,
+)
 from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
@@ -110,14 +116,14 @@ def _enrol(session: Session, candidate: Candidate | None) -> dict[str, Enrolment
                                        origin=AcquisitionOrigin.VAE,
                                        reference="Jury VAE du 18 juin 2024")]
                     if holder.acquired_first_bloc and first_bloc else [])
+        route = AccessRoute.VAE if holder.acquired_first_bloc else AccessRoute.CONTINUING
         enrolments[holder.key] = enrolment_create(
             candidate=candidate_create(identity=holder.identity), session=session,
-            access_route=AccessRoute.VAE if holder.acquired_first_bloc
-            else AccessRoute.CONTINUING, acquired_blocs=acquired, invite=False)
+            terms=EnrolmentTerms(access_route=route, acquired_blocs=acquired), invite=False)
     if candidate is not None:
-        enrolments["demo"] = enrolment_create(candidate=candidate, session=session,
-                                              access_route=AccessRoute.CONTINUING,
-                                              invite=False)
+        enrolments["demo"] = enrolment_create(
+            candidate=candidate, session=session,
+            terms=EnrolmentTerms(access_route=AccessRoute.CONTINUING), invite=False)
     return enrolments
 
 

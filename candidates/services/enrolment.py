@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -118,16 +117,6 @@ class EnrolmentTerms:
         object.__setattr__(self, "acquired_blocs", tuple(self.acquired_blocs))
 
 
-def _terms(terms: EnrolmentTerms | None, fields: dict[str, Any]) -> EnrolmentTerms:
-    """``terms``, or the terms built from their fields passed as keyword arguments (the
-    form juries' rattrapage carry and the demo still use; new code passes ``terms``)."""
-    if terms is None:
-        return EnrolmentTerms(**fields)
-    if fields:
-        raise TypeError(f"Pass the enrolment terms or their fields, not both: {sorted(fields)}")
-    return terms
-
-
 def _check_blocs(session: Session, blocs: Iterable[Bloc], what: str) -> None:
     foreign = [bloc for bloc in blocs if bloc.referentiel_id != session.referentiel_id]
     if foreign:
@@ -143,13 +132,11 @@ def enrolment_create(
     *,
     candidate: Candidate,
     session: Session,
-    terms: EnrolmentTerms | None = None,
+    terms: EnrolmentTerms,
     invite: bool = True,
-    **fields: Any,
 ) -> Enrolment:
     """Enrol a candidate in a session on these terms and, by default, invite them to their
-    space. ``fields``: the terms' fields, when ``terms`` is not given."""
-    terms = _terms(terms, fields)
+    space."""
     session_lock_for_write(session_id=session.pk)
     if candidate.anonymised_at is not None:
         raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),

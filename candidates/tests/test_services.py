@@ -184,18 +184,3 @@ def test_the_terms_reach_the_enrolment_through_the_identity_service():
     assert enrolment.invited_at is None
     with pytest.raises(AttributeError):
         terms.jury_note = "changed"  # type: ignore[misc]
-
-
-def test_the_terms_fields_as_keywords_enrol_the_same_and_never_with_terms_too():
-    session = SessionFactory(referentiel=make_referentiel())
-    terms = _terms(session)
-    by_terms = enrolment_create(candidate=candidate_create(identity=identity()),
-                                session=session, terms=terms, invite=False)
-    fields = {name: getattr(terms, name) for name in terms.__dataclass_fields__}
-    other = candidate_create(identity=identity(first_names="Anne", email="anne@example.org"))
-    by_keywords = enrolment_create(candidate=other, session=session, invite=False, **fields)
-    assert _what_was_enrolled(by_keywords) == _what_was_enrolled(by_terms)
-    with pytest.raises(TypeError):
-        enrolment_create(candidate=other, session=session, terms=terms, jury_note="x")
-    with pytest.raises(TypeError):
-        enrolment_create(candidate=other, session=session, access_route="vae", bogus=1)

@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.permissions import may_carry_rattrapage, require
 from accounts.services import audit_log
 from candidates.models import AcquisitionOrigin, Enrolment, Session
-from candidates.services import AcquiredBlocInput, enrolment_create
+from candidates.services import AcquiredBlocInput, EnrolmentTerms, enrolment_create
 from certifications.models import Bloc, Level
 from certifications.vocabulary import LevelOutcome
 from juries.models import BlocDecisionStatus, CandidateDecision, Deliberation
@@ -61,13 +61,13 @@ def rattrapage_carry(*, enrolment: Enrolment, to_session: Session, by: User) -> 
         raise ValidationError(_("Every bloc is validated: nothing to carry."),
                               code="nothing_to_carry")
     carried = enrolment_create(
-        candidate=enrolment.candidate, session=to_session, access_route=enrolment.access_route,
-        whole_certification=False, target_blocs=to_target,
-        extra_time_percent=enrolment.extra_time_percent,
-        technical_aids=enrolment.technical_aids,
-        other_accommodations=enrolment.other_accommodations,
-        jury_note=_carry_note(decision, enrolment.jury_note), acquired_blocs=acquired,
-        invite=False,
+        candidate=enrolment.candidate, session=to_session, invite=False,
+        terms=EnrolmentTerms(
+            access_route=enrolment.access_route, whole_certification=False,
+            target_blocs=to_target, extra_time_percent=enrolment.extra_time_percent,
+            technical_aids=enrolment.technical_aids,
+            other_accommodations=enrolment.other_accommodations,
+            jury_note=_carry_note(decision, enrolment.jury_note), acquired_blocs=acquired),
     )
     audit_log(actor=by, action="deliberation.rattrapage_carried", obj=carried,
               new={"from_session": str(session.public_id), "blocs": [b.code for b in to_target],

@@ -18,7 +18,7 @@ from accounts.models import AuditEvent
 from assessments.models import Assessment, Score, Sitting
 from assessments.services import ScoringClosedError
 from candidates.models import Enrolment, Session
-from candidates.services import SessionLockedError, enrolment_create
+from candidates.services import EnrolmentTerms, SessionLockedError, enrolment_create
 from candidates.tests.factories import CandidateFactory
 from juries.models import Assignment, Deliberation, Jury, JuryMember
 from juries.services import assignment_create, grid_score_save, jury_compose
@@ -122,7 +122,7 @@ def test_the_services_refuse_whoever_calls_them(signed, alice):
                      president=signed.president, composed_by=alice)
     with pytest.raises(SessionLockedError):
         enrolment_create(candidate=CandidateFactory(), session=signed.session,
-                         access_route="candidature_libre", invite=False)
+                         terms=EnrolmentTerms(access_route="candidature_libre"), invite=False)
     sitting = Sitting.objects.filter(assessment__session=signed.session).first()
     with pytest.raises(SessionLockedError):
         assignment_create(sitting=sitting, member=signed.members[2], assigned_by=alice)
