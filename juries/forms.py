@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.selectors_audit import AuditFilters
 from candidates.models import Enrolment, Sex
 from certifications.models import Modality
 from juries.models import ConflictKind, JuryMember, Quality
-from juries.selectors import AuditFilters
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]

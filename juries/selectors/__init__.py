@@ -7,7 +7,7 @@
 - ``assignment``: assessments, sittings, the assignment matrix, declared conflicts
   (administrators);
 - ``scores``: the members' levels side by side (administrators, the jury president);
-- ``audit``: the audit trail (administrators)."""
+- the audit trail's reads live with its model: ``accounts.selectors_audit``."""
 
 from juries.selectors.assignment import (
     AssignmentMatrix,
@@ -22,7 +22,6 @@ from juries.selectors.assignment import (
     sitting_list_for_reader,
     sitting_list_for_user,
 )
-from juries.selectors.audit import AuditFilters, audit_actions_for_user, audit_events_for_user
 from juries.selectors.jury import (
     CompositionSummary,
     jury_composition_summary,
@@ -61,7 +60,6 @@ from juries.selectors.scoring import (
 
 __all__ = [
     "AssignmentMatrix",
-    "AuditFilters",
     "CandidateLevels",
     "CompetenceLevels",
     "CompositionSummary",
@@ -77,8 +75,6 @@ __all__ = [
     "assessment_sittings_for_user",
     "assignment_list_for_user",
     "assignment_matrix",
-    "audit_actions_for_user",
-    "audit_events_for_user",
     "conflict_list_for_user",
     "grid_for_scorer",
     "jury_composition_summary",

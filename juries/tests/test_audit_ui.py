@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from accounts.selectors_audit import AuditFilters, audit_events_for_user
 from accounts.services import audit_log
 from accounts.spreadsheets import cell_safe as _cell
-from juries.selectors import AuditFilters, audit_events_for_user
 
 pytestmark = pytest.mark.django_db
 SESSION, OTHER_SESSION, CANDIDATE = (str(uuid.uuid4()) for _ in range(3))

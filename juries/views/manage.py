@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET
 from accounts.downloads import attachment_disposition
 from accounts.models import AuditEvent
 from accounts.permissions import administrator_required
+from accounts.selectors_audit import audit_actions_for_user, audit_events_for_user
 from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
 from assessments.services import assessment_create
@@ -54,8 +55,6 @@ from juries.selectors import (
     assessment_sittings_for_user,
     assignment_list_for_user,
     assignment_matrix,
-    audit_actions_for_user,
-    audit_events_for_user,
     conflict_list_for_user,
     jury_composition_summary,
     jury_for_session,

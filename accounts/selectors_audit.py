@@ -1,4 +1,4 @@
-"""The audit trail (administrators)."""
+"""Reads of the audit trail (administrators); the model is ``accounts.AuditEvent``."""
 
 from dataclasses import dataclass
 from datetime import date
