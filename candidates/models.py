@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.staging import StagedImport
 from candidates.validators import validate_insee_code
 from certifications.models import Bloc, Referentiel
 
@@ -273,7 +274,7 @@ class ErasureRecord(models.Model):
         return f"{self.candidate} — {self.erased_at:%Y-%m-%d}"
 
 
-class EnrolmentImport(models.Model):
+class EnrolmentImport(StagedImport):
     """A spreadsheet of enrolments waiting for an administrator's confirmation.
 
     The file is not kept: its rows are parsed and checked at upload, and what the
@@ -282,38 +283,12 @@ class EnrolmentImport(models.Model):
     emptied (the enrolments themselves are the record).
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        CONFIRMED = "confirmed", _("confirmed")
-        CANCELLED = "cancelled", _("cancelled")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="enrolment_imports",
         verbose_name=_("session"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    file_name = models.CharField(_("file name"), max_length=300, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
     rows = models.JSONField(_("rows"), default=list, blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    decided_at = models.DateTimeField(_("confirmed or cancelled"), null=True, blank=True)
 
-    class Meta:
+    class Meta(StagedImport.Meta):
         verbose_name = _("enrolment import")
         verbose_name_plural = _("enrolment imports")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.file_name or str(self.public_id)
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.Status.PENDING

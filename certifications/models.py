@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.staging import StagedImport
 from certifications.codes import (
     bloc_code_example,
     bloc_code_is_valid,
@@ -404,47 +405,20 @@ class Criterion(models.Model):
         return self.text[:80]
 
 
-class ReferentielImport(models.Model):
+class ReferentielImport(StagedImport):
     """An upload waiting for an administrator's confirmation (DESIGN.md §4.1).
 
     The file itself is not kept: it is parsed at upload and the drafts (own JSON) are
     what the confirmation saves, so the preview and the import cannot differ.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        CONFIRMED = "confirmed", _("confirmed")
-        CANCELLED = "cancelled", _("cancelled")
-        FAILED = "failed", _("failed")
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("uploaded by"),
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    file_name = models.CharField(_("file name"), max_length=300, blank=True)
     format = models.CharField(_("format"), max_length=30)
     options = models.JSONField(_("options"), default=dict, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
-    )
     drafts = models.JSONField(_("drafts"), default=list, blank=True)
-    report = models.JSONField(_("report"), default=dict, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    decided_at = models.DateTimeField(_("confirmed or cancelled"), null=True, blank=True)
 
-    class Meta:
+    class Meta(StagedImport.Meta):
         verbose_name = _("framework import")
         verbose_name_plural = _("framework imports")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.file_name or str(self.public_id)
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == self.Status.PENDING
 
 
 def _certifier_upload(instance: "Certifier", filename: str) -> str:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.staging import staged_claim
 from candidates import importers as enrolment_importers
 from candidates.models import (
     AccessRoute,
@@ -220,11 +221,7 @@ def enrolment_import_preview(
 
 def _enrolment_import_claim(enrolment_import: EnrolmentImport, status: str) -> None:
     """Move a pending import to ``status`` exactly once (a double submit changes nothing)."""
-    changed = EnrolmentImport.objects.filter(
-        pk=enrolment_import.pk, status=EnrolmentImport.Status.PENDING
-    ).update(status=status, decided_at=timezone.now())
-    if not changed:
-        enrolment_import.refresh_from_db()
+    if not staged_claim(enrolment_import, status):
         raise EnrolmentImportNotPendingError(enrolment_import)
 
 

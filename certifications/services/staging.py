@@ -11,10 +11,10 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.staging import staged_claim
 from certifications import importers
 from certifications.errors import ImportFormatError
 from certifications.importers import json_format
@@ -274,11 +274,7 @@ def _save_drafts(drafts: list[ReferentielDraft], user: User | None) -> list[Impo
 
 def _claim(referentiel_import: ReferentielImport, status: str) -> None:
     """Move a pending import to ``status`` exactly once (a double submit changes nothing)."""
-    changed = ReferentielImport.objects.filter(
-        pk=referentiel_import.pk, status=ReferentielImport.Status.PENDING
-    ).update(status=status, decided_at=timezone.now())
-    if not changed:
-        referentiel_import.refresh_from_db()
+    if not staged_claim(referentiel_import, status):
         raise ReferentielImportNotPendingError(referentiel_import)
 
 
