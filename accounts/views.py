@@ -1,34 +1,11 @@
-"""The home page: one per role. Pages are the top floor (DESIGN.md §3) and read
-through the selectors of the apps below."""
+"""Pages of accounts that read nothing of the apps above: the liveness probe and the
+admin's sign-in (the home page per role is the portal's)."""
 
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from accounts.models import Role
-from accounts.permissions import is_administrator, is_candidate, is_jury_member
-from candidates.views.space import candidate_space
-from certifications.selectors import certification_list_for_user
-from juries.views.member import member_home
-
-HOME_TEMPLATES = {
-    Role.ADMIN: "home/admin.html",
-}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    if is_candidate(request.user):
-        return candidate_space(request)  # a candidate's home is their space
-    if is_jury_member(request.user):
-        return member_home(request)  # a member's home: the candidates assigned to them
-    context: dict = {}
-    if is_administrator(request.user):
-        context["certifications"] = certification_list_for_user(user=request.user)
-    return render(request, HOME_TEMPLATES[Role(request.user.role)], context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -1,12 +1,11 @@
-"""Pages of the candidates app, one module of views per feature."""
+"""Pages of the candidates app, one module of views per feature. config/urls.py mounts
+them with the portal's candidate space and session dashboard under this namespace."""
 
-from candidates.views import dashboard, enrolment, rgpd, space
+from candidates.views import enrolment, rgpd
 
 app_name = "candidates"
 
 urlpatterns = [
-    *space.urlpatterns,
-    *dashboard.urlpatterns,
     *enrolment.urlpatterns,
     *rgpd.urlpatterns,
 ]

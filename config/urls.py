@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from candidates import urls as candidates_urls
+from portal import urls as portal_urls
 
 admin.site.site_header = settings.CERTIFIER_NAME
 admin.site.site_title = settings.CERTIFIER_NAME
@@ -12,7 +14,7 @@ admin.site.site_title = settings.CERTIFIER_NAME
 urlpatterns = [
     path("healthz", account_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", account_views.home, name="home"),
+    path("", include(portal_urls.urlpatterns)),
     path("accounts/", include("allauth.urls")),
     # Before the admin's own patterns: its login is the site's (rate limits, lockout).
     path("admin/login/", account_views.admin_login, name="admin_login"),
@@ -25,7 +27,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("account/tokens/", include("accounts.views_tokens")),
-    path("", include("candidates.urls")),
+    # The portal's candidate space and dashboard keep their names in the candidates namespace.
+    path("", include(([*portal_urls.candidates_namespace_urlpatterns,
+                       *candidates_urls.urlpatterns], candidates_urls.app_name))),
     path("jury/", include("juries.urls")),
     path("", include("reports.urls")),
 ]

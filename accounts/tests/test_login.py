@@ -40,19 +40,6 @@ def test_it_switches_language_with_the_switcher(client):
     assert "Sign In" in client.get(reverse("account_login")).content.decode()
 
 
-@pytest.mark.parametrize(
-    ("persona", "heading"),
-    [("alice", "Tableau de bord"), ("bob", "Mes évaluations"), ("charlie", "Ma certification")],
-)
-def test_it_lands_each_role_on_its_home_page(client, request, persona, heading):
-    user = request.getfixturevalue(persona)
-    response = login(client, user.email)
-    assert response.status_code == 302
-    home = client.get(response["Location"])
-    assert home.status_code == 200
-    assert f"<h1>{heading}</h1>" in home.content.decode()
-
-
 def test_it_logs_in_with_the_email_whatever_its_case(client, bob):
     response = login(client, "BOB@Certif.Example")
     assert response.status_code == 302
@@ -91,14 +78,6 @@ def test_it_sends_a_password_reset_email(client, charlie):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [charlie.email]
-
-
-def test_it_shows_the_admin_dashboard_only_to_administrators(client, alice, bob):
-    client.force_login(bob)
-    assert "Tableau de bord" not in client.get(reverse("home")).content.decode()
-    client.force_login(alice)
-    response = client.get(reverse("home"))
-    assert "Aucun référentiel" in response.content.decode()
 
 
 def test_it_gives_administrators_the_django_admin_and_nobody_else(client, alice, bob, charlie):

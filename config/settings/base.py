@@ -62,7 +62,8 @@ INSTALLED_APPS = [
     "assessments",
     "juries",
     "reports",
-    # The top floor: demo data and commands, no models.
+    # The top floor, no models: pages that gather several apps, demo data and commands.
+    "portal",
     "demo",
 ]
 

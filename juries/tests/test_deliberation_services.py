@@ -15,7 +15,6 @@ from assessments.models import Attendance, Sitting
 from assessments.services import ScoringClosedError, score_record
 from candidates.models import AcquiredBloc, AcquisitionOrigin, Session, TargetBloc
 from candidates.tests.factories import SessionFactory
-from candidates.views.space import results_for_enrolments
 from certifications.importers.document import parse
 from certifications.models import Bloc, Certification, Modality, Requirement, RuleSet
 from certifications.services import referentiel_import
@@ -30,6 +29,7 @@ from juries.models import (
     ConflictOfInterest,
     Deliberation,
 )
+from juries.selectors_deliberation import published_final_levels_for_enrolments
 from juries.services_deliberation import (
     DeliberationClosedError,
     FinalLevelAmended,
@@ -323,11 +323,11 @@ def test_candidates_see_final_levels_only_once_signed_and_published(setup, alice
     with pytest.raises(ValidationError):
         deliberation_publish(deliberation=deliberation, by=alice)
     enrolment.session.refresh_from_db()
-    assert results_for_enrolments([enrolment])[enrolment.pk].final_levels == {}
+    assert published_final_levels_for_enrolments(enrolments=[enrolment])[enrolment.pk] == {}
     sign(setup)
     deliberation_publish(deliberation=Deliberation.objects.get(), by=setup.president.user)
     enrolment = type(enrolment).objects.select_related("session").get(pk=enrolment.pk)
-    levels = results_for_enrolments([enrolment])[enrolment.pk].final_levels
+    levels = published_final_levels_for_enrolments(enrolments=[enrolment])[enrolment.pk]
     assert levels[competence(enrolment, "C1.1").competence_id] == 1
 
 

@@ -257,7 +257,7 @@ def candidate_space(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"enrolments": enrolments}
     if enrolment is not None:
         context |= space_context(enrolment)
-    return render(request, "candidates/space.html", context)
+    return render(request, "portal/space.html", context)
 
 
 @administrator_required
@@ -270,7 +270,7 @@ def space_preview(request: HttpRequest, session_id: UUID, candidate_id: UUID) ->
     except Enrolment.DoesNotExist:
         raise Http404 from None
     context = {"enrolments": [enrolment], "preview": True, **space_context(enrolment)}
-    return render(request, "candidates/space.html", context)
+    return render(request, "portal/space.html", context)
 
 
 urlpatterns = [

@@ -29,16 +29,16 @@ from candidates.selectors import (
     session_enrolments_for_user,
     session_get_for_user,
 )
-from candidates.views import space
-from candidates.views.space import (
+from certifications.models import Bloc, Competence, Level
+from certifications.selectors import scale_levels
+from portal.views import space
+from portal.views.space import (
     STATUS_LABELS,
     bloc_inputs,
     progress_of,
     scale_rules,
     visible_results,
 )
-from certifications.models import Bloc, Competence, Level
-from certifications.selectors import scale_levels
 from reports.cdc import cdc_deadline_for_session
 
 PAGE_SIZE = 50
@@ -199,7 +199,7 @@ def session_dashboard(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if kind in ("csv", "xlsx"):
         return export_response(kind, export_table(rows, columns), session)
     page: Page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "candidates/dashboard.html", {
+    return render(request, "portal/dashboard.html", {
         "session": session,
         "certification": referentiel.certification,
         "form": form,

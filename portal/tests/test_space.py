@@ -13,7 +13,7 @@ from candidates.tests.factories import (
     SessionFactory,
     make_referentiel,
 )
-from candidates.views import space
+from portal.views import space
 
 pytestmark = pytest.mark.django_db
 SPACE = reverse("candidates:space")

@@ -14,7 +14,7 @@ from candidates.tests.factories import (
     SessionFactory,
     make_referentiel,
 )
-from candidates.views import space
+from portal.views import space
 from tests.browser import BROWSER_MARKS, page_violations
 
 pytestmark = BROWSER_MARKS
