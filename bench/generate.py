@@ -530,7 +530,7 @@ def _deliberate(seed: int, built: Built) -> None:
     from django.db import transaction
 
     from certifications.models import Requirement
-    from juries.models import CandidateDecision, Deliberation
+    from deliberations.models import CandidateDecision, Deliberation
     from juries.services_deliberation import (
         deliberation_propose,
         deliberation_publish,
@@ -571,7 +571,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def _wanted(session: Any) -> list[tuple[str, int | None, int | None, str]]:
     """What the issue task creates for a signed session, in its order: (kind, enrolment,
     bloc, language)."""
-    from juries.models import BlocDecision, BlocDecisionStatus, CandidateDecision
+    from deliberations.models import BlocDecision, BlocDecisionStatus, CandidateDecision
     from reports.models import DocumentKind
 
     validated: dict[int, list[int]] = {}
@@ -609,7 +609,7 @@ def documents_create(seed: int, built: Built) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from juries.models import Deliberation
+    from deliberations.models import Deliberation
     from reports.models import Document, DocumentStatus
     from reports.services import certifier_name
 
@@ -682,9 +682,9 @@ TABLES = {
     "assignments": "juries.Assignment",
     "scores": "assessments.Score",
     "audit_events": "accounts.AuditEvent",
-    "deliberations": "juries.Deliberation",
-    "candidate_decisions": "juries.CandidateDecision",
-    "competence_decisions": "juries.CompetenceDecision",
+    "deliberations": "deliberations.Deliberation",
+    "candidate_decisions": "deliberations.CandidateDecision",
+    "competence_decisions": "deliberations.CompetenceDecision",
     "documents": "reports.Document",
 }
 

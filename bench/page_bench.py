@@ -47,7 +47,8 @@ def pages() -> list[Page]:
 
     from assessments.models import Sitting
     from candidates.models import Session
-    from juries.models import Assignment, Deliberation, JuryMember
+    from deliberations.models import Deliberation
+    from juries.models import Assignment, JuryMember
     from reports.models import Document
 
     found: list[Page] = []

@@ -45,15 +45,14 @@ from certifications.models import Certifier, Competence, Modality, Referentiel, 
 from certifications.selectors import scale_levels
 from certifications.services import ReferentielImportError, referentiel_import
 from certifications.vocabulary import LevelOutcome
-from juries.models import (
+from deliberations.models import (
     BlocDecision,
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     Deliberation,
-    JuryMember,
-    Quality,
 )
+from juries.models import JuryMember, Quality
 from juries.services import (
     ConflictOfInterestError,
     assignment_create,

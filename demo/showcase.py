@@ -29,6 +29,7 @@ from candidates.services import (
 from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
+from deliberations.models import CandidateDecision, Deliberation
 from demo.certifications import SEEDS_DIR
 from demo.session import (
     PLACE,
@@ -37,7 +38,7 @@ from demo.session import (
     referentiel_load,
     session_start,
 )
-from juries.models import CandidateDecision, Deliberation, JuryMember
+from juries.models import JuryMember
 from juries.services import grid_attendance_save, grid_score_save
 from juries.services_deliberation import (
     deliberation_propose,

@@ -27,12 +27,7 @@ from rest_framework.response import Response
 from candidates.models import Session
 from certifications.selectors import certification_rules
 from config.api import ProblemSerializer, problem, refused
-from juries.models import (
-    BlocDecision,
-    CandidateDecision,
-    CompetenceDecision,
-    Deliberation,
-)
+from deliberations.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
 from juries.selectors_deliberation import (
     deliberation_list_for_user,
     deliberation_page,

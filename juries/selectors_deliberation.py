@@ -25,7 +25,8 @@ from candidates.facts import (
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
-from juries.models import CandidateDecision, CompetenceDecision, Deliberation, Jury, JuryMember
+from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
+from juries.models import Jury, JuryMember
 from juries.selectors import session_get_for_score_reader
 
 

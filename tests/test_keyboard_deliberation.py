@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from juries.models import CompetenceDecision, Deliberation
+from deliberations.models import CompetenceDecision, Deliberation
 from juries.services_deliberation import deliberation_propose
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 from tests.browser import BROWSER_MARKS, open_page, session_cookie, sync_api

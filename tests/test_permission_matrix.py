@@ -29,7 +29,8 @@ from certifications.importers import json_format
 from certifications.models import Certifier
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
-from juries.models import Assignment, CandidateDecision, Deliberation
+from deliberations.models import CandidateDecision, Deliberation
+from juries.models import Assignment
 from juries.services_deliberation import deliberation_propose, deliberation_sign
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.tests.factories import MemberFactory

@@ -121,7 +121,7 @@ def _signed_deliberation_issued(monkeypatch) -> tuple[int, list[int]]:
     rows; returns its id and the ids whose rendering the service enqueued."""
     from accounts.tests.factories import AdminFactory
     from certifications.models import Requirement
-    from juries.models import CandidateDecision, Deliberation
+    from deliberations.models import CandidateDecision, Deliberation
     from juries.services_deliberation import (
         deliberation_propose,
         deliberation_sign,

@@ -14,7 +14,7 @@ from accounts.permissions import may_amend, require
 from accounts.services import audit_log
 from candidates.services import session_row_lock
 from certifications.models import Level, Requirement
-from juries.models import (
+from deliberations.models import (
     Amendment,
     CandidateDecision,
     CandidateOutcome,

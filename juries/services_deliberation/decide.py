@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.services import audit_log
 from candidates.services import session_row_lock
 from certifications.models import Level, Requirement
-from juries.models import CandidateDecision, CandidateOutcome, CompetenceDecision
+from deliberations.models import CandidateDecision, CandidateOutcome, CompetenceDecision
 from juries.services_deliberation._base import (
     DeliberationClosedError,
     _decision_context,

@@ -36,14 +36,14 @@ from certifications.rules import (
 )
 from certifications.selectors import certification_rules
 from certifications.vocabulary import LevelOutcome
-from juries.models import (
+from deliberations.models import (
     BlocDecision,
     BlocDecisionStatus,
     CandidateDecision,
     CompetenceDecision,
-    ConflictOfInterest,
     Deliberation,
 )
+from juries.models import ConflictOfInterest
 from juries.services_deliberation._base import (
     DeliberationClosedError,
     ProposalChange,

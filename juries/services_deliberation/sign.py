@@ -24,7 +24,8 @@ from certifications.rules import (
     jury_composition_check,
 )
 from certifications.selectors import certification_rules
-from juries.models import CandidateDecision, Deliberation, JuryMember
+from deliberations.models import CandidateDecision, Deliberation
+from juries.models import JuryMember
 from juries.services_deliberation._base import (
     DeliberationClosedError,
     StaleProposalError,

@@ -10,7 +10,7 @@ from django.urls import reverse
 from candidates.models import Enrolment, TargetBloc
 from candidates.tests.factories import SessionFactory
 from certifications.models import Requirement, RuleSet
-from juries.models import (
+from deliberations.models import (
     Amendment,
     BlocDecisionStatus,
     CandidateDecision,

@@ -5,7 +5,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from assessments.models import Score
-from juries.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
 from juries.services_deliberation import (
     FinalLevelAmended,
     amendment_record,

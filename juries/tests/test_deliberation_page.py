@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessments.models import Score, Sitting
-from juries.models import CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
 from juries.services_deliberation import (
     StaleProposalError,
     deliberation_propose,

@@ -20,7 +20,7 @@ from certifications.rules import (
     is_acquired,
     proposed_level,
 )
-from juries.models import BlocDecisionStatus
+from deliberations.models import BlocDecisionStatus
 from juries.services_deliberation import _Candidate, _Context, _verdict
 
 levels = st.one_of(st.none(), st.integers(min_value=1, max_value=4))

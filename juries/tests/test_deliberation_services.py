@@ -19,17 +19,16 @@ from candidates.views.space import results_for_enrolments
 from certifications.importers.document import parse
 from certifications.models import Bloc, Certification, Modality, Requirement, RuleSet
 from certifications.services import referentiel_import
-from demo.certifications import SEEDS_DIR
-from juries.models import (
+from deliberations.models import (
     Amendment,
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
-    ConflictKind,
-    ConflictOfInterest,
     Deliberation,
 )
+from demo.certifications import SEEDS_DIR
+from juries.models import ConflictKind, ConflictOfInterest
 from juries.services_deliberation import (
     DeliberationClosedError,
     FinalLevelAmended,

@@ -10,7 +10,8 @@ from django.utils import timezone
 from assessments.models import Assessment, Sitting
 from candidates.models import Enrolment, Session
 from candidates.tests.factories import CandidateFactory
-from juries.models import Assignment, Deliberation, Jury
+from deliberations.models import Deliberation
+from juries.models import Assignment, Jury
 from juries.services_deliberation import (
     deliberation_propose,
     deliberation_publish,

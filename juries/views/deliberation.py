@@ -28,7 +28,7 @@ from accounts.permissions import (
 )
 from candidates.models import Session
 from certifications.models import Level, Requirement
-from juries.models import (
+from deliberations.models import (
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,

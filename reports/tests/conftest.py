@@ -10,7 +10,7 @@ import pytest
 import reports.documents
 from candidates.models import Enrolment
 from certifications.models import Requirement
-from juries.models import CandidateDecision, Deliberation
+from deliberations.models import CandidateDecision, Deliberation
 from juries.services_deliberation import (
     deliberation_propose,
     deliberation_sign,

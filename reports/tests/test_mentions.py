@@ -16,7 +16,7 @@ from accounts.models import AuditEvent
 from candidates.tests.factories import certifier_ensure
 from certifications.models import Bloc, Certifier, Level
 from certifications.services import referentiel_lock
-from juries.models import CandidateDecision, Deliberation
+from deliberations.models import CandidateDecision, Deliberation
 from juries.services_deliberation import deliberation_propose, deliberation_sign, requirement_tick
 from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 from reports import services
@@ -237,7 +237,7 @@ def test_a_later_import_does_not_change_what_an_amendment_recomputes(alice, rend
     """A new requirement (a later version's import replaces them) does not flip a signed
     full success when a harmless amendment recomputes the decision."""
     from certifications.models import Requirement
-    from juries.models import CandidateOutcome, CompetenceDecision
+    from deliberations.models import CandidateOutcome, CompetenceDecision
     from juries.services_deliberation import FinalLevelAmended, amendment_record
 
     setup, enrolment, _deliberation = _signed(alice)

@@ -128,7 +128,7 @@ def test_the_buttons_revoke_and_reissue(client, alice, signed, documents, enqueu
 
 def test_an_amendment_reissues_the_candidates_documents(alice, signed, documents,
                                                         enqueued):
-    from juries.models import CandidateDecision, CandidateOutcome
+    from deliberations.models import CandidateDecision, CandidateOutcome
     from juries.services_deliberation import OutcomeAmended, amendment_record
     from reports.tasks import reissue_for_amendment_task
 

@@ -67,7 +67,7 @@ def test_verification_codes_are_unique_and_unambiguous(signed, enqueued):
 def test_only_a_signed_deliberation_issues(alice, enqueued):
     from django.core.exceptions import ValidationError
 
-    from juries.models import Deliberation
+    from deliberations.models import Deliberation
     from juries.services_deliberation import deliberation_propose
     from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 
