@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.permissions import is_administrator, is_candidate, is_jury_member
 from candidates.views.space import candidate_space
 from certifications.selectors import certification_list_for_user
-from juries.views.member import member_home
+from deliberations.views.member import member_home
 
 HOME_TEMPLATES = {
     Role.ADMIN: "home/admin.html",

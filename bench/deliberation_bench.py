@@ -82,7 +82,7 @@ def propose(session: object, admin: object) -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from juries.services_deliberation import deliberation_propose
+    from deliberations.services import deliberation_propose
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()

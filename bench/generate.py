@@ -514,7 +514,7 @@ def deliberations_run(seed: int, built: Built) -> None:
     """Signed sessions: propose, tick the extra requirements of four candidates in five,
     propose again, sign with every member present, publish. Drafted sessions: propose."""
 
-    from juries.services_deliberation import sign
+    from deliberations.services import sign
 
     # The documents of a signature are the next phase's bulk rows, not the issue task's
     # (stubbed where deliberation_sign looks it up: the sign module).
@@ -531,7 +531,7 @@ def _deliberate(seed: int, built: Built) -> None:
 
     from certifications.models import Requirement
     from deliberations.models import CandidateDecision, Deliberation
-    from juries.services_deliberation import (
+    from deliberations.services import (
         deliberation_propose,
         deliberation_publish,
         deliberation_sign,

@@ -89,7 +89,7 @@ def pages() -> list[Page]:
                .select_related("user").first())
     if busiest is not None:
         found.append(Page("member_home", "jury member's home (most assignments)",
-                          busiest.user.email, reverse("juries:member_home")))
+                          busiest.user.email, reverse("deliberations:member_home")))
     found.append(Page("audit", "audit trail, first page", ADMIN_EMAIL,
                       reverse("juries:audit_log")))
     return found

@@ -21,11 +21,13 @@ urlpatterns = [
     path("api/v1/", include("certifications.api_urls")),
     path("api/v1/", include("candidates.api_urls")),
     path("api/v1/", include("juries.api_urls")),
+    path("api/v1/", include("deliberations.api_urls")),
     path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("account/tokens/", include("accounts.views_tokens")),
     path("", include("candidates.urls")),
     path("jury/", include("juries.urls")),
+    path("jury/", include("deliberations.urls")),
     path("", include("reports.urls")),
 ]

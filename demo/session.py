@@ -52,6 +52,13 @@ from deliberations.models import (
     CandidateOutcome,
     Deliberation,
 )
+from deliberations.services import (
+    SigningRefusedError,
+    deliberation_propose,
+    deliberation_publish,
+    deliberation_sign,
+    requirement_tick,
+)
 from juries.models import JuryMember, Quality
 from juries.services import (
     ConflictOfInterestError,
@@ -59,13 +66,6 @@ from juries.services import (
     grid_score_save,
     jury_compose,
     jury_member_ensure,
-)
-from juries.services_deliberation import (
-    SigningRefusedError,
-    deliberation_propose,
-    deliberation_publish,
-    deliberation_sign,
-    requirement_tick,
 )
 
 DEMO_SIGNATORY = ("Anne Martin-Roussel", "Directrice générale")

@@ -30,6 +30,12 @@ from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
 from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services import (
+    deliberation_propose,
+    deliberation_publish,
+    deliberation_sign,
+    requirement_tick,
+)
 from demo.certifications import SEEDS_DIR
 from demo.session import (
     PLACE,
@@ -40,12 +46,6 @@ from demo.session import (
 )
 from juries.models import JuryMember
 from juries.services import grid_attendance_save, grid_score_save
-from juries.services_deliberation import (
-    deliberation_propose,
-    deliberation_publish,
-    deliberation_sign,
-    requirement_tick,
-)
 from reports.models import Document, DocumentKind
 from reports.services import document_reissue, issuing_override_record
 

@@ -122,12 +122,12 @@ def _signed_deliberation_issued(monkeypatch) -> tuple[int, list[int]]:
     from accounts.tests.factories import AdminFactory
     from certifications.models import Requirement
     from deliberations.models import CandidateDecision, Deliberation
-    from juries.services_deliberation import (
+    from deliberations.services import (
         deliberation_propose,
         deliberation_sign,
         requirement_tick,
     )
-    from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+    from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
     from reports.services import documents_issue_for_deliberation
 
     setup = jury_setup()

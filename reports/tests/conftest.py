@@ -11,12 +11,12 @@ import reports.documents
 from candidates.models import Enrolment
 from certifications.models import Requirement
 from deliberations.models import CandidateDecision, Deliberation
-from juries.services_deliberation import (
+from deliberations.services import (
     deliberation_propose,
     deliberation_sign,
     requirement_tick,
 )
-from juries.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
 
 FAKE_PDF = b"%PDF-1.7 stub"
 

@@ -25,7 +25,7 @@ from candidates.models import AccessRoute, Candidate
 from candidates.services import candidate_erase
 from candidates.tests.factories import SessionFactory
 from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
-from juries.services_deliberation import OutcomeAmended, amendment_record
+from deliberations.services import OutcomeAmended, amendment_record
 from reports.cdc import (
     CDC_NAMESPACE,
     XSI_NAMESPACE,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from juries.services_deliberation import deliberation_publish
+from deliberations.services import deliberation_publish
 from reports import services
 from reports.models import Document, DocumentKind
 

@@ -21,13 +21,13 @@ from deliberations.models import (
     CompetenceDecision,
     Deliberation,
 )
-from juries.services_deliberation._base import _decision_context
-from juries.services_deliberation.propose import _recompute
-from juries.signals import decision_amended
+from deliberations.services._base import _decision_context
+from deliberations.services.propose import _recompute
+from deliberations.signals import decision_amended
 
 
 def reissue_documents_for_amendment(amendment_id: int) -> None:
-    """Run after an amendment commits: announces it (``juries.signals``); the reports app
+    """Run after an amendment commits: announces it (``deliberations.signals``); the reports app
     reissues the affected candidate's documents and revokes the old ones."""
     decision_amended.send(sender=Amendment, amendment_id=amendment_id)
 

@@ -43,13 +43,13 @@ from deliberations.models import (
     CompetenceDecision,
     Deliberation,
 )
-from juries.models import ConflictOfInterest
-from juries.services_deliberation._base import (
+from deliberations.services._base import (
     DeliberationClosedError,
     ProposalChange,
     _require_president_or_admin,
 )
-from juries.services_deliberation._bulk import _delete_rows, _insert_rows, _update_rows
+from deliberations.services._bulk import _delete_rows, _insert_rows, _update_rows
+from juries.models import ConflictOfInterest
 
 
 # -- what the rules read, gathered once ------------------------------------------------------

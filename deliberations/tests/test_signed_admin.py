@@ -26,9 +26,9 @@ from deliberations.models import (
     CompetenceDecision,
     Deliberation,
 )
+from deliberations.services import deliberation_propose, deliberation_sign
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.models import Jury
-from juries.services_deliberation import deliberation_propose, deliberation_sign
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ from assessments.models import Assessment, Sitting
 from candidates.models import Enrolment, Session
 from candidates.tests.factories import CandidateFactory
 from deliberations.models import Deliberation
-from juries.models import Assignment, Jury
-from juries.services_deliberation import (
+from deliberations.services import (
     deliberation_propose,
     deliberation_publish,
     deliberation_sign,
 )
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.models import Assignment, Jury
 from juries.tests.factories import MemberFactory
 
 pytestmark = [

@@ -21,7 +21,7 @@ from certifications.rules import (
     proposed_level,
 )
 from deliberations.models import BlocDecisionStatus
-from juries.services_deliberation import _Candidate, _Context, _verdict
+from deliberations.services import _Candidate, _Context, _verdict
 
 levels = st.one_of(st.none(), st.integers(min_value=1, max_value=4))
 bloc_levels = st.dictionaries(st.text(min_size=1, max_size=4), levels, max_size=8)
