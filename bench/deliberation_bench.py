@@ -82,7 +82,7 @@ def propose(session: object, admin: object) -> tuple[float, int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from juries.services_deliberation import deliberation_propose
+    from deliberations.services import deliberation_propose
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
@@ -99,7 +99,7 @@ def president_overrides(session: object) -> int:
     from django.db.models import F, Min
 
     from assessments.models import Score
-    from juries.models import CandidateDecision, CompetenceDecision
+    from deliberations.models import CandidateDecision, CompetenceDecision
 
     decisions = CandidateDecision.objects.filter(deliberation__session=session)
     ids = list(decisions.order_by("pk").values_list("pk", flat=True))
@@ -114,7 +114,7 @@ def president_overrides(session: object) -> int:
 
 
 def kept_overrides(session: object) -> int:
-    from juries.models import CompetenceDecision
+    from deliberations.models import CompetenceDecision
 
     return CompetenceDecision.objects.filter(
         candidate_decision__deliberation__session=session,

@@ -514,7 +514,7 @@ def deliberations_run(seed: int, built: Built) -> None:
     """Signed sessions: propose, tick the extra requirements of four candidates in five,
     propose again, sign with every member present, publish. Drafted sessions: propose."""
 
-    from juries.services_deliberation import sign
+    from deliberations.services import sign
 
     # The documents of a signature are the next phase's bulk rows, not the issue task's
     # (stubbed where deliberation_sign looks it up: the sign module).
@@ -530,8 +530,8 @@ def _deliberate(seed: int, built: Built) -> None:
     from django.db import transaction
 
     from certifications.models import Requirement
-    from juries.models import CandidateDecision, Deliberation
-    from juries.services_deliberation import (
+    from deliberations.models import CandidateDecision, Deliberation
+    from deliberations.services import (
         deliberation_propose,
         deliberation_publish,
         deliberation_sign,
@@ -571,7 +571,7 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 def _wanted(session: Any) -> list[tuple[str, int | None, int | None, str]]:
     """What the issue task creates for a signed session, in its order: (kind, enrolment,
     bloc, language)."""
-    from juries.models import BlocDecision, BlocDecisionStatus, CandidateDecision
+    from deliberations.models import BlocDecision, BlocDecisionStatus, CandidateDecision
     from reports.models import DocumentKind
 
     validated: dict[int, list[int]] = {}
@@ -609,7 +609,7 @@ def documents_create(seed: int, built: Built) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from juries.models import Deliberation
+    from deliberations.models import Deliberation
     from reports.models import Document, DocumentStatus
     from reports.services import certifier_name
 
@@ -682,9 +682,9 @@ TABLES = {
     "assignments": "juries.Assignment",
     "scores": "assessments.Score",
     "audit_events": "accounts.AuditEvent",
-    "deliberations": "juries.Deliberation",
-    "candidate_decisions": "juries.CandidateDecision",
-    "competence_decisions": "juries.CompetenceDecision",
+    "deliberations": "deliberations.Deliberation",
+    "candidate_decisions": "deliberations.CandidateDecision",
+    "competence_decisions": "deliberations.CompetenceDecision",
     "documents": "reports.Document",
 }
 

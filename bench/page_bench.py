@@ -47,7 +47,8 @@ def pages() -> list[Page]:
 
     from assessments.models import Sitting
     from candidates.models import Session
-    from juries.models import Assignment, Deliberation, JuryMember
+    from deliberations.models import Deliberation
+    from juries.models import Assignment, JuryMember
     from reports.models import Document
 
     found: list[Page] = []
@@ -88,7 +89,7 @@ def pages() -> list[Page]:
                .select_related("user").first())
     if busiest is not None:
         found.append(Page("member_home", "jury member's home (most assignments)",
-                          busiest.user.email, reverse("juries:member_home")))
+                          busiest.user.email, reverse("deliberations:member_home")))
     found.append(Page("audit", "audit trail, first page", ADMIN_EMAIL,
                       reverse("juries:audit_log")))
     return found

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("certifications.api_urls")),
     path("api/v1/", include("candidates.api_urls")),
     path("api/v1/", include("juries.api_urls")),
+    path("api/v1/", include("deliberations.api_urls")),
     path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
@@ -31,5 +32,6 @@ urlpatterns = [
     path("", include(([*portal_urls.candidates_namespace_urlpatterns,
                        *candidates_urls.urlpatterns], candidates_urls.app_name))),
     path("jury/", include("juries.urls")),
+    path("jury/", include("deliberations.urls")),
     path("", include("reports.urls")),
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from juries.models import Deliberation
+from deliberations.models import Deliberation
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.services import documents_issue_for_deliberation, documents_render
 

@@ -45,28 +45,27 @@ from certifications.models import Certifier, Competence, Modality, Referentiel, 
 from certifications.selectors import scale_levels
 from certifications.services import ReferentielImportError, referentiel_import
 from certifications.vocabulary import LevelOutcome
-from juries.models import (
+from deliberations.models import (
     BlocDecision,
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     Deliberation,
-    JuryMember,
-    Quality,
 )
+from deliberations.services import (
+    SigningRefusedError,
+    deliberation_propose,
+    deliberation_publish,
+    deliberation_sign,
+    requirement_tick,
+)
+from juries.models import JuryMember, Quality
 from juries.services import (
     ConflictOfInterestError,
     assignment_create,
     grid_score_save,
     jury_compose,
     jury_member_ensure,
-)
-from juries.services_deliberation import (
-    SigningRefusedError,
-    deliberation_propose,
-    deliberation_publish,
-    deliberation_sign,
-    requirement_tick,
 )
 
 DEMO_SIGNATORY = ("Anne Martin-Roussel", "Directrice générale")

@@ -29,6 +29,13 @@ from candidates.services import (
 from certifications.models import Bloc, Competence, Requirement
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
+from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services import (
+    deliberation_propose,
+    deliberation_publish,
+    deliberation_sign,
+    requirement_tick,
+)
 from demo.certifications import SEEDS_DIR
 from demo.session import (
     PLACE,
@@ -37,14 +44,8 @@ from demo.session import (
     referentiel_load,
     session_start,
 )
-from juries.models import CandidateDecision, Deliberation, JuryMember
+from juries.models import JuryMember
 from juries.services import grid_attendance_save, grid_score_save
-from juries.services_deliberation import (
-    deliberation_propose,
-    deliberation_publish,
-    deliberation_sign,
-    requirement_tick,
-)
 from reports.models import Document, DocumentKind
 from reports.services import document_reissue, issuing_override_record
 

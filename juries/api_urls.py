@@ -1,9 +1,9 @@
-"""/api/v1/assessments/, sittings/, assignments/, scores/, juries/, jury-members/, deliberations/
+"""/api/v1/assessments/, sittings/, assignments/, scores/, juries/, jury-members/
 (included by config/urls.py)."""
 
 from django.urls import path
 
-from juries import api, api_deliberations
+from juries import api
 
 urlpatterns = [
     path("assessments/", api.AssessmentListAPI.as_view(), name="api_assessment_list"),
@@ -17,12 +17,4 @@ urlpatterns = [
     path("juries/", api.JuryListAPI.as_view(), name="api_jury_list"),
     path("juries/<uuid:public_id>/", api.JuryDetailAPI.as_view(), name="api_jury_detail"),
     path("jury-members/", api.JuryMemberListAPI.as_view(), name="api_jury_member_list"),
-    path("deliberations/", api_deliberations.DeliberationListAPI.as_view(),
-         name="api_deliberation_list"),
-    path("deliberations/<uuid:public_id>/", api_deliberations.DeliberationDetailAPI.as_view(),
-         name="api_deliberation_detail"),
-    path("deliberations/<uuid:public_id>/sign/", api_deliberations.DeliberationSignAPI.as_view(),
-         name="api_deliberation_sign"),
-    path("deliberations/<uuid:public_id>/publish/",
-         api_deliberations.DeliberationPublishAPI.as_view(), name="api_deliberation_publish"),
 ]

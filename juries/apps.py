@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class JuriesConfig(AppConfig):
-    """Jury members, juries, assignments, conflicts of interest, deliberation."""
+    """Jury members, juries, assignments, conflicts of interest, the scoring grid."""
 
     name = "juries"
     verbose_name = _("Juries")

@@ -1,8 +1,8 @@
-"""Pages of the juries app, one module of views per feature."""
+"""Pages of the juries app, one module of views per feature (the member's home and the
+deliberation pages are in the deliberations app)."""
 
-from juries.views import deliberation, grid, manage, member
+from juries.views import grid, manage
 
 app_name = "juries"
 
-urlpatterns = [*member.urlpatterns, *grid.urlpatterns, *manage.urlpatterns,
-               *deliberation.urlpatterns]
+urlpatterns = [*grid.urlpatterns, *manage.urlpatterns]

@@ -9,10 +9,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Documents and reports")
 
     def ready(self) -> None:
-        """Subscribe to the deliberation's announcements (``juries.signals``): a signature
+        """Subscribe to the deliberation's announcements (``deliberations.signals``): a signature
         issues the documents, an amendment reissues the candidate's, on the ``pdf``
         workers."""
-        from juries.signals import decision_amended, deliberation_signed
+        from deliberations.signals import decision_amended, deliberation_signed
         from reports import receivers
 
         deliberation_signed.connect(receivers.on_deliberation_signed,

@@ -30,7 +30,7 @@ from accounts.services import audit_log
 from candidates.models import AccessRoute, Candidate, Session
 from candidates.validators import is_insee_code
 from certifications.models import Certification
-from juries.models import CandidateDecision, Deliberation
+from deliberations.models import CandidateDecision, Deliberation
 from reports.selectors import cdc_holders, deliberation_facts, signed_deliberation_of_session
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"

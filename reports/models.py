@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Enrolment, Session
 from certifications.models import Bloc
-from juries.models import Deliberation
+from deliberations.models import Deliberation
 
 # Base32 without the letters read as digits (I, L, O) nor 0 and 1.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -1,4 +1,4 @@
-"""The reports app's answers to the deliberation's announcements (``juries.signals``),
+"""The reports app's answers to the deliberation's announcements (``deliberations.signals``),
 connected in ``ReportsConfig.ready()``: thin, they enqueue the idempotent tasks."""
 
 from __future__ import annotations

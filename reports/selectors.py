@@ -15,8 +15,8 @@ from accounts.models import User
 from accounts.permissions import is_administrator
 from candidates.facts import facts_completed, printed_name
 from candidates.models import Session
-from juries.models import CandidateDecision, CandidateOutcome, Deliberation
-from juries.selectors_deliberation import deliberation_of_session
+from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
+from deliberations.selectors import deliberation_of_session
 from reports.models import Document, DocumentStatus, SessionExport, SessionExportStatus
 
 

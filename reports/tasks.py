@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from juries.models import Amendment, Deliberation
+from deliberations.models import Amendment, Deliberation
 from reports import exports, services
 
 

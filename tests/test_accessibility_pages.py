@@ -18,8 +18,8 @@ from candidates.tests.factories import SessionFactory, make_referentiel
 from certifications.importers import json_format
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
-from juries.services_deliberation import deliberation_propose
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.services import deliberation_propose
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.tests.factories import AssessmentFactory, MemberFactory, SittingFactory, assign
 from reports.models import DocumentKind
 from reports.services import document_render, document_revoke, documents_issue_for_deliberation
@@ -101,19 +101,20 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
         (alice, reverse("juries:assessment_list", args=[sid]), 200),
         (alice, reverse("juries:assignments", args=[signed.setup.assessment.public_id]), 200),
         (alice, reverse("juries:session_scores", args=[sid]), 200),
-        (alice, reverse("juries:deliberation", args=[sid]), 200),
+        (alice, reverse("deliberations:deliberation", args=[sid]), 200),
         (alice, reverse("juries:audit_log"), 200),
         (alice, reverse("reports:session_documents", args=[sid]), 200),
         (alice, reverse("tokens:list"), 200),
         (alice, reverse("tokens:create"), 200),
         (alice, "/nowhere/", 404),
         (charlie, reverse("candidates:space"), 200),
-        (bob, reverse("juries:member_home"), 200),
+        (bob, reverse("deliberations:member_home"), 200),
         (bob, reverse("juries:grid", args=[sitting.public_id]), 200),
-        (president, reverse("juries:member_home"), 200),
-        (president, reverse("juries:deliberation", args=[sid]), 200),  # signed: amendments
-        (open_.president.user, reverse("juries:deliberation", args=[open_.session.public_id]),
-         200),  # proposed: overrides and signing
+        (president, reverse("deliberations:member_home"), 200),
+        (president, reverse("deliberations:deliberation", args=[sid]), 200),  # signed: amendments
+        # proposed: overrides and signing
+        (open_.president.user,
+         reverse("deliberations:deliberation", args=[open_.session.public_id]), 200),
     ]
 
 

@@ -127,7 +127,7 @@ def test_the_scoring_grid_has_no_violation_while_htmx_saves(live_server, client,
 
 def test_the_deliberation_page_has_no_violation(live_server, client, signed):  # noqa: F811
     cookie = session_cookie(client, signed.setup.president.user)
-    path = reverse("juries:deliberation", args=[signed.setup.session.public_id])
+    path = reverse("deliberations:deliberation", args=[signed.setup.session.public_id])
     with browse(live_server) as visit:
         page = visit.open(path, cookie)
         assert visit.violations(page) == []

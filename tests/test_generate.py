@@ -11,7 +11,8 @@ from assessments.models import Score
 from bench.generate import Sizes, checked_database, generate
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Certification
-from juries.models import Assignment, Deliberation, Jury
+from deliberations.models import Deliberation
+from juries.models import Assignment, Jury
 from reports.models import Document, DocumentKind, DocumentStatus, RegisterCounter
 
 TINY = Sizes(certifications=6, sessions=4, candidates=24, files=False)

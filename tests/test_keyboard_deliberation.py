@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from juries.models import CompetenceDecision, Deliberation
-from juries.services_deliberation import deliberation_propose
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.models import CompetenceDecision, Deliberation
+from deliberations.services import deliberation_propose
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from tests.browser import BROWSER_MARKS, open_page, session_cookie, sync_api
 
 pytestmark = BROWSER_MARKS
@@ -46,7 +46,7 @@ def test_the_president_overrides_and_signs_with_the_keyboard_only(live_server, c
     row = CompetenceDecision.objects.get(candidate_decision__enrolment=enrolment,
                                          competence=competence)
     cookie = session_cookie(client, setup.president.user)
-    path = reverse("juries:deliberation", args=[setup.session.public_id])
+    path = reverse("deliberations:deliberation", args=[setup.session.public_id])
     stops: list[dict] = []
     with sync_api.sync_playwright() as playwright:
         browser, page = open_page(playwright, live_server, cookie, path)

@@ -29,9 +29,10 @@ from certifications.importers import json_format
 from certifications.models import Certifier
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
-from juries.models import Assignment, CandidateDecision, Deliberation
-from juries.services_deliberation import deliberation_propose, deliberation_sign
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services import deliberation_propose, deliberation_sign
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.models import Assignment
 from juries.tests.factories import MemberFactory
 from reports.models import SessionExport, SessionExportStatus
 from reports.services import document_render, documents_issue_for_deliberation
@@ -124,7 +125,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_jury_list": ("GET POST", API_LIST_ADMIN_CREATES),
     "api_jury_detail": ("GET", ADMIN),
     "api_jury_member_list": ("GET", SIGNED_IN),
-    "juries:member_home": ("GET POST", SIGNED_IN),  # one's own sittings (none for others)
+    "deliberations:member_home": ("GET POST", SIGNED_IN),  # one's own sittings (none for others)
     "juries:grid": ("GET POST", {}),  # only the members assigned to the sitting
     "juries:competence_save": ("POST", {}),
     "juries:criterion_save": ("POST", {}),
@@ -141,13 +142,13 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # -- deliberation: the session's president writes and signs; administrators read,
     # propose, publish and carry blocs (rattrapage).
     # Every member of the session's jury reads it (DESIGN.md §8), bob included.
-    "juries:deliberation": ("GET POST", {"admin": OK, "jury": OK}),
-    "juries:deliberation_propose": ("POST", ADMIN),
-    "juries:deliberation_decision": ("POST", {"admin": 422}),  # the form is checked first;
-    "juries:deliberation_amend": ("POST", {}),                 # the service refuses then
-    "juries:deliberation_rattrapage": ("POST", {"admin": 422}),  # (no bloc given)
-    "juries:deliberation_sign": ("POST", {}),
-    "juries:deliberation_publish": ("POST", ADMIN),
+    "deliberations:deliberation": ("GET POST", {"admin": OK, "jury": OK}),
+    "deliberations:deliberation_propose": ("POST", ADMIN),
+    "deliberations:deliberation_decision": ("POST", {"admin": 422}),  # the form is checked first;
+    "deliberations:deliberation_amend": ("POST", {}),                 # the service refuses then
+    "deliberations:deliberation_rattrapage": ("POST", {"admin": 422}),  # (no bloc given)
+    "deliberations:deliberation_sign": ("POST", {}),
+    "deliberations:deliberation_publish": ("POST", ADMIN),
     "api_deliberation_list": ("GET POST", {  # proposing for a session out of reach: 400
         "candidate": (OK, 400), "jury": (OK, 400), "president": (OK, 400),
         "admin": (OK, 409)}),  # already signed

@@ -121,13 +121,13 @@ def _signed_deliberation_issued(monkeypatch) -> tuple[int, list[int]]:
     rows; returns its id and the ids whose rendering the service enqueued."""
     from accounts.tests.factories import AdminFactory
     from certifications.models import Requirement
-    from juries.models import CandidateDecision, Deliberation
-    from juries.services_deliberation import (
+    from deliberations.models import CandidateDecision, Deliberation
+    from deliberations.services import (
         deliberation_propose,
         deliberation_sign,
         requirement_tick,
     )
-    from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+    from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
     from reports.services import documents_issue_for_deliberation
 
     setup = jury_setup()

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts import permissions as perm
 from accounts.tests.factories import AdminFactory, JuryMemberFactory, UserFactory
 from candidates.tests.factories import EnrolmentFactory
-from juries.models import Deliberation, Jury
+from deliberations.models import Deliberation
+from juries.models import Jury
 from juries.tests.factories import MemberFactory, SittingFactory, assign
 from reports.models import Document, DocumentKind
 

@@ -15,15 +15,14 @@ from candidates.models import Session
 from certifications.importers.json_format import dumps
 from certifications.models import Referentiel
 from certifications.tests.drafts import make_draft
-from juries.models import (
-    Assignment,
+from deliberations.models import (
     BlocDecision,
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     Deliberation,
-    Jury,
 )
+from juries.models import Assignment, Jury
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 (DESIGN.md §8): a jury member reaches only the sittings they are assigned to.
 
 - ``scoring``: the scorer's sittings, assignments and scores, the scoring grid;
-- ``jury``: the sessions a member presides or deliberates with, juries and their members,
+- ``jury``: the sessions a member presides, juries and their members,
   the composition summary;
 - ``assignment``: assessments, sittings, the assignment matrix, declared conflicts
   (administrators);
@@ -31,7 +31,6 @@ from juries.selectors.jury import (
     jury_presided_by,
     jury_users_for_user,
     session_jury_members,
-    sessions_deliberated_with,
     sessions_presided_by,
 )
 from juries.selectors.scores import (
@@ -90,7 +89,6 @@ __all__ = [
     "session_modalities",
     "session_score_candidates",
     "session_scores",
-    "sessions_deliberated_with",
     "sessions_presided_by",
     "sitting_competences",
     "sitting_criteria",

@@ -27,15 +27,6 @@ def sessions_presided_by(*, user: User) -> QuerySet[Session]:
     return Session.objects.filter(jury__president__user=user).order_by("-starts_on")
 
 
-def sessions_deliberated_with(*, user: User) -> QuerySet[Session]:
-    """The sessions whose jury ``user`` sits on without presiding and whose deliberation
-    exists: the member reads it (DESIGN.md §8)."""
-    if not is_jury_member(user):
-        return Session.objects.none()
-    return (Session.objects.filter(jury__members__user=user, deliberation__isnull=False)
-            .exclude(jury__president__user=user).distinct().order_by("-starts_on"))
-
-
 def jury_presided_by(*, user: User, session_id: int) -> Jury | None:
     """The session's jury when ``user`` is its president."""
     return Jury.objects.filter(session_id=session_id, president__user=user).first()

@@ -115,7 +115,7 @@ def test_it_finds_no_violation_on_the_grid(live_server, client, bob, sitting):
 
 
 def test_it_finds_no_violation_on_the_member_home(live_server, client, bob, sitting):
-    cookie, path = session_cookie(client, bob), reverse("juries:member_home")
+    cookie, path = session_cookie(client, bob), reverse("deliberations:member_home")
     with sync_api.sync_playwright() as playwright:
         browser, page = open_page(playwright, live_server, cookie, path)
         try:

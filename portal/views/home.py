@@ -9,7 +9,7 @@ from django.urls import path
 from accounts.models import Role
 from accounts.permissions import is_administrator, is_candidate, is_jury_member
 from certifications.selectors import certification_list_for_user
-from juries.views.member import member_home
+from deliberations.views.member import member_home
 from portal.views.space import candidate_space
 
 HOME_TEMPLATES = {

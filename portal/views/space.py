@@ -41,7 +41,7 @@ from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
-from juries.selectors_deliberation import published_final_levels_for_enrolments
+from deliberations.selectors import published_final_levels_for_enrolments
 from reports.models import Document
 from reports.selectors import issued_documents_for_enrolments
 

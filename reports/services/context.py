@@ -41,13 +41,13 @@ from candidates.facts import holder_facts as holder_facts_live
 from candidates.models import AcquisitionOrigin
 from certifications.models import Bloc, Certifier
 from certifications.selectors import scale_levels
-from juries.models import (
+from deliberations.models import (
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     Deliberation,
-    Quality,
 )
+from juries.models import Quality
 from reports.models import Document, DocumentKind, IssuingOverride
 from reports.selectors import deliberation_facts
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.services import audit_log
-from juries.models import Deliberation
+from deliberations.models import Deliberation
 from reports.models import Document, DocumentStatus
 from reports.services.register import _current, _decisions, _documents_create, _wanted
 

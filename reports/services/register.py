@@ -12,7 +12,12 @@ from django.utils import timezone
 from candidates.facts import certifier_legal_name
 from candidates.models import Enrolment
 from certifications.models import Certification
-from juries.models import BlocDecisionStatus, CandidateDecision, CandidateOutcome, Deliberation
+from deliberations.models import (
+    BlocDecisionStatus,
+    CandidateDecision,
+    CandidateOutcome,
+    Deliberation,
+)
 from reports.models import Document, DocumentKind, RegisterCounter
 
 

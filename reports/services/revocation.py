@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.permissions import may_issue_documents, require
 from accounts.services import audit_log
 from candidates.facts import issuing_closed
-from juries.models import Amendment, CandidateDecision, Deliberation
+from deliberations.models import Amendment, CandidateDecision, Deliberation
 from reports.models import Document, DocumentKind, DocumentStatus, IssuingOverride
 from reports.selectors import deliberation_facts
 from reports.services.context import _decided_on

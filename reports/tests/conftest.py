@@ -10,13 +10,13 @@ import pytest
 import reports.documents
 from candidates.models import Enrolment
 from certifications.models import Requirement
-from juries.models import CandidateDecision, Deliberation
-from juries.services_deliberation import (
+from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services import (
     deliberation_propose,
     deliberation_sign,
     requirement_tick,
 )
-from juries.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
 
 FAKE_PDF = b"%PDF-1.7 stub"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from juries.services_deliberation import deliberation_publish
+from deliberations.services import deliberation_publish
 from reports import services
 from reports.models import Document, DocumentKind
 

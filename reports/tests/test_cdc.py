@@ -24,8 +24,8 @@ from accounts.models import AuditEvent
 from candidates.models import AccessRoute, Candidate
 from candidates.services import candidate_erase
 from candidates.tests.factories import SessionFactory
-from juries.models import CandidateDecision, CandidateOutcome, Deliberation
-from juries.services_deliberation import OutcomeAmended, amendment_record
+from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
+from deliberations.services import OutcomeAmended, amendment_record
 from reports.cdc import (
     CDC_NAMESPACE,
     XSI_NAMESPACE,

@@ -16,9 +16,9 @@ from accounts.models import AuditEvent
 from candidates.tests.factories import certifier_ensure
 from certifications.models import Bloc, Certifier, Level
 from certifications.services import referentiel_lock
-from juries.models import CandidateDecision, Deliberation
-from juries.services_deliberation import deliberation_propose, deliberation_sign, requirement_tick
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services import deliberation_propose, deliberation_sign, requirement_tick
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from reports import services
 from reports.models import Document, DocumentKind, DocumentStatus, IssuingOverride
 from reports.selectors import document_for_verification
@@ -175,7 +175,7 @@ def test_the_deliberation_page_says_what_documents_would_lack_before_signing(ali
     Certifier.objects.update(representative_name="")
     client = Client()
     client.force_login(setup.president.user)
-    page = client.get(reverse("juries:deliberation", args=[setup.session.public_id]))
+    page = client.get(reverse("deliberations:deliberation", args=[setup.session.public_id]))
     text = page.content.decode()
     assert "Documents qui ne seraient pas délivrés en l'état" in text
     assert "nom du signataire (la page du certificateur, Référentiels → Certificateurs)" in text
@@ -237,8 +237,8 @@ def test_a_later_import_does_not_change_what_an_amendment_recomputes(alice, rend
     """A new requirement (a later version's import replaces them) does not flip a signed
     full success when a harmless amendment recomputes the decision."""
     from certifications.models import Requirement
-    from juries.models import CandidateOutcome, CompetenceDecision
-    from juries.services_deliberation import FinalLevelAmended, amendment_record
+    from deliberations.models import CandidateOutcome, CompetenceDecision
+    from deliberations.services import FinalLevelAmended, amendment_record
 
     setup, enrolment, _deliberation = _signed(alice)
     decision = CandidateDecision.objects.get(enrolment=enrolment)

@@ -36,7 +36,7 @@ def download_url(document: Document) -> str:
 
 
 def test_a_candidate_downloads_their_own_document(client, charlie, signed, documents):
-    from juries.services_deliberation import deliberation_publish
+    from deliberations.services import deliberation_publish
 
     deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
     client.force_login(charlie)
@@ -128,8 +128,8 @@ def test_the_buttons_revoke_and_reissue(client, alice, signed, documents, enqueu
 
 def test_an_amendment_reissues_the_candidates_documents(alice, signed, documents,
                                                         enqueued):
-    from juries.models import CandidateDecision, CandidateOutcome
-    from juries.services_deliberation import OutcomeAmended, amendment_record
+    from deliberations.models import CandidateDecision, CandidateOutcome
+    from deliberations.services import OutcomeAmended, amendment_record
     from reports.tasks import reissue_for_amendment_task
 
     decision = CandidateDecision.objects.get(enrolment=signed.charlie)

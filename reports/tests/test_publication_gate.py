@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from juries.services_deliberation import deliberation_publish
+from deliberations.services import deliberation_publish
 from reports import services
 from reports.models import Document, DocumentKind
 
@@ -63,7 +63,7 @@ def test_an_administrator_reaches_documents_before_publication(alice, signed, is
 
 def test_no_final_level_or_outcome_before_publication(client, charlie, signed, issued):
     """The space shows no final level or outcome; no API answers a candidate with one."""
-    from juries.models import CandidateDecision, CompetenceDecision
+    from deliberations.models import CandidateDecision, CompetenceDecision
 
     decision = CandidateDecision.objects.get(enrolment=signed.charlie)
     client.force_login(charlie)

@@ -67,9 +67,9 @@ def test_verification_codes_are_unique_and_unambiguous(signed, enqueued):
 def test_only_a_signed_deliberation_issues(alice, enqueued):
     from django.core.exceptions import ValidationError
 
-    from juries.models import Deliberation
-    from juries.services_deliberation import deliberation_propose
-    from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+    from deliberations.models import Deliberation
+    from deliberations.services import deliberation_propose
+    from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 
     setup = jury_setup()
     score_all(setup, enrol(setup), 1)

@@ -145,8 +145,8 @@ def test_the_issue_task_renders_every_row_after_commit(signed, rendered,
 
 
 def test_reports_subscribes_to_the_signature_and_the_amendment(signed, monkeypatch):
-    """juries announces (juries.signals); reports, above it, enqueues its tasks."""
-    from juries.services_deliberation import (
+    """juries announces (deliberations.signals); reports, above it, enqueues its tasks."""
+    from deliberations.services import (
         issue_documents_for_deliberation,
         reissue_documents_for_amendment,
     )

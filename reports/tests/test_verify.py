@@ -109,8 +109,8 @@ def test_the_public_reason_is_shown_when_given(client, alice, attestation):
 
 def test_an_amendments_internal_reason_never_reaches_the_public(client, signed, attestation,
                                                                enqueued):
-    from juries.models import CandidateDecision, CandidateOutcome
-    from juries.services_deliberation import OutcomeAmended, amendment_record
+    from deliberations.models import CandidateDecision, CandidateOutcome
+    from deliberations.services import OutcomeAmended, amendment_record
     from reports.tasks import reissue_for_amendment_task
 
     decision = CandidateDecision.objects.get(enrolment=signed.charlie)

@@ -8,9 +8,9 @@ import pytest
 from django.utils.translation import gettext
 
 from assessments.models import Score
-from juries.models import CandidateOutcome, CompetenceDecision, Deliberation
-from juries.services_deliberation import deliberation_propose
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.models import CandidateOutcome, CompetenceDecision, Deliberation
+from deliberations.services import deliberation_propose
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from tests.api.conftest import session_client
 
 pytestmark = pytest.mark.django_db

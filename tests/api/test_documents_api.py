@@ -16,7 +16,7 @@ DOCUMENTS = "/api/v1/documents/"
 
 
 def _published(signed) -> None:
-    from juries.services_deliberation import deliberation_publish
+    from deliberations.services import deliberation_publish
 
     deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
 

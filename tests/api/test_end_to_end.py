@@ -14,7 +14,8 @@ from accounts.tests.factories import PASSWORD
 from candidates.tests.factories import certifier_ensure
 from certifications.importers import json_format
 from certifications.tests.drafts import make_draft
-from juries.models import Deliberation, Quality
+from deliberations.models import Deliberation
+from juries.models import Quality
 from juries.tests.factories import MemberFactory
 from reports.tasks import document_render_task, issue_for_deliberation_task
 from tests.api.conftest import FAKE_PDF, token_client

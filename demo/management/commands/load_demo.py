@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from candidates.models import Candidate, Session
+from deliberations.models import CandidateDecision, CandidateOutcome
 from demo import accounts as accounts_demo
 from demo import candidates as candidates_demo
 from demo import certifications as certifications_demo
@@ -18,7 +19,6 @@ from demo import juries as juries_demo
 from demo.issuing import documents_issue_and_wait
 from demo.session import MEMBER_PASSWORD, DemoSessionResult
 from demo.showcase import showcase_create, showcase_reissue
-from juries.models import CandidateDecision, CandidateOutcome
 
 # A second demo session, deliberated: signed and published, so that the demo jury login
 # sees a deliberation and the demo candidate login sees results. It is the showcase

@@ -20,10 +20,11 @@ from assessments.services import ScoringClosedError
 from candidates.models import Enrolment, Session
 from candidates.services import EnrolmentTerms, SessionLockedError, enrolment_create
 from candidates.tests.factories import CandidateFactory
-from juries.models import Assignment, Deliberation, Jury, JuryMember
+from deliberations.models import Deliberation
+from deliberations.services import deliberation_propose, deliberation_sign
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.models import Assignment, Jury, JuryMember
 from juries.services import assignment_create, grid_score_save, jury_compose
-from juries.services_deliberation import deliberation_propose, deliberation_sign
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.tests.factories import MemberFactory, loaded
 
 pytestmark = pytest.mark.django_db

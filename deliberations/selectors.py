@@ -25,7 +25,8 @@ from candidates.facts import (
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
-from juries.models import CandidateDecision, CompetenceDecision, Deliberation, Jury, JuryMember
+from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
+from juries.models import Jury, JuryMember
 from juries.selectors import session_get_for_score_reader
 
 
@@ -170,3 +171,12 @@ def document_gaps_of(*, session: Session) -> list[str]:
                       "will need the certifier's explicit override, with a reason.")
                     % {"date": date_format(closed, "j F Y")})
     return gaps
+
+
+def sessions_deliberated_with(*, user: User) -> QuerySet[Session]:
+    """The sessions whose jury ``user`` sits on without presiding and whose deliberation
+    exists: the member reads it (DESIGN.md §8)."""
+    if not is_jury_member(user):
+        return Session.objects.none()
+    return (Session.objects.filter(jury__members__user=user, deliberation__isnull=False)
+            .exclude(jury__president__user=user).distinct().order_by("-starts_on"))

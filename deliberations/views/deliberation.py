@@ -28,14 +28,14 @@ from accounts.permissions import (
 )
 from candidates.models import Session
 from certifications.models import Level, Requirement
-from juries.models import (
+from deliberations.models import (
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
     Deliberation,
 )
-from juries.selectors_deliberation import (
+from deliberations.selectors import (
     DeliberationPage,
     decision_get_for_session,
     deliberation_of_session,
@@ -45,7 +45,7 @@ from juries.selectors_deliberation import (
     document_gaps_of,
     later_sessions_of,
 )
-from juries.services_deliberation import (
+from deliberations.services import (
     AmendmentTarget,
     FinalLevelAmended,
     OutcomeAmended,
@@ -199,7 +199,7 @@ def _render(request: HttpRequest, session: Session, *, errors: dict | None = Non
     errors = errors or {}
     items = [_item(decision, page, errors.get(decision.pk, {}), amend)
              for decision in page.decisions]
-    return render(request, "juries/deliberation.html", {
+    return render(request, "deliberations/deliberation.html", {
         "session": session, "page": page, "items": items, "is_president": is_president,
         "can_propose": (is_president or is_admin) and not signed,
         "can_publish": (is_president or is_admin) and signed,
@@ -224,7 +224,7 @@ def deliberation_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
 
 
 def _url(session: Session) -> str:
-    return reverse("juries:deliberation", args=[session.public_id])
+    return reverse("deliberations:deliberation", args=[session.public_id])
 
 
 @login_required

@@ -12,17 +12,17 @@ the rows they need in a constant number of queries and write the decisions in bu
 - ``rattrapage``: carrying a candidate to a later session;
 - ``_base``: the errors and checks they share; ``_bulk``: the bulk writes.
 
-Import from here (``from juries.services_deliberation import deliberation_sign``). To stub
+Import from here (``from deliberations.services import deliberation_sign``). To stub
 a function a service calls, patch it in the module that calls it (e.g.
-``juries.services_deliberation.sign.issue_documents_for_deliberation``).
+``deliberations.services.sign.issue_documents_for_deliberation``).
 """
 
-from juries.services_deliberation._base import (
+from deliberations.services._base import (
     DeliberationClosedError,
     ProposalChange,
     StaleProposalError,
 )
-from juries.services_deliberation.amend import (
+from deliberations.services.amend import (
     AmendmentTarget,
     FinalLevelAmended,
     OutcomeAmended,
@@ -30,19 +30,19 @@ from juries.services_deliberation.amend import (
     amendment_record,
     reissue_documents_for_amendment,
 )
-from juries.services_deliberation.decide import (
+from deliberations.services.decide import (
     candidate_outcome_override,
     competence_decision_override,
     requirement_tick,
 )
-from juries.services_deliberation.propose import (
+from deliberations.services.propose import (
     _Candidate,
     _Context,
     _verdict,
     deliberation_propose,
 )
-from juries.services_deliberation.rattrapage import rattrapage_carry
-from juries.services_deliberation.sign import (
+from deliberations.services.rattrapage import rattrapage_carry
+from deliberations.services.sign import (
     SigningRefusedError,
     composition_messages,
     deliberation_publish,

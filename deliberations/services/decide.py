@@ -11,13 +11,13 @@ from accounts.models import User
 from accounts.services import audit_log
 from candidates.services import session_row_lock
 from certifications.models import Level, Requirement
-from juries.models import CandidateDecision, CandidateOutcome, CompetenceDecision
-from juries.services_deliberation._base import (
+from deliberations.models import CandidateDecision, CandidateOutcome, CompetenceDecision
+from deliberations.services._base import (
     DeliberationClosedError,
     _decision_context,
     _require_president,
 )
-from juries.services_deliberation.propose import _recompute
+from deliberations.services.propose import _recompute
 
 
 def _open_decision(decision: CandidateDecision, by: User) -> None:

@@ -1,5 +1,5 @@
 """What the deliberation announces to the apps above it (DESIGN.md §3: reports issues the
-documents). ``juries`` may not import them; they connect their receivers from their own
+documents). ``deliberations`` may not import them; they connect their receivers from their own
 ``AppConfig.ready()``. Sent after the transaction commits, with ids only."""
 
 from django.dispatch import Signal

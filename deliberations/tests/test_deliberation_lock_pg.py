@@ -5,14 +5,14 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from assessments.models import Score
-from juries.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
-from juries.services_deliberation import (
+from deliberations.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.services import (
     FinalLevelAmended,
     amendment_record,
     deliberation_propose,
     deliberation_sign,
 )
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = [
     pytest.mark.django_db,

@@ -18,19 +18,16 @@ from candidates.tests.factories import SessionFactory
 from certifications.importers.document import parse
 from certifications.models import Bloc, Certification, Modality, Requirement, RuleSet
 from certifications.services import referentiel_import
-from demo.certifications import SEEDS_DIR
-from juries.models import (
+from deliberations.models import (
     Amendment,
     BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
-    ConflictKind,
-    ConflictOfInterest,
     Deliberation,
 )
-from juries.selectors_deliberation import published_final_levels_for_enrolments
-from juries.services_deliberation import (
+from deliberations.selectors import published_final_levels_for_enrolments
+from deliberations.services import (
     DeliberationClosedError,
     FinalLevelAmended,
     OutcomeAmended,
@@ -45,7 +42,9 @@ from juries.services_deliberation import (
     rattrapage_carry,
     requirement_tick,
 )
-from juries.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import Setup, enrol, jury_setup, score_all
+from demo.certifications import SEEDS_DIR
+from juries.models import ConflictKind, ConflictOfInterest
 from juries.tests.factories import loaded
 
 pytestmark = pytest.mark.django_db
@@ -292,7 +291,7 @@ def test_signing_locks_scores_and_decisions_and_issues_documents_after_commit(
     score_all(setup, enrolment, 2)
     deliberation_propose(session=setup.session, by=alice)
     issued = []
-    monkeypatch.setattr("juries.services_deliberation.sign.issue_documents_for_deliberation",
+    monkeypatch.setattr("deliberations.services.sign.issue_documents_for_deliberation",
                         issued.append)
     with django_capture_on_commit_callbacks(execute=True):
         sign(setup)
@@ -340,7 +339,7 @@ def test_an_amendment_records_old_and_new_and_reissues(setup, alice,
     deliberation_propose(session=setup.session, by=alice)
     sign(setup)
     reissued = []
-    monkeypatch.setattr("juries.services_deliberation.amend.reissue_documents_for_amendment",
+    monkeypatch.setattr("deliberations.services.amend.reissue_documents_for_amendment",
                         reissued.append)
     with pytest.raises(ValidationError):
         amendment_record(target=FinalLevelAmended(competence(enrolment, "C1.1")),

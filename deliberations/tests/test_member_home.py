@@ -22,7 +22,7 @@ def member(bob):
 def home(client, user) -> str:
     client.force_login(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    response = client.get(reverse("juries:member_home"))
+    response = client.get(reverse("deliberations:member_home"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -103,7 +103,7 @@ def test_it_runs_a_constant_number_of_queries(client, member):
                    else SittingFactory(), member)
         client.force_login(member.user)
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("juries:member_home")).status_code == 200
+            assert client.get(reverse("deliberations:member_home")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
 
@@ -119,11 +119,11 @@ def test_the_president_finds_the_side_by_side_view_from_their_home(client):
     jury = Jury.objects.create(session=sitting.assessment.session, president=president)
     jury.members.add(president)
     client.force_login(president.user)
-    page = client.get(reverse("juries:member_home")).content.decode()
+    page = client.get(reverse("deliberations:member_home")).content.decode()
     assert reverse("juries:session_scores", args=[sitting.assessment.session.public_id]) in page
     other = MemberFactory()
     jury.members.add(other)
     client.force_login(other.user)
-    page = client.get(reverse("juries:member_home")).content.decode()
+    page = client.get(reverse("deliberations:member_home")).content.decode()
     assert "session_scores" not in page
     assert reverse("juries:session_scores", args=[sitting.assessment.session.public_id]) not in page

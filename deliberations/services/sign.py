@@ -24,20 +24,21 @@ from certifications.rules import (
     jury_composition_check,
 )
 from certifications.selectors import certification_rules
-from juries.models import CandidateDecision, Deliberation, JuryMember
-from juries.services_deliberation._base import (
+from deliberations.models import CandidateDecision, Deliberation
+from deliberations.services._base import (
     DeliberationClosedError,
     StaleProposalError,
     _require_president,
     _require_president_or_admin,
 )
-from juries.services_deliberation.propose import (
+from deliberations.services.propose import (
     _context,
     _member_levels,
     _proposal_basis,
     _proposal_changes,
 )
-from juries.signals import deliberation_signed
+from deliberations.signals import deliberation_signed
+from juries.models import JuryMember
 
 
 class SigningRefusedError(ValidationError):
@@ -50,7 +51,7 @@ class SigningRefusedError(ValidationError):
 
 # -- document issuing: the reports app plugs in here ----------------------------------------
 def issue_documents_for_deliberation(deliberation_id: int) -> None:
-    """Run after the signature commits: announces it (``juries.signals``); the reports
+    """Run after the signature commits: announces it (``deliberations.signals``); the reports
     app, which subscribes from above, issues the minutes, transcripts, attestations and
     certificates."""
     deliberation_signed.send(sender=Deliberation, deliberation_id=deliberation_id)

@@ -14,20 +14,20 @@ from accounts.permissions import may_amend, require
 from accounts.services import audit_log
 from candidates.services import session_row_lock
 from certifications.models import Level, Requirement
-from juries.models import (
+from deliberations.models import (
     Amendment,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
     Deliberation,
 )
-from juries.services_deliberation._base import _decision_context
-from juries.services_deliberation.propose import _recompute
-from juries.signals import decision_amended
+from deliberations.services._base import _decision_context
+from deliberations.services.propose import _recompute
+from deliberations.signals import decision_amended
 
 
 def reissue_documents_for_amendment(amendment_id: int) -> None:
-    """Run after an amendment commits: announces it (``juries.signals``); the reports app
+    """Run after an amendment commits: announces it (``deliberations.signals``); the reports app
     reissues the affected candidate's documents and revokes the old ones."""
     decision_amended.send(sender=Amendment, amendment_id=amendment_id)
 

@@ -27,18 +27,13 @@ from rest_framework.response import Response
 from candidates.models import Session
 from certifications.selectors import certification_rules
 from config.api import ProblemSerializer, problem, refused
-from juries.models import (
-    BlocDecision,
-    CandidateDecision,
-    CompetenceDecision,
-    Deliberation,
-)
-from juries.selectors_deliberation import (
+from deliberations.models import BlocDecision, CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.selectors import (
     deliberation_list_for_user,
     deliberation_page,
     deliberation_session_get_for_user,
 )
-from juries.services_deliberation import (
+from deliberations.services import (
     DeliberationClosedError,
     SigningRefusedError,
     StaleProposalError,

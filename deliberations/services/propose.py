@@ -36,20 +36,20 @@ from certifications.rules import (
 )
 from certifications.selectors import certification_rules
 from certifications.vocabulary import LevelOutcome
-from juries.models import (
+from deliberations.models import (
     BlocDecision,
     BlocDecisionStatus,
     CandidateDecision,
     CompetenceDecision,
-    ConflictOfInterest,
     Deliberation,
 )
-from juries.services_deliberation._base import (
+from deliberations.services._base import (
     DeliberationClosedError,
     ProposalChange,
     _require_president_or_admin,
 )
-from juries.services_deliberation._bulk import _delete_rows, _insert_rows, _update_rows
+from deliberations.services._bulk import _delete_rows, _insert_rows, _update_rows
+from juries.models import ConflictOfInterest
 
 
 # -- what the rules read, gathered once ------------------------------------------------------

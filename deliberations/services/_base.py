@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import may_deliberate, may_sign, require
 from candidates.models import Session
-from juries.models import CandidateDecision
+from deliberations.models import CandidateDecision
 
 
 class DeliberationClosedError(ValidationError):

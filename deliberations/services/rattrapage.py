@@ -14,7 +14,7 @@ from candidates.models import AcquisitionOrigin, Enrolment, Session
 from candidates.services import AcquiredBlocInput, EnrolmentTerms, enrolment_create
 from certifications.models import Bloc, Level
 from certifications.vocabulary import LevelOutcome
-from juries.models import BlocDecisionStatus, CandidateDecision, Deliberation
+from deliberations.models import BlocDecisionStatus, CandidateDecision, Deliberation
 
 
 # -- rattrapage and complement carried to a later session --------------------------------------

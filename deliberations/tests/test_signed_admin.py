@@ -19,16 +19,16 @@ from assessments.models import Assessment, Score, Sitting
 from candidates.models import Candidate, Enrolment, Session
 from candidates.tests.factories import SessionFactory
 from certifications.models import Certification, Level, Referentiel, Scale
-from juries.models import (
+from deliberations.models import (
     Amendment,
     BlocDecision,
     CandidateDecision,
     CompetenceDecision,
     Deliberation,
-    Jury,
 )
-from juries.services_deliberation import deliberation_propose, deliberation_sign
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.services import deliberation_propose, deliberation_sign
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.models import Jury
 
 pytestmark = pytest.mark.django_db
 

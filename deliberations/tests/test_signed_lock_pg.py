@@ -10,13 +10,14 @@ from django.utils import timezone
 from assessments.models import Assessment, Sitting
 from candidates.models import Enrolment, Session
 from candidates.tests.factories import CandidateFactory
-from juries.models import Assignment, Deliberation, Jury
-from juries.services_deliberation import (
+from deliberations.models import Deliberation
+from deliberations.services import (
     deliberation_propose,
     deliberation_publish,
     deliberation_sign,
 )
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from juries.models import Assignment, Jury
 from juries.tests.factories import MemberFactory
 
 pytestmark = [

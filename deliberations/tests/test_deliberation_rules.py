@@ -20,8 +20,8 @@ from certifications.rules import (
     is_acquired,
     proposed_level,
 )
-from juries.models import BlocDecisionStatus
-from juries.services_deliberation import _Candidate, _Context, _verdict
+from deliberations.models import BlocDecisionStatus
+from deliberations.services import _Candidate, _Context, _verdict
 
 levels = st.one_of(st.none(), st.integers(min_value=1, max_value=4))
 bloc_levels = st.dictionaries(st.text(min_size=1, max_size=4), levels, max_size=8)

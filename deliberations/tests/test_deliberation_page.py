@@ -7,13 +7,13 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from assessments.models import Score, Sitting
-from juries.models import CandidateDecision, CompetenceDecision, Deliberation
-from juries.services_deliberation import (
+from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.services import (
     StaleProposalError,
     deliberation_propose,
     deliberation_sign,
 )
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def setup():
 
 
 def url(setup, name="deliberation", *args):
-    return reverse(f"juries:{name}", args=[setup.session.public_id, *args])
+    return reverse(f"deliberations:{name}", args=[setup.session.public_id, *args])
 
 
 def test_it_is_a_404_for_candidates_and_members_of_other_juries(client, setup, bob, charlie):
@@ -49,7 +49,7 @@ def test_a_member_of_the_jury_reads_it_without_any_control(client, setup, alice)
         assert control not in response.text
     assert client.post(url(setup, "deliberation_propose")).status_code == 404
     assert client.post(url(setup, "deliberation_sign"), {"present": []}).status_code == 404
-    home = client.get(reverse("juries:member_home")).content.decode()
+    home = client.get(reverse("deliberations:member_home")).content.decode()
     assert url(setup) in home
 
 
@@ -167,4 +167,4 @@ def test_the_page_runs_a_constant_number_of_queries(client, setup, alice,
 
 def test_the_president_finds_the_page_from_their_home(client, setup):
     client.force_login(setup.president.user)
-    assert url(setup) in client.get(reverse("juries:member_home")).text
+    assert url(setup) in client.get(reverse("deliberations:member_home")).text

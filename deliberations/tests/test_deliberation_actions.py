@@ -10,7 +10,7 @@ from django.urls import reverse
 from candidates.models import Enrolment, TargetBloc
 from candidates.tests.factories import SessionFactory
 from certifications.models import Requirement, RuleSet
-from juries.models import (
+from deliberations.models import (
     Amendment,
     BlocDecisionStatus,
     CandidateDecision,
@@ -18,8 +18,8 @@ from juries.models import (
     CompetenceDecision,
     Deliberation,
 )
-from juries.services_deliberation import deliberation_propose, deliberation_sign
-from juries.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.services import deliberation_propose, deliberation_sign
+from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def later(setup):
 
 def url(setup, name="deliberation", decision=None):
     args = [setup.session.public_id] + ([decision.public_id] if decision else [])
-    return reverse(f"juries:{name}", args=args)
+    return reverse(f"deliberations:{name}", args=args)
 
 
 def row(code="C1.1"):

@@ -12,11 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from juries.selectors import (
-    sessions_deliberated_with,
-    sessions_presided_by,
-    sittings_with_progress_for_scorer,
-)
+from deliberations.selectors import sessions_deliberated_with
+from juries.selectors import sessions_presided_by, sittings_with_progress_for_scorer
 
 
 @login_required
@@ -25,7 +22,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
                     .filter(locked_at__isnull=True))
     presided = list(sessions_presided_by(user=request.user))
     deliberated = list(sessions_deliberated_with(user=request.user))
-    return render(request, "juries/member_home.html",
+    return render(request, "deliberations/member_home.html",
                   {"sittings": sittings, "presided": presided, "deliberated": deliberated})
 
 
