@@ -5,20 +5,21 @@ The context given to ``reports.documents.render_pdf(kind, context, language=…)
 PDF templates rely on exactly these keys:
 
 - ``document``: ``kind``, ``number``, ``verification_code``, ``verification_url``,
-  ``issued_on`` (date), ``place`` (the session's place), ``language``;
-- ``certifier``: ``name``, ``siret``;
+  ``issued_on`` (date), ``decided_on`` (the signing date), ``place``, ``language``;
+- ``certifier``: ``name``, ``siret``, ``logo`` and ``signature`` (``data:`` URIs or "");
 - ``certification``: ``code``, ``title``, ``level``, ``eqf_level``, ``nsf_codes``,
   ``registration_date``, ``registration_end_date``;
-- ``holder``: ``legal_name``, ``birth_name``, ``usage_name``, ``first_names``,
-  ``birth_date``, ``birth_place`` (empty strings for the minutes);
+- ``holder``: ``printed_name``, ``birth_name``, ``usage_name``, ``first_names``, ``sex``,
+  ``birth_date``, ``birth_place`` (empty for the minutes);
 - ``session``: ``name``, ``starts_on``, ``ends_on``;
-- ``signatory``: ``name``, ``quality`` (the jury president);
-- ``blocs`` (transcript): ``[{"code", "title", "status", "status_label",
+- ``signatory``: ``name``, ``quality``, ``image`` (the certifier's legal representative;
+  the president of the jury for the minutes);
+- ``blocs`` (transcript): ``[{"code", "title", "status", "status_label", "acquired",
   "competences": [{"code", "title", "level", "level_label"}]}]``;
 - ``bloc`` (bloc attestation): ``{"code", "title"}``;
-- ``outcome``, ``outcome_label`` (the candidate's decision; empty for the minutes);
-- ``minutes`` (minutes): ``{"members_present": [...], "checks": {...},
-  "decisions": [...], "signed_at", "signed_by"}``, the data frozen at signing.
+- ``outcome``, ``outcome_label``, ``absent`` (the candidate's decision);
+- ``minutes`` (minutes): members present, the composition as recorded, each
+  candidate's decision, ``signed_at``, ``signed_by``.
 
 Everything comes from the signed decisions, never from raw scores.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -73,6 +75,31 @@ def _image_uri(field: FieldFile | None) -> str:
     return f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
 
 
+@dataclass(frozen=True)
+class DeliberationShared:
+    """What every document of one signed deliberation shares: the facts frozen at
+    signing, the certifier with its images, whether certificates are past the last
+    issuing date without an override, the blocs and the scale's labels. Read once per
+    deliberation by a batch (``deliberation_shared``), not once per document."""
+
+    facts: dict
+    certifier: dict
+    certificates_closed_on: datetime.date | None
+    blocs: dict[int, dict]
+    labels: dict[int, str]
+
+
+def deliberation_shared(deliberation: Deliberation) -> DeliberationShared:
+    facts = deliberation_facts(deliberation)
+    closed = issuing_closed(facts["certification"], _decided_on(deliberation))
+    if closed and IssuingOverride.objects.filter(deliberation=deliberation).exists():
+        closed = None
+    return DeliberationShared(facts=facts, certifier=_certifier(facts),
+                              certificates_closed_on=closed,
+                              blocs=_referentiel_blocs(facts, deliberation),
+                              labels=_scale_labels(facts, deliberation))
+
+
 def _certifier(facts: dict) -> dict:
     certifier = facts["certification"]["certifier"]
     profile = (Certifier.objects.filter(public_id=certifier["profile"]).first()
@@ -100,20 +127,23 @@ def _decided_on(deliberation: Deliberation) -> datetime.date:
     return timezone.localdate(deliberation.signed_at)
 
 
-def document_context(*, document: Document, issued_on: datetime.date) -> dict:
+def document_context(*, document: Document, issued_on: datetime.date,
+                     shared: DeliberationShared | None = None) -> dict:
     """What ``render_pdf`` receives (keys in the module docstring), from the facts frozen
-    at signing. Raises ``MissingMentionsError`` when a mandatory mention is missing, or
-    for a certificate decided after the last issuing date without an override."""
+    at signing (``shared``: read once for the deliberation by a batch). Raises
+    ``MissingMentionsError`` when a mandatory mention is missing, or for a certificate
+    decided after the last issuing date without an override."""
     deliberation = document.deliberation
-    facts = deliberation_facts(deliberation)
+    shared = shared or deliberation_shared(deliberation)
+    facts = shared.facts
     session = facts.get("session", {})
     holder_facts = None
     if document.enrolment_id is not None:
         key = str(document.enrolment.candidate.public_id)
         holder_facts = (facts.get("holders", {}).get(key)
                         or holder_facts_live(document.enrolment.candidate))
-    _check(document, deliberation, facts, holder_facts)
-    certifier = _certifier(facts)
+    _check(document, shared, holder_facts)
+    certifier = shared.certifier
     signatory = {"name": certifier["representative_name"],
                  "quality": certifier["representative_quality"],
                  "image": certifier["signature"]}
@@ -152,25 +182,23 @@ def document_context(*, document: Document, issued_on: datetime.date) -> dict:
     context["outcome_label"] = CandidateOutcome(decision.outcome).label
     context["absent"] = decision.outcome in (CandidateOutcome.ABSENT, CandidateOutcome.EXCUSED)
     if document.bloc is not None:
-        bloc = _referentiel_blocs(facts, deliberation).get(document.bloc_id, {})
+        bloc = shared.blocs.get(document.bloc_id, {})
         context["bloc"] = {"code": bloc.get("code", document.bloc.code),
                            "title": bloc.get("title", document.bloc.title)}
     if document.kind == DocumentKind.TRANSCRIPT:
-        context["blocs"] = _transcript_blocs(decision, facts, deliberation)
+        context["blocs"] = _transcript_blocs(decision, shared)
     return context
 
 
-def _check(document: Document, deliberation: Deliberation, facts: dict,
-           holder: dict | None) -> None:
+def _check(document: Document, shared: DeliberationShared, holder: dict | None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        gaps = document_gaps(document.kind, facts["certification"], holder)
+        gaps = document_gaps(document.kind, shared.facts["certification"], holder)
         if gaps:
             raise MissingMentionsError(
                 _("Missing mandatory mentions: %(gaps)s.")
                 % {"gaps": "; ".join(str(gap) for gap in gaps)}, code="mentions")
-        closed = issuing_closed(facts["certification"], _decided_on(deliberation))
-        if (document.kind == DocumentKind.CERTIFICATE and closed
-                and not IssuingOverride.objects.filter(deliberation=deliberation).exists()):
+        closed = shared.certificates_closed_on
+        if document.kind == DocumentKind.CERTIFICATE and closed:
             raise MissingMentionsError(
                 _("The certification could be awarded until %(date)s only: a certificate "
                   "decided later needs the certifier's explicit override, with a reason, "
@@ -216,15 +244,14 @@ def _scale_labels(facts: dict, deliberation: Deliberation) -> dict[int, str]:
     return {level.number: level.label for level in scale_levels(referentiel=referentiel)}
 
 
-def _transcript_blocs(decision: CandidateDecision, facts: dict,
-                      deliberation: Deliberation) -> list[dict]:
-    labels = _scale_labels(facts, deliberation)
+def _transcript_blocs(decision: CandidateDecision, shared: DeliberationShared) -> list[dict]:
+    labels = shared.labels
     finals: dict[int, int | None] = {c.competence_id: c.final_level
                                      for c in decision.competences.all()}
     statuses = {b.bloc_id: b for b in decision.blocs.all()}
     acquired = {a.bloc_id: a for a in decision.enrolment.acquired_blocs.all()}
     rows = []
-    for bloc in _referentiel_blocs(facts, deliberation).values():
+    for bloc in shared.blocs.values():
         status = statuses.get(bloc["id"])
         before = acquired.get(bloc["id"])
         if before is not None:

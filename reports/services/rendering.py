@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.services import audit_log
 from reports.models import Document, DocumentStatus
-from reports.services.context import document_context
+from reports.services.context import DeliberationShared, deliberation_shared, document_context
 
 
 def _claimable(now: datetime.datetime) -> Q:
@@ -57,8 +57,8 @@ def _look_again_when_stale(document: Document) -> None:
 
 def _rendering_rows() -> QuerySet[Document]:
     return Document.objects.select_related(
-        "session__referentiel__certification", "session__jury__president__user",
-        "enrolment__candidate", "bloc", "deliberation")
+        "session", "enrolment__candidate", "bloc",
+        "deliberation__session__referentiel__certification")
 
 
 def _failed(document: Document, error: Exception) -> None:
@@ -86,13 +86,21 @@ def documents_render(*, document_ids: Sequence[int]) -> list[Document]:
                                             status=DocumentStatus.RENDERING):
         _look_again_when_stale(document)
     documents = list(_rendering_rows().filter(pk__in=claimed).order_by("number"))
+    shared: dict[int, DeliberationShared] = {}
+
+    def shared_of(document: Document) -> DeliberationShared:
+        if document.deliberation_id not in shared:
+            shared[document.deliberation_id] = deliberation_shared(document.deliberation)
+        return shared[document.deliberation_id]
+
     retry: OSError | None = None
     for language in sorted({d.language for d in documents}):
         batch = [d for d in documents if d.language == language]
         issued_at = timezone.now()
         try:
             with translation.override(language):
-                contexts = [document_context(document=d, issued_on=timezone.localdate(issued_at))
+                contexts = [document_context(document=d, shared=shared_of(d),
+                                             issued_on=timezone.localdate(issued_at))
                             for d in batch]
                 pdfs = render_pdfs([(d.kind, c) for d, c in zip(batch, contexts, strict=True)],
                                    language=language)

@@ -187,3 +187,20 @@ def test_the_real_renderer_issues_every_document_of_a_signed_session(issued):
     assert transcript.number in text
     page = Client().get(reverse("reports:verify", args=[transcript.verification_code]))
     assert page.status_code == 200
+
+
+def test_a_batch_reads_the_deliberation_facts_once_not_per_document(issued, rendered):
+    """The facts frozen at signing, the certifier's profile and the override are the same
+    for every document of a deliberation: a batch reads them once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.services import documents_render
+
+    with CaptureQueriesContext(connection) as queries:
+        documents_render(document_ids=[d.pk for d in issued])
+    assert len(issued) >= 8
+    assert {d.status for d in Document.objects.all()} == {DocumentStatus.ISSUED}
+    shared = [q["sql"] for q in queries.captured_queries
+              if "certifications_certifier" in q["sql"] or "reports_issuingoverride" in q["sql"]]
+    assert len(shared) <= 3, shared
