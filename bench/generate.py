@@ -611,7 +611,6 @@ def documents_create(seed: int, built: Built) -> None:
 
     from deliberations.models import Deliberation
     from reports.models import Document, DocumentStatus
-    from reports.services import certifier_name
 
     rng = _rng(seed, "documents")
     codes: set[str] = set()
@@ -620,7 +619,7 @@ def documents_create(seed: int, built: Built) -> None:
     with transaction.atomic():
         for session in built.signed:
             deliberation = Deliberation.objects.get(session=session)
-            certifier = certifier_name(session.referentiel.certification)
+            certifier = session.referentiel.certification.certifier_legal_name
             wanted = _wanted(session)
             numbers = _numbers(certifier, timezone.localdate().year, len(wanted))
             for (kind, enrolment, bloc, language), number in zip(wanted, numbers, strict=True):

@@ -16,7 +16,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -40,15 +39,9 @@ def day(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def certifier_legal_name(certification: Certification) -> str:
-    """The legal name printed and the register's owner: the fiche's certifier when the
-    référentiel names one, else the name this installation runs under."""
-    return certification.certifier_name or settings.CERTIFIER_NAME
-
-
 def certifier_facts(certification: Certification,
                     certifiers: dict[str, Certifier] | None = None) -> Facts:
-    name = certifier_legal_name(certification)
+    name = certification.certifier_legal_name
     if certifiers is None:
         certifier = Certifier.objects.filter(legal_name=name).first()
     else:

@@ -96,6 +96,12 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return f"{self.code} — {self.title}" if self.code else self.title
 
+    @property
+    def certifier_legal_name(self) -> str:
+        """The legal name printed on documents and the register's owner: the fiche's
+        certifier when the référentiel names one, else this installation's."""
+        return self.certifier_name or settings.CERTIFIER_NAME
+
     def clean(self) -> None:
         self.code = code_normalise(self.code)
         if self.code and not certification_code_is_valid(self.code):

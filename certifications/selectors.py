@@ -5,7 +5,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
 from accounts.models import User
@@ -321,7 +320,7 @@ def certifier_list_for_user(*, user: User) -> list[CertifierRow]:
         return []
     names: dict[str, list[str]] = {}
     for certification in Certification.objects.order_by("code", "title"):
-        name = certification.certifier_name or settings.CERTIFIER_NAME
+        name = certification.certifier_legal_name
         names.setdefault(name, []).append(certification.code or certification.title)
     return [CertifierRow(profile, names.get(profile.legal_name, []))
             for profile in Certifier.objects.order_by("legal_name")]

@@ -19,7 +19,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -174,7 +173,7 @@ def referentiel_load(*, path: Path, fiche: str = "") -> Referentiel:
 def demo_signatory_ensure(referentiel: Referentiel) -> None:
     """A demo certifier signs its documents: its legal representative is filled in, as an
     administrator does on the certifier's page, when nobody is named yet."""
-    name = referentiel.certification.certifier_name or settings.CERTIFIER_NAME
+    name = referentiel.certification.certifier_legal_name
     certifier, _created = Certifier.objects.get_or_create(legal_name=name)
     if not certifier.representative_name:
         certifier.representative_name = DEMO_SIGNATORY[0]

@@ -94,7 +94,7 @@ def certifier_update(*, certifier: Certifier, by: User, values: dict[str, Any],
 def certifiers_ensure() -> None:
     """A profile row for every certifier a certification names (or this installation's
     own), so each has a page where its signatory is filled in. Idempotent."""
-    names = {c.certifier_name or settings.CERTIFIER_NAME
+    names = {c.certifier_legal_name
              for c in Certification.objects.only("certifier_name")}
     names.add(settings.CERTIFIER_NAME)
     known = set(Certifier.objects.values_list("legal_name", flat=True))

@@ -14,7 +14,7 @@ from reports.services.issuing import (
     documents_issue_for_deliberation,
     render_on_commit,
 )
-from reports.services.register import certifier_name, register_number_next, register_numbers_next
+from reports.services.register import register_number_next, register_numbers_next
 from reports.services.rendering import document_render, documents_render
 from reports.services.revocation import (
     document_reissue,
@@ -26,7 +26,6 @@ from reports.services.revocation import (
 
 __all__ = [
     "MissingMentionsError",
-    "certifier_name",
     "document_context",
     "document_reissue",
     "document_render",

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 
-from candidates.facts import certifier_legal_name
 from candidates.models import Enrolment
-from certifications.models import Certification
 from deliberations.models import (
     BlocDecisionStatus,
     CandidateDecision,
@@ -19,11 +17,6 @@ from deliberations.models import (
     Deliberation,
 )
 from reports.models import Document, DocumentKind, RegisterCounter
-
-
-def certifier_name(certification: Certification) -> str:
-    """The legal name printed and the register's owner (``candidates.facts``)."""
-    return certifier_legal_name(certification)
 
 
 def register_numbers_next(*, certifier: str, year: int, count: int) -> list[str]:
@@ -92,7 +85,7 @@ def _documents_create(deliberation: Deliberation, wanted: Sequence[_Wanted],
     if not wanted:
         return []
     certification = deliberation.session.referentiel.certification
-    certifier = certifier_name(certification)
+    certifier = certification.certifier_legal_name
     numbers = register_numbers_next(certifier=certifier, year=timezone.localdate().year,
                                     count=len(wanted))
     return Document.objects.bulk_create([
