@@ -109,6 +109,14 @@ IMAGE_MAX_BYTES = 1024 * 1024
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 
 
+def _siret(value: str) -> str:
+    """Fourteen digits; spaces as people type them are dropped."""
+    siret = value.replace(" ", "")
+    if siret and not re.fullmatch(r"\d{14}", siret):
+        raise forms.ValidationError(_("Fourteen digits."))
+    return siret
+
+
 def _image(upload: Any) -> Any:
     if upload is None:
         return None
@@ -168,10 +176,7 @@ class CertificationMentionsForm(forms.Form):
         return codes
 
     def clean_certifier_siret(self) -> str:
-        siret = self.cleaned_data["certifier_siret"].replace(" ", "")
-        if siret and not re.fullmatch(r"\d{14}", siret):
-            raise forms.ValidationError(_("Fourteen digits."))
-        return siret
+        return _siret(self.cleaned_data["certifier_siret"])
 
 
 class CertifierForm(forms.Form):
@@ -190,10 +195,7 @@ class CertifierForm(forms.Form):
         validators=[FileExtensionValidator(["png", "jpg", "jpeg"], message=WRONG_TYPE)])
 
     def clean_siret(self) -> str:
-        siret = self.cleaned_data["siret"].replace(" ", "")
-        if siret and not re.fullmatch(r"\d{14}", siret):
-            raise forms.ValidationError(_("Fourteen digits."))
-        return siret
+        return _siret(self.cleaned_data["siret"])
 
     def clean_signature(self) -> Any:
         return _image(self.cleaned_data.get("signature"))

@@ -172,11 +172,11 @@ def document_context(*, document: Document, issued_on: datetime.date,
     if document.kind == DocumentKind.MINUTES:
         context["minutes"] = _minutes(deliberation, facts)
         return context
-    decisions = CandidateDecision.objects.filter(deliberation=deliberation,
-                                                 enrolment=document.enrolment)
+    decisions = CandidateDecision.objects.filter(
+        deliberation=deliberation, enrolment=document.enrolment).select_related(
+        "enrolment__candidate")
     if document.kind == DocumentKind.TRANSCRIPT:  # only the transcript lists every level
-        decisions = decisions.prefetch_related("blocs", "competences",
-                                               "enrolment__acquired_blocs")
+        decisions = decisions.prefetch_related("blocs", "competences")
     decision = decisions.get()
     context["outcome"] = decision.outcome
     context["outcome_label"] = CandidateOutcome(decision.outcome).label
@@ -244,20 +244,31 @@ def _scale_labels(facts: dict, deliberation: Deliberation) -> dict[int, str]:
     return {level.number: level.label for level in scale_levels(referentiel=referentiel)}
 
 
+def _acquired_before(decision: CandidateDecision, facts: dict
+                     ) -> dict[int, tuple[str, datetime.date]]:
+    """The candidate's blocs acquired before the session (bloc id → origin, date), as the
+    deliberation recorded them at signing (live for one signed before that was kept)."""
+    candidate = str(decision.enrolment.candidate.public_id)
+    frozen = next((d for d in facts.get("decisions", []) if d["candidate"] == candidate), None)
+    if frozen is not None and "acquired" in frozen:
+        return {a["bloc"]: (a["origin"], day(a["acquired_on"])) for a in frozen["acquired"]}
+    return {a.bloc_id: (a.origin, a.acquired_on) for a in decision.enrolment.acquired_blocs.all()}
+
+
 def _transcript_blocs(decision: CandidateDecision, shared: DeliberationShared) -> list[dict]:
     labels = shared.labels
     finals: dict[int, int | None] = {c.competence_id: c.final_level
                                      for c in decision.competences.all()}
     statuses = {b.bloc_id: b for b in decision.blocs.all()}
-    acquired = {a.bloc_id: a for a in decision.enrolment.acquired_blocs.all()}
+    acquired = _acquired_before(decision, shared.facts)
     rows = []
     for bloc in shared.blocs.values():
         status = statuses.get(bloc["id"])
         before = acquired.get(bloc["id"])
         if before is not None:
             status_label = _("Acquired before (%(origin)s, %(date)s)") % {
-                "origin": AcquisitionOrigin(before.origin).label,
-                "date": date_format(before.acquired_on, "j F Y")}
+                "origin": AcquisitionOrigin(before[0]).label,
+                "date": date_format(before[1], "j F Y")}
         else:
             status_label = BlocDecisionStatus(status.status).label if status else _("not assessed")
         rows.append({
