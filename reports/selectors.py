@@ -4,20 +4,28 @@ nothing (the view answers 404). Verification by code is public."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import is_administrator
-from candidates.facts import facts_completed, printed_name
+from candidates.facts import facts_completed, issuing_closed, printed_name
 from candidates.models import Session
 from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
 from deliberations.selectors import deliberation_of_session
-from reports.models import Document, DocumentStatus, SessionExport, SessionExportStatus
+from reports.models import (
+    Document,
+    DocumentStatus,
+    IssuingOverride,
+    SessionExport,
+    SessionExportStatus,
+)
 
 
 def document_list_for_user(*, user: User) -> QuerySet[Document]:
@@ -66,6 +74,20 @@ def deliberation_facts(deliberation: Deliberation) -> dict:
     certification = deliberation.session.referentiel.certification
     return {**frozen,
             "certification": facts_completed(frozen.get("certification", {}), certification)}
+
+
+def issuing_closed_on(deliberation: Deliberation, facts: dict | None = None
+                      ) -> datetime.date | None:
+    """The certification's last issuing date (else its end of registration) when this
+    deliberation was signed after it and no override is recorded; None otherwise
+    (certificates may be issued)."""
+    if not deliberation.is_signed:
+        return None
+    facts = facts if facts is not None else deliberation_facts(deliberation)
+    closed = issuing_closed(facts["certification"], timezone.localdate(deliberation.signed_at))
+    if closed and IssuingOverride.objects.filter(deliberation=deliberation).exists():
+        return None
+    return closed
 
 
 def document_statement(document: Document) -> dict[str, str]:

@@ -33,6 +33,7 @@ from reports.selectors import (
     document_download_get_for_user,
     document_for_verification,
     document_get_for_admin,
+    issuing_closed_on,
     session_documents_for_admin,
     session_documents_incomplete_for_admin,
     session_export_get_for_admin,
@@ -43,7 +44,6 @@ from reports.selectors import (
 from reports.services import (
     document_reissue,
     document_revoke,
-    issuing_closed_on,
     issuing_override_record,
 )
 

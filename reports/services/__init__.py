@@ -20,7 +20,6 @@ from reports.services.revocation import (
     document_reissue,
     document_revoke,
     documents_reissue_for_amendment,
-    issuing_closed_on,
     issuing_override_record,
 )
 
@@ -33,7 +32,6 @@ __all__ = [
     "documents_issue_for_deliberation",
     "documents_reissue_for_amendment",
     "documents_render",
-    "issuing_closed_on",
     "issuing_override_record",
     "register_number_next",
     "register_numbers_next",

@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from candidates.facts import day, document_gaps, issuing_closed, printed_name
+from candidates.facts import day, document_gaps, printed_name
 from candidates.facts import holder_facts as holder_facts_live
 from candidates.models import AcquisitionOrigin
 from certifications.models import Bloc, Certifier
@@ -50,8 +50,8 @@ from deliberations.models import (
     Deliberation,
 )
 from juries.models import Quality
-from reports.models import Document, DocumentKind, IssuingOverride
-from reports.selectors import deliberation_facts
+from reports.models import Document, DocumentKind
+from reports.selectors import deliberation_facts, issuing_closed_on
 
 
 class MissingMentionsError(ValidationError):
@@ -91,11 +91,8 @@ class DeliberationShared:
 
 def deliberation_shared(deliberation: Deliberation) -> DeliberationShared:
     facts = deliberation_facts(deliberation)
-    closed = issuing_closed(facts["certification"], _decided_on(deliberation))
-    if closed and IssuingOverride.objects.filter(deliberation=deliberation).exists():
-        closed = None
     return DeliberationShared(facts=facts, certifier=_certifier(facts),
-                              certificates_closed_on=closed,
+                              certificates_closed_on=issuing_closed_on(deliberation, facts),
                               blocs=_referentiel_blocs(facts, deliberation),
                               labels=_scale_labels(facts, deliberation))
 

@@ -3,8 +3,6 @@ certifier's override to issue certificates decided after the last issuing date."
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,11 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.permissions import may_issue_documents, require
 from accounts.services import audit_log
-from candidates.facts import issuing_closed
 from deliberations.models import Amendment, CandidateDecision, Deliberation
 from reports.models import Document, DocumentKind, DocumentStatus, IssuingOverride
-from reports.selectors import deliberation_facts
-from reports.services.context import _decided_on
 from reports.services.issuing import render_on_commit
 from reports.services.register import _current, _decisions, _document_create, _Wanted, _wanted
 from reports.services.rendering import _audit_context
@@ -45,18 +40,6 @@ def issuing_override_record(*, deliberation: Deliberation, by: User, reason: str
             deliberation=deliberation, kind=DocumentKind.CERTIFICATE,
             status=DocumentStatus.FAILED).values_list("pk", flat=True)))
     return override
-
-
-def issuing_closed_on(deliberation: Deliberation) -> datetime.date | None:
-    """The certification's last issuing date when this deliberation was signed after it
-    and no override is recorded (None otherwise)."""
-    if not deliberation.is_signed:
-        return None
-    facts = deliberation_facts(deliberation)
-    closed = issuing_closed(facts["certification"], _decided_on(deliberation))
-    if closed and IssuingOverride.objects.filter(deliberation=deliberation).exists():
-        return None
-    return closed
 
 
 def _revoke(document: Document, by: User, reason: str, public_reason: str = "") -> Document:

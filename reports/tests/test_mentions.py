@@ -19,7 +19,7 @@ from certifications.services import referentiel_lock
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign, requirement_tick
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
-from reports import services
+from reports import selectors, services
 from reports.models import Document, DocumentKind, DocumentStatus, IssuingOverride
 from reports.selectors import document_for_verification
 
@@ -116,7 +116,7 @@ def test_a_certificate_after_the_last_issuing_date_needs_the_recorded_override(
     assert certificate.failure_reason.startswith(
         "La certification ne pouvait être délivrée que jusqu'au 19 mai 2024")
     assert all(a.status == DocumentStatus.ISSUED for a in documents["attestations"])
-    assert services.issuing_closed_on(deliberation) == datetime.date(2024, 5, 19)
+    assert selectors.issuing_closed_on(deliberation) == datetime.date(2024, 5, 19)
 
     with pytest.raises(PermissionDenied):
         services.issuing_override_record(deliberation=deliberation, by=bob, reason="Non.")
@@ -128,7 +128,7 @@ def test_a_certificate_after_the_last_issuing_date_needs_the_recorded_override(
     assert certificate.status == DocumentStatus.ISSUED
     assert IssuingOverride.objects.get().reason == "Renouvellement en cours d'instruction."
     assert AuditEvent.objects.filter(action="documents.issuing_override", actor=alice).exists()
-    assert services.issuing_closed_on(deliberation) is None
+    assert selectors.issuing_closed_on(deliberation) is None
 
 
 def test_signed_documents_keep_what_was_true_on_the_day(alice, rendered, enqueued):
