@@ -331,3 +331,14 @@ def certifier_get_for_admin(*, user: User, public_id: str) -> Certifier:
     if not may_manage_certifications(user):
         raise Certifier.DoesNotExist
     return Certifier.objects.get(public_id=public_id)
+
+
+# -- modalités ---------------------------------------------------------------------------------
+def competences_without_modality(*, referentiel: Referentiel) -> list[Competence]:
+    """The compétences of ``referentiel`` that no modality evaluates, in the référentiel's
+    order (one query): a session on it would have nothing to score them with."""
+    return list(
+        Competence.objects.filter(bloc__referentiel=referentiel, modalities__isnull=True)
+        .select_related("bloc")
+        .order_by("bloc__position", "bloc__pk", "position", "pk")
+    )
