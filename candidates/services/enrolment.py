@@ -88,7 +88,7 @@ def _competence_label(competence: Competence) -> str:
     return f"{competence.code} {title}" if competence.code else title
 
 
-def _check_every_competence_evaluated(referentiel: Referentiel) -> None:
+def session_referentiel_check(*, referentiel: Referentiel) -> None:
     """A compétence no modality evaluates could never be scored: every candidate would
     fail it without a word. The session is refused with the list (DESIGN.md §4.1)."""
     missing = competences_without_modality(referentiel=referentiel)
@@ -117,7 +117,7 @@ def session_create(
 ) -> Session:
     """Open a session on a version; refused (ValidationError on ``referentiel``) when a
     compétence of it is evaluated by no modality."""
-    _check_every_competence_evaluated(referentiel)
+    session_referentiel_check(referentiel=referentiel)
     session = Session(
         referentiel=referentiel, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
         place=place.strip(),

@@ -131,3 +131,17 @@ def test_the_api_refuses_with_the_list(alice):
     assert response.status_code == 400
     assert "C1.2 Compétence 1.2" in response.json()["errors"]["referentiel"][0]
     assert not Session.objects.exists()
+
+
+def test_the_admin_site_refuses_it_on_its_form(alice):
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    referentiel = make_referentiel(blocs=1, competences=2)
+    _uncover(referentiel, "C1.2")
+    response = _client(alice).post(reverse("admin:candidates_session_add"), {
+        "referentiel": referentiel.pk, "name": "Promotion 2027", "starts_on": "2027-03-01",
+        "ends_on": "2027-06-30", "place": "",
+    })
+    assert response.status_code == 200
+    assert "C1.2 Compétence 1.2" in response.content.decode()
+    assert not Session.objects.exists()
