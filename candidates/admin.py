@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, ForeignKey, QuerySet
 from django.forms import ModelChoiceField, ModelForm
 from django.http import HttpRequest
@@ -25,6 +26,7 @@ from candidates.models import (
     TargetBloc,
 )
 from candidates.services import session_create
+from candidates.services.enrolment import session_referentiel_check
 from certifications.models import Bloc
 
 
@@ -105,8 +107,28 @@ class CandidateAdmin(NoAddMixin, AuditedAdmin):
 
 
 # -- sessions ----------------------------------------------------------------------------
+class SessionAdminForm(ModelForm):
+    """A new session's version is checked as ``session_create`` will (every compétence
+    evaluated by a modality), so a refusal is shown on the form, not as an error page."""
+
+    class Meta:
+        model = Session
+        fields = ["referentiel", "name", "place", "starts_on", "ends_on", "results_published_at"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        referentiel = cleaned.get("referentiel")
+        if self.instance.pk is None and referentiel is not None:
+            try:
+                session_referentiel_check(referentiel=referentiel)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
 @admin.register(Session)
 class SessionAdmin(AuditedAdmin):
+    form = SessionAdminForm
     list_display = ["name", "referentiel", "starts_on", "ends_on", "enrolment_count",
                     "results_published_at"]
     list_filter = ["referentiel__certification", "starts_on", "ends_on"]

@@ -331,3 +331,111 @@ def certifier_get_for_admin(*, user: User, public_id: str) -> Certifier:
     if not may_manage_certifications(user):
         raise Certifier.DoesNotExist
     return Certifier.objects.get(public_id=public_id)
+
+
+# -- modalités ---------------------------------------------------------------------------------
+def competences_without_modality(*, referentiel: Referentiel) -> list[Competence]:
+    """The compétences of ``referentiel`` that no modality evaluates, in the référentiel's
+    order (one query): a session on it would have nothing to score them with."""
+    return list(
+        Competence.objects.filter(bloc__referentiel=referentiel, modalities__isnull=True)
+        .select_related("bloc")
+        .order_by("bloc__position", "bloc__pk", "position", "pk")
+    )
+
+
+# -- the référentiel page ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class VersionImport:
+    """One confirmed import that made or replaced a version of the certification."""
+
+    row: ReferentielImport
+    version: int | None
+    referentiel: str  # public id of the version it produced
+    action: str
+
+
+@dataclass(frozen=True)
+class ReferentielPage:
+    """Everything the référentiel page shows, read in a constant number of queries."""
+
+    referentiel: Referentiel
+    versions: list[Referentiel]
+    blocs: list[Bloc]
+    modalities: list[Modality]
+    unevaluated: list[Competence]  # compétences no modality evaluates, in order
+    levels: list[Level]
+    rules: CertificationRules
+    rules_set: bool  # False: the defaults of DESIGN.md §5 (no RuleSet row)
+    imports: list[VersionImport]
+    is_latest: bool
+
+
+def referentiel_page_for_user(*, user: User, public_id: str) -> ReferentielPage:
+    """A version with its tree, modalités, scale, rules, sibling versions and the imports
+    that produced them; Referentiel.DoesNotExist when out of reach (the view's 404).
+    Imports are shown to those who manage référentiels only."""
+    referentiel = Referentiel.objects.select_related(
+        "certification", "scale", "imported_by"
+    ).get(public_id=public_id, certification__in=certification_list_for_user(user=user))
+    certification = referentiel.certification
+    versions = list(
+        Referentiel.objects.filter(certification=certification)
+        .select_related("imported_by").order_by("-version")
+    )
+    blocs = list(referentiel.blocs.order_by("position", "pk").prefetch_related(
+        "activities",
+        Prefetch("competences", queryset=Competence.objects.select_related("activity")),
+        Prefetch("criteria", queryset=Criterion.objects.select_related("modality")
+                 .prefetch_related(Prefetch("competences", queryset=Competence.objects.only(
+                     "id", "code", "position").order_by("position", "pk")))),
+    ))
+    modalities = list(referentiel.modalities.prefetch_related(
+        Prefetch("competences", queryset=Competence.objects.only("id", "code", "title", "bloc_id")
+                 .order_by("bloc__position", "position", "pk")),
+        Prefetch("blocs", queryset=Bloc.objects.only("id", "code", "title")),
+    ))
+    evaluated = {c.pk for m in modalities for c in m.competences.all()}
+    unevaluated = [c for b in blocs for c in b.competences.all() if c.pk not in evaluated]
+    rules_row = RuleSet.objects.filter(certification=certification).first()
+    return ReferentielPage(
+        referentiel=referentiel,
+        versions=versions,
+        blocs=blocs,
+        modalities=modalities,
+        unevaluated=unevaluated,
+        levels=list(referentiel.scale.levels.order_by("number")),
+        rules=CertificationRules() if rules_row is None else CertificationRules(
+            divergence_threshold=rules_row.divergence_threshold,
+            bloc_validity_months=rules_row.bloc_validity_months,
+            quorum_min_members=rules_row.quorum_min_members,
+            president_required=rules_row.president_required,
+            external_professional_share=rules_row.external_professional_share,
+            warn_on_single_gender=rules_row.warn_on_single_gender,
+        ),
+        rules_set=rules_row is not None,
+        imports=_version_imports(user, certification, versions),
+        is_latest=bool(versions) and versions[0].pk == referentiel.pk,
+    )
+
+
+def _version_imports(
+    user: User, certification: Certification, versions: list[Referentiel]
+) -> list[VersionImport]:
+    """The confirmed imports whose result names a version of ``certification`` (one query;
+    the result JSON is matched on the certification's public id, then read)."""
+    numbers = {str(v.public_id): v.version for v in versions}
+    rows = referentiel_import_list_for_user(user=user).filter(
+        status=ReferentielImport.Status.CONFIRMED,
+        result__icontains=str(certification.public_id),
+    ).select_related("created_by")
+    found = []
+    for row in rows:
+        for entry in (row.result or {}).get("referentiels", []):
+            if entry.get("certification") == str(certification.public_id):
+                found.append(VersionImport(
+                    row=row, version=numbers.get(entry.get("referentiel", ""),
+                                                 entry.get("version")),
+                    referentiel=entry.get("referentiel", ""), action=entry.get("action", ""),
+                ))
+    return found

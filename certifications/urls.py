@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from certifications import views, views_mentions
+from certifications import views, views_mentions, views_referentiel
 
 app_name = "certifications"
 
@@ -26,4 +26,6 @@ urlpatterns = [
         "<uuid:public_id>/case.json", views.referentiel_export_case,
         name="referentiel_export_case",
     ),
+    path("<uuid:public_id>/", views_referentiel.referentiel_detail, name="referentiel_detail"),
+    path("<uuid:public_id>/edit/", views_referentiel.referentiel_edit, name="referentiel_edit"),
 ]

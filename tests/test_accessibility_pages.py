@@ -83,6 +83,8 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
         (None, "/nowhere/", 404),
         (alice, reverse("home"), 200),
         (alice, reverse("certifications:referentiel_list"), 200),
+        (alice, reverse("certifications:referentiel_detail",
+                        args=[session.referentiel.public_id]), 200),
         (alice, reverse("certifications:import_upload"), 200),
         (alice, reverse("certifications:import_preview", args=[referentiel_import.public_id]),
          200),

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from candidates.models import (
@@ -25,7 +26,8 @@ from candidates.models import (
 )
 from candidates.services.identity import Identity, candidate_create, identity_key
 from candidates.services.invitation import candidate_invite
-from certifications.models import Bloc, Referentiel
+from certifications.models import Bloc, Competence, Referentiel
+from certifications.selectors import competences_without_modality
 
 
 class SessionLockedError(ValidationError):
@@ -75,10 +77,47 @@ def session_lock_for_write(*, session_id: int) -> None:
         raise SessionLockedError
 
 
+# How many compétences the refusal names one by one; the rest are counted.
+UNEVALUATED_LISTED = 20
+
+
+def _competence_label(competence: Competence) -> str:
+    title = " ".join(competence.title.split())
+    if len(title) > 80:
+        title = title[:80].rsplit(" ", 1)[0] + "…"
+    return f"{competence.code} {title}" if competence.code else title
+
+
+def session_referentiel_check(*, referentiel: Referentiel) -> None:
+    """A compétence no modality evaluates could never be scored: every candidate would
+    fail it without a word. The session is refused with the list (DESIGN.md §4.1)."""
+    missing = competences_without_modality(referentiel=referentiel)
+    if not missing:
+        return
+    listed = "; ".join(_competence_label(c) for c in missing[:UNEVALUATED_LISTED])
+    if len(missing) > UNEVALUATED_LISTED:
+        listed += _("; and %(count)d more") % {"count": len(missing) - UNEVALUATED_LISTED}
+    message = ngettext(
+        "No assessment method of this framework version evaluates %(count)d competence, "
+        "so it could never be scored: %(list)s. Add an assessment method evaluating it "
+        "(on the framework's page) before opening a session.",
+        "No assessment method of this framework version evaluates %(count)d competences, "
+        "so they could never be scored: %(list)s. Add assessment methods evaluating them "
+        "(on the framework's page) before opening a session.",
+        len(missing),
+    ) % {"count": len(missing), "list": listed}
+    raise ValidationError(
+        {"referentiel": ValidationError(message, code="competences_not_evaluated")}
+    )
+
+
 @transaction.atomic
 def session_create(
     *, referentiel: Referentiel, name: str, starts_on: date, ends_on: date, place: str = ""
 ) -> Session:
+    """Open a session on a version; refused (ValidationError on ``referentiel``) when a
+    compétence of it is evaluated by no modality."""
+    session_referentiel_check(referentiel=referentiel)
     session = Session(
         referentiel=referentiel, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
         place=place.strip(),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 from xml.etree.ElementTree import Element, ParseError
@@ -24,14 +25,17 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from certifications.errors import ImportFormatError
+from certifications.importers.document.codes import DURATION, TEAM, modality_kind
 from certifications.importers.draft import (
     BlocDraft,
     CertificationDraft,
     CertifierDraft,
     CompetenceDraft,
     CriterionDraft,
+    ModalityDraft,
     ReferentielDraft,
 )
+from certifications.vocabulary import ModalityKind
 
 SOURCE_FORMAT = "rncp-xml"
 
@@ -314,6 +318,7 @@ def _blocs(elem: Element, draft: ReferentielDraft, where: str) -> None:
         bloc.assessment_text = _plain(_rich_text(_first(node, "MODALITES_EVALUATION"))).strip()
         _competences(bloc, _rich_text(_first(node, "LISTE_COMPETENCES")), draft, here, used_refs)
         draft.blocs.append(bloc)
+        _modalities(bloc, draft, here, used_refs)
 
 
 def _competences(
@@ -339,6 +344,166 @@ def _competences(
             "générées, codes à compléter",
             here,
         )
+
+
+# -- modalités from MODALITES_EVALUATION ------------------------------------------------
+# Words that name an épreuve (word boundaries: "moral", "décrit" or "projet de vie" in a
+# context sentence must not become épreuves of their own).
+_EPREUVE = re.compile(
+    r"\b(?:mises?\s+en\s+situations?(?:\s+professionnelles?)?|[ée]tudes?\s+de\s+cas|"
+    r"cas\s+pratiques?|soutenances?|(?:[ée]preuves?\s+|examens?\s+|pr[ée]sentations?\s+)?"
+    r"orale?s?|entretiens?|qcm|questionnaires?|quiz|dossiers?|portfolios?|m[ée]moires?|"
+    r"th[èe]ses?|monographies?|projets?|travaux\s+pratiques|jeux?\s+de\s+r[ôo]les?|"
+    r"(?:[ée]preuves?|examens?|devoirs?)\s+[ée]crite?s?|r[ée]daction|rapports?|"
+    r"contr[ôo]le\s+continu|simulations?)\b",
+    re.I,
+)
+# Where one sentence names several épreuves: "Étude de cas et mise en situation".
+_JOINS = re.compile(r"(\s*(?:,|;|\+|\bet\b|\bpuis\b|\bainsi\s+qu['’]une?\b)\s*)", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ0-9])")
+_BULLET = re.compile(r"(?:^|\n)[ \t]*(?:[-–—*•●▪]|\d{1,2}[.)])\s+")
+_GUESS = "Modalité déduite du texte MODALITES_EVALUATION : à confirmer"
+_TITLE_MAX = 120
+
+
+@dataclass
+class _Epreuve:
+    key: str  # the épreuve word, folded: a later sentence naming it again adds to it
+    title: str
+    own: list[str]  # the parts of the text about this épreuve (duration, team)
+    sentences: list[str]
+
+
+def split_epreuves(text: str) -> list[tuple[str, str, str]]:
+    """The épreuves a MODALITES_EVALUATION text names, as (title, description, own text).
+
+    Bullets (or else sentences) are read in turn; one naming several épreuves joined by
+    "et", a comma or "+" gives one épreuve each; one naming none, or an épreuve already
+    named, adds to the épreuve before it. Empty when the text names no épreuve.
+    """
+    epreuves: list[_Epreuve] = []
+    for segment in _segments(text):
+        parts = _epreuve_parts(segment)
+        if not parts:
+            if epreuves:
+                _add_sentence(epreuves[-1], segment, segment)
+            continue
+        for key, part in parts:
+            known = next((e for e in epreuves if e.key == key), None)
+            if known is not None:
+                _add_sentence(known, segment, part)
+            else:
+                epreuves.append(_Epreuve(key, _title(part), [part], [segment]))
+    return [(e.title, "\n".join(e.sentences), " ".join(e.own)) for e in epreuves]
+
+
+def _segments(text: str) -> list[str]:
+    if _BULLET.search(text):
+        preamble, *items = _BULLET.split(text)
+        chunks = [*_sentences(preamble), *(_one_line(item) for item in items)]
+    else:
+        chunks = _sentences(text)
+    return [chunk for chunk in chunks if chunk]
+
+
+def _sentences(text: str) -> list[str]:
+    return [
+        _one_line(sentence)
+        for line in text.split("\n")
+        for sentence in _SENTENCE_END.split(line.strip())
+        if _one_line(sentence)
+    ]
+
+
+def _epreuve_parts(segment: str) -> list[tuple[str, str]]:
+    """(key, part) for each distinct épreuve the segment names; a piece naming none
+    stays with the piece before it ("Étude de cas, réalisée en 2 h, et soutenance")."""
+    pieces = _JOINS.split(segment)
+    parts: list[list[str]] = []  # [key, text]
+    for index in range(0, len(pieces), 2):
+        piece = pieces[index]
+        match = _EPREUVE.search(piece)
+        key = _fold(match.group(0)) if match else ""
+        if key and all(key != k for k, _ in parts):
+            parts.append([key, piece])
+        elif parts:
+            parts[-1][1] = parts[-1][1] + (pieces[index - 1] if index else "") + piece
+        elif piece.strip():
+            parts.append(["", piece])  # leading words before the first épreuve
+    named = [(k, _tidy_item(t).rstrip(".")) for k, t in parts if k]
+    if parts and not parts[0][0] and named:  # "Le candidat présente un dossier et…"
+        named[0] = (named[0][0], _tidy_item(parts[0][1] + " " + named[0][1]).rstrip("."))
+    return named
+
+
+def _fold(word: str) -> str:
+    word = word.casefold()
+    for accented, plain in (("é", "e"), ("è", "e"), ("ô", "o"), ("’", "'")):
+        word = word.replace(accented, plain)
+    return re.sub(r"s\b", "", " ".join(word.split()))
+
+
+def _add_sentence(epreuve: _Epreuve, sentence: str, own: str) -> None:
+    if sentence not in epreuve.sentences:
+        epreuve.sentences.append(sentence)
+    if own not in epreuve.own:
+        epreuve.own.append(own)
+
+
+def _title(part: str) -> str:
+    """From the épreuve's word to the end of its clause: "Le candidat réalise une étude de
+    cas (3 h)" → "Étude de cas"."""
+    match = _EPREUVE.search(part)
+    start = match.start() if match else 0
+    title = re.split(r"\s+:\s+|\s*\(", part[start:], maxsplit=1)[0].strip(" .;,:-–")
+    if len(title) > _TITLE_MAX:
+        title = title[:_TITLE_MAX].rsplit(" ", 1)[0] + "…"
+    return title[:1].upper() + title[1:]
+
+
+def _duration(text: str) -> tuple[int | None, str]:
+    minutes, spans = 0, []
+    for match in DURATION.finditer(text):
+        if match.group("m"):
+            minutes += int(match.group("m"))
+        else:
+            minutes += int(match.group("h")) * 60 + int(match.group("hm") or 0)
+        spans.append(match.group(0))
+    return (minutes or None), " + ".join(spans)
+
+
+def _modalities(bloc: BlocDraft, draft: ReferentielDraft, here: str, used_refs: set[str]) -> None:
+    """Each épreuve the bloc's MODALITES_EVALUATION names (else the whole text) becomes a
+    modality evaluating every compétence of the bloc, flagged for the administrator."""
+    text = bloc.assessment_text
+    if not text:
+        draft.warn(
+            "Bloc sans modalité d'évaluation (MODALITES_EVALUATION vide) : aucune modalité "
+            "créée, ses compétences ne pourront pas être évaluées avant d'en ajouter une",
+            here,
+        )
+        return
+    epreuves = split_epreuves(text) or [
+        (f"Évaluation du bloc {bloc.code or bloc.title or bloc.ref}", text, text)
+    ]
+    for number, (title, description, own) in enumerate(epreuves, start=1):
+        kind = modality_kind(title)
+        if kind is ModalityKind.OTHER:
+            kind = modality_kind(own)
+        minutes, duration_text = _duration(own)
+        draft.modalities.append(ModalityDraft(
+            ref=_unique(f"{bloc.ref}-E{number}", used_refs),
+            code="",
+            title=title[:500],
+            kind=kind,
+            description=description,
+            duration_minutes=minutes,
+            duration_text=duration_text[:300],
+            team=bool(TEAM.search(own)),
+            competence_refs=[c.ref for c in bloc.competences],
+            bloc_refs=[bloc.ref],
+        ))
+        draft.warn(f"{_GUESS} (« {title} »)", here)
 
 
 def _split_on(text: str, bullet: str) -> tuple[str, list[str]]:

@@ -48,7 +48,11 @@ def test_it_reads_one_fiche_by_number() -> None:
     ]
     assert draft.source_format == "rncp-xml"
     assert draft.source_name == "rncp_fiches.xml"
-    assert draft.issues == []
+    # Only the modalités guessed from MODALITES_EVALUATION are flagged (3 per bloc).
+    assert {issue.message.split(" (")[0] for issue in draft.issues} == {
+        "Modalité déduite du texte MODALITES_EVALUATION : à confirmer"
+    }
+    assert len(draft.issues) == 21
 
 
 def test_it_reads_the_seven_blocs_with_competences_and_sub_items() -> None:
@@ -59,7 +63,7 @@ def test_it_reads_the_seven_blocs_with_competences_and_sub_items() -> None:
         "activities": 0,
         "competences": 14,
         "criteria": 28,
-        "modalities": 0,
+        "modalities": 21,
     }
     bloc = draft.blocs[0]
     assert bloc.title == "Concevoir une stratégie de données"
@@ -69,11 +73,15 @@ def test_it_reads_the_seven_blocs_with_competences_and_sub_items() -> None:
         ("critère 1.1.a observable", ["C1.1"]),
         ("critère 1.1.b observable", ["C1.1"]),
     ]
-    # HTML of the export is turned into plain paragraphs; no modality is invented from it.
+    # HTML of the export is turned into plain paragraphs, kept as written, and the
+    # épreuves it names become the bloc's modalités (test_rncp_xml_modalities.py).
     assert bloc.assessment_text.startswith("Étude de cas et mise en situation professionnelle")
     assert "<p>" not in bloc.assessment_text
     assert "Soutenance orale" in bloc.assessment_text
-    assert draft.modalities == []
+    assert [m.title for m in draft.modalities[:3]] == [
+        "Étude de cas", "Mise en situation professionnelle sur le bloc 1",
+        "Soutenance orale de 30 min",
+    ]
 
 
 def test_it_reads_all_fiches_of_a_certifier_by_name_or_siret() -> None:
@@ -104,9 +112,12 @@ def test_it_reads_dash_bullets_and_generates_codes_with_one_warning_per_bloc() -
         ("RNCP12345BC01-C2", "", "Établir les bulletins de salaire"),
         ("RNCP12345BC01-C3", "", "Contrôler les déclarations sociales"),
     ]
-    assert len(draft.issues) == 1
-    assert "sans code" in draft.issues[0].message
-    assert draft.issues[0].location == "FICHE RNCP12345 / BLOC_COMPETENCES[1]"
+    assert [(issue.message, issue.location) for issue in draft.issues] == [
+        ("3 compétence(s) sans code : références RNCP12345BC01-C1… générées, codes à "
+         "compléter", "FICHE RNCP12345 / BLOC_COMPETENCES[1]"),
+        ("Modalité déduite du texte MODALITES_EVALUATION : à confirmer (« Cas pratique sur "
+         "logiciel de paie »)", "FICHE RNCP12345 / BLOC_COMPETENCES[1]"),
+    ]
     assert draft.certification.active is False
 
 
