@@ -820,13 +820,15 @@ def pdf_to_text(raw: bytes) -> str:
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
         pages = pdf.pages
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ImportFormatError(
-            "PDF protégé par un mot de passe : enregistrez-le sans protection (ou exportez "
-            "le document en Word), puis importez-le.",
-            "page 1",
-        ) from exc
     except Exception as exc:  # pdfminer raises many kinds of errors on a damaged file
+        # pdfplumber wraps pdfminer's errors (PdfminerException(original)).
+        causes = (exc, *exc.args, exc.__cause__)
+        if any(isinstance(c, PDFPasswordIncorrect | PDFEncryptionError) for c in causes):
+            raise ImportFormatError(
+                "PDF protégé par un mot de passe : enregistrez-le sans protection (ou "
+                "exportez le document en Word), puis importez-le.",
+                "page 1",
+            ) from exc
         raise ImportFormatError(
             "PDF illisible : le fichier est incomplet ou corrompu.", "page 1"
         ) from exc
@@ -860,12 +862,24 @@ def pdf_to_text(raw: bytes) -> str:
     return _join_lines(_pdf_lines_out(page_blocks))
 
 
+def _table_settings(page: object) -> dict:
+    """pdfplumber's ruled-table settings, closing tables cut by a page break: a row split
+    between two pages has no bottom border on the first and no top border on the second,
+    so horizontal lines are added where the vertical rules start and end."""
+    verticals = [edge for edge in page.edges if edge["orientation"] == "v"]
+    if not verticals:
+        return {}
+    tops = min(edge["top"] for edge in verticals)
+    bottoms = max(edge["bottom"] for edge in verticals)
+    return {"explicit_horizontal_lines": [tops, bottoms]}
+
+
 def _pdf_page(page: object) -> tuple[list[tuple[float, str, object]], int]:
     """(blocks in reading order: ("line", _PdfLine) or ("table", rows), characters seen)."""
     count = len(page.chars)
     if not count:
         return [], 0
-    tables = page.find_tables() if (page.rects or page.lines) else []
+    tables = page.find_tables(_table_settings(page)) if (page.rects or page.lines) else []
     bboxes = [table.bbox for table in tables]
 
     def outside(obj: dict) -> bool:
@@ -883,13 +897,14 @@ def _pdf_page(page: object) -> tuple[list[tuple[float, str, object]], int]:
         blocks.append((line.top, "line", line))
     if tables:
         all_words = page.extract_words(extra_attrs=["fontname"])
+        ruled = [edge["top"] for edge in page.edges if edge["orientation"] == "h"]
         for table in tables:
-            rows: list[list[str]] = []
+            rows: list[list[list[_Para]]] = []
             for row in table.rows:
-                cells: list[str] = []
+                cells: list[list[_Para]] = []
                 for bbox in row.cells:
                     if bbox is None:
-                        cells.append("")
+                        cells.append([])
                         continue
                     x0, top, x1, bottom = bbox
                     inside = [
@@ -897,11 +912,61 @@ def _pdf_page(page: object) -> tuple[list[tuple[float, str, object]], int]:
                         if x0 <= (w["x0"] + w["x1"]) / 2 <= x1
                         and top <= (w["top"] + w["bottom"]) / 2 <= bottom
                     ]
-                    cells.append(_cell_text(_cell_paras(_pdf_lines(_sorted_words(inside)))))
+                    cells.append(_cell_paras(_pdf_lines(_sorted_words(inside))))
                 rows.append(cells)
-            blocks.append((table.bbox[1], "table", rows))
+            _x0, top, _x1, bottom = table.bbox
+            blocks.append((top, "table", _PdfTable(
+                rows,
+                open_top=not any(abs(y - top) <= 1.5 for y in ruled),
+                open_bottom=not any(abs(y - bottom) <= 1.5 for y in ruled),
+            )))
     blocks.sort(key=lambda block: block[0])
     return blocks, count
+
+
+@dataclass
+class _PdfTable:
+    """A table of one page; open at the top or bottom when a page break cut a row there
+    (no rule closes it)."""
+
+    rows: list[list[list[_Para]]]
+    open_top: bool = False
+    open_bottom: bool = False
+
+
+def _continues(before: _Para, after: _Para) -> bool:
+    """Whether the first paragraph of a cell's second half goes on with the first half's
+    last one: not a new list item, not a bold start after plain text, not a new sentence."""
+    if after.item:
+        return False
+    if after.text.startswith("<b>") and not before.text.endswith("</b>"):
+        return False
+    before_plain = re.sub(r"<[^>]*>", "", before.text).rstrip()
+    after_plain = re.sub(r"<[^>]*>", "", after.text).lstrip()
+    return not (before_plain.endswith((".", "!", "?", ":")) and after_plain[:1].isupper())
+
+
+def _continue_table(previous: _PdfTable, table: _PdfTable) -> bool:
+    """Join the first row of a page's table to the last row of the previous page's when a
+    page break cut that row in two (both tables open there, same columns)."""
+    if not (previous.open_bottom and table.open_top and previous.rows and table.rows):
+        return False
+    last, first = previous.rows[-1], table.rows[0]
+    if len(last) != len(first):
+        return False
+    for left, right in zip(last, first, strict=True):
+        if not right:
+            continue
+        head = right[0]
+        if left and _continues(left[-1], head):
+            text = re.sub(r"</b>\s*<b>", " ", f"{left[-1].text} {head.text}".strip())
+            left[-1] = _Para(text, left[-1].level, left[-1].item)
+            left.extend(right[1:])
+        else:
+            left.extend(right)
+    previous.rows.extend(table.rows[1:])
+    previous.open_bottom = table.open_bottom
+    return True
 
 
 def _pdf_lines_out(page_blocks: list[list[tuple[float, str, object]]]) -> list[str]:
@@ -937,19 +1002,33 @@ def _pdf_lines_out(page_blocks: list[list[tuple[float, str, object]]]) -> list[s
     larger = sorted({s for s in sizes if s > body * 1.15 and s - body >= 1.5}, reverse=True)
     levels = {size: min(index + 1, 6) for index, size in enumerate(larger)}
     out: list[str] = []
+    open_table: _PdfTable | None = None  # the last block written, when it is a table
     for page in kept:
         run: list[_PdfLine] = []
         for _top, kind, value in [*page, (0.0, "end", None)]:
             if kind == "line":
                 run.append(value)
                 continue
-            out += _free_paragraphs(run, levels)
-            run = []
+            if run:
+                if open_table is not None:
+                    out += _table_lines(open_table)
+                    open_table = None
+                out += _free_paragraphs(run, levels)
+                run = []
             if kind == "table":
-                out.append("")
-                out += [_row_line(row) for row in value if any(row)]
-                out.append("")
+                if open_table is not None and _continue_table(open_table, value):
+                    continue
+                if open_table is not None:
+                    out += _table_lines(open_table)
+                open_table = value
+    if open_table is not None:
+        out += _table_lines(open_table)
     return out
+
+
+def _table_lines(table: _PdfTable) -> list[str]:
+    lines = [_row_line([_cell_text(cell) for cell in row]) for row in table.rows]
+    return ["", *[line for line in lines if line.strip()], ""]
 
 
 def _free_paragraphs(lines: list[_PdfLine], levels: dict[float, int]) -> list[str]:
