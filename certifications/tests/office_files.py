@@ -96,13 +96,14 @@ TABLE_BLOCS = [
 ]
 
 
-def docx_table_referentiel() -> bytes:
+def docx_table_referentiel(blocs: list[dict] | None = None) -> bytes:
     import docx
 
+    blocs = TABLE_BLOCS if blocs is None else blocs
     document = docx.Document()
     document.add_heading("Technicien supérieur en analyse de données", level=1)
     document.add_paragraph("Référentiel d'activités, de compétences et d'évaluation.")
-    rows = 2 + sum(len(b["competences"]) for b in TABLE_BLOCS)
+    rows = 2 + sum(len(b["competences"]) for b in blocs)
     table = document.add_table(rows=rows, cols=4)
     table.style = "Table Grid"
     top = table.cell(0, 0).merge(table.cell(0, 1))
@@ -113,7 +114,7 @@ def docx_table_referentiel() -> bytes:
                                   "Modalités d'évaluation", "Critères d'évaluation"]):
         docx_fill(table.cell(1, index), [text])
     row = 2
-    for bloc in TABLE_BLOCS:
+    for bloc in blocs:
         last = row + len(bloc["competences"]) - 1
         docx_fill(table.cell(row, 0).merge(table.cell(last, 0)), [f"**{bloc['title']}**"])
         docx_fill(table.cell(row, 2).merge(table.cell(last, 2)), bloc["modality"])
@@ -241,7 +242,8 @@ def _html_cell(paragraphs: list[str], attrs: str = "") -> str:
     return f"<td{attrs}>{''.join(parts)}</td>"
 
 
-def pdf_blocs(count: int, competences: int, *, long: bool = False) -> list[dict]:
+def pdf_blocs(count: int, competences: int, *, long: bool = False, criteria: int = 2
+              ) -> list[dict]:
     """Blocs of the PDF référentiel: activities, coded compétences, an épreuve, criteria."""
     filler = (
         " en tenant compte des contraintes techniques, réglementaires et budgétaires du "
@@ -260,7 +262,8 @@ def pdf_blocs(count: int, competences: int, *, long: bool = False) -> list[dict]
                 (f"C{b}.{c}", f"Concevoir le composant {c} du système d'intelligence "
                               f"artificielle du bloc {b}{filler}",
                  [f"Le composant {b}.{c} respecte le cahier des charges",
-                  f"Les tests du composant {b}.{c} sont documentés{filler}"])
+                  *[f"Les tests {n} du composant {b}.{c} sont documentés{filler}"
+                    for n in range(1, criteria)]])
                 for c in range(1, competences + 1)
             ],
         })

@@ -743,7 +743,7 @@ class _PdfLine:
 def _pdf_lines(words: list[dict]) -> list[_PdfLine]:
     """Words grouped into lines (same baseline band), left to right, with bold pieces."""
     lines: list[_PdfLine] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+    for word in words:  # in reading order (_sorted_words)
         height = word["bottom"] - word["top"]
         line = lines[-1] if lines else None
         if line is not None and abs(word["top"] - line.top) <= max(2.0, height * 0.4):
@@ -753,7 +753,8 @@ def _pdf_lines(words: list[dict]) -> list[_PdfLine]:
         lines.append(
             _PdfLine(
                 word["top"], word["bottom"], word["x0"],
-                [_Piece(word["text"], _is_bold(word.get("fontname", "")))], height,
+                [_Piece(word["text"], _is_bold(word.get("fontname", "")))],
+                word.get("size") or height,
             )
         )
     return lines
@@ -813,17 +814,17 @@ def _cell_paras(lines: list[_PdfLine]) -> list[_Para]:
 
 def pdf_to_text(raw: bytes) -> str:
     """A text PDF as the parser's text: per page, its ruled tables row by row and the text
-    around them in reading order; running headers and footers left out."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    around them in reading order; running headers and footers left out.
+
+    Characters and ruling lines come from PDFium (pypdfium2: fast, and the engine browsers
+    use on hostile files); tables are found from the rules by pdfplumber's algorithm."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     try:
-        pdf = pdfplumber.open(io.BytesIO(raw))
-        pages = pdf.pages
-    except Exception as exc:  # pdfminer raises many kinds of errors on a damaged file
-        # pdfplumber wraps pdfminer's errors (PdfminerException(original)).
-        causes = (exc, *exc.args, exc.__cause__)
-        if any(isinstance(c, PDFPasswordIncorrect | PDFEncryptionError) for c in causes):
+        pdf = pdfium.PdfDocument(raw)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
             raise ImportFormatError(
                 "PDF protégé par un mot de passe : enregistrez-le sans protection (ou "
                 "exportez le document en Word), puis importez-le.",
@@ -832,26 +833,33 @@ def pdf_to_text(raw: bytes) -> str:
         raise ImportFormatError(
             "PDF illisible : le fichier est incomplet ou corrompu.", "page 1"
         ) from exc
-    with pdf:
-        if len(pages) > MAX_PDF_PAGES:
+    try:
+        if len(pdf) > MAX_PDF_PAGES:
             raise ImportFormatError(
-                f"PDF trop long pour un référentiel : {len(pages)} pages "
+                f"PDF trop long pour un référentiel : {len(pdf)} pages "
                 f"(au plus {MAX_PDF_PAGES}).",
                 "page 1",
             )
         page_blocks: list[list[tuple[float, str, object]]] = []
         chars = 0
-        for number, page in enumerate(pages, start=1):
+        for number in range(len(pdf)):
             try:
-                blocks, count = _pdf_page(page)
-            except Exception as exc:
+                page = pdf[number]
+                try:
+                    words, edges, count, size = _pdfium_page(page)
+                finally:
+                    page.close()
+                blocks = _pdf_page(words, edges, size)
+            except ImportFormatError:
+                raise
+            except Exception as exc:  # a damaged page: say which
                 raise ImportFormatError(
-                    "PDF illisible : cette page est corrompue.", f"page {number}"
+                    "PDF illisible : cette page est corrompue.", f"page {number + 1}"
                 ) from exc
-            finally:
-                page.close()
             page_blocks.append(blocks)
             chars += count
+    finally:
+        pdf.close()
     if chars == 0:
         raise ImportFormatError(
             "Ce PDF ne contient pas de texte (document numérisé ?) : exportez-le en texte ou "
@@ -862,11 +870,118 @@ def pdf_to_text(raw: bytes) -> str:
     return _join_lines(_pdf_lines_out(page_blocks))
 
 
-def _table_settings(page: object) -> dict:
+_SPACES_CP = frozenset([0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x2002, 0x2003, 0x2009, 0x202F, 0xFFFE])
+
+
+def _pdfium_page(page: object) -> tuple[list[dict], list[dict], int, tuple[float, float]]:
+    """(words, ruling edges, characters, (width, height)) of a page, top-down coordinates."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_width(), page.get_height()
+    textpage = page.get_textpage()
+    try:
+        handle = textpage.raw
+        buffer = ctypes.create_string_buffer(128)
+        flags = ctypes.c_int()
+        words: list[dict] = []
+        word: dict | None = None
+        count = 0
+        for index in range(textpage.count_chars()):
+            code = pdfium_c.FPDFText_GetUnicode(handle, index)
+            if code in _SPACES_CP or code < 0x20:
+                word = None
+                continue
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            top, bottom = height - top, height - bottom
+            size = pdfium_c.FPDFText_GetFontSize(handle, index) or (bottom - top)
+            pdfium_c.FPDFText_GetFontInfo(handle, index, buffer, 128, ctypes.byref(flags))
+            font = buffer.value.decode("latin-1", "replace")
+            if pdfium_c.FPDFText_GetFontWeight(handle, index) >= 600:
+                font += "-Bold"
+            count += 1
+            char = chr(code)
+            if (
+                word is not None
+                and abs(top - word["top"]) <= max(2.0, size * 0.4)
+                and word["x0"] - 1 <= left  # a ligature's second letter overlaps the first
+                and left - word["x1"] <= size * 0.25
+                and _is_bold(font) == _is_bold(word["fontname"])
+            ):
+                word["text"] += char
+                word["x1"] = max(word["x1"], right)
+                word["bottom"] = max(word["bottom"], bottom)
+                continue
+            word = {"text": char, "x0": left, "x1": right, "top": top, "bottom": bottom,
+                    "fontname": font, "size": size}
+            words.append(word)
+    finally:
+        textpage.close()
+    edges: list[dict] = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1):
+        edges += _path_edges(obj, height)
+    return words, edges, count, (width, height)
+
+
+def _edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> dict:
+    return {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "width": x1 - x0,
+            "height": bottom - top, "orientation": orientation, "object_type": "line"}
+
+
+def _path_edges(obj: object, height: float) -> list[dict]:
+    """Horizontal and vertical rules of a path: a thin shape is a line, a rectangle gives its
+    four sides; a longer path (a whole grid drawn at once) gives its straight segments."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    segments = pdfium_c.FPDFPath_CountSegments(obj.raw)
+    if segments <= 5:
+        left, bottom, right, top = obj.get_bounds()
+        top, bottom = height - top, height - bottom
+        if bottom - top <= 3 and right - left > 3:
+            middle = (top + bottom) / 2
+            return [_edge(left, middle, right, middle, "h")]
+        if right - left <= 3 and bottom - top > 3:
+            middle = (left + right) / 2
+            return [_edge(middle, top, middle, bottom, "v")]
+        if right - left > 3 and bottom - top > 3:
+            return [_edge(left, top, right, top, "h"), _edge(left, bottom, right, bottom, "h"),
+                    _edge(left, top, left, bottom, "v"), _edge(right, top, right, bottom, "v")]
+        return []
+    matrix = obj.get_matrix()
+    edges: list[dict] = []
+    start = previous = None
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for index in range(min(segments, 5000)):
+        segment = pdfium_c.FPDFPath_GetPathSegment(obj.raw, index)
+        pdfium_c.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
+        px, py = matrix.on_point(x.value, y.value)
+        point = (px, height - py)
+        kind = pdfium_c.FPDFPathSegment_GetType(segment)
+        if kind == pdfium_c.FPDF_SEGMENT_MOVETO or previous is None:
+            start = previous = point
+            continue
+        targets = [point]
+        if pdfium_c.FPDFPathSegment_GetClose(segment):
+            targets.append(start)
+        for target in targets:
+            if kind == pdfium_c.FPDF_SEGMENT_LINETO or target is start:
+                (ax, ay), (bx, by) = previous, target
+                if abs(ay - by) <= 1 and abs(ax - bx) > 3:
+                    edges.append(_edge(min(ax, bx), ay, max(ax, bx), ay, "h"))
+                elif abs(ax - bx) <= 1 and abs(ay - by) > 3:
+                    edges.append(_edge(ax, min(ay, by), ax, max(ay, by), "v"))
+            previous = target
+    return edges
+
+
+def _table_settings(edges: list[dict]) -> dict:
     """pdfplumber's ruled-table settings, closing tables cut by a page break: a row split
     between two pages has no bottom border on the first and no top border on the second,
     so horizontal lines are added where the vertical rules start and end."""
-    verticals = [edge for edge in page.edges if edge["orientation"] == "v"]
+    verticals = [edge for edge in edges if edge["orientation"] == "v"]
     if not verticals:
         return {}
     tops = min(edge["top"] for edge in verticals)
@@ -874,54 +989,57 @@ def _table_settings(page: object) -> dict:
     return {"explicit_horizontal_lines": [tops, bottoms]}
 
 
-def _pdf_page(page: object) -> tuple[list[tuple[float, str, object]], int]:
-    """(blocks in reading order: ("line", _PdfLine) or ("table", rows), characters seen)."""
-    count = len(page.chars)
-    if not count:
-        return [], 0
-    tables = page.find_tables(_table_settings(page)) if (page.rects or page.lines) else []
+class _RulesPage:
+    """What pdfplumber's TableFinder reads of a page with the "lines" strategy."""
+
+    def __init__(self, edges: list[dict], size: tuple[float, float]) -> None:
+        self.edges = edges
+        self.bbox = (0, 0, size[0], size[1])
+
+
+def _pdf_page(
+    words: list[dict], edges: list[dict], size: tuple[float, float]
+) -> list[tuple[float, str, object]]:
+    """Blocks in reading order: ("line", _PdfLine) or ("table", _PdfTable)."""
+    if not words:
+        return []
+    tables = []
+    if edges:
+        from pdfplumber.table import TableFinder
+
+        tables = TableFinder(_RulesPage(edges, size), _table_settings(edges)).tables
     bboxes = [table.bbox for table in tables]
 
-    def outside(obj: dict) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        mid_x = (obj["x0"] + obj["x1"]) / 2
-        mid_y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= mid_x <= x1 and top <= mid_y <= bottom
-                       for x0, top, x1, bottom in bboxes)
+    def inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
+        x0, top, x1, bottom = bbox
+        return (x0 <= (word["x0"] + word["x1"]) / 2 <= x1
+                and top <= (word["top"] + word["bottom"]) / 2 <= bottom)
 
     blocks: list[tuple[float, str, object]] = []
-    free = page.filter(outside) if bboxes else page
-    words = free.extract_words(extra_attrs=["fontname"], use_text_flow=False)
-    for line in _pdf_lines(_sorted_words(words)):
+    free = [w for w in words if not any(inside(w, bbox) for bbox in bboxes)]
+    for line in _pdf_lines(_sorted_words(free)):
         blocks.append((line.top, "line", line))
-    if tables:
-        all_words = page.extract_words(extra_attrs=["fontname"])
-        ruled = [edge["top"] for edge in page.edges if edge["orientation"] == "h"]
-        for table in tables:
-            rows: list[list[list[_Para]]] = []
-            for row in table.rows:
-                cells: list[list[_Para]] = []
-                for bbox in row.cells:
-                    if bbox is None:
-                        cells.append([])
-                        continue
-                    x0, top, x1, bottom = bbox
-                    inside = [
-                        w for w in all_words
-                        if x0 <= (w["x0"] + w["x1"]) / 2 <= x1
-                        and top <= (w["top"] + w["bottom"]) / 2 <= bottom
-                    ]
-                    cells.append(_cell_paras(_pdf_lines(_sorted_words(inside))))
-                rows.append(cells)
-            _x0, top, _x1, bottom = table.bbox
-            blocks.append((top, "table", _PdfTable(
-                rows,
-                open_top=not any(abs(y - top) <= 1.5 for y in ruled),
-                open_bottom=not any(abs(y - bottom) <= 1.5 for y in ruled),
-            )))
+    ruled = [edge["top"] for edge in edges if edge["orientation"] == "h"]
+    for table in tables:
+        _x0, top, _x1, bottom = table.bbox
+        in_table = [w for w in words if inside(w, table.bbox)]
+        rows: list[list[list[_Para]]] = []
+        for row in table.rows:
+            cells: list[list[_Para]] = []
+            for bbox in row.cells:
+                if bbox is None:
+                    cells.append([])
+                    continue
+                cell_words = [w for w in in_table if inside(w, bbox)]
+                cells.append(_cell_paras(_pdf_lines(_sorted_words(cell_words))))
+            rows.append(cells)
+        blocks.append((top, "table", _PdfTable(
+            rows,
+            open_top=not any(abs(y - top) <= 1.5 for y in ruled),
+            open_bottom=not any(abs(y - bottom) <= 1.5 for y in ruled),
+        )))
     blocks.sort(key=lambda block: block[0])
-    return blocks, count
+    return blocks
 
 
 @dataclass
