@@ -257,6 +257,32 @@ def test_a_pdf_over_the_page_limit_is_refused(monkeypatch):
         parse(built("referentiel.pdf"), "referentiel.pdf")
 
 
+def test_a_pdf_decompression_bomb_is_refused_before_pdfium_reads_it(monkeypatch):
+    import zlib
+
+    import pikepdf
+    import pypdfium2
+
+    def never(*args, **kwargs):
+        raise AssertionError("PDFium read the file")
+
+    monkeypatch.setattr(office, "MAX_PDF_INFLATED_BYTES", 4 * 1024 * 1024)
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    inflater = zlib.compressobj(9)
+    content = b"".join([*(inflater.compress(b" " * 1024 * 1024) for _ in range(8)),
+                        inflater.flush()])
+    stream = pikepdf.Stream(pdf, content)
+    stream.Filter = pikepdf.Name.FlateDecode
+    pdf.pages[0].obj.Contents = stream
+    out = io.BytesIO()
+    pdf.save(out)
+    assert len(out.getvalue()) < 100_000
+    monkeypatch.setattr(pypdfium2, "PdfDocument", never)
+    with pytest.raises(ImportFormatError, match="plus de 4 Mo une fois décompressés"):
+        parse(out.getvalue(), "bombe.pdf")
+
+
 def test_a_pdf_protected_by_a_password_is_refused():
     import pikepdf
 

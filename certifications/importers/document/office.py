@@ -39,6 +39,7 @@ MAX_RATIO = 100  # uncompressed / compressed size of one big member
 _RATIO_FLOOR = 5 * 1024 * 1024  # small members may compress well: the ratio is not checked
 MAX_ZIP_MEMBERS = 2000
 MAX_PDF_PAGES = 300
+MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024  # all the Flate streams of a PDF, inflated
 
 DOCX_MAIN = "word/document.xml"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
@@ -821,6 +822,7 @@ def pdf_to_text(raw: bytes) -> str:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
+    _check_pdf_streams(raw)
     try:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError as exc:
@@ -868,6 +870,56 @@ def pdf_to_text(raw: bytes) -> str:
             "page 1",
         )
     return _join_lines(_pdf_lines_out(page_blocks))
+
+
+def _check_pdf_streams(raw: bytes) -> None:
+    """Refuse a PDF whose compressed streams would inflate past MAX_PDF_INFLATED_BYTES (a
+    decompression bomb: PDFium inflates a page's content whole). Each Flate stream is
+    inflated piece by piece and counted, never held; the other filters are left to PDFium."""
+    import zlib
+
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(raw))
+    except pikepdf.PasswordError:
+        return  # PDFium says it is protected
+    except Exception:  # a damaged file: PDFium says what it can read
+        return
+    total = 0
+    with pdf:
+        if pdf.is_encrypted:
+            return  # streams are decrypted by PDFium only: their sizes are not known here
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Stream):
+                continue
+            filters = obj.get("/Filter")
+            first = filters[0] if isinstance(filters, pikepdf.Array) and len(filters) else filters
+            if first != pikepdf.Name.FlateDecode:
+                continue
+            try:
+                data = obj.read_raw_bytes()
+            except Exception:  # noqa: S112 - an unreadable stream is PDFium's to report
+                continue
+            inflater = zlib.decompressobj()
+            chunk = 1024 * 1024
+            try:
+                for start in range(0, len(data), chunk):
+                    pending = data[start:start + chunk]
+                    while pending:
+                        total += len(inflater.decompress(pending, chunk))
+                        pending = inflater.unconsumed_tail
+                        if total > MAX_PDF_INFLATED_BYTES:
+                            raise ImportFormatError(
+                                "PDF refusé : ses contenus compressés feraient plus de "
+                                f"{MAX_PDF_INFLATED_BYTES // (1024 * 1024)} Mo une fois "
+                                "décompressés (bombe de décompression ?).",
+                                "page 1",
+                            )
+                    if inflater.eof:
+                        break
+            except zlib.error:
+                continue
 
 
 _SPACES_CP = frozenset([0x20, 0x09, 0x0A, 0x0D, 0xA0, 0x2002, 0x2003, 0x2009, 0x202F, 0xFFFE])
