@@ -101,6 +101,8 @@ def docx_table_referentiel(blocs: list[dict] | None = None) -> bytes:
 
     blocs = TABLE_BLOCS if blocs is None else blocs
     document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "En-tête : référentiel confidentiel"
+    document.sections[0].footer.paragraphs[0].text = "Page 1"
     document.add_heading("Technicien supérieur en analyse de données", level=1)
     document.add_paragraph("Référentiel d'activités, de compétences et d'évaluation.")
     rows = 2 + sum(len(b["competences"]) for b in blocs)

@@ -88,6 +88,22 @@ def test_a_word_table_becomes_one_line_per_row_with_merged_cells_written_once():
     assert c12[3] == ("<ul> <li>Les valeurs manquantes sont traitées selon une règle "
                       "justifiée</li> <li>Les doublons sont supprimés</li> </ul>")
     assert lines[-1] == "Document validé par le conseil de perfectionnement."
+    assert "En-tête" not in "\n".join(lines)  # headers and footers are left out
+
+
+def test_a_nested_word_table_is_flattened_into_its_cell():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    files.docx_fill(table.cell(0, 0), ["C1 Accueillir le public"])
+    inner = table.cell(0, 1).add_table(rows=2, cols=2)
+    for row, texts in enumerate([["Critère", "Seuil"], ["Accueil courtois", "100 %"]]):
+        for column, text in enumerate(texts):
+            files.docx_fill(inner.cell(row, column), [text])
+    text = office.to_text(files.docx_bytes(document), "a.docx")
+    assert text.strip() == ("C1 Accueillir le public\t<p>Critère</p> <p>Seuil</p> "
+                            "<p>Accueil courtois</p> <p>100 %</p>")
 
 
 def test_a_word_table_referentiel_imports_its_blocs_competences_criteria_and_epreuves():
@@ -446,7 +462,24 @@ def test_an_oversized_office_file_is_refused(monkeypatch):
         parse(built("referentiel.odt"), "referentiel.odt")
 
 
-# -- through the wizard and the API --------------------------------------------------------------
+# -- through the wizard, the API and the command -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_import_command_reads_a_word_file(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    path = tmp_path / "referentiel.docx"
+    path.write_bytes(built("table.docx"))
+    out = io.StringIO()
+    call_command("import_referentiel", str(path), "--json", "--dry-run", stdout=out)
+    [line] = [json.loads(text) for text in out.getvalue().splitlines() if text.strip()]
+    assert line["action"] == "dry-run"
+    assert (line["blocs"], line["competences"], line["criteria"], line["modalities"]) == (
+        2, 5, 9, 2)
+    assert not Certification.objects.exists()
 
 
 @pytest.mark.django_db
