@@ -53,7 +53,11 @@ class ImportAPIView(AdministratorAPIView):
 
 # -- shapes ------------------------------------------------------------------------------
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(
+        help_text="Framework document (text, Word .docx, PDF or OpenDocument .odt), France "
+                  "Compétences XML export, CSV or XLSX spreadsheet, or this application's "
+                  "JSON; format=auto detects which.",
+    )
     format = serializers.ChoiceField(choices=FORMAT_CHOICES, default="auto")
     fiche = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
     certifier = serializers.CharField(

@@ -15,7 +15,7 @@ from certifications.services import RNCP_CODE_PATTERN
 
 FORMAT_LABELS = {
     "auto": _("Detect from the file"),
-    "document": _("Framework document (text)"),
+    "document": _("Framework document (text, Word, PDF or OpenDocument)"),
     "rncp-xml": _("France Compétences XML export"),
     "spreadsheet": _("Spreadsheet (CSV or XLSX template)"),
     "json": _("Framework JSON (this application's export)"),
@@ -24,14 +24,19 @@ FORMAT_LABELS = {
 
 # The extensions of the formats the import reads (certifications.importers); the content
 # is checked again by the parser, and the size by the service (IMPORT_MAX_UPLOAD_SIZE).
-IMPORT_EXTENSIONS = ["txt", "md", "tsv", "xml", "csv", "xlsx", "json"]
+IMPORT_EXTENSIONS = ["txt", "md", "tsv", "docx", "pdf", "odt", "xml", "csv", "xlsx", "json"]
 WRONG_TYPE = _("The file type “%(extension)s” is not accepted here. Accepted types: "
                "%(allowed_extensions)s.")
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("File"), validators=[
-        FileExtensionValidator(IMPORT_EXTENSIONS, message=WRONG_TYPE)])
+    file = forms.FileField(
+        label=_("File"),
+        validators=[FileExtensionValidator(IMPORT_EXTENSIONS, message=WRONG_TYPE)],
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(f".{extension}" for extension in IMPORT_EXTENSIONS)}
+        ),
+    )
     format = forms.ChoiceField(
         label=_("Format"), choices=list(FORMAT_LABELS.items()), initial="auto"
     )
@@ -47,8 +52,8 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
-            "Framework document, XML export, CSV or XLSX spreadsheet, or JSON; "
-            "at most %(size)s."
+            "Framework document (text, Word .docx, PDF or OpenDocument .odt), XML export, "
+            "CSV or XLSX spreadsheet, or JSON; at most %(size)s."
         ) % {"size": filesizeformat(settings.IMPORT_MAX_UPLOAD_SIZE)}
 
 

@@ -8,6 +8,7 @@ adding a format is adding it to ``PARSERS``.
 from __future__ import annotations
 
 import inspect
+import zipfile
 from collections.abc import Callable
 from pathlib import PurePath
 from typing import BinaryIO
@@ -15,6 +16,7 @@ from typing import BinaryIO
 from certifications.codes import code_normalise
 from certifications.errors import ImportFormatError
 from certifications.importers import document, json_format, rncp_xml, spreadsheet
+from certifications.importers.document import office
 from certifications.importers.draft import ReferentielDraft
 
 Parser = Callable[..., list[ReferentielDraft]]
@@ -35,14 +37,28 @@ _EXTENSIONS = {
     ".txt": "document",
     ".md": "document",
     ".tsv": "document",
+    # Word, PDF and OpenDocument: turned into the document text (document/office.py)
+    ".docx": "document",
+    ".docm": "document",
+    ".doc": "document",
+    ".odt": "document",
+    ".pdf": "document",
 }
+_WORD_EXTENSIONS = (".docx", ".docm", ".dotx", ".odt")
 
 
-def detect_format(head: bytes, name: str = "") -> str:
-    """Guess the format from the first bytes, then from the file name."""
+def detect_format(head: bytes, name: str = "", source: BinaryIO | None = None) -> str:
+    """Guess the format from the first bytes, then from the file name.
+
+    A zip is a Word or OpenDocument text (``document``) or a workbook (``spreadsheet``):
+    its first bytes may not say which, so ``source`` (seekable, left where it was) is
+    looked into when given, else the file name decides.
+    """
+    if head.startswith(b"%PDF-"):
+        return "document"
+    if head.startswith(b"PK\x03\x04"):
+        return "document" if _zip_is_text(head, name, source) else "spreadsheet"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"PK\x03\x04"):
-        return "spreadsheet"
     if stripped.startswith((b"<?xml", b"<FICHES", b"<fiches")):
         return "rncp-xml"
     if stripped.startswith(b"{"):
@@ -56,6 +72,23 @@ def detect_format(head: bytes, name: str = "") -> str:
     return "document"
 
 
+def _zip_is_text(head: bytes, name: str, source: BinaryIO | None) -> bool:
+    """Whether a zip is a Word (.docx) or OpenDocument text (.odt) file."""
+    kind = office.kind_of(head, names=[])  # the ODT mimetype comes first
+    if kind == "odt" or b"word/" in head:
+        return True
+    if source is not None:
+        position = source.tell()
+        try:
+            with zipfile.ZipFile(source) as archive:
+                return office.DOCX_MAIN in archive.namelist()
+        except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+            pass  # a damaged archive: the name decides, the parser says what is wrong
+        finally:
+            source.seek(position)
+    return PurePath(name).suffix.lower() in _WORD_EXTENSIONS
+
+
 def parse(
     source: BinaryIO, *, format: str = "auto", name: str = "", **options: object
 ) -> list[ReferentielDraft]:
@@ -63,7 +96,7 @@ def parse(
     (``fiche`` for a spreadsheet) are refused with a clear message."""
     if format == "auto":
         position = source.tell()
-        format = detect_format(source.read(4096), name)
+        format = detect_format(source.read(4096), name, source)
         source.seek(position)
     try:
         parser = PARSERS[format]

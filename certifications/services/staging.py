@@ -157,7 +157,7 @@ def _parse_upload(
 ) -> tuple[str, list[ReferentielDraft]]:
     _check_size(size)
     if format == "auto":
-        format = importers.detect_format(file.read(4096), file_name)
+        format = importers.detect_format(file.read(4096), file_name, file)
         file.seek(0)
     drafts = importers.parse(file, format=format, name=file_name, **options)
     if len(drafts) > IMPORT_MAX_DRAFTS:

@@ -19,7 +19,12 @@ The parser does not know the five seed files; it knows the shape of a référent
 Links that a table only states by position (a criteria cell beside some compétence rows, an
 épreuve stated once for several rows) are resolved at the end from the line numbers.
 
-The package, in reading order: :mod:`.reading` (bytes to text, HTML fragments),
+Word (.docx), PDF and OpenDocument (.odt) files are first written as that same text by
+:mod:`.office` (tables row by row, merged cells once, headings, lists, bold), then read
+like any export.
+
+The package, in reading order: :mod:`.office` (office files to text), :mod:`.reading`
+(bytes to text, HTML fragments),
 :mod:`.codes` (how codes and épreuves are written), :mod:`.state` (what the parser keeps while
 it reads), :mod:`.tables` (header rows, rows, cells, page-break continuations), :mod:`.facts`
 (the fiche outside the tables), :mod:`.links` (positional links, at the end) and

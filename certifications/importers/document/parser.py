@@ -135,7 +135,7 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
 
 
 def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
-    """Read one référentiel document (text export) into one draft.
+    """Read one référentiel document (text export, Word, PDF or OpenDocument) into one draft.
 
     Raises ImportFormatError when nothing can be read; everything else that needs a look
     (missing code, guessed links) is a warning on the draft.
@@ -143,8 +143,15 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
     raw = source.read()
     if isinstance(raw, str):  # a text stream given by mistake: accept it
         raw = raw.encode("utf-8")
-    text, fallback = decode_bytes(raw)
-    text = check_text(text)
+    # Word, PDF and OpenDocument files become the same text first (office.py).
+    from certifications.importers.document import office
+
+    converted = office.to_text(raw, name)
+    if converted is not None:
+        text, fallback = check_text(converted), False
+    else:
+        text, fallback = decode_bytes(raw)
+        text = check_text(text)
     parser = _Parser(text, name)
     if fallback:
         parser.draft.warn(

@@ -65,7 +65,8 @@ def _located(issue: Issue) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Importe les référentiels d'un fichier (document, export XML RNCP, tableur, JSON). "
+        "Importe les référentiels d'un fichier (document texte, Word, PDF ou OpenDocument, "
+        "export XML RNCP, tableur, JSON). "
         "Tout le fichier est enregistré en une transaction, ou rien s'il contient une erreur."
     )
 
