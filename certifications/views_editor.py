@@ -49,6 +49,7 @@ from certifications.services.staging import (
     DraftNotFoundError,
     ReferentielImportNotPendingError,
     referentiel_import_edit,
+    scale_report,
 )
 
 COUNT_LABELS = {
@@ -300,6 +301,8 @@ def draft_editor(
     scales: list[Scale], rules: dict[str, RuleSet],
 ) -> DraftEditor:
     build = _Builder(row, index, draft)
+    if "scale" not in report:  # a report written before the editor, or by another path
+        report = {**report, "scale": scale_report(draft)}
     changes = report["diff"]["changes"] or {}
     return DraftEditor(
         index=index,

@@ -132,7 +132,7 @@ def _draft_diff(draft: ReferentielDraft) -> dict[str, Any]:
     }
 
 
-def _scale_report(draft: ReferentielDraft) -> dict[str, Any]:
+def scale_report(draft: ReferentielDraft) -> dict[str, Any]:
     """Which scale confirming gives the version: chosen, stated by the document, or default."""
     chosen = scale_chosen(draft=draft)
     if chosen is not None:
@@ -153,7 +153,7 @@ def _draft_report(draft: ReferentielDraft) -> dict[str, Any]:
         "errors": [_issue_json(i) for i in issues if i.severity is Severity.ERROR],
         "warnings": [_issue_json(i) for i in issues if i.severity is not Severity.ERROR],
         "diff": _draft_diff(draft),
-        "scale": _scale_report(draft),
+        "scale": scale_report(draft),
         "rules": draft.rules,
     }
 

@@ -275,6 +275,24 @@ def test_an_edit_import_is_compared_with_its_version(alice):
     assert list(version.blocs.values_list("title", flat=True)) == ["Bloc un", "Bloc 2"]
 
 
+def test_once_corrected_the_parsers_errors_become_warnings(alice):
+    draft = make_draft()
+    draft.error("Compétence manquante (ni code ni intitulé)", "row 7")
+    row = _pending(draft)
+    assert [e["message"] for e in row.report["drafts"][0]["errors"]] == [
+        "Compétence manquante (ni code ni intitulé)"]
+    assert referentiel_import_edit(referentiel_import=row, index=0, ops=[
+        {"op": "set_bloc", "bloc": "RNCP99999BC01", "title": "Bloc revu"}]) == {}
+    report = row.report["drafts"][0]
+    assert report["errors"] == []
+    assert {"severity": "warning", "message": "Compétence manquante (ni code ni intitulé)",
+            "location": "row 7"} in report["warnings"]
+    # Corrections themselves are still checked.
+    errors = referentiel_import_edit(referentiel_import=row, index=0, ops=[
+        {"op": "set_competence", "competence": "C1.1", "title": ""}])
+    assert errors == {0: {"title": "Ce champ est obligatoire."}}
+
+
 def test_a_decided_import_can_no_longer_be_corrected(alice):
     row = _pending()
     client = _client(alice)
