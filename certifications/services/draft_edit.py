@@ -50,6 +50,7 @@ from certifications.importers.draft import (
     ReferentielDraft,
     Severity,
 )
+from certifications.models import Scale
 from certifications.vocabulary import ModalityKind
 
 Errors = dict[str, str]
@@ -578,9 +579,8 @@ def remove_modality(draft: ReferentielDraft, op: Op) -> Errors:
 
 
 def _scale_exists(code: str) -> bool:
-    from certifications.models import Scale
-
-    return Scale.objects.filter(code=code).exists()
+    # The default scale always exists: services.scales.scale_default recreates it if needed.
+    return code == Scale.DEFAULT_CODE or Scale.objects.filter(code=code).exists()
 
 
 def set_scale(draft: ReferentielDraft, op: Op) -> Errors:
