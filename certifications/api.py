@@ -263,7 +263,7 @@ def _draft_body(row: ReferentielImport, index: int) -> dict[str, Any]:
 class ImportDraftAPI(ImportAPIView):
     """One draft of a pending import: read it, correct it with the editor's operations."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def _row(self, public_id: str, index: int) -> ReferentielImport:
         row = self.get_import(public_id)
