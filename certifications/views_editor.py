@@ -659,6 +659,17 @@ def import_draft_remove(request: HttpRequest, public_id: str, index: int,
     if not row.is_pending:
         return _not_pending(request, row)
     target = _target(request, draft, kind, adding=False)
+    if kind == "bloc" and not _is_htmx(request) and "confirmed" not in request.POST:
+        # Without JavaScript (no confirmation dialog), a bloc goes only once confirmed:
+        # it takes its compétences and criteria along.
+        bloc = target.bloc
+        return render(request, "certifications/import_remove_bloc.html", {
+            "import": row, "bloc": bloc, "action": request.get_full_path(),
+            "criteria": len(bloc.criteria) if bloc else 0,
+            "competences": bloc.competences if bloc else [],
+            "back_url": reverse("certifications:import_preview", kwargs={
+                "public_id": row.public_id}) + "#" + anchor(index, "bloc", target.ref),
+        })
     op: dict[str, Any] = {"op": f"remove_{kind}"}
     if kind == "criterion":
         op.update(bloc=target.ref, index=target.position)

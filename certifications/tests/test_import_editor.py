@@ -211,6 +211,26 @@ def test_it_adds_and_removes_items(alice):
     assert row.report["drafts"][0]["counts"]["competences"] == 4
 
 
+def test_removing_a_bloc_without_javascript_asks_first(alice):
+    row = _pending()
+    client = _client(alice)
+    url = _edit(row, "bloc", "ref=RNCP99999BC01", action="remove")
+    page = client.post(url).content.decode()
+    assert "Compétence 1.1" in page  # what would go
+    assert 'name="confirmed"' in page
+    assert len(_draft(row).blocs) == 2
+    response = client.post(url, {"confirmed": "1"})
+    assert response.status_code == 302
+    draft = _draft(row)
+    assert [b.ref for b in draft.blocs] == ["RNCP99999BC02"]
+    assert draft.modalities[0].competence_refs == ["C2.1", "C2.2"]
+    # The last bloc stays: refused, with the reason.
+    response = client.post(_edit(row, "bloc", "ref=RNCP99999BC02", action="remove"),
+                           {"confirmed": "1"}, follow=True)
+    assert "A framework keeps at least one block." in response.content.decode()
+    assert len(_draft(row).blocs) == 1
+
+
 def test_the_diff_follows_the_corrections(alice):
     referentiel_import(draft=make_draft())
     row = _pending()
