@@ -40,6 +40,7 @@ from certifications.services import (
     referentiel_import_confirm,
     referentiel_import_preview,
 )
+from certifications.services.staging import DraftNotFoundError, referentiel_import_edit
 from config.api import AdministratorAPIView, IdFilter, ProblemSerializer, problem
 
 
@@ -113,6 +114,11 @@ class DraftReportSerializer(serializers.Serializer):
                   "per section (blocs, competences, criteria, modalities) added, removed, "
                   "changed."
     )
+    scale = serializers.JSONField(
+        required=False, help_text="The scale confirming gives the version: source (chosen, "
+        "document, default), code, name.")
+    rules = serializers.JSONField(required=False, help_text="Deliberation rules chosen in "
+                                  "the editor (RuleSet fields), applied at confirmation.")
 
 
 class ImportSerializer(serializers.Serializer):
@@ -236,6 +242,74 @@ class ImportConfirmAPI(ImportAPIView):
         except ReferentielImportError:
             return Response(_body(row), status=status.HTTP_400_BAD_REQUEST)
         return Response(_body(row))
+
+
+class DraftPatchSerializer(serializers.Serializer):
+    ops = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False,
+        help_text="Operations applied in order, all or nothing: {\"op\": \"set_competence\", "
+                  "\"competence\": \"C1\", \"title\": \"…\"}… (docs/import.md, "
+                  "« Correcting a draft »).",
+    )
+
+
+class DraftSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    draft = serializers.JSONField(help_text="The draft in the framework JSON format "
+                                  "(certassess-referentiel), with the corrections.")
+    report = DraftReportSerializer()
+
+
+def _draft_body(row: ReferentielImport, index: int) -> dict[str, Any]:
+    return {"index": index, "draft": row.drafts[index], "report": row.report["drafts"][index]}
+
+
+class ImportDraftAPI(ImportAPIView):
+    """One draft of a pending import: read it, correct it with the editor's operations."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def _row(self, public_id: str, index: int) -> ReferentielImport:
+        row = self.get_import(public_id)
+        if not 0 <= index < len(row.drafts):
+            raise NotFound
+        return row
+
+    @extend_schema(responses={200: DraftSerializer}, summary="A draft of an import")
+    def get(self, request: Request, public_id: str, index: int) -> Response:
+        return Response(_draft_body(self._row(public_id, index), index))
+
+    @extend_schema(
+        request=DraftPatchSerializer,
+        responses={
+            200: DraftSerializer,
+            400: OpenApiResponse(ProblemSerializer, description="An operation was refused: "
+                                 "`errors` maps its index to field errors; nothing changed."),
+            409: OpenApiResponse(ImportSerializer, description="Confirmed or cancelled."),
+        },
+        summary="Correct a draft of a pending import (the preview editor's operations)",
+    )
+    def patch(self, request: Request, public_id: str, index: int) -> Response:
+        row = self._row(public_id, index)
+        serializer = DraftPatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            errors = referentiel_import_edit(
+                referentiel_import=row, index=index, ops=serializer.validated_data["ops"],
+                edited_by=request.user,
+            )
+        except ReferentielImportNotPendingError as exc:
+            return Response(_body(exc.referentiel_import), status=status.HTTP_409_CONFLICT)
+        except DraftNotFoundError:
+            raise NotFound from None
+        if errors:
+            return problem(
+                status_code=status.HTTP_400_BAD_REQUEST, type="refused", code="invalid",
+                detail=" ".join(m for e in errors.values() for m in e.values()),
+                errors={str(i): e for i, e in errors.items()},
+            )
+        row.refresh_from_db()
+        return Response(_draft_body(row, index))
 
 
 # -- certifications and their versions (read) ---------------------------------------------

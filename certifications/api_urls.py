@@ -14,6 +14,8 @@ urlpatterns = [
          name="api_referentiel_detail"),
     path("imports/", api.ImportListCreateAPI.as_view(), name="api_import_create"),
     path("imports/<uuid:public_id>/", api.ImportDetailAPI.as_view(), name="api_import_detail"),
+    path("imports/<uuid:public_id>/drafts/<int:index>/", api.ImportDraftAPI.as_view(),
+         name="api_import_draft"),
     path(
         "imports/<uuid:public_id>/confirm/", api.ImportConfirmAPI.as_view(),
         name="api_import_confirm",

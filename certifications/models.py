@@ -170,7 +170,7 @@ class RuleSet(models.Model):
 
 
 class Scale(models.Model):
-    """An assessment scale; the default is the 4-level scale of fiche RNCP35609."""
+    """An assessment scale; the default one has 4 levels (``DEFAULT_CODE``)."""
 
     DEFAULT_CODE = "rncp-4-niveaux"  # created by migration 0002
 

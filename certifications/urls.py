@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from certifications import views, views_mentions, views_referentiel
+from certifications import views, views_editor, views_mentions, views_referentiel
 
 app_name = "certifications"
 
@@ -15,6 +15,14 @@ urlpatterns = [
         r"^import/modele\.(?P<kind>csv|xlsx)$", views.import_template, name="import_template"
     ),
     path("import/<uuid:public_id>/", views.import_preview, name="import_preview"),
+    path("import/<uuid:public_id>/<int:index>/", views_editor.import_draft_section,
+         name="import_draft_section"),
+    path("import/<uuid:public_id>/<int:index>/edit/<slug:kind>/",
+         views_editor.import_draft_edit, name="import_draft_edit"),
+    path("import/<uuid:public_id>/<int:index>/add/<slug:kind>/",
+         views_editor.import_draft_add, name="import_draft_add"),
+    path("import/<uuid:public_id>/<int:index>/remove/<slug:kind>/",
+         views_editor.import_draft_remove, name="import_draft_remove"),
     path("import/<uuid:public_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("import/<uuid:public_id>/cancel/", views.import_cancel, name="import_cancel"),
     path("import/<uuid:public_id>/result/", views.import_result, name="import_result"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -15,27 +14,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
 from accounts.permissions import administrator_required, may_manage_certifications
+from certifications import views_editor
 from certifications.errors import ImportFormatError
 from certifications.forms import ImportConfirmForm, ImportUploadForm
 from certifications.importers import case, json_format, spreadsheet
-from certifications.importers.draft import (
-    ActivityDraft,
-    BlocDraft,
-    CompetenceDraft,
-    CriterionDraft,
-    ModalityDraft,
-    ReferentielDraft,
-)
 from certifications.models import Referentiel, ReferentielImport
 from certifications.selectors import (
     certification_list_with_versions_for_user,
     referentiel_get_for_user,
-    referentiel_import_drafts,
     referentiel_import_get_for_user,
     referentiel_to_draft,
 )
@@ -49,19 +39,6 @@ from certifications.services import (
 
 View = Callable[..., HttpResponse]
 
-COUNT_LABELS = {
-    "blocs": gettext_lazy("skills blocks"),
-    "activities": gettext_lazy("activities"),
-    "competences": gettext_lazy("competences"),
-    "criteria": gettext_lazy("assessment criteria"),
-    "modalities": gettext_lazy("assessment methods"),
-}
-DIFF_LABELS = {
-    "blocs": gettext_lazy("Skills blocks"),
-    "competences": gettext_lazy("Competences"),
-    "criteria": gettext_lazy("Assessment criteria"),
-    "modalities": gettext_lazy("Assessment methods"),
-}
 TEMPLATES = {
     "csv": ("text/csv; charset=utf-8", spreadsheet.template_csv),
     "xlsx": (
@@ -132,114 +109,15 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-# -- step 2: preview ---------------------------------------------------------------------
-@dataclass
-class CompetenceRow:
-    competence: CompetenceDraft
-    criteria: list[CriterionDraft] = field(default_factory=list)
-
-
-@dataclass
-class ActivityGroup:
-    activity: ActivityDraft | None
-    competences: list[CompetenceRow] = field(default_factory=list)
-
-
-@dataclass
-class BlocOutline:
-    bloc: BlocDraft
-    groups: list[ActivityGroup]
-    loose_criteria: list[CriterionDraft]
-
-
-@dataclass
-class ModalityOutline:
-    modality: ModalityDraft
-    competences: list[str]
-
-
-@dataclass
-class DraftPreview:
-    index: int
-    draft: ReferentielDraft
-    report: dict[str, Any]
-    counts: list[tuple[str, int]]
-    blocs: list[BlocOutline]
-    modalities: list[ModalityOutline]
-    diff: list[tuple[str, dict[str, list[dict[str, str]]]]]
-    code_field: Any = None
-    title_field: Any = None
-
-
-def _bloc_outline(bloc: BlocDraft) -> BlocOutline:
-    rows = {c.ref: CompetenceRow(c) for c in bloc.competences}
-    loose = []
-    for criterion in bloc.criteria:
-        first = next((ref for ref in criterion.competence_refs if ref in rows), None)
-        (rows[first].criteria if first else loose).append(criterion)
-    groups = [ActivityGroup(a) for a in bloc.activities]
-    by_ref = {group.activity.ref: group for group in groups if group.activity}
-    no_activity = ActivityGroup(None)
-    for competence in bloc.competences:
-        by_ref.get(competence.activity_ref or "", no_activity).competences.append(
-            rows[competence.ref]
-        )
-    if no_activity.competences:
-        groups.append(no_activity)
-    return BlocOutline(bloc, groups, loose)
-
-
-def _draft_preview(index: int, draft: ReferentielDraft, report: dict[str, Any]) -> DraftPreview:
-    labels = {c.ref: c.code or c.title for c in draft.competences()}
-    changes = report["diff"]["changes"] or {}
-    return DraftPreview(
-        index=index,
-        draft=draft,
-        report=report,
-        counts=[(COUNT_LABELS[key], value) for key, value in report["counts"].items()],
-        blocs=[_bloc_outline(bloc) for bloc in draft.blocs],
-        modalities=[
-            ModalityOutline(m, [labels.get(ref, ref) for ref in m.competence_refs])
-            for m in draft.modalities
-        ],
-        diff=[(DIFF_LABELS[key], changes[key]) for key in DIFF_LABELS if key in changes],
-    )
-
-
+# -- step 2: preview, an editor (certifications.views_editor) ------------------------------
 def _render_preview(
     request: HttpRequest, row: ReferentielImport, form: ImportConfirmForm | None = None
 ) -> HttpResponse:
-    drafts = referentiel_import_drafts(referentiel_import=row)
-    previews = [
-        _draft_preview(i, draft, report)
-        for i, (draft, report) in enumerate(zip(drafts, row.report["drafts"], strict=True))
-    ]
-    form = form or _confirm_form(row)
-    for preview in previews:
-        if f"code_{preview.index}" in form.fields:
-            preview.code_field = form[f"code_{preview.index}"]
-        if f"title_{preview.index}" in form.fields:
-            preview.title_field = form[f"title_{preview.index}"]
-    has_errors = any(p.report["errors"] for p in previews)
-    return render(request, "certifications/import_preview.html", {
-        "import": row,
-        "previews": previews,
-        "form": form,
-        "has_errors": has_errors,
-        "can_confirm": row.is_pending and not has_errors,
-    })
+    return views_editor.render_preview(request, row, form)
 
 
 def _confirm_form(row: ReferentielImport, data: Any = None) -> ImportConfirmForm:
-    missing = [
-        (i, report["title"]) for i, report in enumerate(row.report.get("drafts", []))
-        if not report["code"]
-    ]
-    untitled = [
-        i for i, draft in enumerate(referentiel_import_drafts(referentiel_import=row))
-        if not draft.certification.title.strip()
-    ]
-    return ImportConfirmForm(data, missing_codes=missing, missing_titles=untitled)
+    return views_editor.confirm_form(row, views_editor.draft_editors(row), data)
 
 
 @require_GET

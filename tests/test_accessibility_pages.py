@@ -88,6 +88,10 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
         (alice, reverse("certifications:import_upload"), 200),
         (alice, reverse("certifications:import_preview", args=[referentiel_import.public_id]),
          200),
+        # The preview editor's own page for an item (without JavaScript).
+        (alice, reverse("certifications:import_draft_edit",
+                        args=[referentiel_import.public_id, 0, "competence"]) + "?ref=C1.1",
+         200),
         (alice, reverse("candidates:session_list"), 200),
         (alice, reverse("candidates:session_create"), 200),
         (alice, reverse("candidates:session_detail", args=[sid]), 200),

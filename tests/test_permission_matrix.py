@@ -76,6 +76,14 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "certifications:import_confirm": ("POST", ADMIN),
     "certifications:import_cancel": ("POST", ADMIN),
     "certifications:import_result": ("GET", ADMIN),
+    # The preview editor: one draft's section (htmx; a redirect to the preview otherwise),
+    # an item's form and its save, an item's removal. The matrix's URLs name the draft's
+    # certification (kind "certification"); a removal names no item (no ?ref=): 404 even
+    # for an administrator (certifications/tests/test_import_editor.py removes real ones).
+    "certifications:import_draft_section": ("GET", ADMIN),
+    "certifications:import_draft_edit": ("GET POST", {"admin": (OK, 422)}),  # empty form
+    "certifications:import_draft_add": ("GET POST", {"admin": (OK, 422)}),
+    "certifications:import_draft_remove": ("POST", {"admin": 404}),
     "certifications:referentiel_export_json": ("GET", READERS),
     "certifications:referentiel_export_case": ("GET", READERS),
     "certifications:referentiel_detail": ("GET", READERS),
@@ -87,6 +95,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_import_create": ("GET POST", {"admin": (OK, 400)}),
     "api_import_detail": ("GET", ADMIN),
     "api_import_confirm": ("POST", ADMIN),
+    "api_import_draft": ("GET PATCH", ADMIN),
     # -- candidates, sessions, enrolments
     "api_candidate_list": ("GET POST", API_LIST_ADMIN_CREATES),
     "api_candidate_detail": ("GET", ADMIN),
@@ -267,6 +276,13 @@ def build_world() -> World:
         "kind": "csv",
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
+    for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
+                       ("import_draft_remove", "bloc")):
+        kwargs[f"certifications:{name}"]["kind"] = kind
+    for name in ("api_import_draft", "certifications:import_draft_section",
+                 "certifications:import_draft_edit", "certifications:import_draft_add",
+                 "certifications:import_draft_remove"):
+        kwargs[name]["index"] = 0
     return World(
         users={"anonymous": None, "candidate": charlie_user, "jury": bob,
                "president": paula, "admin": alice},
@@ -294,7 +310,9 @@ PUBLIC_ID = {
     "certifications:certification_mentions": "certification",
     "certifications:certifier_edit": "certifier",
     "api_certification_detail": "certification", "api_referentiel_detail": "referentiel",
-    "api_import_detail": "import", "api_import_confirm": "import",
+    "api_import_detail": "import", "api_import_confirm": "import", "api_import_draft": "import",
+    "certifications:import_draft_section": "import", "certifications:import_draft_edit": "import",
+    "certifications:import_draft_add": "import", "certifications:import_draft_remove": "import",
     "api_candidate_detail": "candidate", "api_candidate_export": "candidate",
     "api_candidate_erase": "candidate", "api_session_detail": "session",
     "api_enrolment_detail": "enrolment", "api_assessment_detail": "assessment",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from certifications.importers.draft import LevelDraft, ScaleDraft
 from certifications.vocabulary import LevelOutcome
 
-# The 4-level scale of fiche RNCP35609, which a draft gets when its document states none
-# (``draft.scale is None``); migration 0002 stores the same levels in the database.
+# The default 4-level scale (its levels are those of fiche RNCP35609, but it is no
+# certification's own), which a draft gets when its document states none
+# (``draft.scale is None``); migration 0002 stores the same levels in the database and
+# migration 0006 gives the stored one this neutral name.
 # Shared object: take ``copy.deepcopy(DEFAULT_SCALE)`` before changing it.
 DEFAULT_SCALE = ScaleDraft(
-    name="Échelle à 4 niveaux (RNCP35609)",
+    name="Échelle à 4 niveaux (par défaut)",
     levels=[
         LevelDraft(1, "Compétence validée au-delà des attentes", outcome=LevelOutcome.ACQUIRED),
         LevelDraft(2, "Compétence validée au niveau des attentes", outcome=LevelOutcome.ACQUIRED),

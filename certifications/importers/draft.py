@@ -147,6 +147,11 @@ class ReferentielDraft:
     blocs: list[BlocDraft] = field(default_factory=list)
     modalities: list[ModalityDraft] = field(default_factory=list)
     scale: ScaleDraft | None = None  # None: the default 4-level scale
+    # Set in the preview editor (certifications.services.draft_edit): the code of an
+    # existing Scale to use instead of ``scale``; "" keeps the document's (or the default).
+    scale_code: str = ""
+    # The certification's deliberation rules (RuleSet fields) chosen in the editor.
+    rules: dict = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     source_format: str = ""  # "document", "rncp-xml", "spreadsheet", "json"
     source_name: str = ""

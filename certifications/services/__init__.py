@@ -2,7 +2,9 @@
 concern:
 
 - :mod:`.referentiels` — save a draft as a version (new, replaced, unchanged), lock a version;
-- :mod:`.staging` — the import wizard's pending imports: preview, confirm, cancel (a claim);
+- :mod:`.staging` — the import wizard's pending imports: preview, edit, confirm, cancel (a
+  claim);
+- :mod:`.draft_edit` — the preview editor's operations on a draft (forms, htmx, API, command);
 - :mod:`.scales` — the default scale and the scale a draft states;
 - :mod:`.mentions` — the legal mentions of a certification and its certifier.
 

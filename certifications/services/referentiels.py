@@ -7,7 +7,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -27,7 +28,8 @@ from certifications.models import (
     Requirement,
     RuleSet,
 )
-from certifications.services.scales import scale_for_draft
+from certifications.services.draft_edit import edit_issues
+from certifications.services.scales import scale_as_draft, scale_chosen, scale_for
 
 
 class ReferentielImportError(Exception):
@@ -99,6 +101,26 @@ def content_signature(draft: ReferentielDraft) -> str:
     }
     encoded = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def draft_signature(draft: ReferentielDraft) -> str:
+    """``content_signature`` with the scale chosen in the editor in place of the stated one,
+    so that the version's export (which states its scale) has the same signature."""
+    chosen = scale_chosen(draft=draft)
+    if chosen is None:
+        return content_signature(draft)
+    return content_signature(replace(draft, scale=scale_as_draft(scale=chosen)))
+
+
+def _apply_rules(certification: Certification, rules: dict, *, created: bool) -> None:
+    """Create the certification's RuleSet, with the rules chosen in the editor if any."""
+    values = dict(rules)
+    if "external_professional_share" in values:
+        values["external_professional_share"] = Decimal(values["external_professional_share"])
+    if created:
+        RuleSet.objects.create(certification=certification, **values)
+    elif values:
+        RuleSet.objects.update_or_create(certification=certification, defaults=values)
 
 
 def certification_title(draft: ReferentielDraft) -> str:
@@ -267,10 +289,10 @@ def referentiel_import(
     A version with scored candidates is never edited in place: importing into it makes
     a new version. Importing the same content again writes nothing.
     """
-    issues = validate(draft)
+    issues = validate(draft) + edit_issues(draft)
     if any(issue.severity is Severity.ERROR for issue in issues):
         raise ReferentielImportError(issues)
-    signature = content_signature(draft)
+    signature = draft_signature(draft)
 
     certification = certification or _certification_for(draft)
     created = certification is None
@@ -278,15 +300,14 @@ def referentiel_import(
         certification = Certification()
     _apply_certification_fields(certification, draft)
     certification.save()
-    if created:
-        RuleSet.objects.create(certification=certification)
+    _apply_rules(certification, draft.rules, created=created)
     _replace_requirements(certification, draft)
 
     latest = certification.referentiels.select_for_update().order_by("-version").first()
     if latest is not None and latest.content_signature == signature:
         return ImportResult(latest, ImportAction.UNCHANGED, issues)
 
-    scale = scale_for_draft(draft_scale=draft.scale)
+    scale = scale_for(draft=draft)
     if latest is not None and not latest.is_locked:
         try:
             with transaction.atomic():

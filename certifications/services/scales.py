@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from certifications.importers.defaults import DEFAULT_SCALE
-from certifications.importers.draft import ScaleDraft
+from certifications.importers.draft import LevelDraft, ReferentielDraft, ScaleDraft
 from certifications.models import (
     Level,
     Scale,
@@ -14,7 +14,7 @@ from certifications.vocabulary import LevelOutcome
 
 
 def scale_default() -> Scale:
-    """The 4-level scale of fiche RNCP35609. Migration 0002 creates it; it is recreated
+    """The default 4-level scale. Migration 0002 creates it; it is recreated
     here from the same levels should it be missing (a flushed test database)."""
     scale = Scale.objects.filter(code=Scale.DEFAULT_CODE).first()
     if scale is not None:
@@ -49,3 +49,27 @@ def scale_for_draft(*, draft_scale: ScaleDraft | None) -> Scale:
     if created:
         _create_levels(scale, draft_scale)
     return scale
+
+
+def scale_chosen(*, draft: ReferentielDraft) -> Scale | None:
+    """The existing scale the editor chose for a draft (``draft.scale_code``), if any."""
+    if not draft.scale_code:
+        return None
+    if draft.scale_code == Scale.DEFAULT_CODE:
+        return scale_default()
+    return Scale.objects.filter(code=draft.scale_code).first()
+
+
+def scale_as_draft(*, scale: Scale) -> ScaleDraft | None:
+    """A saved scale as a draft states it (None for the default one, as an export does)."""
+    if scale.code == Scale.DEFAULT_CODE:
+        return None
+    return ScaleDraft(scale.name, [
+        LevelDraft(lv.number, lv.label, lv.description, LevelOutcome(lv.outcome))
+        for lv in scale.levels.order_by("number")
+    ])
+
+
+def scale_for(*, draft: ReferentielDraft) -> Scale:
+    """The scale a version made from this draft gets: the chosen one, else the stated one."""
+    return scale_chosen(draft=draft) or scale_for_draft(draft_scale=draft.scale)

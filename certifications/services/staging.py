@@ -29,13 +29,15 @@ from certifications.selectors import (
     referentiel_latest_for_draft,
     referentiel_to_draft,
 )
+from certifications.services.draft_edit import Errors, apply_patch, edit_issues
 from certifications.services.referentiels import (
     ImportAction,
     ImportResult,
     ReferentielImportError,
-    content_signature,
+    draft_signature,
     referentiel_import,
 )
+from certifications.services.scales import scale_chosen, scale_default
 
 # -- the import wizard: preview, confirm, cancel (DESIGN.md §4.1) --------------------------
 # A file with more fiches than this must be narrowed (fiche number or certifier): every
@@ -108,7 +110,7 @@ def _planned_action(draft: ReferentielDraft, latest: Referentiel | None) -> Impo
     """What ``referentiel_import`` will do with this draft, as of now."""
     if latest is None:
         return ImportAction.CREATED
-    if latest.content_signature == content_signature(draft):
+    if latest.content_signature == draft_signature(draft):
         return ImportAction.UNCHANGED
     return ImportAction.NEW_VERSION if latest.is_locked else ImportAction.REPLACED
 
@@ -130,8 +132,19 @@ def _draft_diff(draft: ReferentielDraft) -> dict[str, Any]:
     }
 
 
+def scale_report(draft: ReferentielDraft) -> dict[str, Any]:
+    """Which scale confirming gives the version: chosen, stated by the document, or default."""
+    chosen = scale_chosen(draft=draft)
+    if chosen is not None:
+        return {"source": "chosen", "code": chosen.code, "name": chosen.name}
+    if draft.scale is not None:
+        return {"source": "document", "code": "", "name": draft.scale.name}
+    default = scale_default()
+    return {"source": "default", "code": default.code, "name": default.name}
+
+
 def _draft_report(draft: ReferentielDraft) -> dict[str, Any]:
-    issues = validate(draft)
+    issues = validate(draft) + edit_issues(draft)
     return {
         "code": draft.certification.code,
         "title": draft.certification.title,
@@ -140,6 +153,8 @@ def _draft_report(draft: ReferentielDraft) -> dict[str, Any]:
         "errors": [_issue_json(i) for i in issues if i.severity is Severity.ERROR],
         "warnings": [_issue_json(i) for i in issues if i.severity is not Severity.ERROR],
         "diff": _draft_diff(draft),
+        "scale": scale_report(draft),
+        "rules": draft.rules,
     }
 
 
@@ -248,7 +263,7 @@ def _errors_of(drafts: list[ReferentielDraft]) -> list[dict[str, str]]:
     return [
         _issue_json(issue, gettext("fiche %(number)d") % {"number": number})
         for number, draft in enumerate(drafts, start=1)
-        for issue in validate(draft)
+        for issue in validate(draft) + edit_issues(draft)
         if issue.severity is Severity.ERROR
     ]
 
@@ -318,6 +333,56 @@ def referentiel_import_confirm(
         referentiel_import.refresh_from_db()
         raise
     return referentiel_import
+
+
+class DraftNotFoundError(LookupError):
+    """The import has no draft with this index."""
+
+
+def _as_edited(draft: ReferentielDraft) -> None:
+    """Once corrected, what the parser found is about the file as uploaded: its errors
+    become warnings (the shared validation checks the corrected draft again)."""
+    for issue in draft.issues:
+        if issue.severity is Severity.ERROR:
+            issue.severity = Severity.WARNING
+
+
+def referentiel_import_edit(
+    *,
+    referentiel_import: ReferentielImport,
+    index: int,
+    ops: list[dict[str, Any]],
+    edited_by: User | None = None,
+) -> dict[int, Errors]:
+    """Apply the editor's operations (``draft_edit``) to one draft of a pending import.
+
+    All or nothing: on errors ({op index: {field: message}}) nothing is saved. Otherwise
+    the corrected draft and its new report (validation, diff against the current
+    version) are saved in the import row, so a reload shows them. ``edited_by`` is
+    noted in the report. Raises ReferentielImportNotPendingError once decided,
+    DraftNotFoundError for an index the import does not have.
+    """
+    with transaction.atomic():
+        row = ReferentielImport.objects.select_for_update().get(pk=referentiel_import.pk)
+        if not row.is_pending:
+            referentiel_import.refresh_from_db()
+            raise ReferentielImportNotPendingError(row)
+        drafts = referentiel_import_drafts(referentiel_import=row)
+        if not 0 <= index < len(drafts):
+            raise DraftNotFoundError(index)
+        draft = drafts[index]
+        errors = apply_patch(draft, ops)
+        if errors:
+            return errors
+        _as_edited(draft)
+        row.drafts[index] = json_format.dump(draft)
+        reports = list(row.report.get("drafts", []))
+        reports[index] = {**_draft_report(draft), "edited": True}
+        row.report = {**row.report, "drafts": reports, "errors": [],
+                      "edited_by": edited_by.pk if edited_by else None}
+        row.save(update_fields=["drafts", "report"])
+    referentiel_import.refresh_from_db()
+    return {}
 
 
 def referentiel_import_cancel(*, referentiel_import: ReferentielImport) -> ReferentielImport:

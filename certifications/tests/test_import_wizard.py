@@ -269,7 +269,9 @@ def test_it_reads_the_list_in_few_queries(alice, django_assert_max_num_queries):
 def test_it_reads_the_preview_in_few_queries(alice, django_assert_max_num_queries):
     client = _client(alice)
     row = _pending(client, SimpleUploadedFile("seed.txt", SEED_WITHOUT_CODE.read_bytes()))
-    with django_assert_max_num_queries(3):
+    # Session, user, the import; the editor adds the scales and their levels (the scale
+    # choice) and the certification's current rules.
+    with django_assert_max_num_queries(6):
         assert client.get(_url("import_preview", row)).status_code == 200
 
 

@@ -1,7 +1,11 @@
 """Import référentiels from a file, through the one import pipeline (DESIGN.md §4.1).
 
     python manage.py import_referentiel FILE [--format …] [--fiche RNCP…]
-        [--certifier NAME_OR_SIRET] [--dry-run] [--json]
+        [--certifier NAME_OR_SIRET] [--patch CORRECTIONS.json] [--dry-run] [--json]
+
+``--patch`` applies the preview editor's operations (docs/import.md, « Correcting a
+draft ») before the validation: ``{"ops": [...]}`` for the first fiche of the file, or
+``{"drafts": [{"ops": [...]}, ...]}`` one entry per fiche, in the file's order.
 
 Every draft of the file is validated before anything is written, then all of them
 are saved in one transaction: a file is imported whole or not at all.
@@ -22,6 +26,7 @@ from certifications.errors import ImportFormatError
 from certifications.importers.draft import Issue, ReferentielDraft, Severity
 from certifications.importers.validation import validate
 from certifications.services import ReferentielImportError, referentiel_import
+from certifications.services.draft_edit import apply_patch, edit_issues
 
 DRY_RUN = "dry-run"
 
@@ -82,6 +87,10 @@ class Command(BaseCommand):
             "(nom ou SIRET).",
         )
         parser.add_argument(
+            "--patch", type=Path,
+            help="Fichier JSON de corrections (les opérations de l'éditeur de l'aperçu).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Lire et valider sans rien enregistrer."
         )
         parser.add_argument(
@@ -91,7 +100,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: Any) -> None:
         path: Path = options["file"]
         drafts = self._parse(path, options)
-        reports = [Report(draft, validate(draft)) for draft in drafts]
+        if options.get("patch"):
+            _apply_patch_file(options["patch"], drafts)
+        reports = [Report(draft, validate(draft) + edit_issues(draft)) for draft in drafts]
         failed = [report for report in reports if report.errors]
         if not failed and not options["dry_run"]:
             self._save(reports)
@@ -149,6 +160,35 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"  avertissement — {warning}"))
         for error in report.errors:
             self.stdout.write(self.style.ERROR(f"  erreur — {error}"))
+
+
+def _apply_patch_file(path: Path, drafts: list[ReferentielDraft]) -> None:
+    """Apply the corrections of ``path`` (all or nothing, per fiche) or stop the command."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CommandError(f"Fichier illisible « {path} » : {exc.strerror or exc}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CommandError(f"Corrections illisibles ({path.name}) : {exc}") from exc
+    if isinstance(data, dict) and "ops" in data:
+        patches = [data["ops"]]
+    elif isinstance(data, dict) and isinstance(data.get("drafts"), list):
+        patches = [item.get("ops", []) if isinstance(item, dict) else item
+                   for item in data["drafts"]]
+    else:
+        raise CommandError(f"Corrections ({path.name}) : {{\"ops\": [...]}} ou "
+                           f"{{\"drafts\": [{{\"ops\": [...]}}, ...]}} attendu.")
+    if len(patches) > len(drafts):
+        raise CommandError(f"Corrections pour {len(patches)} fiches, le fichier en contient "
+                           f"{len(drafts)}.")
+    for number, (draft, ops) in enumerate(zip(drafts, patches, strict=False), start=1):
+        errors = apply_patch(draft, ops)
+        if errors:
+            lines = [f"  opération {i} : {field} — {message}"
+                     for i, fields in errors.items() for field, message in fields.items()]
+            raise CommandError(
+                f"Corrections refusées (fiche {number}), rien n'a été enregistré :\n"
+                + "\n".join(lines))
 
 
 def _failure_message(failed: list[Report], *, dry_run: bool) -> str:
