@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -52,7 +53,9 @@ def _client(user) -> Client:
 
 def _pending(draft=None, user=None) -> ReferentielImport:
     source = io.BytesIO(json_format.dumps(draft or make_draft()))
-    return referentiel_import_preview(file=source, file_name="r.json", created_by=user)
+    # The report is written in the uploader's language: these tests read the pages in English.
+    with translation.override("en"):
+        return referentiel_import_preview(file=source, file_name="r.json", created_by=user)
 
 
 def _preview(row: ReferentielImport) -> str:
