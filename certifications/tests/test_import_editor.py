@@ -10,7 +10,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -18,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import AdminFactory
