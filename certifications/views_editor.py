@@ -239,7 +239,10 @@ class _Builder:
 
     def issue(self, issue: dict[str, str]) -> dict[str, str]:
         """The issue with a link to the item it is about, when its location names one."""
-        return {**issue, "href": "#" + self._issue_anchor(issue.get("location", ""))}
+        location = issue.get("location", "")
+        shown = _LOCATION_WORDS.get(location.strip().lower())
+        return {**issue, "location": str(shown) if shown else location,
+                "href": "#" + self._issue_anchor(location)}
 
     def _issue_anchor(self, location: str) -> str:
         words = location.strip()
@@ -261,6 +264,14 @@ class _Builder:
         if lowered.startswith("certification"):
             return anchor(self.index, "certification")
         return f"d{self.index}-tree"
+
+
+# Issue locations that name a part of the draft rather than a line of the file.
+_LOCATION_WORDS = {
+    "scale": gettext_lazy("scale"),
+    "rules": gettext_lazy("rules"),
+    "certification": gettext_lazy("certification"),
+}
 
 
 def _scale_options(draft: ReferentielDraft, scales: list[Scale]) -> list[ScaleOption]:
