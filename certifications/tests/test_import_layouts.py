@@ -1,0 +1,765 @@
+"""The document parser on layouts it was not written for (issue 17).
+
+Each document below is hand-made, unlike the five seeds and unlike the others: tabbed rows with
+bold codes, columns in another order, plain text with label lines, markdown headings, nested
+activities, codes without their RNCP prefix, word-numbered compétences, a title block with
+dates. Each test checks what the import reads: codes and wordings, criteria and the compétences
+they evaluate, épreuves with their kind, duration and what they evaluate, and the
+certification's facts. Plain functions, no database.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from certifications.importers.document import parse
+from certifications.importers.draft import ReferentielDraft, Severity
+from certifications.importers.validation import validate
+from certifications.vocabulary import ModalityKind
+
+
+def read(text: str) -> ReferentielDraft:
+    (draft,) = parse(io.BytesIO(text.encode("utf-8")), name="layout.txt")
+    assert not [i for i in validate(draft) if i.severity is Severity.ERROR]
+    _consistent(draft)
+    return draft
+
+
+def _consistent(draft: ReferentielDraft) -> None:
+    competences = {c.ref for c in draft.competences()}
+    for criterion in draft.criteria():
+        assert set(criterion.competence_refs) <= competences
+    for modality in draft.modalities:
+        assert set(modality.competence_refs) <= competences
+        assert set(modality.bloc_refs) <= {b.ref for b in draft.blocs}
+
+
+def blocs(draft: ReferentielDraft) -> list[tuple[str, str]]:
+    return [(b.code, b.title) for b in draft.blocs]
+
+
+def competences(draft: ReferentielDraft, bloc: int | None = None) -> list[tuple[str, str]]:
+    found = draft.competences() if bloc is None else draft.blocs[bloc].competences
+    return [(c.code, c.title) for c in found]
+
+
+def code_of(draft: ReferentielDraft) -> dict[str, str]:
+    """ref → code, to read links as the document's codes."""
+    refs = {c.ref: c.code for c in draft.competences()}
+    refs.update({m.ref: m.code or m.title for m in draft.modalities})
+    refs.update({b.ref: b.code for b in draft.blocs})
+    return refs
+
+
+def criteria(draft: ReferentielDraft, bloc: int | None = None) -> list[tuple[str, list[str]]]:
+    codes = code_of(draft)
+    found = draft.criteria() if bloc is None else draft.blocs[bloc].criteria
+    return [(c.text, [codes[r] for r in c.competence_refs]) for c in found]
+
+
+def modality(draft: ReferentielDraft, code: str):
+    return next(m for m in draft.modalities if m.code == code)
+
+
+def evaluated(draft: ReferentielDraft, modality_draft) -> list[str]:
+    codes = code_of(draft)
+    return [codes[r] for r in modality_draft.competence_refs]
+
+
+def warnings(draft: ReferentielDraft) -> list[str]:
+    return [i.message for i in draft.issues if i.severity is Severity.WARNING]
+
+
+# -- (1) a titre professionnel: bold "CP1." codes, "BLOC n — RNCP…BCnn — titre" headings -------
+
+TITRE_PRO = "\n".join(
+    [
+        "Titre professionnel Développeur web et web mobile",
+        "Niveau 5",
+        "Certificateur : Ministère chargé de l'emploi",
+        "RNCP37873",
+        "",
+        "BLOC 1 — RNCP37873BC01 — Développer la partie front-end d'une application web ou web "
+        "mobile sécurisée",
+        "Compétences professionnelles\tCritères de performance\tModalités d'évaluation",
+        "<p><b>CP1.</b> Installer et configurer son environnement de travail en fonction du "
+        "projet</p>\t<ul><li>L'environnement de développement est installé.</li>"
+        "<li>Les outils de gestion de versions sont configurés.</li></ul>"
+        "\t<p><b>Mise en situation professionnelle</b> (2 h)</p>",
+        "<p><b>CP2.</b> Maquetter des interfaces utilisateur web ou web mobile</p>"
+        "\t<ul><li>La maquette respecte la charte graphique.</li></ul>\t",
+        "",
+        "BLOC 2 — RNCP37873BC02 — Développer la partie back-end d'une application web ou web "
+        "mobile sécurisée",
+        "Compétences professionnelles\tCritères de performance\tModalités d'évaluation",
+        "<p><b>CP5.</b> Mettre en place une base de données relationnelle</p>"
+        "\t<ul><li>Le schéma de la base est normalisé.</li></ul>"
+        "\t<p><b>Entretien technique</b> de 45 min avec le jury</p>",
+        "<p><b>CP6.</b> Développer des composants d'accès aux données SQL et NoSQL</p>"
+        "\t<ul><li>Les requêtes sont paramétrées.</li></ul>\t",
+    ]
+)
+
+
+def test_titre_professionnel_with_bold_cp_codes() -> None:
+    draft = read(TITRE_PRO)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP37873",
+        "Développeur web et web mobile",
+        5,
+    )
+    assert [c.legal_name for c in cert.certifiers] == ["Ministère chargé de l'emploi"]
+    assert blocs(draft) == [
+        (
+            "RNCP37873BC01",
+            "Développer la partie front-end d'une application web ou web mobile sécurisée",
+        ),
+        (
+            "RNCP37873BC02",
+            "Développer la partie back-end d'une application web ou web mobile sécurisée",
+        ),
+    ]
+    assert competences(draft) == [
+        ("CP1", "Installer et configurer son environnement de travail en fonction du projet"),
+        ("CP2", "Maquetter des interfaces utilisateur web ou web mobile"),
+        ("CP5", "Mettre en place une base de données relationnelle"),
+        ("CP6", "Développer des composants d'accès aux données SQL et NoSQL"),
+    ]
+    assert criteria(draft) == [
+        ("L'environnement de développement est installé.", ["CP1"]),
+        ("Les outils de gestion de versions sont configurés.", ["CP1"]),
+        ("La maquette respecte la charte graphique.", ["CP2"]),
+        ("Le schéma de la base est normalisé.", ["CP5"]),
+        ("Les requêtes sont paramétrées.", ["CP6"]),
+    ]
+    situation, interview = draft.modalities
+    assert situation.title == "Mise en situation professionnelle"
+    assert (situation.kind, situation.duration_minutes) == (ModalityKind.WORK_SITUATION, 120)
+    assert evaluated(draft, situation) == ["CP1", "CP2"]
+    assert (interview.kind, interview.duration_minutes) == (ModalityKind.ORAL, 45)
+    assert evaluated(draft, interview) == ["CP5", "CP6"]
+    assert draft.blocs[1].criteria[0].modality_ref == interview.ref
+
+
+# -- (2) columns compétences | critères | modalités, coded modalities reused by code ------------
+
+COLUMNS_WITH_CODED_MODALITIES = "\n".join(
+    [
+        "RNCP38000 — Chargé de projets en transition écologique",
+        "Niveau 6",
+        "",
+        "Bloc 1 : Diagnostiquer les enjeux environnementaux d'une organisation",
+        "Compétences\tCritères d'évaluation\tModalités d'évaluation",
+        "<p><b>C1.1</b></p><p>Réaliser un bilan des émissions de gaz à effet de serre</p>"
+        "\t- Le périmètre du bilan est justifié. - Les facteurs d'émission sont sourcés."
+        "\tM1 — Étude de cas (3 h) : à partir du dossier d'une entreprise, le candidat établit "
+        "un diagnostic.",
+        "<p><b>C1.2</b></p><p>Cartographier les parties prenantes</p>"
+        "\t- Les attentes de chaque partie prenante sont identifiées.\tM1",
+        "<p><b>C1.3</b></p><p>Présenter le diagnostic à la direction</p>"
+        "\t- La présentation est adaptée au public.\tM2 — Soutenance orale (30 min)",
+        "",
+        "Bloc 2 : Piloter un plan de transition",
+        "Compétences\tCritères d'évaluation\tModalités d'évaluation",
+        "<p><b>C2.1</b></p><p>Construire un plan d'actions chiffré</p>"
+        "\t- Chaque action a un coût et un indicateur.\tM1",
+        "<p><b>C2.2</b></p><p>Animer le comité de suivi</p>"
+        "\t- Les comptes rendus sont diffusés sous 48 heures.\tM3 — Mise en situation "
+        "professionnelle (1 h 30)",
+    ]
+)
+
+
+def test_coded_modalities_are_reused_by_code_across_rows_and_blocs() -> None:
+    draft = read(COLUMNS_WITH_CODED_MODALITIES)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP38000",
+        "Chargé de projets en transition écologique",
+        6,
+    )
+    assert [b.title for b in draft.blocs] == [
+        "Diagnostiquer les enjeux environnementaux d'une organisation",
+        "Piloter un plan de transition",
+    ]
+    assert competences(draft) == [
+        ("C1.1", "Réaliser un bilan des émissions de gaz à effet de serre"),
+        ("C1.2", "Cartographier les parties prenantes"),
+        ("C1.3", "Présenter le diagnostic à la direction"),
+        ("C2.1", "Construire un plan d'actions chiffré"),
+        ("C2.2", "Animer le comité de suivi"),
+    ]
+    assert [m.code for m in draft.modalities] == ["M1", "M2", "M3"]
+    m1, m2, m3 = draft.modalities
+    assert (m1.title, m1.kind, m1.duration_minutes) == ("Étude de cas", ModalityKind.CASE_STUDY, 180)
+    assert "le candidat établit un diagnostic" in m1.description
+    assert evaluated(draft, m1) == ["C1.1", "C1.2", "C2.1"]
+    assert m1.bloc_refs == [draft.blocs[0].ref, draft.blocs[1].ref]
+    assert (m2.title, m2.kind, m2.duration_minutes) == ("Soutenance orale", ModalityKind.ORAL, 30)
+    assert evaluated(draft, m2) == ["C1.3"]
+    assert (m3.kind, m3.duration_minutes) == (ModalityKind.WORK_SITUATION, 90)
+    assert evaluated(draft, m3) == ["C2.2"]
+    assert criteria(draft) == [
+        ("Le périmètre du bilan est justifié.", ["C1.1"]),
+        ("Les facteurs d'émission sont sourcés.", ["C1.1"]),
+        ("Les attentes de chaque partie prenante sont identifiées.", ["C1.2"]),
+        ("La présentation est adaptée au public.", ["C1.3"]),
+        ("Chaque action a un coût et un indicateur.", ["C2.1"]),
+        ("Les comptes rendus sont diffusés sous 48 heures.", ["C2.2"]),
+    ]
+    assert [c.modality_ref for c in draft.criteria()] == ["M1", "M1", "M1", "M2", "M1", "M3"]
+
+
+# -- (3) plain text: label lines, "1.1." numbering, "- " bullets ------------------------------
+
+PLAIN_TEXT = "\n".join(
+    [
+        "RÉFÉRENTIEL DE CERTIFICATION",
+        "Code RNCP : RNCP36500",
+        "Intitulé : Responsable d'exploitation logistique",
+        "Niveau : 6",
+        "",
+        "BLOC 1 - RNCP36500BC01 - Organiser les flux de l'entrepôt",
+        "",
+        "Compétences évaluées :",
+        "1.1. Planifier les réceptions et les expéditions en fonction des prévisions de ventes",
+        "1.2. Dimensionner les équipes selon la charge prévue",
+        "",
+        "Modalité d'évaluation :",
+        "Étude de cas écrite. Durée : 2 h 30",
+        "",
+        "Critères d'évaluation :",
+        "- Le plan de charge couvre toute la semaine",
+        "- Les effectifs proposés respectent le budget",
+        "",
+        "BLOC 2 - RNCP36500BC02 - Manager la sécurité des opérations",
+        "",
+        "Compétences évaluées :",
+        "2.1. Analyser les accidents du travail de l'entrepôt",
+        "2.2. Former les équipes aux gestes et postures",
+        "",
+        "Modalités d'évaluation :",
+        "Présentation orale devant le jury, 45 minutes",
+        "",
+        "Critères d'évaluation :",
+        "- L'arbre des causes est complet",
+        "- Le plan de formation est daté",
+    ]
+)
+
+
+def test_plain_text_with_label_lines() -> None:
+    draft = read(PLAIN_TEXT)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP36500",
+        "Responsable d'exploitation logistique",
+        6,
+    )
+    assert blocs(draft) == [
+        ("RNCP36500BC01", "Organiser les flux de l'entrepôt"),
+        ("RNCP36500BC02", "Manager la sécurité des opérations"),
+    ]
+    # "1.1." is kept as the document writes it: no letter is invented.
+    assert competences(draft) == [
+        ("1.1", "Planifier les réceptions et les expéditions en fonction des prévisions de ventes"),
+        ("1.2", "Dimensionner les équipes selon la charge prévue"),
+        ("2.1", "Analyser les accidents du travail de l'entrepôt"),
+        ("2.2", "Former les équipes aux gestes et postures"),
+    ]
+    assert criteria(draft) == [
+        ("Le plan de charge couvre toute la semaine", ["1.1", "1.2"]),
+        ("Les effectifs proposés respectent le budget", ["1.1", "1.2"]),
+        ("L'arbre des causes est complet", ["2.1", "2.2"]),
+        ("Le plan de formation est daté", ["2.1", "2.2"]),
+    ]
+    written, oral = draft.modalities
+    assert (written.title, written.kind, written.duration_minutes) == (
+        "Étude de cas écrite",
+        ModalityKind.CASE_STUDY,
+        150,
+    )
+    assert evaluated(draft, written) == ["1.1", "1.2"]
+    assert written.bloc_refs == [draft.blocs[0].ref]
+    assert (oral.title, oral.kind, oral.duration_minutes) == (
+        "Présentation orale devant le jury",
+        ModalityKind.ORAL,
+        45,
+    )
+    assert evaluated(draft, oral) == ["2.1", "2.2"]
+    assert [c.modality_ref for c in draft.criteria()] == [written.ref] * 2 + [oral.ref] * 2
+    assert any("toutes les compétences du bloc" in m for m in warnings(draft))
+
+
+# -- (4) markdown: compétences as "### C2.3 Titre" headings, criteria bullets under each --------
+
+MARKDOWN = "\n".join(
+    [
+        "# Référentiel Gestionnaire de communauté en ligne",
+        "",
+        "RNCP39001 — niveau 5",
+        "",
+        "## Bloc 1 : Animer une communauté",
+        "### C1.1 Définir une ligne éditoriale",
+        "- La ligne éditoriale est cohérente avec la marque",
+        "- Les cibles sont identifiées",
+        "### C1.2 Modérer les échanges",
+        "- La charte de modération est appliquée",
+        "",
+        "## Bloc 2 : Mesurer l'audience",
+        "### C2.1 Choisir les indicateurs de performance",
+        "- Les indicateurs sont reliés aux objectifs",
+        "### C2.3 Produire un rapport mensuel",
+        "- Le rapport est livré à date",
+        "",
+        "## Modalités d'évaluation",
+        "### E1 Dossier professionnel",
+        "Le candidat remet un dossier présentant une campagne réelle. Compétences évaluées : "
+        "C1.1, C1.2.",
+        "### E2 Soutenance orale",
+        "Durée : 40 min. Compétences évaluées : C2.1 et C2.3.",
+    ]
+)
+
+
+def test_markdown_headings_with_criteria_bullets() -> None:
+    draft = read(MARKDOWN)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP39001",
+        "Gestionnaire de communauté en ligne",
+        5,
+    )
+    assert [b.title for b in draft.blocs] == ["Animer une communauté", "Mesurer l'audience"]
+    assert competences(draft, 1) == [
+        ("C2.1", "Choisir les indicateurs de performance"),
+        ("C2.3", "Produire un rapport mensuel"),
+    ]
+    assert competences(draft, 0) == [
+        ("C1.1", "Définir une ligne éditoriale"),
+        ("C1.2", "Modérer les échanges"),
+    ]
+    assert criteria(draft) == [
+        ("La ligne éditoriale est cohérente avec la marque", ["C1.1"]),
+        ("Les cibles sont identifiées", ["C1.1"]),
+        ("La charte de modération est appliquée", ["C1.2"]),
+        ("Les indicateurs sont reliés aux objectifs", ["C2.1"]),
+        ("Le rapport est livré à date", ["C2.3"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind) == ("E1", "Dossier professionnel", ModalityKind.PORTFOLIO)
+    assert evaluated(draft, e1) == ["C1.1", "C1.2"]
+    assert e1.bloc_refs == [draft.blocs[0].ref]
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Soutenance orale",
+        ModalityKind.ORAL,
+        40,
+    )
+    assert evaluated(draft, e2) == ["C2.1", "C2.3"]
+    assert e2.bloc_refs == [draft.blocs[1].ref]
+
+
+# -- (5) columns in another order: critères | compétences | bloc --------------------------------
+
+COLUMNS_REVERSED = "\n".join(
+    [
+        "Certification : Agent de sûreté aéroportuaire (RNCP37100)",
+        "Niveau 3",
+        "",
+        "Critères d'évaluation\tCompétences\tBloc de compétences",
+        "Les objets interdits sont repérés sur l'image radioscopique"
+        "\tC1 Inspecter les bagages de cabine\tBC01 Contrôler les passagers et leurs bagages",
+        "La palpation respecte la procédure"
+        "\tC2 Réaliser une palpation de sécurité\tBC01 Contrôler les passagers et leurs bagages",
+        "Le badge est vérifié avant l'accès"
+        "\tC3 Contrôler les accès en zone réservée\tBC02 Surveiller les zones réservées",
+        "Les rondes suivent le plan de surveillance"
+        "\tC4 Effectuer une ronde de surveillance\tBC02 Surveiller les zones réservées",
+        "",
+        "Modalités d'évaluation :",
+        "E1 Mise en situation professionnelle sur simulateur (1 h) : C1, C2",
+        "E2 Questionnaire écrit (30 min) : C3, C4",
+    ]
+)
+
+
+def test_columns_in_another_order() -> None:
+    draft = read(COLUMNS_REVERSED)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP37100",
+        "Agent de sûreté aéroportuaire",
+        3,
+    )
+    assert blocs(draft) == [
+        ("RNCP37100BC01", "Contrôler les passagers et leurs bagages"),
+        ("RNCP37100BC02", "Surveiller les zones réservées"),
+    ]
+    assert competences(draft) == [
+        ("C1", "Inspecter les bagages de cabine"),
+        ("C2", "Réaliser une palpation de sécurité"),
+        ("C3", "Contrôler les accès en zone réservée"),
+        ("C4", "Effectuer une ronde de surveillance"),
+    ]
+    assert criteria(draft) == [
+        ("Les objets interdits sont repérés sur l'image radioscopique", ["C1"]),
+        ("La palpation respecte la procédure", ["C2"]),
+        ("Le badge est vérifié avant l'accès", ["C3"]),
+        ("Les rondes suivent le plan de surveillance", ["C4"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.kind, e1.duration_minutes) == ("E1", ModalityKind.WORK_SITUATION, 60)
+    assert e1.title.startswith("Mise en situation professionnelle")
+    assert evaluated(draft, e1) == ["C1", "C2"]
+    assert e1.bloc_refs == [draft.blocs[0].ref]
+    assert (e2.code, e2.kind, e2.duration_minutes) == ("E2", ModalityKind.QUIZ, 30)
+    assert evaluated(draft, e2) == ["C3", "C4"]
+    assert e2.bloc_refs == [draft.blocs[1].ref]
+
+
+# -- (6) activities "A.2.1" with compétences "C2.1.1" nested under them ------------------------
+
+NESTED_ACTIVITIES = "\n".join(
+    [
+        "Référentiel d'activités, de compétences et d'évaluation",
+        "Intitulé : Technicien supérieur en automatisme industriel",
+        "Code : RNCP35800 — Niveau 5",
+        "",
+        "Bloc de compétences n° 1 : Concevoir un système automatisé",
+        "A.1.1 Analyser le cahier des charges du client",
+        "    C1.1.1 Identifier les contraintes fonctionnelles du système",
+        "    C1.1.2 Rédiger l'analyse fonctionnelle",
+        "A.1.2 Choisir les équipements",
+        "    C1.2.1 Sélectionner les capteurs et actionneurs adaptés",
+        "Critères d'évaluation :",
+        "- Les contraintes sont toutes identifiées (C1.1.1)",
+        "- L'analyse fonctionnelle est conforme aux normes (C1.1.2)",
+        "- Les équipements choisis sont compatibles entre eux (C1.2.1)",
+        "Modalité d'évaluation : E1 Projet de conception (4 h)",
+        "",
+        "Bloc de compétences n° 2 : Mettre en service un système automatisé",
+        "A.2.1 Programmer l'automate",
+        "    C2.1.1 Écrire le programme en langage Grafcet",
+        "    C2.1.2 Tester le programme en simulation",
+        "Critères d'évaluation :",
+        "- Le programme respecte le Grafcet (C2.1.1)",
+        "- Les tests couvrent tous les modes de marche (C2.1.2)",
+        "Modalité d'évaluation : E2 Mise en situation pratique sur plateforme (3 h 30)",
+    ]
+)
+
+
+def test_nested_activities_and_competences() -> None:
+    draft = read(NESTED_ACTIVITIES)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP35800",
+        "Technicien supérieur en automatisme industriel",
+        5,
+    )
+    assert [b.title for b in draft.blocs] == [
+        "Concevoir un système automatisé",
+        "Mettre en service un système automatisé",
+    ]
+    assert [(a.code, a.title) for a in draft.activities()] == [
+        ("A1.1", "Analyser le cahier des charges du client"),
+        ("A1.2", "Choisir les équipements"),
+        ("A2.1", "Programmer l'automate"),
+    ]
+    assert [(c.code, c.title, c.activity_ref) for c in draft.competences()] == [
+        ("C1.1.1", "Identifier les contraintes fonctionnelles du système", "A1.1"),
+        ("C1.1.2", "Rédiger l'analyse fonctionnelle", "A1.1"),
+        ("C1.2.1", "Sélectionner les capteurs et actionneurs adaptés", "A1.2"),
+        ("C2.1.1", "Écrire le programme en langage Grafcet", "A2.1"),
+        ("C2.1.2", "Tester le programme en simulation", "A2.1"),
+    ]
+    assert criteria(draft) == [
+        ("Les contraintes sont toutes identifiées (C1.1.1)", ["C1.1.1"]),
+        ("L'analyse fonctionnelle est conforme aux normes (C1.1.2)", ["C1.1.2"]),
+        ("Les équipements choisis sont compatibles entre eux (C1.2.1)", ["C1.2.1"]),
+        ("Le programme respecte le Grafcet (C2.1.1)", ["C2.1.1"]),
+        ("Les tests couvrent tous les modes de marche (C2.1.2)", ["C2.1.2"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind, e1.duration_minutes) == (
+        "E1",
+        "Projet de conception",
+        ModalityKind.PROJECT,
+        240,
+    )
+    assert evaluated(draft, e1) == ["C1.1.1", "C1.1.2", "C1.2.1"]
+    assert (e2.code, e2.kind, e2.duration_minutes) == ("E2", ModalityKind.WORK_SITUATION, 210)
+    assert evaluated(draft, e2) == ["C2.1.1", "C2.1.2"]
+    assert [c.modality_ref for c in draft.criteria()] == ["E1"] * 3 + ["E2"] * 2
+
+
+# -- (7) "BC01" alone, the RNCP code given in the title block -----------------------------------
+
+SHORT_BLOC_CODES = "\n".join(
+    [
+        "Fiche de présentation",
+        "Numéro de fiche : RNCP34567",
+        "Intitulé de la certification : Conseiller de vente en magasin spécialisé",
+        "Nomenclature du niveau de qualification : Niveau 4",
+        "Certificateur(s) : Chambre de commerce et d'industrie France",
+        "",
+        "Blocs de compétences\tListe des compétences\tModalités d'évaluation"
+        "\tCritères d'évaluation",
+        "BC01 – Accueillir et conseiller le client"
+        "\t<ul><li>C1 Accueillir le client dans le respect de la charte de l'enseigne</li>"
+        "<li>C2 Identifier le besoin du client par un questionnement adapté</li></ul>"
+        "\t<p>Jeu de rôle filmé de 20 minutes suivi d'un entretien de 10 minutes avec le "
+        "jury.</p>"
+        "\t<ul><li>L'accueil suit la charte.</li><li>Le besoin est reformulé.</li></ul>",
+        "BC02 – Gérer l'espace de vente"
+        "\t<ul><li>C3 Réaliser l'implantation des produits selon le planogramme</li>"
+        "<li>C4 Suivre les stocks et passer les commandes</li></ul>"
+        "\t<p>Dossier professionnel présentant deux réalisations en entreprise.</p>"
+        "\t<ul><li>Le planogramme est respecté.</li></ul>",
+    ]
+)
+
+
+def test_short_bloc_codes_take_the_certification_code() -> None:
+    draft = read(SHORT_BLOC_CODES)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP34567",
+        "Conseiller de vente en magasin spécialisé",
+        4,
+    )
+    assert [c.legal_name for c in cert.certifiers] == [
+        "Chambre de commerce et d'industrie France"
+    ]
+    assert blocs(draft) == [
+        ("RNCP34567BC01", "Accueillir et conseiller le client"),
+        ("RNCP34567BC02", "Gérer l'espace de vente"),
+    ]
+    assert competences(draft) == [
+        ("C1", "Accueillir le client dans le respect de la charte de l'enseigne"),
+        ("C2", "Identifier le besoin du client par un questionnement adapté"),
+        ("C3", "Réaliser l'implantation des produits selon le planogramme"),
+        ("C4", "Suivre les stocks et passer les commandes"),
+    ]
+    assert criteria(draft) == [
+        ("L'accueil suit la charte.", ["C1", "C2"]),
+        ("Le besoin est reformulé.", ["C1", "C2"]),
+        ("Le planogramme est respecté.", ["C3", "C4"]),
+    ]
+    role_play, portfolio = draft.modalities
+    assert role_play.title.startswith("Jeu de rôle filmé")
+    assert (role_play.kind, role_play.duration_minutes) == (ModalityKind.WORK_SITUATION, 30)
+    assert evaluated(draft, role_play) == ["C1", "C2"]
+    assert portfolio.title.startswith("Dossier professionnel")
+    assert (portfolio.kind, portfolio.duration_minutes) == (ModalityKind.PORTFOLIO, None)
+    assert evaluated(draft, portfolio) == ["C3", "C4"]
+
+
+# -- (8) "Compétence 1 : …", modalities common to every bloc -----------------------------------
+
+WORD_NUMBERED = "\n".join(
+    [
+        "Certification « Gestionnaire de paie » (RNCP35999), niveau 5",
+        "Certificateur : Association Paie Formation",
+        "",
+        "Bloc 1 – Établir les bulletins de paie",
+        "Compétence 1 : Collecter les éléments variables de paie auprès des services",
+        "Critères :",
+        "- Tous les éléments variables sont recensés",
+        "- Les absences sont justifiées",
+        "Compétence 2 : Calculer les cotisations sociales",
+        "Critères :",
+        "- Les taux appliqués sont ceux en vigueur",
+        "",
+        "Bloc 2 – Réaliser les déclarations sociales",
+        "Compétence 3 : Établir la déclaration sociale nominative mensuelle",
+        "Critères :",
+        "- La déclaration est déposée dans les délais",
+        "",
+        "Modalités d'évaluation communes à tous les blocs",
+        "Épreuve 1 : Étude de cas sur logiciel de paie, 3 heures",
+        "Épreuve 2 : Entretien avec le jury, 30 minutes",
+    ]
+)
+
+
+def test_word_numbered_competences_and_common_modalities() -> None:
+    draft = read(WORD_NUMBERED)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == ("RNCP35999", "Gestionnaire de paie", 5)
+    assert [c.legal_name for c in cert.certifiers] == ["Association Paie Formation"]
+    assert [b.title for b in draft.blocs] == [
+        "Établir les bulletins de paie",
+        "Réaliser les déclarations sociales",
+    ]
+    assert competences(draft) == [
+        ("C1", "Collecter les éléments variables de paie auprès des services"),
+        ("C2", "Calculer les cotisations sociales"),
+        ("C3", "Établir la déclaration sociale nominative mensuelle"),
+    ]
+    assert criteria(draft) == [
+        ("Tous les éléments variables sont recensés", ["C1"]),
+        ("Les absences sont justifiées", ["C1"]),
+        ("Les taux appliqués sont ceux en vigueur", ["C2"]),
+        ("La déclaration est déposée dans les délais", ["C3"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind, e1.duration_minutes) == (
+        "E1",
+        "Étude de cas sur logiciel de paie",
+        ModalityKind.CASE_STUDY,
+        180,
+    )
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Entretien avec le jury",
+        ModalityKind.ORAL,
+        30,
+    )
+    for common in (e1, e2):
+        assert evaluated(draft, common) == ["C1", "C2", "C3"]
+        assert common.bloc_refs == [b.ref for b in draft.blocs]
+    assert any("« Compétence 1 »" in m for m in warnings(draft))
+
+
+# -- (9) a title block with dates, NSF codes and formacodes -------------------------------------
+
+TITLE_BLOCK = "\n".join(
+    [
+        "Intitulé : Assistant de direction bilingue",
+        "Code RNCP : RNCP38888",
+        "Niveau de qualification : 5",
+        "Code(s) NSF : 324 Secrétariat, bureautique ; 320 Spécialités plurivalentes de la "
+        "communication",
+        "Formacode(s) : 35054 ; 15234",
+        "Date d'enregistrement : 12/03/2023",
+        "Date d'échéance de l'enregistrement : 12/03/2028",
+        "Certificateur : Institut Supérieur des Assistants",
+        "",
+        "Bloc 1 : Organiser l'activité de la direction",
+        "Compétences évaluées :",
+        "C1 Gérer l'agenda du dirigeant",
+        "C2 Organiser les déplacements professionnels",
+        "Critères d'évaluation :",
+        "- Les conflits d'agenda sont résolus (C1)",
+        "- Le budget des déplacements est respecté (C2)",
+        "Modalités d'évaluation :",
+        "E1 Étude de cas (2 h)",
+        "",
+        "Bloc 2 : Communiquer en anglais",
+        "Compétences évaluées :",
+        "C3 Rédiger un courrier professionnel en anglais",
+        "Critères d'évaluation :",
+        "- Le registre est adapté au destinataire",
+        "Modalités d'évaluation :",
+        "E2 Oral en anglais (20 min)",
+    ]
+)
+
+
+def test_title_block_with_dates_nsf_and_formacodes() -> None:
+    draft = read(TITLE_BLOCK)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == (
+        "RNCP38888",
+        "Assistant de direction bilingue",
+        5,
+    )
+    assert cert.nsf_codes == ["324", "320"]
+    assert cert.formacodes == ["35054", "15234"]
+    assert cert.registration_date == date(2023, 3, 12)
+    assert cert.registration_end_date == date(2028, 3, 12)
+    assert [c.legal_name for c in cert.certifiers] == ["Institut Supérieur des Assistants"]
+    assert blocs(draft) == [
+        ("", "Organiser l'activité de la direction"),
+        ("", "Communiquer en anglais"),
+    ]
+    assert competences(draft) == [
+        ("C1", "Gérer l'agenda du dirigeant"),
+        ("C2", "Organiser les déplacements professionnels"),
+        ("C3", "Rédiger un courrier professionnel en anglais"),
+    ]
+    assert criteria(draft) == [
+        ("Les conflits d'agenda sont résolus (C1)", ["C1"]),
+        ("Le budget des déplacements est respecté (C2)", ["C2"]),
+        ("Le registre est adapté au destinataire", ["C3"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind, e1.duration_minutes) == (
+        "E1",
+        "Étude de cas",
+        ModalityKind.CASE_STUDY,
+        120,
+    )
+    assert evaluated(draft, e1) == ["C1", "C2"]
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Oral en anglais",
+        ModalityKind.ORAL,
+        20,
+    )
+    assert evaluated(draft, e2) == ["C3"]
+
+
+# -- every guess is a warning, with a location -------------------------------------------------
+
+GUESSES = "\n".join(
+    [
+        "Référentiel Opérateur de tri des déchets",
+        "Niveau 3",
+        "",
+        "Bloc 1 : Trier les déchets",
+        "Compétences évaluées :",
+        "C1 Identifier les matières recyclables",
+        "Reconnaître les déchets dangereux",
+        "Critères d'évaluation :",
+        "- Les matières sont classées sans erreur",
+        "Modalités d'évaluation :",
+        "Mise en situation sur la chaîne de tri (1 h)",
+    ]
+)
+
+
+def test_every_guess_is_a_warning_with_a_location() -> None:
+    draft = read(GUESSES)
+    assert [c.title for c in draft.competences()] == [
+        "Identifier les matières recyclables",
+        "Reconnaître les déchets dangereux",
+    ]
+    issues = {i.message: i for i in draft.issues}
+    uncoded = issues["Compétence sans code : à compléter"]
+    assert (uncoded.severity, uncoded.location) == (Severity.WARNING, "ligne 7")
+    guessed = [i for i in draft.issues if "toutes les compétences du bloc" in i.message]
+    assert guessed and all(i.severity is Severity.WARNING for i in guessed)
+    assert all(i.location.startswith("ligne ") for i in guessed)
+    level = [i for i in draft.issues if "Niveau" in i.message and "déduit" in i.message]
+    assert level and level[0].severity is Severity.WARNING and level[0].location == "ligne 2"
+    assert draft.certification.level == 3
+    (situation,) = draft.modalities
+    assert situation.duration_minutes == 60
+    assert [c.title for c in draft.competences() if c.ref in situation.competence_refs] == [
+        "Identifier les matières recyclables",
+        "Reconnaître les déchets dangereux",
+    ]
+
+
+def test_a_competence_no_modality_evaluates_is_a_warning_naming_it() -> None:
+    text = "\n".join(
+        [
+            "Intitulé : Agent de propreté",
+            "Bloc 1 : Nettoyer les locaux",
+            "Compétences\tModalités d'évaluation",
+            "C1 Nettoyer les sols\tE1 Mise en situation (1 h) : C1",
+            "C2 Vider les corbeilles\t",
+            "C3 Désinfecter les sanitaires\t",
+        ]
+    )
+    (draft,) = parse(io.BytesIO(text.encode("utf-8")), name="x.txt")
+    draft.modalities[0].competence_refs = ["C1"]
+    found = [i for i in validate(draft) if "aucune modalité" in i.message]
+    assert [(i.severity, i.message) for i in found] == [
+        (Severity.WARNING, "Compétences évaluées par aucune modalité : C2, C3")
+    ]
