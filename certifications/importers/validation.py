@@ -99,6 +99,16 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
             if ref not in bloc_refs:
                 error(f"Bloc « {ref} » inconnu.", where)
 
+    evaluated = {ref for m in draft.modalities for ref in m.competence_refs}
+    unevaluated = [c for c in draft.competences() if c.ref not in evaluated]
+    if unevaluated:
+        # The session opening refuses a compétence that no épreuve evaluates: say so early.
+        warning(
+            "Compétences évaluées par aucune modalité : "
+            + ", ".join(c.code or c.title[:40] for c in unevaluated),
+            "modalités",
+        )
+
     if draft.scale is not None:
         numbers = [level.number for level in draft.scale.levels]
         if not numbers or sorted(numbers) != list(range(1, len(numbers) + 1)):

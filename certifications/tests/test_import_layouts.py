@@ -193,7 +193,11 @@ def test_coded_modalities_are_reused_by_code_across_rows_and_blocs() -> None:
     ]
     assert [m.code for m in draft.modalities] == ["M1", "M2", "M3"]
     m1, m2, m3 = draft.modalities
-    assert (m1.title, m1.kind, m1.duration_minutes) == ("Étude de cas", ModalityKind.CASE_STUDY, 180)
+    assert (m1.title, m1.kind, m1.duration_minutes) == (
+        "Étude de cas",
+        ModalityKind.CASE_STUDY,
+        180,
+    )
     assert "le candidat établit un diagnostic" in m1.description
     assert evaluated(draft, m1) == ["C1.1", "C1.2", "C2.1"]
     assert m1.bloc_refs == [draft.blocs[0].ref, draft.blocs[1].ref]
@@ -732,11 +736,18 @@ def test_every_guess_is_a_warning_with_a_location() -> None:
     issues = {i.message: i for i in draft.issues}
     uncoded = issues["Compétence sans code : à compléter"]
     assert (uncoded.severity, uncoded.location) == (Severity.WARNING, "ligne 7")
-    guessed = [i for i in draft.issues if "toutes les compétences du bloc" in i.message]
-    assert guessed and all(i.severity is Severity.WARNING for i in guessed)
-    assert all(i.location.startswith("ligne ") for i in guessed)
+    # The criteria name no compétence, nor does the épreuve: both are linked to the bloc's.
+    guessed = [
+        (i.severity, i.location, i.message.split(" rattaché")[0])
+        for i in draft.issues
+        if "toutes les compétences du bloc" in i.message
+    ]
+    assert guessed == [
+        (Severity.WARNING, "ligne 8", "Critères"),
+        (Severity.WARNING, "ligne 11", "Épreuve « Mise en situation sur la chaîne de tri »"),
+    ]
     level = [i for i in draft.issues if "Niveau" in i.message and "déduit" in i.message]
-    assert level and level[0].severity is Severity.WARNING and level[0].location == "ligne 2"
+    assert [(i.severity, i.location) for i in level] == [(Severity.WARNING, "ligne 2")]
     assert draft.certification.level == 3
     (situation,) = draft.modalities
     assert situation.duration_minutes == 60

@@ -10,12 +10,30 @@ from certifications.importers.document.reading import (
     LEAD_BULLET,
 )
 from certifications.importers.document.state import ParserState
-from certifications.importers.draft import LevelDraft, RequirementDraft, ScaleDraft
+from certifications.importers.draft import (
+    CertifierDraft,
+    LevelDraft,
+    RequirementDraft,
+    ScaleDraft,
+)
 from certifications.vocabulary import LevelOutcome
 
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 _RNCP = re.compile(r"\bRNCP\s?(\d{3,6})\b(?!\s?BC)", re.I)
 _LEVEL = re.compile(r"niveau\s+de\s+qualification\D{0,40}?(\d)\b", re.I)
+# "Niveau 5", "Niveau : 6", "RNCP39001 — niveau 5" in a title block (not a scale's "Niveau 3 :").
+_LEVEL_LOOSE = re.compile(r"\bniveau\s*(?::\s*)?([3-8])\b(?!\s*[:\-–—]|\s*\w)", re.I)
+_CERTIFIER = re.compile(
+    r"^\s*(?:organisme\s+)?certificateurs?(?:\s*\(s\))?\s*:\s*(?P<name>\S.{1,200})$", re.I
+)
+_TITLE_FORMS = (
+    # "Titre professionnel Développeur web", "TP - Développeur web"
+    re.compile(r"^\s*(?:titre\s+professionnel|TP)\b\s*[-–—:]?\s*(?P<title>\S.{3,200})$", re.I),
+    # "Certification : Agent de sûreté (RNCP37100)", "Certification « Gestionnaire de paie »"
+    re.compile(r"^\s*certification\s*(?::\s*|(?=«))(?P<title>\S.{3,200})$", re.I),
+    # "RNCP38000 — Chargé de projets en transition écologique"
+    re.compile(r"^\s*RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I),
+)
 _EQF = re.compile(r"\b(?:EQF|CEC|cadre\s+europ[ée]en)\D{0,30}?(\d)\b", re.I)
 _SCALE_LINE = re.compile(r"^\s*(?:[-•*]\s*)?niveau\s+(\d)\s*[:\-–]\s*(.+)$", re.I)
 _SECTIONS = (
@@ -68,6 +86,21 @@ def _parse_date(text: str) -> date | None:
         return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
     except ValueError:
         return None
+
+
+def _title_of(text: str) -> str:
+    """The certification's title without what surrounds it on its line: "Titre
+    professionnel", quotes, "(RNCP37100)", ", niveau 5", "Référentiel"."""
+    quoted = re.search(r"«\s*([^»]{3,200}?)\s*»", text)
+    if quoted:
+        return quoted.group(1)
+    text = re.sub(r"^\s*(?:titre\s+professionnel|TP)\s*[-–—:]?\s+", "", text, flags=re.I)
+    ref = re.match(r"^r[ée]f[ée]rentiel\s+(?!d[e'’]\s|d['’]|des\s|du\s)(.{5,200})$", text, re.I)
+    if ref:
+        text = ref.group(1)
+    text = re.sub(r"\s*\(\s*(?:RNCP|RS)\s?\d{3,6}\s*\)", "", text, flags=re.I)
+    text = re.sub(r"\s*(?:[,–—-]\s*)?niveau\s*:?\s*\d\s*$", "", text, flags=re.I)
+    return text.strip(" ,;:-–—")
 
 
 def _outcome(number: int, text: str) -> LevelOutcome:
@@ -132,7 +165,7 @@ class FactsMixin(ParserState):
         self.description_next = bool(
             re.search(r"description|objectifs|r[ée]sum[ée]", text, re.I)
         ) and (bool(level) or text.endswith(":"))
-        self._facts(text)
+        self._facts(text, number)
 
     def _section_line(self, item: str, bullet: bool, level: int) -> bool:
         """NSF, formacode and ROME codes are listed under their own label."""
@@ -162,8 +195,13 @@ class FactsMixin(ParserState):
         if cert.title or self.blocs:
             return
         if level == 1:
-            cert.title = text
-        elif (
+            cert.title = _title_of(text)
+            return
+        for form in _TITLE_FORMS:
+            if match := form.match(text):
+                cert.title = _title_of(match.group("title"))
+                return
+        if (
             match := re.match(
                 r"^r[ée]f[ée]rentiel\s+(?!d[e'’]\s|d['’]|des\s|du\s)(.{5,200})$", text, re.I
             )
@@ -172,15 +210,31 @@ class FactsMixin(ParserState):
                 r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", text, re.I
             )
         ):
-            cert.title = match.group(1).strip()
+            cert.title = _title_of(match.group(1))
 
-    def _facts(self, text: str) -> None:
+    def _facts(self, text: str, number: int = 0) -> None:
         cert = self.draft.certification
         lowered = text.lower()
         if not cert.code and (match := _RNCP.search(text)):
             cert.code = f"RNCP{match.group(1)}"
         if cert.level is None and (match := _LEVEL.search(text)):
             cert.level = int(match.group(1))
+        elif (
+            cert.level is None
+            and not self.blocs
+            and len(text) <= 150
+            and (match := _LEVEL_LOOSE.search(text))
+        ):
+            # Not labelled "niveau de qualification": it could be another level.
+            cert.level = int(match.group(1))
+            self.draft.warn(
+                f"Niveau {cert.level} déduit de la ligne « {text[:60]} » : à vérifier",
+                f"ligne {number}",
+            )
+        if (match := _CERTIFIER.match(text)) and len(cert.certifiers) < 10:
+            name = match.group("name").strip(" .;")
+            if name and name not in [c.legal_name for c in cert.certifiers]:
+                cert.certifiers.append(CertifierDraft(legal_name=name[:200]))
         if cert.eqf_level is None and (match := _EQF.search(text)):
             cert.eqf_level = int(match.group(1))
         if lowered in ("active", "inactive"):

@@ -11,6 +11,7 @@ from certifications.importers.document.codes import (
     TEAM,
     codes_in,
     modality_kind,
+    without_duration,
 )
 from certifications.importers.document.state import (
     BlocState,
@@ -32,20 +33,35 @@ class LinksMixin(ParserState):
         groups = bloc.groups
         for index, group in enumerate(groups):
             end = groups[index + 1].line if index + 1 < len(groups) else 10**9
-            span = [c.ref for line, c in bloc.competence_lines if group.line <= line < end]
+            if group.scope:
+                span = [c.ref for c in group.scope]
+            else:
+                span = [c.ref for line, c in bloc.competence_lines if group.line <= line < end]
             if not span:
                 before = [c.ref for line, c in bloc.competence_lines if line <= group.line]
                 span = before[-1:]
             modality = self._modality_at(bloc, group.line)
+            guessed = False
             for criterion in group.criteria:
                 named = [codes[c] for c in codes_in(criterion.text) if c in codes]
                 criterion.competence_refs = named or list(span)
                 criterion.modality_ref = modality.draft.ref if modality else None
+                guessed = guessed or not named
+            if group.scope and len(span) > 1 and guessed:
+                self.draft.warn(
+                    "Critères rattachés à toutes les compétences du bloc qui les précèdent "
+                    "(aucune compétence nommée) : à vérifier",
+                    f"ligne {group.line}",
+                )
 
     @staticmethod
     def _modality_at(bloc: BlocState, line: int) -> ModalityState | None:
         stated = [(n, m) for n, m in bloc.modalities if n <= line]
         if not stated:
+            labelled = {id(m): m for _n, m in bloc.modalities if m.scope == "bloc"}
+            if bloc.inherited is None and len(labelled) == 1 and len(bloc.modalities) == 1:
+                # Criteria listed before the bloc's one labelled épreuve: that épreuve's.
+                return next(iter(labelled.values()))
             return bloc.inherited
         last_line = stated[-1][0]
         same_row = {id(m) for n, m in stated if n == last_line}
@@ -75,6 +91,10 @@ class LinksMixin(ParserState):
     def _finish_modality(self, modality: ModalityState) -> None:
         draft = modality.draft
         codes = self._code_map()
+        if modality.scope != "row":
+            self._describe(modality)
+            self._finish_labelled(modality, codes)
+            return
         refs = list(draft.competence_refs)
         for bloc in self.blocs:
             rows = [n for n, m in bloc.modalities if m is modality]
@@ -84,6 +104,38 @@ class LinksMixin(ParserState):
         order = {c.ref: i for i, c in enumerate(self.draft.competences())}
         draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
         self._describe(modality)
+
+    def _finish_labelled(self, modality: ModalityState, codes: dict[str, str]) -> None:
+        """An épreuve under a label evaluates the compétences it names, else its bloc's (or
+        every bloc's, under a label for the whole référentiel): a guess, so a warning."""
+        draft = modality.draft
+        named = [codes[c] for c in dict.fromkeys(modality.codes) if c in codes]
+        if named:
+            refs = named
+        elif modality.scope == "global":
+            refs = [c.ref for c in self.draft.competences()]
+            self.draft.warn(
+                f"Épreuve « {draft.title[:60]} » rattachée à toutes les compétences du "
+                "référentiel (aucune compétence nommée) : à vérifier",
+                f"ligne {modality.line}",
+            )
+        else:
+            refs = list(draft.competence_refs)
+            for bloc in self.blocs:
+                if any(m is modality for _n, m in bloc.modalities):
+                    refs += [c.ref for c in bloc.draft.competences]
+            if len(refs) > 1:
+                self.draft.warn(
+                    f"Épreuve « {draft.title[:60]} » rattachée à toutes les compétences du "
+                    "bloc (aucune compétence nommée) : à vérifier",
+                    f"ligne {modality.line}",
+                )
+        order = {c.ref: i for i, c in enumerate(self.draft.competences())}
+        draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
+        evaluated = set(draft.competence_refs)
+        draft.bloc_refs = [
+            b.draft.ref for b in self.blocs if any(c.ref in evaluated for c in b.draft.competences)
+        ]
 
     @staticmethod
     def _modality_span(bloc: BlocState, row: int) -> list[str]:
@@ -130,3 +182,4 @@ class LinksMixin(ParserState):
         if minutes:
             draft.duration_minutes = minutes
             draft.duration_text = " + ".join(spans)
+            draft.title = without_duration(draft.title) or draft.title

@@ -9,6 +9,7 @@ from typing import BinaryIO
 from certifications.errors import ImportFormatError
 from certifications.importers.document.facts import FactsMixin
 from certifications.importers.document.links import LinksMixin
+from certifications.importers.document.outline import OutlineMixin
 from certifications.importers.document.reading import (
     check_text,
     clean,
@@ -19,7 +20,7 @@ from certifications.importers.document.tables import TablesMixin
 from certifications.importers.draft import CertificationDraft, ReferentielDraft
 
 
-class _Parser(TablesMixin, FactsMixin, LinksMixin):
+class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
     """Reads a document line by line; one instance per document."""
 
     def __init__(self, text: str, name: str) -> None:
@@ -45,6 +46,10 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
         self.scale = {}
         self.bloc_statements = []
         self.vae_in_text = False
+        self.section = None
+        self.section_global = False
+        self.section_modality = None
+        self.word_codes_line = 0
 
     # -- driving -------------------------------------------------------------------------
     def run(self) -> ReferentielDraft:
@@ -81,6 +86,10 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
         if self._scale_line(heading):
             return
         if self._try_bloc_heading(number, heading):
+            return
+        if self.blocs and self._label_line(number, heading, level):
+            return
+        if self.section is not None and self._outline_line(number, raw, heading, level):
             return
         if level and level <= 2:
             self.in_ref = False

@@ -47,6 +47,8 @@ from certifications.importers.draft import (
     ModalityDraft,
 )
 
+_BARE_BLOC = re.compile(r"(?:RNCP\s?\d{3,6})?\s*BC\s?\d{1,2}|bloc\s+\d{1,2}", re.I)
+
 
 class TablesMixin(ParserState):
     """The parser's reading of table rows and of the lines inside the référentiel.
@@ -114,10 +116,13 @@ class TablesMixin(ParserState):
             self._meta_row(number, texts)
             return
         self.in_ref = True
+        self.section = None
         roles = self._role_map(len(cells))
-        for index, cell in enumerate(cells):
+        # Cells are read bloc first, criteria last, whatever the column order: a row's
+        # criteria belong to the bloc and compétences stated on the same row.
+        for index in sorted(range(len(cells)), key=lambda i: roles.get(i, Role.NONE)):
             if texts[index]:
-                self._cell(number, roles.get(index, Role.NONE), cell)
+                self._cell(number, roles.get(index, Role.NONE), cells[index])
 
     def _cell(self, number: int, role: Role, raw: str) -> None:
         if role in (Role.BLOC, Role.ACTIVITY):
@@ -138,6 +143,9 @@ class TablesMixin(ParserState):
                 # Sub-tasks of an activity: kept out of the draft, but a page break may cut them.
                 self._sink(number, role, items)
                 continue
+            if items and _BARE_BLOC.fullmatch(head):
+                # "BC01 – Accueillir…": the dash after the code is not a bullet.
+                head, items = f"{head} – {items[0]}", items[1:]
             if self._try_bloc_heading(number, head):
                 continue
             if (match := ACTIVITY_AT.match(head)) and self.bloc:
@@ -179,8 +187,14 @@ class TablesMixin(ParserState):
                 bloc.draft.title = text.rstrip(" :")
                 self._register(Role.BLOC, bloc.draft, "title", number)
             elif bloc.draft.competences and bloc.draft.competences[-1].code:
-                # Prose under a coded compétence: more of its description.
                 last = bloc.draft.competences[-1]
+                if not last.title:
+                    # "<p><b>C1.1</b></p><p>Réaliser…</p>": the code alone, then its wording.
+                    last.title, description = title_and_description(fragment)
+                    last.description = join_text(last.description, description)
+                    self._register(Role.COMPETENCE, last, "title", number)
+                    continue
+                # Prose under a coded compétence: more of its description.
                 last.description = join_text(last.description, text)
                 self._register(Role.COMPETENCE, last, "description", number)
             else:
@@ -197,14 +211,28 @@ class TablesMixin(ParserState):
         match = BLOC_CODE.match(text) or BLOC_WORD.match(text)
         if not match:
             return False
-        title = match.group("title").strip(" :-–")
+        title = match.group("title").strip(" :-–—")
         if len(title) > 400:
             return False
         code = ""
         if "rncp" in match.groupdict() and match.group(0).lstrip()[:2].upper() in ("RN", "BC"):
             rncp = norm_code(match.group("rncp") or "")
             code = f"{rncp}BC{int(match.group('num')):02d}"
-        self._new_bloc(number, int(match.group("num")), code, title)
+        elif inner := BLOC_CODE.match(title):
+            # "BLOC 1 — RNCP37873BC01 — Développer…": the code between the number and title.
+            rncp = norm_code(inner.group("rncp") or "")
+            code = f"{rncp}BC{int(inner.group('num')):02d}"
+            title = inner.group("title").strip(" :-–—")
+        num = int(match.group("num"))
+        bloc = self.bloc
+        if (
+            bloc is not None
+            and bloc.has_content()
+            and (code == bloc.draft.code if code else num == bloc.number)
+            and title in ("", bloc.draft.title)
+        ):
+            return True  # the bloc stated again on each of its rows
+        self._new_bloc(number, num, code, title)
         return True
 
     def _new_bloc(self, number: int, num: int, code: str, title: str) -> BlocState:
@@ -215,6 +243,8 @@ class TablesMixin(ParserState):
         self.paras = []
         self.pointer = None
         self.in_ref = True
+        self.section = None
+        self.section_modality = None
         self.last_role = Role.BLOC
         if title:
             self._register(Role.BLOC, bloc.draft, "title", number)
@@ -292,8 +322,16 @@ class TablesMixin(ParserState):
         return bloc.modalities[-1][1] if bloc.modalities else None
 
     def _new_modality(
-        self, number: int, code: str, title: str, rest: str, *, fragment: str
-    ) -> None:
+        self,
+        number: int,
+        code: str,
+        title: str,
+        rest: str,
+        *,
+        fragment: str,
+        scope: str = "row",
+    ) -> ModalityState:
+        """A new épreuve, or the coded one stated before (``M1`` again in a later row)."""
         bloc = self._ensure_bloc(number)
         codes = codes_in(clean(fragment))
         if code and code in self.by_code:
@@ -301,22 +339,29 @@ class TablesMixin(ParserState):
             modality.locked = True
         else:
             ref = self._unique_ref(code, f"{bloc.draft.ref}-m{len(bloc.modalities) + 1}")
-            draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–") or code)
-            modality = ModalityState(draft)
+            draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–—") or code)
+            modality = ModalityState(draft, scope=scope, line=number)
             self.modalities.append(modality)
             if code:
                 self.by_code[code] = modality
-            if rest:
+            if rest and not ONLY_CODES.fullmatch(rest):
                 modality.parts.append(rest)
                 self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
         modality.codes += codes
+        self.last_role = Role.MODALITY
+        if scope == "global":
+            return modality  # for the whole référentiel: no bloc's row
         if bloc.draft.ref not in modality.draft.bloc_refs:
             modality.draft.bloc_refs.append(bloc.draft.ref)
         bloc.modalities.append((number, modality))
-        self.last_role = Role.MODALITY
+        if scope == "bloc":
+            bloc.free_rows.add(number)
+        return modality
 
-    def _modality_text(self, number: int, text: str) -> None:
-        modality = self._current_modality()
+    def _modality_text(
+        self, number: int, text: str, *, modality: ModalityState | None = None
+    ) -> None:
+        modality = modality or self._current_modality()
         if modality is None:
             self._new_modality(number, "", text[:120], text, fragment=text)
             return
@@ -421,7 +466,9 @@ class TablesMixin(ParserState):
         """A line of its own inside the référentiel: a cut cell half, or a whole item."""
         bloc = self._ensure_bloc(number)
         if match := COMPETENCE_AT.match(text):
-            self._new_competence(number, match.group("code"), raw)
+            self._new_competence(number, match.group("code"), text if level else raw)
+        elif self._word_competence(number, text):
+            pass
         elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
             self._new_activity(
                 number, match.group("num") or match.group("num2"), match.group("rest")
@@ -452,6 +499,14 @@ class TablesMixin(ParserState):
         if not item:
             return
         if self.last_role is Role.CRITERIA:
+            self._criteria(number, raw, from_cell=False)
+        elif (
+            self.last_role is Role.COMPETENCE
+            and self.roles is None
+            and not self._current_modality()
+        ):
+            # Bullets under a compétence stated as a heading ("### C2.3 …"): its criteria.
+            self._open_criteria(number)
             self._criteria(number, raw, from_cell=False)
         elif self.last_role in (Role.MODALITY, Role.COMPETENCE) and self._current_modality():
             self._modality_text(number, f"- {item}")

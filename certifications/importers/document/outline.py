@@ -1,0 +1,180 @@
+"""Référentiels written as text rather than tables: label lines ("Compétences évaluées :",
+"Critères d'évaluation :", "Modalité(s) d'évaluation :") open a section, and the lines below
+are read as what the label announces until the next label, bloc or top-level heading.
+
+* Under "Compétences …": coded lines ("C1.1", "CP2", "Compétence 3 :", "1.1.") are
+  compétences; an uncoded line is one too, with a warning. A number alone ("1.1.") is kept as
+  the document writes it (code "1.1"): no letter is invented for it.
+* Under "Critères …": each line or bullet is a criterion. Criteria that name no compétence
+  evaluate the compétences stated since the previous criteria list: the one compétence above
+  them, or all of them with a warning (the document does not say which).
+* Under "Modalités …": each coded line ("E1", "M2", "Épreuve 3 :") or line starting a new
+  paragraph opens an épreuve; what follows describes it. An épreuve that names compétence
+  codes evaluates those; otherwise it evaluates its bloc's compétences (or, under a label for
+  the whole référentiel — a level-2 heading, "… communes à tous les blocs" — all of them),
+  with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+from certifications.importers.document.codes import (
+    ACTIVITY_AT,
+    COMPETENCE_AT,
+    COMPETENCE_WORD,
+    FIELD_LABEL,
+    MODALITY_CODE,
+    MODALITY_START,
+    NUMBERED_AT,
+    modality_code,
+)
+from certifications.importers.document.reading import (
+    LEAD_BULLET,
+    code_title,
+    first_sentence,
+    join_text,
+    starts_lower,
+)
+from certifications.importers.document.state import CriteriaGroup, ParserState, Role
+
+_LABEL_END = r"\s*(?::\s*(?P<rest>.*))?$"
+_COMPETENCES_LABEL = re.compile(
+    r"^\s*(?:liste\s+des\s+)?comp[ée]tences(?:\s+(?:[ée]valu[ée]es|attest[ée]es|vis[ée]es|"
+    r"professionnelles|associ[ée]es|[àa]\s+[ée]valuer))?" + _LABEL_END,
+    re.I | re.S,
+)
+_CRITERIA_LABEL = re.compile(
+    r"^\s*crit[èe]res(?:\s+d['’]\s?[ée]valuation|\s+de\s+(?:performance|r[ée]ussite|"
+    r"validation))?" + _LABEL_END,
+    re.I | re.S,
+)
+_MODALITY_LABEL = re.compile(
+    r"^\s*(?:modalit[ée](?:\(s\)|s)?(?:\s+d['’]\s?[ée]valuation)?|[ée]preuves?"
+    r"(?:\s+d['’]\s?[ée]valuation)?)(?P<tail>(?:\s+(?:communes?|pour|de\s+la|du|des)\b[^:]{0,80})?)"
+    + _LABEL_END,
+    re.I | re.S,
+)
+_GLOBAL_TAIL = re.compile(r"commun|tous|toutes|ensemble|certification|r[ée]f[ée]rentiel", re.I)
+
+
+class OutlineMixin(ParserState):
+    """The parser's reading of label lines and of the sections they open."""
+
+    def _label_line(self, number: int, text: str, level: int) -> bool:
+        """A label line opens a section: True when ``text`` is one."""
+        if LEAD_BULLET.match(text) or len(text) > 300:
+            return False
+        for pattern, role in (
+            (_COMPETENCES_LABEL, Role.COMPETENCE),
+            (_CRITERIA_LABEL, Role.CRITERIA),
+            (_MODALITY_LABEL, Role.MODALITY),
+        ):
+            match = pattern.match(text)
+            if not match:
+                continue
+            tail = match.groupdict().get("tail") or ""
+            self.section = role
+            self.section_modality = None
+            self.section_global = role is Role.MODALITY and (
+                (0 < level <= 2) or bool(_GLOBAL_TAIL.search(tail))
+            )
+            self.in_ref = True
+            if role is Role.CRITERIA:
+                self._open_criteria(number)
+            rest = (match.group("rest") or "").strip()
+            if rest:
+                self._outline_line(number, rest, rest, 0)
+            return True
+        return False
+
+    def _open_criteria(self, number: int) -> None:
+        """A new criteria list, evaluating the compétences stated since the previous one."""
+        bloc = self._ensure_bloc(number)
+        since = bloc.groups[-1].line if bloc.groups else 0
+        scope = [c for line, c in bloc.competence_lines if line > since]
+        bloc.groups.append(CriteriaGroup(number, scope=scope or None))
+        self.last_role = Role.CRITERIA
+
+    def _outline_line(self, number: int, raw: str, text: str, level: int) -> bool:
+        """A line inside a section; False when it ends the section (the caller reads it)."""
+        if 0 < level <= 2:
+            self.section = None
+            return False
+        if self.section is Role.COMPETENCE:
+            return self._competence_line(number, raw, text)
+        coded = COMPETENCE_AT.match(text) or COMPETENCE_WORD.match(text)
+        if coded or (ACTIVITY_AT.match(text) and not LEAD_BULLET.match(text)):
+            self.section = None  # a compétence after its criteria: the section is over
+            return False
+        if self.section is Role.CRITERIA:
+            self._criteria(number, raw, from_cell=False)
+            return True
+        self._modality_line(number, raw, text)
+        return True
+
+    def _competence_line(self, number: int, raw: str, text: str) -> bool:
+        item = LEAD_BULLET.sub("", text, count=1).strip() if not NUMBERED_AT.match(text) else text
+        if not item:
+            return True
+        if (match := ACTIVITY_AT.match(item)) and not LEAD_BULLET.match(text):
+            self._new_activity(
+                number, match.group("num") or match.group("num2"), match.group("rest")
+            )
+        elif match := COMPETENCE_AT.match(item):
+            self._new_competence(number, match.group("code"), raw)
+        elif self._word_competence(number, item):
+            pass
+        elif match := NUMBERED_AT.match(item):
+            self._new_competence(number, match.group("code"), match.group("rest"))
+        elif starts_lower(item) and self.bloc and self.bloc.draft.competences:
+            last = self.bloc.draft.competences[-1]
+            last.title = join_text(last.title, item)
+        else:
+            self._new_competence(number, "", item)
+        return True
+
+    def _word_competence(self, number: int, text: str) -> bool:
+        """ "Compétence 1 : Collecter …" → C1, with one warning for the document."""
+        match = COMPETENCE_WORD.match(text)
+        if not match:
+            return False
+        code = f"C{match.group('num')}"
+        if not self.word_codes_line:
+            self.word_codes_line = number
+            self.draft.warn(
+                f"Codes de compétences déduits de leur numéro (« Compétence "
+                f"{match.group('num')} » → {code}) : à vérifier",
+                f"ligne {number}",
+            )
+        self._new_competence(number, code, match.group("rest"))
+        return True
+
+    def _modality_line(self, number: int, raw: str, text: str) -> None:
+        item = LEAD_BULLET.sub("", text, count=1).strip()
+        if not item:
+            return
+        current = self.section_modality
+        match = MODALITY_CODE.match(item)
+        opens = (
+            match is not None
+            or current is None
+            or (bool(MODALITY_START.match(item)) and not FIELD_LABEL.match(item))
+        )
+        if not opens and current is not None:
+            self._modality_text(number, item, modality=current)
+            return
+        if match:
+            code = modality_code(match)
+            title, rest = code_title(match.group("rest"), raw if raw != text else item)
+        else:
+            code = ""
+            title, rest = first_sentence(item)
+        self.section_modality = self._new_modality(
+            number,
+            code,
+            title,
+            rest,
+            fragment=item,
+            scope="global" if self.section_global else "bloc",
+        )
