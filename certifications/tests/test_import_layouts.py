@@ -627,6 +627,8 @@ def test_word_numbered_competences_and_common_modalities() -> None:
         assert evaluated(draft, common) == ["C1", "C2", "C3"]
         assert common.bloc_refs == [b.ref for b in draft.blocs]
     assert any("« Compétence 1 »" in m for m in warnings(draft))
+    # The label says the épreuves are common to all blocs: linking them to all is no guess.
+    assert not any("rattachée" in m for m in warnings(draft))
 
 
 # -- (9) a title block with dates, NSF codes and formacodes -------------------------------------
@@ -708,6 +710,69 @@ def test_title_block_with_dates_nsf_and_formacodes() -> None:
     assert evaluated(draft, e2) == ["C3"]
 
 
+# -- (10) épreuves listed before the blocs, a code column, épreuves cited by code in cells ------
+
+CODE_COLUMN = "\n".join(
+    [
+        "Intitulé : Technicien de maintenance éolienne",
+        "Niveau de qualification : 4",
+        "",
+        "Épreuves de la certification :",
+        "E1 — Questionnaire technique (1 h)",
+        "E2 — Mise en situation en nacelle (4 h)",
+        "Le candidat intervient sur une éolienne de formation, en binôme.",
+        "",
+        "Bloc 1 : Maintenir les éoliennes",
+        "Code\tCompétence\tCritères d'évaluation\tÉpreuves",
+        "C1\tRéaliser la maintenance préventive\tLe plan de maintenance est suivi.\tE1, E2",
+        "C2\tDiagnostiquer une panne électrique\tLa panne est localisée.\tE2",
+        "Bloc 2 : Travailler en sécurité",
+        "Code\tCompétence\tCritères d'évaluation\tÉpreuves",
+        "C3\tAppliquer les règles du travail en hauteur\tLe harnais est vérifié.\tE1",
+        "C4\tPorter secours à un collègue en nacelle\tL'alerte est donnée.\tE3",
+    ]
+)
+
+
+def test_epreuves_listed_first_then_cited_by_code() -> None:
+    draft = read(CODE_COLUMN)
+    assert draft.certification.title == "Technicien de maintenance éolienne"
+    assert competences(draft) == [
+        ("C1", "Réaliser la maintenance préventive"),
+        ("C2", "Diagnostiquer une panne électrique"),
+        ("C3", "Appliquer les règles du travail en hauteur"),
+        ("C4", "Porter secours à un collègue en nacelle"),
+    ]
+    assert criteria(draft) == [
+        ("Le plan de maintenance est suivi.", ["C1"]),
+        ("La panne est localisée.", ["C2"]),
+        ("Le harnais est vérifié.", ["C3"]),
+        ("L'alerte est donnée.", ["C4"]),
+    ]
+    assert [m.code for m in draft.modalities] == ["E1", "E2", "E3"]
+    e1, e2, e3 = draft.modalities
+    assert (e1.title, e1.kind, e1.duration_minutes) == (
+        "Questionnaire technique",
+        ModalityKind.QUIZ,
+        60,
+    )
+    assert evaluated(draft, e1) == ["C1", "C3"]
+    assert e1.bloc_refs == [b.ref for b in draft.blocs]
+    assert (e2.title, e2.kind, e2.duration_minutes, e2.team) == (
+        "Mise en situation en nacelle",
+        ModalityKind.WORK_SITUATION,
+        240,
+        True,
+    )
+    assert evaluated(draft, e2) == ["C1", "C2"]
+    assert e2.bloc_refs == [draft.blocs[0].ref]
+    # Two épreuves on one row: its criterion's épreuve is not guessed.
+    assert [c.modality_ref for c in draft.criteria()] == [None, "E2", "E1", "E3"]
+    # E3 is cited but never described.
+    assert (e3.title, evaluated(draft, e3)) == ("E3", ["C4"])
+    assert any("E3" in m and "sans description" in m for m in warnings(draft))
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -723,6 +788,7 @@ GUESSES = "\n".join(
         "- Les matières sont classées sans erreur",
         "Modalités d'évaluation :",
         "Mise en situation sur la chaîne de tri (1 h)",
+        "Questionnaire sur les consignes de sécurité (20 min)",
     ]
 )
 
@@ -745,16 +811,20 @@ def test_every_guess_is_a_warning_with_a_location() -> None:
     assert guessed == [
         (Severity.WARNING, "ligne 8", "Critères"),
         (Severity.WARNING, "ligne 11", "Épreuve « Mise en situation sur la chaîne de tri »"),
+        (Severity.WARNING, "ligne 12", "Épreuve « Questionnaire sur les consignes de sécurité »"),
     ]
     level = [i for i in draft.issues if "Niveau" in i.message and "déduit" in i.message]
     assert [(i.severity, i.location) for i in level] == [(Severity.WARNING, "ligne 2")]
     assert draft.certification.level == 3
-    (situation,) = draft.modalities
-    assert situation.duration_minutes == 60
-    assert [c.title for c in draft.competences() if c.ref in situation.competence_refs] == [
-        "Identifier les matières recyclables",
-        "Reconnaître les déchets dangereux",
-    ]
+    situation, quiz = draft.modalities
+    assert (situation.duration_minutes, quiz.duration_minutes) == (60, 20)
+    assert quiz.kind is ModalityKind.QUIZ
+    for modality_draft in (situation, quiz):
+        refs = modality_draft.competence_refs
+        assert [c.title for c in draft.competences() if c.ref in refs] == [
+            "Identifier les matières recyclables",
+            "Reconnaître les déchets dangereux",
+        ]
 
 
 def test_a_competence_no_modality_evaluates_is_a_warning_naming_it() -> None:

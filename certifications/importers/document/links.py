@@ -91,51 +91,61 @@ class LinksMixin(ParserState):
     def _finish_modality(self, modality: ModalityState) -> None:
         draft = modality.draft
         codes = self._code_map()
-        if modality.scope != "row":
-            self._describe(modality)
-            self._finish_labelled(modality, codes)
-            return
         refs = list(draft.competence_refs)
+        cited: list[str] = []  # compétences of the table rows that state or cite it
         for bloc in self.blocs:
             rows = [n for n, m in bloc.modalities if m is modality]
             for row in rows:
-                refs += self._modality_span(bloc, row)
-        refs += [codes[c] for c in modality.codes if c in codes]
+                span = self._modality_span(bloc, row)
+                refs += span
+                if row not in bloc.free_rows:
+                    cited += span
+        named = [codes[c] for c in dict.fromkeys(modality.codes) if c in codes]
+        self._describe(modality)
+        if modality.scope != "row":
+            refs = self._labelled_refs(modality, named + cited, refs)
+        else:
+            refs += named
         order = {c.ref: i for i, c in enumerate(self.draft.competences())}
         draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
-        self._describe(modality)
+        if modality.scope != "row":
+            evaluated = set(draft.competence_refs)
+            draft.bloc_refs = [
+                b.draft.ref
+                for b in self.blocs
+                if any(c.ref in evaluated for c in b.draft.competences)
+            ]
 
-    def _finish_labelled(self, modality: ModalityState, codes: dict[str, str]) -> None:
-        """An épreuve under a label evaluates the compétences it names, else its bloc's (or
-        every bloc's, under a label for the whole référentiel): a guess, so a warning."""
-        draft = modality.draft
-        named = [codes[c] for c in dict.fromkeys(modality.codes) if c in codes]
-        if named:
-            refs = named
-        elif modality.scope == "global":
-            refs = [c.ref for c in self.draft.competences()]
-            self.draft.warn(
-                f"Épreuve « {draft.title[:60]} » rattachée à toutes les compétences du "
-                "référentiel (aucune compétence nommée) : à vérifier",
-                f"ligne {modality.line}",
-            )
-        else:
-            refs = list(draft.competence_refs)
-            for bloc in self.blocs:
-                if any(m is modality for _n, m in bloc.modalities):
-                    refs += [c.ref for c in bloc.draft.competences]
-            if len(refs) > 1:
+    def _labelled_refs(
+        self, modality: ModalityState, stated: list[str], in_bloc: list[str]
+    ) -> list[str]:
+        """An épreuve under a label evaluates the compétences it names or that rows citing it
+        state, else its bloc's (or every bloc's, under a label for the whole référentiel):
+        that last reading is a guess, so a warning."""
+        if stated:
+            return stated
+        title = modality.draft.title[:60]
+        if modality.scope == "global":
+            if not modality.common:
                 self.draft.warn(
-                    f"Épreuve « {draft.title[:60]} » rattachée à toutes les compétences du "
-                    "bloc (aucune compétence nommée) : à vérifier",
+                    f"Épreuve « {title} » rattachée à toutes les compétences du référentiel "
+                    "(aucune compétence nommée) : à vérifier",
                     f"ligne {modality.line}",
                 )
-        order = {c.ref: i for i, c in enumerate(self.draft.competences())}
-        draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
-        evaluated = set(draft.competence_refs)
-        draft.bloc_refs = [
-            b.draft.ref for b in self.blocs if any(c.ref in evaluated for c in b.draft.competences)
-        ]
+            return [c.ref for c in self.draft.competences()]
+        alone = all(
+            m is modality
+            for bloc in self.blocs
+            if any(m is modality for _n, m in bloc.modalities)
+            for _n, m in bloc.modalities
+        )
+        if len(set(in_bloc)) > 1 and not alone:
+            self.draft.warn(
+                f"Épreuve « {title} » rattachée à toutes les compétences du bloc "
+                "(aucune compétence nommée) : à vérifier",
+                f"ligne {modality.line}",
+            )
+        return in_bloc
 
     @staticmethod
     def _modality_span(bloc: BlocState, row: int) -> list[str]:

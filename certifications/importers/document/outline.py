@@ -10,9 +10,10 @@ are read as what the label announces until the next label, bloc or top-level hea
   them, or all of them with a warning (the document does not say which).
 * Under "Modalités …": each coded line ("E1", "M2", "Épreuve 3 :") or line starting a new
   paragraph opens an épreuve; what follows describes it. An épreuve that names compétence
-  codes evaluates those; otherwise it evaluates its bloc's compétences (or, under a label for
-  the whole référentiel — a level-2 heading, "… communes à tous les blocs" — all of them),
-  with a warning.
+  codes (or that table rows cite by its code) evaluates those; otherwise it evaluates its
+  bloc's compétences (or, under a label for the whole référentiel — a level-2 heading,
+  "… communes à tous les blocs" — all of them). That is a guess, and a warning, unless the
+  épreuve is its bloc's only one or its label says it is common to all blocs.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _MODALITY_LABEL = re.compile(
     + _LABEL_END,
     re.I | re.S,
 )
+_COMMON = re.compile(r"commun|tous|toutes|ensemble", re.I)
 _GLOBAL_TAIL = re.compile(r"commun|tous|toutes|ensemble|certification|r[ée]f[ée]rentiel", re.I)
 
 
@@ -74,11 +76,14 @@ class OutlineMixin(ParserState):
             if not match:
                 continue
             tail = match.groupdict().get("tail") or ""
+            if not self.blocs and not (role is Role.MODALITY and _GLOBAL_TAIL.search(tail)):
+                return False  # before the blocs, only épreuves for the whole référentiel
             self.section = role
             self.section_modality = None
             self.section_global = role is Role.MODALITY and (
                 (0 < level <= 2) or bool(_GLOBAL_TAIL.search(tail))
             )
+            self.section_common = self.section_global and bool(_COMMON.search(tail))
             self.in_ref = True
             if role is Role.CRITERIA:
                 self._open_criteria(number)
@@ -170,7 +175,7 @@ class OutlineMixin(ParserState):
         else:
             code = ""
             title, rest = first_sentence(item)
-        self.section_modality = self._new_modality(
+        modality = self._new_modality(
             number,
             code,
             title,
@@ -178,3 +183,5 @@ class OutlineMixin(ParserState):
             fragment=item,
             scope="global" if self.section_global else "bloc",
         )
+        modality.common = modality.common or self.section_common
+        self.section_modality = modality

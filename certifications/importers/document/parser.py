@@ -48,6 +48,7 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
         self.vae_in_text = False
         self.section = None
         self.section_global = False
+        self.section_common = False
         self.section_modality = None
         self.word_codes_line = 0
 
@@ -87,7 +88,7 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
             return
         if self._try_bloc_heading(number, heading):
             return
-        if self.blocs and self._label_line(number, heading, level):
+        if self._label_line(number, heading, level):
             return
         if self.section is not None and self._outline_line(number, raw, heading, level):
             return

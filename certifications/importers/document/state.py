@@ -61,6 +61,7 @@ class ModalityState:
     # whole référentiel. A labelled épreuve that names compétence codes evaluates only those.
     scope: str = "row"
     line: int = 0
+    common: bool = False  # its label says it is common to every bloc: not a guess
 
 
 @dataclass
@@ -119,6 +120,7 @@ class ParserState:
     vae_in_text: bool
     section: Role | None  # the label line ("Critères d'évaluation :") the lines below follow
     section_global: bool  # a "Modalités d'évaluation" label for the whole référentiel
+    section_common: bool  # … that says so ("communes à tous les blocs")
     section_modality: ModalityState | None  # the épreuve the section's lines describe
     word_codes_line: int  # first "Compétence 1 :" line (its codes C1… are deduced)
 

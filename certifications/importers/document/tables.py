@@ -47,6 +47,13 @@ from certifications.importers.draft import (
     ModalityDraft,
 )
 
+_CODE_HEADER = re.compile(r"\s*(?:codes?|n\s*°|num[ée]ros?|r[ée]f(?:[ée]rence)?s?)\.?\s*", re.I)
+_LONE_CODE = re.compile(
+    r"\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2}){0,3}|(?:RNCP\d{3,6})?BC\d{1,2})\.?\s*"
+)
+_MODALITY_CODES = re.compile(
+    r"\s*(?:[EM]\s?\d{1,2})(?:\s*(?:,|;|/|\+|et)\s*[EM]\s?\d{1,2})*\s*\.?\s*", re.I
+)
 _BARE_BLOC = re.compile(r"(?:RNCP\s?\d{3,6})?\s*BC\s?\d{1,2}|bloc\s+\d{1,2}", re.I)
 
 
@@ -80,10 +87,12 @@ class TablesMixin(ParserState):
                 return None
             head = text[:32]
             found = [(m.start(), role) for rx, role in self._HEADER_WORDS if (m := rx.search(head))]
+            if not found and _CODE_HEADER.fullmatch(text):
+                found = [(0, Role.NONE)]  # a column of codes: merged into the row's cells
             if not found:
                 return None
             roles[index] = min(found)[1]
-        if set(roles.values()) <= {Role.EVALUATION}:
+        if set(roles.values()) <= {Role.EVALUATION, Role.NONE}:
             return None
         return roles
 
@@ -118,11 +127,34 @@ class TablesMixin(ParserState):
         self.in_ref = True
         self.section = None
         roles = self._role_map(len(cells))
+        cells = self._merge_code_cells(cells, texts, roles)
         # Cells are read bloc first, criteria last, whatever the column order: a row's
         # criteria belong to the bloc and compétences stated on the same row.
         for index in sorted(range(len(cells)), key=lambda i: roles.get(i, Role.NONE)):
             if texts[index]:
                 self._cell(number, roles.get(index, Role.NONE), cells[index])
+
+    @staticmethod
+    def _merge_code_cells(cells: list[str], texts: list[str], roles: dict[int, Role]) -> list[str]:
+        """A "Code" column beside the wording: "C1" | "Réaliser…" is "C1 Réaliser…"."""
+        codes = [
+            i
+            for i, t in enumerate(texts)
+            if roles.get(i, Role.NONE) is Role.NONE and _LONE_CODE.fullmatch(t)
+        ]
+        if not codes:
+            return cells
+        cells = list(cells)
+        for index in codes:
+            code = texts[index]
+            wanted = Role.BLOC if BLOC_CODE.match(code) else Role.COMPETENCE
+            target = next((i for i, r in roles.items() if r is wanted and texts[i]), None)
+            if target is not None and not COMPETENCE_AT.match(texts[target]):
+                cells[target] = f"{code} – {cells[target]}" if wanted is Role.BLOC else (
+                    f"{code} {cells[target]}"
+                )
+                cells[index] = ""
+        return cells
 
     def _cell(self, number: int, role: Role, raw: str) -> None:
         if role in (Role.BLOC, Role.ACTIVITY):
@@ -304,6 +336,17 @@ class TablesMixin(ParserState):
 
     # -- épreuves (modalités) ----------------------------------------------------------------
     def _modality_cell(self, number: int, raw: str) -> None:
+        text = clean(raw)
+        if _MODALITY_CODES.fullmatch(text):
+            # "E1, E2": épreuves described elsewhere, cited by their codes.
+            for found in re.finditer(r"([EM])\s?(\d{1,2})", text, re.I):
+                code = f"{found.group(1).upper()}{found.group(2)}"
+                if code not in self.by_code:
+                    self.draft.warn(
+                        f"Épreuve {code} citée sans description : à compléter", f"ligne {number}"
+                    )
+                self._new_modality(number, code, code, "", fragment=code)
+            return
         for index, (fragment, in_li) in enumerate(cell_fragments(raw)):
             heading = modality_heading(fragment, first=index == 0 and not in_li)
             if heading is not None:
@@ -332,13 +375,15 @@ class TablesMixin(ParserState):
         scope: str = "row",
     ) -> ModalityState:
         """A new épreuve, or the coded one stated before (``M1`` again in a later row)."""
-        bloc = self._ensure_bloc(number)
         codes = codes_in(clean(fragment))
+        bloc = self._ensure_bloc(number) if scope != "global" or self.blocs else None
+        prefix = bloc.draft.ref if bloc else "ref"
         if code and code in self.by_code:
             modality = self.by_code[code]
             modality.locked = True
         else:
-            ref = self._unique_ref(code, f"{bloc.draft.ref}-m{len(bloc.modalities) + 1}")
+            count = len(bloc.modalities) if bloc else len(self.modalities)
+            ref = self._unique_ref(code, f"{prefix}-m{count + 1}")
             draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–—") or code)
             modality = ModalityState(draft, scope=scope, line=number)
             self.modalities.append(modality)
@@ -349,7 +394,7 @@ class TablesMixin(ParserState):
                 self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
         modality.codes += codes
         self.last_role = Role.MODALITY
-        if scope == "global":
+        if scope == "global" or bloc is None:
             return modality  # for the whole référentiel: no bloc's row
         if bloc.draft.ref not in modality.draft.bloc_refs:
             modality.draft.bloc_refs.append(bloc.draft.ref)
