@@ -773,6 +773,113 @@ def test_epreuves_listed_first_then_cited_by_code() -> None:
     assert any("E3" in m and "sans description" in m for m in warnings(draft))
 
 
+# -- (11) a markdown table (pandoc), the RNCP code stated after it ----------------------------
+
+PIPE_TABLE = "\n".join(
+    [
+        "# Référentiel Agent de maintenance des bâtiments",
+        "",
+        "| Bloc | Compétences | Critères d'évaluation | Modalités |",
+        "|---|---|---|---|",
+        "| BC01 Entretenir les installations électriques "
+        "| C1 Remplacer un appareillage électrique<br>C2 Vérifier la conformité d'un circuit "
+        "| Le circuit est consigné avant l'intervention "
+        "| E1 Mise en situation (2 h) |",
+        "| BC02 Entretenir la plomberie | C3 Remplacer un robinet "
+        "| Aucune fuite n'est constatée | E2 Étude de cas (1 h 30) |",
+        "",
+        "Code RNCP : RNCP36111",
+    ]
+)
+
+
+def test_markdown_pipe_table() -> None:
+    draft = read(PIPE_TABLE)
+    cert = draft.certification
+    assert (cert.code, cert.title) == ("RNCP36111", "Agent de maintenance des bâtiments")
+    assert blocs(draft) == [
+        ("RNCP36111BC01", "Entretenir les installations électriques"),
+        ("RNCP36111BC02", "Entretenir la plomberie"),
+    ]
+    assert competences(draft) == [
+        ("C1", "Remplacer un appareillage électrique"),
+        ("C2", "Vérifier la conformité d'un circuit"),
+        ("C3", "Remplacer un robinet"),
+    ]
+    assert criteria(draft) == [
+        ("Le circuit est consigné avant l'intervention", ["C1", "C2"]),
+        ("Aucune fuite n'est constatée", ["C3"]),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind, e1.duration_minutes) == (
+        "E1",
+        "Mise en situation",
+        ModalityKind.WORK_SITUATION,
+        120,
+    )
+    assert evaluated(draft, e1) == ["C1", "C2"]
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Étude de cas",
+        ModalityKind.CASE_STUDY,
+        90,
+    )
+    assert evaluated(draft, e2) == ["C3"]
+    assert [c.modality_ref for c in draft.criteria()] == ["E1", "E2"]
+
+
+# -- (12) facts in a two-column table, compétence bullets under an activity, épreuves that
+# say which compétences they evaluate -----------------------------------------------------------
+
+BULLETED_UNDER_ACTIVITY = "\n".join(
+    [
+        "Intitulé\tOpérateur de production",
+        "Code RNCP\tRNCP40000",
+        "",
+        "Bloc 1 : Produire",
+        "Activité 1 : Préparer le poste",
+        "- C1 Régler la machine",
+        "- C2 Contrôler les pièces",
+        "Critères d'évaluation : Les pièces sont conformes au plan (C2).",
+        "Modalités d'évaluation :",
+        "Mise en situation professionnelle",
+        "Le candidat règle la machine.",
+        "Durée : 2 h",
+        "Compétences évaluées : C1, C2",
+        "Questionnaire écrit",
+        "Durée : 30 min",
+        "Compétences évaluées : C2",
+    ]
+)
+
+
+def test_bullets_under_an_activity_and_epreuves_naming_their_competences() -> None:
+    draft = read(BULLETED_UNDER_ACTIVITY)
+    cert = draft.certification
+    assert (cert.code, cert.title) == ("RNCP40000", "Opérateur de production")
+    assert [(a.code, a.title) for a in draft.activities()] == [("A1", "Préparer le poste")]
+    assert [(c.code, c.title, c.activity_ref) for c in draft.competences()] == [
+        ("C1", "Régler la machine", "A1"),
+        ("C2", "Contrôler les pièces", "A1"),
+    ]
+    assert criteria(draft) == [("Les pièces sont conformes au plan (C2).", ["C2"])]
+    situation, quiz = draft.modalities
+    assert (situation.title, situation.kind, situation.duration_minutes) == (
+        "Mise en situation professionnelle",
+        ModalityKind.WORK_SITUATION,
+        120,
+    )
+    assert situation.description.startswith("Le candidat règle la machine.")
+    assert evaluated(draft, situation) == ["C1", "C2"]
+    assert (quiz.title, quiz.kind, quiz.duration_minutes) == (
+        "Questionnaire écrit",
+        ModalityKind.QUIZ,
+        30,
+    )
+    assert evaluated(draft, quiz) == ["C2"]
+    assert not any("rattaché" in m for m in warnings(draft))
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(

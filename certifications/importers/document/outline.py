@@ -28,6 +28,8 @@ from certifications.importers.document.codes import (
     MODALITY_CODE,
     MODALITY_START,
     NUMBERED_AT,
+    ONLY_CODES,
+    codes_in,
     modality_code,
 )
 from certifications.importers.document.reading import (
@@ -76,6 +78,17 @@ class OutlineMixin(ParserState):
             if not match:
                 continue
             tail = match.groupdict().get("tail") or ""
+            rest = (match.group("rest") or "").strip()
+            if (
+                role is Role.COMPETENCE
+                and self.section is Role.MODALITY
+                and self.section_modality is not None
+                and ONLY_CODES.fullmatch(rest)
+                and codes_in(rest)
+            ):
+                # "Compétences évaluées : C1, C2" under an épreuve: what it evaluates.
+                self.section_modality.codes += codes_in(rest)
+                return True
             if not self.blocs and not (role is Role.MODALITY and _GLOBAL_TAIL.search(tail)):
                 return False  # before the blocs, only épreuves for the whole référentiel
             self.section = role
@@ -87,7 +100,6 @@ class OutlineMixin(ParserState):
             self.in_ref = True
             if role is Role.CRITERIA:
                 self._open_criteria(number)
-            rest = (match.group("rest") or "").strip()
             if rest:
                 self._outline_line(number, rest, rest, 0)
             return True

@@ -19,6 +19,9 @@ from certifications.importers.document.reading import (
 from certifications.importers.document.tables import TablesMixin
 from certifications.importers.draft import CertificationDraft, ReferentielDraft
 
+_PIPE_ROW = re.compile(r"^\s*\|(?:(?:[^|\\]|\\.)*\|){2,}\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
+
 
 class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
     """Reads a document line by line; one instance per document."""
@@ -67,6 +70,9 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
 
     def _line(self, number: int, line: str) -> None:
         cells = line.split("\t")
+        if len(cells) == 1 and _PIPE_ROW.match(line):
+            # A markdown table row: "| C1 Régler | Le réglage est juste |".
+            cells = _PIPE.split(line.strip().strip("|"))
         texts = [clean(c) for c in cells]
         if not any(texts) or all(re.fullmatch(r"[-|:=\s]*", t) for t in texts):
             return

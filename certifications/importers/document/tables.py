@@ -510,7 +510,11 @@ class TablesMixin(ParserState):
     def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
         """A line of its own inside the référentiel: a cut cell half, or a whole item."""
         bloc = self._ensure_bloc(number)
-        if match := COMPETENCE_AT.match(text):
+        item = LEAD_BULLET.sub("", text, count=1) if LEAD_BULLET.match(text) else ""
+        if item and self.roles is None and (match := COMPETENCE_AT.match(item)):
+            # "- C1 Régler la machine": a list of coded compétences (no table here).
+            self._new_competence(number, match.group("code"), item)
+        elif match := COMPETENCE_AT.match(text):
             self._new_competence(number, match.group("code"), text if level else raw)
         elif self._word_competence(number, text):
             pass
