@@ -880,6 +880,52 @@ def test_bullets_under_an_activity_and_epreuves_naming_their_competences() -> No
     assert not any("rattaché" in m for m in warnings(draft))
 
 
+# -- (13) markdown with `code` spans, dates written in words, NSF without a colon -------------
+
+CODE_SPANS = "\n".join(
+    [
+        "**Fiche RNCP41000 — Analyste de données**",
+        "",
+        "Date de publication de la décision : 5 juillet 2024",
+        "Date d'échéance de l'enregistrement : 1er juillet 2029",
+        "NSF 326 - Informatique, traitement de l'information",
+        "",
+        "### Bloc 1 — `BC01` — Préparer les données",
+        "- `C1.1` Collecter les données sources",
+        "- `C1.2` Nettoyer les données",
+        "",
+        "Critères d'évaluation :",
+        "* Les sources sont documentées (`C1.1`)",
+        "* Les valeurs manquantes sont traitées (`C1.2`)",
+        "",
+        "Modalité d'évaluation : Projet tutoré de 3 semaines, soutenance de 20 min",
+    ]
+)
+
+
+def test_code_spans_and_written_dates() -> None:
+    draft = read(CODE_SPANS)
+    cert = draft.certification
+    assert (cert.code, cert.title) == ("RNCP41000", "Analyste de données")
+    assert cert.registration_date == date(2024, 7, 5)
+    assert cert.registration_end_date == date(2029, 7, 1)
+    assert cert.nsf_codes == ["326"]
+    assert blocs(draft) == [("RNCP41000BC01", "Préparer les données")]
+    assert competences(draft) == [
+        ("C1.1", "Collecter les données sources"),
+        ("C1.2", "Nettoyer les données"),
+    ]
+    assert criteria(draft) == [
+        ("Les sources sont documentées (C1.1)", ["C1.1"]),
+        ("Les valeurs manquantes sont traitées (C1.2)", ["C1.2"]),
+    ]
+    (project,) = draft.modalities
+    assert project.title.startswith("Projet tutoré")
+    assert (project.kind, project.duration_minutes) == (ModalityKind.PROJECT, 20)
+    assert evaluated(draft, project) == ["C1.1", "C1.2"]
+    assert [c.modality_ref for c in draft.criteria()] == [project.ref] * 2
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(

@@ -32,7 +32,12 @@ _TITLE_FORMS = (
     # "Certification : Agent de sûreté (RNCP37100)", "Certification « Gestionnaire de paie »"
     re.compile(r"^\s*certification\s*(?::\s*|(?=«))(?P<title>\S.{3,200})$", re.I),
     # "RNCP38000 — Chargé de projets en transition écologique"
-    re.compile(r"^\s*RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I),
+    re.compile(
+        r"^\s*(?:fiche\s+)?RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I
+    ),
+)
+_TITLE_LABEL = re.compile(
+    r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I
 )
 _EQF = re.compile(r"\b(?:EQF|CEC|cadre\s+europ[ée]en)\D{0,30}?(\d)\b", re.I)
 _SCALE_LINE = re.compile(r"^\s*(?:[-•*]\s*)?niveau\s+(\d)\s*[:\-–]\s*(.+)$", re.I)
@@ -76,10 +81,36 @@ _BLOC_STATEMENT = re.compile(
 )
 
 
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_WRITTEN_DATE = re.compile(
+    r"\b(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I
+)
+
+
 def _parse_date(text: str) -> date | None:
     match = _DATE.search(text)
     if not match:
-        return None
+        written = _WRITTEN_DATE.search(text.replace("fevrier", "février").replace("aout", "août"))
+        if not written:
+            return None
+        try:
+            month = _MONTHS.index(written.group(2).lower()) + 1
+            return date(int(written.group(3)), month, int(written.group(1)))
+        except ValueError:
+            return None
     try:
         if match.group(1):
             return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
@@ -170,9 +201,11 @@ class FactsMixin(ParserState):
     def _section_line(self, item: str, bullet: bool, level: int) -> bool:
         """NSF, formacode and ROME codes are listed under their own label."""
         for name, label, _code in _SECTIONS:
-            if label.search(item) and not bullet:
+            if (found := label.search(item)) and not bullet:
                 self.meta_section = name
-                self._section_codes(name, item.split(":", 1)[1] if ":" in item else "")
+                # "Code(s) NSF : 324, 320", "NSF 324 - Secrétariat": the codes after the label.
+                after = item.split(":", 1)[1] if ":" in item else item[found.end() :]
+                self._section_codes(name, after)
                 return True
         if self.meta_section and bullet:
             self._section_codes(self.meta_section, item)
@@ -192,7 +225,12 @@ class FactsMixin(ParserState):
 
     def _title_line(self, text: str, level: int) -> None:
         cert = self.draft.certification
-        if cert.title or self.blocs:
+        if cert.title:
+            return
+        if self.blocs:
+            # After the blocs only a labelled title is one.
+            if match := _TITLE_LABEL.match(text):
+                cert.title = _title_of(match.group(1))
             return
         if level == 1:
             cert.title = _title_of(text)
@@ -205,11 +243,7 @@ class FactsMixin(ParserState):
             match := re.match(
                 r"^r[ée]f[ée]rentiel\s+(?!d[e'’]\s|d['’]|des\s|du\s)(.{5,200})$", text, re.I
             )
-        ) or (
-            match := re.match(
-                r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", text, re.I
-            )
-        ):
+        ) or (match := _TITLE_LABEL.match(text)):
             cert.title = _title_of(match.group(1))
 
     def _facts(self, text: str, number: int = 0) -> None:

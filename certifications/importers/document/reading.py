@@ -144,7 +144,7 @@ def clean(raw: str) -> str:
     text = _TAG.sub("", text)
     text = html.unescape(text)
     text = _MD_ESCAPE.sub(r"\1", text)
-    text = text.replace("**", "").replace("\u00a0", " ").replace("▼", "")
+    text = text.replace("**", "").replace("`", "").replace("\u00a0", " ").replace("▼", "")
     return _SPACES.sub(" ", text).strip()
 
 
