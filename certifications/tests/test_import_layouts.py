@@ -13,6 +13,10 @@ from __future__ import annotations
 import io
 from datetime import date
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from certifications.errors import ImportFormatError
 from certifications.importers.document import parse
 from certifications.importers.draft import ReferentielDraft, Severity
 from certifications.importers.validation import validate
@@ -997,3 +1001,45 @@ def test_a_competence_no_modality_evaluates_is_a_warning_naming_it() -> None:
     assert [(i.severity, i.message) for i in found] == [
         (Severity.WARNING, "Compétences évaluées par aucune modalité : C2, C3")
     ]
+
+
+# -- lines of these layouts in any order: a draft that holds together, or a clear refusal ------
+
+_LAYOUT_LINES = [
+    line
+    for document in (
+        TITRE_PRO,
+        COLUMNS_WITH_CODED_MODALITIES,
+        PLAIN_TEXT,
+        MARKDOWN,
+        COLUMNS_REVERSED,
+        NESTED_ACTIVITIES,
+        SHORT_BLOC_CODES,
+        WORD_NUMBERED,
+        TITLE_BLOCK,
+        CODE_COLUMN,
+        PIPE_TABLE,
+        BULLETED_UNDER_ACTIVITY,
+        CODE_SPANS,
+        GUESSES,
+    )
+    for line in document.splitlines()
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_LAYOUT_LINES), max_size=60))
+def test_shuffled_layout_lines_only_raise_import_format_error(lines: list[str]) -> None:
+    try:
+        (draft,) = parse(io.BytesIO("\n".join(lines).encode("utf-8")), name="x.txt")
+    except ImportFormatError:
+        return
+    _consistent(draft)
+    refs = [c.ref for c in draft.competences()] + [m.ref for m in draft.modalities]
+    refs += [a.ref for a in draft.activities()] + [b.ref for b in draft.blocs]
+    assert len(refs) == len(set(refs))
+    for criterion in draft.criteria():
+        assert criterion.modality_ref is None or criterion.modality_ref in {
+            m.ref for m in draft.modalities
+        }
+    assert all(i.severity is not None and i.message for i in draft.issues)
