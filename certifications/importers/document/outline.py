@@ -43,21 +43,22 @@ from certifications.importers.document.state import CriteriaGroup, ParserState, 
 
 _LABEL_END = r"\s*(?::\s*(?P<rest>.*))?$"
 _COMPETENCES_LABEL = re.compile(
-    r"^\s*(?:liste\s+des\s+)?comp[ée]tences(?:\s+(?:[ée]valu[ée]es|attest[ée]es|vis[ée]es|"
+    r"^\s*(?:liste\s+des\s+)?(?:comp[ée]tences|capacit[ée]s)(?:\s+(?:[ée]valu[ée]es|attest[ée]es|vis[ée]es|"
     r"professionnelles|associ[ée]es|[àa]\s+[ée]valuer))?" + _LABEL_END,
     re.I | re.S,
 )
 _CRITERIA_LABEL = re.compile(
-    r"^\s*crit[èe]res(?:\s+d['’]\s?[ée]valuation|\s+de\s+(?:performance|r[ée]ussite|"
-    r"validation))?" + _LABEL_END,
+    r"^\s*(?:crit[èe]res|indicateurs)(?:\s+d['’]\s?[ée]valuation|\s+de\s+(?:performance|"
+    r"r[ée]ussite|validation))?" + _LABEL_END,
     re.I | re.S,
 )
 _MODALITY_LABEL = re.compile(
-    r"^\s*(?:modalit[ée](?:\(s\)|s)?(?:\s+d['’]\s?[ée]valuation)?|[ée]preuves?"
-    r"(?:\s+d['’]\s?[ée]valuation)?)(?P<tail>(?:\s+(?:communes?|pour|de\s+la|du|des)\b[^:]{0,80})?)"
+    r"^\s*(?:modalit[ée](?:\(s\)|s)?(?:\s+d['’]\s?[ée]valuation|\s+de\s+validation|"
+    r"\s+de\s+certification)?|[ée]preuves?(?:\s+d['’]\s?[ée]valuation)?)(?P<tail>(?:\s+(?:communes?|pour|de\s+la|du|des)\b[^:]{0,80})?)"
     + _LABEL_END,
     re.I | re.S,
 )
+_LIST_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*[.)]\s+")
 _COMMON = re.compile(r"commun|tous|toutes|ensemble", re.I)
 _GLOBAL_TAIL = re.compile(r"commun|tous|toutes|ensemble|certification|r[ée]f[ée]rentiel", re.I)
 
@@ -125,7 +126,8 @@ class OutlineMixin(ParserState):
             self.section = None  # a compétence after its criteria: the section is over
             return False
         if self.section is Role.CRITERIA:
-            self._criteria(number, raw, from_cell=False)
+            # "1. Le plan…", "2) …": the numbering of a list is not part of the criterion.
+            self._criteria(number, _LIST_NUMBER.sub("", raw, count=1), from_cell=False)
             return True
         self._modality_line(number, raw, text)
         return True
