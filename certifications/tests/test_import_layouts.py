@@ -984,6 +984,27 @@ def test_every_guess_is_a_warning_with_a_location() -> None:
         ]
 
 
+def test_a_title_only_guessed_from_the_first_line_is_a_warning() -> None:
+    text = "\n".join(
+        [
+            "",
+            "Développeur web et web mobile",
+            "RNCP37873",
+            "",
+            "Bloc 1 : Développer le front-end",
+            "Compétences évaluées :",
+            "C1 Maquetter une application",
+        ]
+    )
+    draft = read(text)
+    assert (draft.certification.title, draft.certification.code) == (
+        "Développeur web et web mobile",
+        "RNCP37873",
+    )
+    (guess,) = [i for i in draft.issues if "première ligne" in i.message]
+    assert (guess.severity, guess.location) == (Severity.WARNING, "ligne 2")
+
+
 def test_a_competence_no_modality_evaluates_is_a_warning_naming_it() -> None:
     text = "\n".join(
         [

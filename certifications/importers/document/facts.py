@@ -22,7 +22,11 @@ _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b|\b(\d{4})-(\d{2})-(
 _RNCP = re.compile(r"\bRNCP\s?(\d{3,6})\b(?!\s?BC)", re.I)
 _LEVEL = re.compile(r"niveau\s+de\s+qualification\D{0,40}?(\d)\b", re.I)
 # "Niveau 5", "Niveau : 6", "RNCP39001 — niveau 5" in a title block (not a scale's "Niveau 3 :").
-_LEVEL_LOOSE = re.compile(r"\bniveau\s*(?::\s*)?([3-8])\b(?!\s*[:\-–—]|\s*\w)", re.I)
+_LEVEL_LOOSE = re.compile(
+    r"\bniveau\s*(?::\s*)?([3-8])\b(?![ \t]*[:\-–—])"
+    r"(?![ \t]+(?!(?:du|de|des|selon|bac|eqf|cec|nomenclature|rncp)\b)\w)",
+    re.I,
+)
 _CERTIFIER = re.compile(
     r"^\s*(?:organisme\s+)?certificateurs?(?:\s*\(s\))?\s*:\s*(?P<name>\S.{1,200})$", re.I
 )
@@ -38,6 +42,12 @@ _TITLE_FORMS = (
 )
 _TITLE_LABEL = re.compile(
     r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I
+)
+_RNCP_IN_TITLE = re.compile(r"\s*[-–—(]?\s*RNCP\s?\d{3,6}\s*\)?\s*[-–—:]?\s*", re.I)
+_NOT_A_TITLE = re.compile(
+    r"(?:r[ée]f[ée]rentiel|fiche|annexe|sommaire|r[ée]pertoire|table\s+des|certification\s+"
+    r"professionnelle|bloc|comp[ée]tence|activit|niveau|description|pr[ée]sentation|document)",
+    re.I,
 )
 _EQF = re.compile(r"\b(?:EQF|CEC|cadre\s+europ[ée]en)\D{0,30}?(\d)\b", re.I)
 _SCALE_LINE = re.compile(r"^\s*(?:[-•*]\s*)?niveau\s+(\d)\s*[:\-–]\s*(.+)$", re.I)
@@ -331,6 +341,27 @@ class FactsMixin(ParserState):
             return
         label = item.split(":", 1)[0].strip() if ":" in item[:120] else item[:120]
         cert.requirements.append(RequirementDraft(label=label.rstrip(" ."), description=item))
+
+    def _title_from_first_line(self) -> None:
+        """A document that labels no title often opens with it: taken, with a warning."""
+        cert = self.draft.certification
+        if cert.title or self.first_line is None:
+            return
+        number, text = self.first_line
+        title = _title_of(_RNCP_IN_TITLE.sub("", text))
+        if (
+            5 <= len(title) <= 150
+            and ":" not in text
+            and not re.match(r"^[\d\W]", title)
+            and not _NOT_A_TITLE.match(title)
+            and not any(b.draft.title == title for b in self.blocs)
+        ):
+            cert.title = title
+            self.draft.warn(
+                f"Intitulé de la certification lu sur la première ligne : « {title[:60]} », "
+                "à vérifier",
+                f"ligne {number}",
+            )
 
     def _codes_from_blocs(self) -> None:
         cert = self.draft.certification

@@ -54,6 +54,7 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
         self.section_common = False
         self.section_modality = None
         self.word_codes_line = 0
+        self.first_line = None
 
     # -- driving -------------------------------------------------------------------------
     def run(self) -> ReferentielDraft:
@@ -90,6 +91,8 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
         self.access_yes_col = None  # a line of prose ends any Oui/Non table
         text = clean(raw)
         level, heading = strip_md_heading(text)
+        if self.first_line is None:
+            self.first_line = (number, heading)
         if self._scale_line(heading):
             return
         if self._try_bloc_heading(number, heading):
@@ -127,6 +130,7 @@ class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
         if cert.level is not None and cert.eqf_level is None and 3 <= cert.level <= 8:
             cert.eqf_level = cert.level  # the French levels 3–8 are the EQF levels since 2019
         self._codes_from_blocs()
+        self._title_from_first_line()
         self._warnings()
 
     def _warnings(self) -> None:

@@ -123,6 +123,7 @@ class ParserState:
     section_common: bool  # … that says so ("communes à tous les blocs")
     section_modality: ModalityState | None  # the épreuve the section's lines describe
     word_codes_line: int  # first "Compétence 1 :" line (its codes C1… are deduced)
+    first_line: tuple[int, str] | None  # the document's first line of text, a title maybe
 
     @property
     def bloc(self) -> BlocState | None:
