@@ -930,6 +930,45 @@ def test_code_spans_and_written_dates() -> None:
     assert [c.modality_ref for c in draft.criteria()] == [project.ref] * 2
 
 
+# -- (14) a duration column and a coefficient column beside the épreuve ------------------------
+
+DURATION_COLUMN = "\n".join(
+    [
+        "Titre professionnel Cuisinier",
+        "RNCP34500 — Niveau 3",
+        "",
+        "Bloc 1 : Préparer les entrées et les plats",
+        "Code\tCompétence\tÉpreuve\tDurée\tCoefficient",
+        "CP1\tPréparer les légumes et les fruits\tE1 Épreuve pratique en cuisine"
+        "\t3 h 30\t4",
+        "CP2\tCuire des viandes, volailles et poissons\tE1\t\t",
+        "CP3\tÉlaborer une sauce émulsionnée\tE2 Entretien final avec le jury\t25 min\t1",
+    ]
+)
+
+
+def test_duration_and_coefficient_columns() -> None:
+    draft = read(DURATION_COLUMN)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == ("RNCP34500", "Cuisinier", 3)
+    assert competences(draft) == [
+        ("CP1", "Préparer les légumes et les fruits"),
+        ("CP2", "Cuire des viandes, volailles et poissons"),
+        ("CP3", "Élaborer une sauce émulsionnée"),
+    ]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.duration_minutes) == ("E1", "Épreuve pratique en cuisine", 210)
+    assert evaluated(draft, e1) == ["CP1", "CP2"]
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Entretien final avec le jury",
+        ModalityKind.ORAL,
+        25,
+    )
+    assert evaluated(draft, e2) == ["CP3"]
+    assert "4" not in e1.description  # the coefficient column is not read as text
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1042,6 +1081,7 @@ _LAYOUT_LINES = [
         PIPE_TABLE,
         BULLETED_UNDER_ACTIVITY,
         CODE_SPANS,
+        DURATION_COLUMN,
         GUESSES,
     )
     for line in document.splitlines()

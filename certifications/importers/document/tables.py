@@ -47,7 +47,11 @@ from certifications.importers.draft import (
     ModalityDraft,
 )
 
-_CODE_HEADER = re.compile(r"\s*(?:codes?|n\s*°|num[ée]ros?|r[ée]f(?:[ée]rence)?s?)\.?\s*", re.I)
+_CODE_HEADER = re.compile(
+    r"\s*(?:codes?|n\s*°|num[ée]ros?|r[ée]f(?:[ée]rence)?s?|coefficients?|pond[ée]rations?|"
+    r"poids|observations?|commentaires?|remarques?)\.?\s*",
+    re.I,
+)
 _LONE_CODE = re.compile(
     r"\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2}){0,3}|(?:RNCP\d{3,6})?BC\d{1,2})\.?\s*"
 )
@@ -69,7 +73,7 @@ class TablesMixin(ParserState):
         (re.compile(r"\bblocs?\b", re.I), Role.BLOC),
         (re.compile(r"activit", re.I), Role.ACTIVITY),
         (re.compile(r"comp[ée]tence", re.I), Role.COMPETENCE),
-        (re.compile(r"modalit|[ée]preuve", re.I), Role.MODALITY),
+        (re.compile(r"modalit|[ée]preuve|dur[ée]e", re.I), Role.MODALITY),
         (re.compile(r"crit[èe]re", re.I), Role.CRITERIA),
         (re.compile(r"[ée]valuation|certification", re.I), Role.EVALUATION),
     )
