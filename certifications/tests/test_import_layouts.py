@@ -969,6 +969,42 @@ def test_duration_and_coefficient_columns() -> None:
     assert "4" not in e1.description  # the coefficient column is not read as text
 
 
+# -- (15) em dashes after the codes, an épreuve cited as « Modalité M1 » or « M1 (voir …) » ----
+
+CITED_IN_WORDS = "\n".join(
+    [
+        "RNCP38001 - Chargé de projets événementiels",
+        "",
+        "Compétences\tCritères\tModalités",
+        "Bloc 1 — Concevoir l'événement",
+        "C1.1 — Analyser la demande du client\tLa demande est reformulée\tM1 — Étude de cas (3 h)",
+        "C1.2 — Chiffrer le projet\tLe budget est équilibré\tM1 (voir ci-dessus)",
+        "Bloc 2 — Piloter l'événement",
+        "C2.1 — Coordonner les prestataires\tLe planning est tenu\tModalité M1",
+        "C2.2 — Animer le bilan\tLe bilan est partagé\tM2 – Oral de 20 minutes",
+    ]
+)
+
+
+def test_epreuves_cited_in_words_and_em_dashes() -> None:
+    draft = read(CITED_IN_WORDS)
+    assert draft.certification.title == "Chargé de projets événementiels"
+    assert [b.title for b in draft.blocs] == ["Concevoir l'événement", "Piloter l'événement"]
+    assert competences(draft) == [
+        ("C1.1", "Analyser la demande du client"),
+        ("C1.2", "Chiffrer le projet"),
+        ("C2.1", "Coordonner les prestataires"),
+        ("C2.2", "Animer le bilan"),
+    ]
+    m1, m2 = draft.modalities
+    assert (m1.code, m1.title, m1.duration_minutes) == ("M1", "Étude de cas", 180)
+    assert evaluated(draft, m1) == ["C1.1", "C1.2", "C2.1"]
+    assert m1.bloc_refs == [b.ref for b in draft.blocs]
+    assert (m2.code, m2.title, m2.kind) == ("M2", "Oral", ModalityKind.ORAL)
+    assert m2.duration_minutes == 20
+    assert [c.modality_ref for c in draft.criteria()] == ["M1", "M1", "M1", "M2"]
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1082,6 +1118,7 @@ _LAYOUT_LINES = [
         BULLETED_UNDER_ACTIVITY,
         CODE_SPANS,
         DURATION_COLUMN,
+        CITED_IN_WORDS,
         GUESSES,
     )
     for line in document.splitlines()

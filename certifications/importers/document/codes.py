@@ -120,7 +120,9 @@ def modality_kind(text: str) -> ModalityKind:
 
 
 _TITLE_DURATION = re.compile(
-    r"\s*(?:\([^()]*\)|[,–—-]\s*(?:dur[ée]e\s*:?\s*)?\d[^,()]*)\s*$", re.I
+    r"\s*(?:\([^()]*\)|[,–—-]\s*(?:dur[ée]e\s*:?\s*)?\d[^,()]*|"
+    r"\s(?:de|en|d['’]une\s+dur[ée]e\s+de)\s+\d{1,3}\s*(?:h|heures?|min|minutes)\b[^,()]*)\s*$",
+    re.I,
 )
 
 

@@ -55,8 +55,11 @@ _CODE_HEADER = re.compile(
 _LONE_CODE = re.compile(
     r"\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2}){0,3}|(?:RNCP\d{3,6})?BC\d{1,2})\.?\s*"
 )
+# "E1, E2", "Modalité M1", "voir M1 (ci-dessus)": épreuves cited by their codes only.
 _MODALITY_CODES = re.compile(
-    r"\s*(?:[EM]\s?\d{1,2})(?:\s*(?:,|;|/|\+|et)\s*[EM]\s?\d{1,2})*\s*\.?\s*", re.I
+    r"\s*(?:(?:voir|cf\.?|modalit[ée]s?|[ée]preuves?)\s*:?\s*)?"
+    r"(?:[EM]\s?\d{1,2})(?:\s*(?:,|;|/|\+|et)\s*[EM]\s?\d{1,2})*\s*(?:\([^()]{0,60}\))?\s*\.?\s*",
+    re.I,
 )
 _BARE_BLOC = re.compile(r"(?:RNCP\s?\d{3,6})?\s*BC\s?\d{1,2}|bloc\s+\d{1,2}", re.I)
 
@@ -343,7 +346,8 @@ class TablesMixin(ParserState):
         text = clean(raw)
         if _MODALITY_CODES.fullmatch(text):
             # "E1, E2": épreuves described elsewhere, cited by their codes.
-            for found in re.finditer(r"([EM])\s?(\d{1,2})", text, re.I):
+            cited = re.sub(r"\([^()]*\)", "", text)
+            for found in re.finditer(r"\b([EM])\s?(\d{1,2})\b", cited):
                 code = f"{found.group(1).upper()}{found.group(2)}"
                 if code not in self.by_code:
                     self.draft.warn(
