@@ -539,9 +539,7 @@ def test_short_bloc_codes_take_the_certification_code() -> None:
         "Conseiller de vente en magasin spécialisé",
         4,
     )
-    assert [c.legal_name for c in cert.certifiers] == [
-        "Chambre de commerce et d'industrie France"
-    ]
+    assert [c.legal_name for c in cert.certifiers] == ["Chambre de commerce et d'industrie France"]
     assert blocs(draft) == [
         ("RNCP34567BC01", "Accueillir et conseiller le client"),
         ("RNCP34567BC02", "Gérer l'espace de vente"),
@@ -939,8 +937,7 @@ DURATION_COLUMN = "\n".join(
         "",
         "Bloc 1 : Préparer les entrées et les plats",
         "Code\tCompétence\tÉpreuve\tDurée\tCoefficient",
-        "CP1\tPréparer les légumes et les fruits\tE1 Épreuve pratique en cuisine"
-        "\t3 h 30\t4",
+        "CP1\tPréparer les légumes et les fruits\tE1 Épreuve pratique en cuisine\t3 h 30\t4",
         "CP2\tCuire des viandes, volailles et poissons\tE1\t\t",
         "CP3\tÉlaborer une sauce émulsionnée\tE2 Entretien final avec le jury\t25 min\t1",
     ]

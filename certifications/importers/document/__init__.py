@@ -20,7 +20,8 @@ The parser does not know the five seed files; it knows the shape of a référent
   "Modalité(s) d'évaluation :") open sections read by :mod:`.outline`; bullets under a
   compétence heading ("### C2.3 …") are its criteria;
 * text that starts in lower case (or a bullet left without a list) continues a paragraph
-  cut by a page break: :meth:`.tables.TablesMixin._continue` finds the paragraph it completes;
+  cut by a page break: :meth:`.continuations.ContinuationsMixin._continue` finds the
+  paragraph it completes;
 * everything outside the référentiel tables is read for the fiche's facts (code, title,
   level, certifier, NSF, formacodes, ROME, dates, scale, access routes, extra requirements),
   from labelled lines ("Intitulé :", "Certificateur :") or from a title block's first lines
@@ -36,8 +37,9 @@ Links that a table only states by position (a criteria cell beside some compéte
 
 The package, in reading order: :mod:`.reading` (bytes to text, HTML fragments),
 :mod:`.codes` (how codes and épreuves are written), :mod:`.state` (what the parser keeps while
-it reads), :mod:`.tables` (header rows, rows, cells, page-break continuations),
-:mod:`.outline` (label lines and the sections they open), :mod:`.facts`
+it reads), :mod:`.tables` (header rows, rows, cells), :mod:`.outline` (lines of their own: label
+lines and the sections they open), :mod:`.continuations` (paragraphs cut by page breaks),
+:mod:`.facts`
 (the fiche outside the tables), :mod:`.links` (positional links, at the end) and
 :mod:`.parser` (the line loop and :func:`parse`).
 """

@@ -31,9 +31,7 @@ COMPETENCE_ANY = re.compile(r"(?<![\w.])(?:B?C|CP)\s?\d{1,2}(?:\s?\.\s?\d{1,2}){
 _COMPETENCE_RANGE = re.compile(
     r"(?<![\w.])(B?C)\s?(\d{1,2})\s*(?:à|-|–)\s*(?:B?C)\s?(\d{1,2})(?![\d.\w])"
 )
-ONLY_CODES = re.compile(
-    r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–|—|\.))+\s*", re.I
-)
+ONLY_CODES = re.compile(r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–|—|\.))+\s*", re.I)
 INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
 BLOC_WORD = re.compile(
     r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée])\s*"

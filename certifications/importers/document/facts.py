@@ -40,9 +40,7 @@ _TITLE_FORMS = (
         r"^\s*(?:fiche\s+)?RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I
     ),
 )
-_TITLE_LABEL = re.compile(
-    r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I
-)
+_TITLE_LABEL = re.compile(r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I)
 _RNCP_IN_TITLE = re.compile(r"\s*[-–—(]?\s*RNCP\s?\d{3,6}\s*\)?\s*[-–—:]?\s*", re.I)
 _NOT_A_TITLE = re.compile(
     r"(?:r[ée]f[ée]rentiel|fiche|annexe|sommaire|r[ée]pertoire|table\s+des|certification\s+"
@@ -105,9 +103,7 @@ _MONTHS = (
     "novembre",
     "décembre",
 )
-_WRITTEN_DATE = re.compile(
-    r"\b(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I
-)
+_WRITTEN_DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I)
 
 
 def _parse_date(text: str) -> date | None:

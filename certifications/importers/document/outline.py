@@ -36,6 +36,7 @@ from certifications.importers.document.reading import (
     LEAD_BULLET,
     code_title,
     first_sentence,
+    free_modality_heading,
     join_text,
     starts_lower,
 )
@@ -64,7 +65,8 @@ _GLOBAL_TAIL = re.compile(r"commun|tous|toutes|ensemble|certification|r[ée]f[é
 
 
 class OutlineMixin(ParserState):
-    """The parser's reading of label lines and of the sections they open."""
+    """The parser's reading of lines of their own inside the référentiel: label lines and the
+    sections they open, and items or cut cell halves outside any section."""
 
     def _label_line(self, number: int, text: str, level: int) -> bool:
         """A label line opens a section: True when ``text`` is one."""
@@ -199,3 +201,62 @@ class OutlineMixin(ParserState):
         )
         modality.common = modality.common or self.section_common
         self.section_modality = modality
+
+    # -- lines of their own inside the référentiel (outside any section) ------------------
+    def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
+        """A line of its own inside the référentiel: a cut cell half, or a whole item."""
+        bloc = self._ensure_bloc(number)
+        item = LEAD_BULLET.sub("", text, count=1) if LEAD_BULLET.match(text) else ""
+        if item and self.roles is None and (match := COMPETENCE_AT.match(item)):
+            # "- C1 Régler la machine": a list of coded compétences (no table here).
+            self._new_competence(number, match.group("code"), item)
+        elif match := COMPETENCE_AT.match(text):
+            self._new_competence(number, match.group("code"), text if level else raw)
+        elif self._word_competence(number, text):
+            pass
+        elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
+            self._new_activity(
+                number, match.group("num") or match.group("num2"), match.group("rest")
+            )
+        elif (heading := free_modality_heading(raw, text, level)) is not None:
+            # Outside the table the épreuve no longer sits beside its compétences: it is the
+            # bloc's, not the next rows'.
+            bloc.free_rows.add(number)
+            self._new_modality(number, *heading, fragment=raw)
+        elif LEAD_BULLET.match(text):
+            self._free_bullet(number, raw, text)
+        elif starts_lower(text):
+            self._continue(number, text, role_hint=None, raw=raw)
+        elif not bloc.draft.title and not bloc.has_content():
+            bloc.draft.title = text.rstrip(" :")
+            self._register(Role.BLOC, bloc.draft, "title", number)
+            self.last_role = Role.BLOC
+        elif self.last_role is Role.MODALITY:
+            self._modality_text(number, text)
+        else:
+            # Prose after the tables: the référentiel is over.
+            self.in_ref = False
+            self._meta_line(number, text, level=level)
+
+    def _free_bullet(self, number: int, raw: str, text: str) -> None:
+        """A bullet alone on its line belongs to the list it follows: criteria or épreuve."""
+        item = LEAD_BULLET.sub("", text, count=1).strip()
+        if not item:
+            return
+        if self.last_role is Role.CRITERIA:
+            self._criteria(number, raw, from_cell=False)
+        elif (
+            self.last_role is Role.COMPETENCE
+            and self.roles is None
+            and not self._current_modality()
+        ):
+            # Bullets under a compétence stated as a heading ("### C2.3 …"): its criteria.
+            self._open_criteria(number)
+            self._criteria(number, raw, from_cell=False)
+        elif self.last_role in (Role.MODALITY, Role.COMPETENCE) and self._current_modality():
+            self._modality_text(number, f"- {item}")
+        elif self.last_role is Role.BLOC or self.last_role is Role.ACTIVITY:
+            self._sink(number, self.last_role, [item])
+        else:
+            self.in_ref = False
+            self._meta_line(number, text, level=0)

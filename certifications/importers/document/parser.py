@@ -7,6 +7,7 @@ import re
 from typing import BinaryIO
 
 from certifications.errors import ImportFormatError
+from certifications.importers.document.continuations import ContinuationsMixin
 from certifications.importers.document.facts import FactsMixin
 from certifications.importers.document.links import LinksMixin
 from certifications.importers.document.outline import OutlineMixin
@@ -23,7 +24,7 @@ _PIPE_ROW = re.compile(r"^\s*\|(?:(?:[^|\\]|\\.)*\|){2,}\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
 
 
-class _Parser(TablesMixin, OutlineMixin, FactsMixin, LinksMixin):
+class _Parser(TablesMixin, OutlineMixin, ContinuationsMixin, FactsMixin, LinksMixin):
     """Reads a document line by line; one instance per document."""
 
     def __init__(self, text: str, name: str) -> None:

@@ -1,6 +1,6 @@
 """The référentiel tables: header rows give columns their roles, rows and their cells make
-blocs, activities, compétences, épreuves and criteria, and text cut off by a page break is
-attached to the paragraph it completes."""
+blocs, activities, compétences, épreuves and criteria (text cut off by a page break goes to
+:mod:`.continuations`, lines of their own to :mod:`.outline`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,9 @@ from certifications.importers.document.codes import (
     norm_code,
 )
 from certifications.importers.document.reading import (
-    LEAD_BULLET,
     cell_fragments,
     clean,
     criteria_items,
-    cut_score,
-    free_modality_heading,
     join_text,
     modality_heading,
     split_bullets,
@@ -35,7 +32,6 @@ from certifications.importers.document.state import (
     BlocState,
     CriteriaGroup,
     ModalityState,
-    Paragraph,
     ParserState,
     Role,
 )
@@ -157,8 +153,10 @@ class TablesMixin(ParserState):
             wanted = Role.BLOC if BLOC_CODE.match(code) else Role.COMPETENCE
             target = next((i for i, r in roles.items() if r is wanted and texts[i]), None)
             if target is not None and not COMPETENCE_AT.match(texts[target]):
-                cells[target] = f"{code} – {cells[target]}" if wanted is Role.BLOC else (
-                    f"{code} {cells[target]}"
+                cells[target] = (
+                    f"{code} – {cells[target]}"
+                    if wanted is Role.BLOC
+                    else (f"{code} {cells[target]}")
                 )
                 cells[index] = ""
         return cells
@@ -447,128 +445,3 @@ class TablesMixin(ParserState):
             bloc.draft.criteria.append(criterion)
             self._register(Role.CRITERIA, criterion, "text", number)
         self.last_role = Role.CRITERIA
-
-    # -- paragraphs and page-break continuations --------------------------------------------
-    def _register(self, role: Role, obj: object, key: str | int, number: int) -> None:
-        para = Paragraph(role, obj, key, number)
-        self.paras.append(para)
-        self.history.append(para)
-        del self.history[:-300]
-
-    def _sink(self, number: int, role: Role, items: list[str]) -> None:
-        """Keep text the draft has no field for as a paragraph, so that its cut end is found."""
-        if items:
-            self._register(role, [items[-1]], 0, number)
-
-    def _usually_terminated(self, role: Role) -> bool:
-        # List items rarely end with a full stop even where sentences do: leave them out.
-        texts = [p.get() for p in self.history if p.role is role]
-        texts = [t for t in texts if t and not LEAD_BULLET.match(t)]
-        return len(texts) >= 2 and sum(terminated(t) for t in texts) * 10 >= len(texts) * 6
-
-    def _continue(self, number: int, text: str, *, role_hint: Role | None, raw: str) -> None:
-        """Attach text cut off by a page break to the paragraph it completes.
-
-        The candidates are the current bloc's unfinished paragraphs (restricted to the column
-        when the text sits in a known column). The surest cut wins: a paragraph ending on "des",
-        then one lacking the full stop its column's paragraphs usually have, then any one
-        lacking a full stop; ties go by page order: the halves come back in
-        column order, so the column after the last one continued comes first, then the oldest.
-        """
-        candidates = [p for p in self.paras if role_hint is None or p.role is role_hint]
-        scored: list[tuple[int, int, int, Paragraph]] = []
-        terminated_roles: dict[Role, bool] = {}
-        for order, para in enumerate(candidates):
-            score = cut_score(para.get()) * 2
-            if score == 2:
-                if para.role not in terminated_roles:
-                    terminated_roles[para.role] = self._usually_terminated(para.role)
-                score += terminated_roles[para.role]
-            if score == 0:
-                continue
-            after = 0 if self.pointer is None or para.role > self.pointer else 1
-            scored.append((-score, after, order, para))
-        if scored:
-            target = min(scored, key=lambda item: item[:3])[3]
-        elif role_hint is not None and candidates:
-            target = candidates[-1]
-        elif self.paras:
-            target = self.paras[-1]
-        else:
-            self.draft.warn(f"Texte isolé ignoré : « {text[:60]} »", f"ligne {number}")
-            return
-        self._apply_continuation(number, target, text, raw)
-
-    def _apply_continuation(self, number: int, target: Paragraph, text: str, raw: str) -> None:
-        obj = target.obj
-        if isinstance(obj, CompetenceDraft) and target.key == "title" and not obj.description:
-            # The cut fell in the title: "<b>entreprise</b> - Cette compétence…"
-            bold, rest = title_and_description(raw)
-            if rest:
-                obj.title = join_text(obj.title, bold)
-                obj.description = rest
-                self._register(Role.COMPETENCE, obj, "description", number)
-                self.pointer = target.role
-                self.last_role = target.role
-                return
-        target.put(join_text(target.get(), text))
-        self.pointer = target.role
-        self.last_role = target.role
-
-    def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
-        """A line of its own inside the référentiel: a cut cell half, or a whole item."""
-        bloc = self._ensure_bloc(number)
-        item = LEAD_BULLET.sub("", text, count=1) if LEAD_BULLET.match(text) else ""
-        if item and self.roles is None and (match := COMPETENCE_AT.match(item)):
-            # "- C1 Régler la machine": a list of coded compétences (no table here).
-            self._new_competence(number, match.group("code"), item)
-        elif match := COMPETENCE_AT.match(text):
-            self._new_competence(number, match.group("code"), text if level else raw)
-        elif self._word_competence(number, text):
-            pass
-        elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
-            self._new_activity(
-                number, match.group("num") or match.group("num2"), match.group("rest")
-            )
-        elif (heading := free_modality_heading(raw, text, level)) is not None:
-            # Outside the table the épreuve no longer sits beside its compétences: it is the
-            # bloc's, not the next rows'.
-            bloc.free_rows.add(number)
-            self._new_modality(number, *heading, fragment=raw)
-        elif LEAD_BULLET.match(text):
-            self._free_bullet(number, raw, text)
-        elif starts_lower(text):
-            self._continue(number, text, role_hint=None, raw=raw)
-        elif not bloc.draft.title and not bloc.has_content():
-            bloc.draft.title = text.rstrip(" :")
-            self._register(Role.BLOC, bloc.draft, "title", number)
-            self.last_role = Role.BLOC
-        elif self.last_role is Role.MODALITY:
-            self._modality_text(number, text)
-        else:
-            # Prose after the tables: the référentiel is over.
-            self.in_ref = False
-            self._meta_line(number, text, level=level)
-
-    def _free_bullet(self, number: int, raw: str, text: str) -> None:
-        """A bullet alone on its line belongs to the list it follows: criteria or épreuve."""
-        item = LEAD_BULLET.sub("", text, count=1).strip()
-        if not item:
-            return
-        if self.last_role is Role.CRITERIA:
-            self._criteria(number, raw, from_cell=False)
-        elif (
-            self.last_role is Role.COMPETENCE
-            and self.roles is None
-            and not self._current_modality()
-        ):
-            # Bullets under a compétence stated as a heading ("### C2.3 …"): its criteria.
-            self._open_criteria(number)
-            self._criteria(number, raw, from_cell=False)
-        elif self.last_role in (Role.MODALITY, Role.COMPETENCE) and self._current_modality():
-            self._modality_text(number, f"- {item}")
-        elif self.last_role is Role.BLOC or self.last_role is Role.ACTIVITY:
-            self._sink(number, self.last_role, [item])
-        else:
-            self.in_ref = False
-            self._meta_line(number, text, level=0)
