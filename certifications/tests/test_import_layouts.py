@@ -1002,6 +1002,76 @@ def test_epreuves_cited_in_words_and_em_dashes() -> None:
     assert [c.modality_ref for c in draft.criteria()] == ["M1", "M1", "M1", "M2"]
 
 
+# -- (16) a titre professionnel in prose: CCP blocs, « Compétence C.1.1 : », numbered criteria --
+
+TP_PROSE = "\n".join(
+    [
+        "TP - Agent de restauration",
+        "RNCP36000 · Niveau 3",
+        "Certificateur : Ministère chargé de l'emploi",
+        "",
+        "CCP 1 - Préparer en assemblage des hors-d'œuvre et des desserts",
+        "Compétence C.1.1 : Réceptionner et stocker les marchandises",
+        "Compétence C.1.2 : Préparer des hors-d'œuvre froids",
+        "Critères de performance :",
+        "1. Les règles d'hygiène sont respectées",
+        "2. Les températures sont contrôlées (C.1.1)",
+        "Modalités d'évaluation :",
+        "Mise en situation professionnelle : 1 h 15",
+        "Entretien technique : 15 min",
+        "",
+        "Bloc de compétences RNCP36000BC02 : Réaliser la plonge",
+        "Compétence C.2.1 : Laver la vaisselle",
+        "Critères de performance :",
+        "- La vaisselle est propre",
+        "Modalités d'évaluation :",
+        "Questionnaire professionnel : 30 min",
+    ]
+)
+
+
+def test_titre_professionnel_in_prose() -> None:
+    draft = read(TP_PROSE)
+    cert = draft.certification
+    assert (cert.code, cert.title, cert.level) == ("RNCP36000", "Agent de restauration", 3)
+    assert [c.legal_name for c in cert.certifiers] == ["Ministère chargé de l'emploi"]
+    assert blocs(draft) == [
+        ("", "Préparer en assemblage des hors-d'œuvre et des desserts"),
+        ("RNCP36000BC02", "Réaliser la plonge"),
+    ]
+    assert competences(draft) == [
+        ("C1.1", "Réceptionner et stocker les marchandises"),
+        ("C1.2", "Préparer des hors-d'œuvre froids"),
+        ("C2.1", "Laver la vaisselle"),
+    ]
+    assert criteria(draft) == [
+        ("Les règles d'hygiène sont respectées", ["C1.1", "C1.2"]),
+        ("Les températures sont contrôlées (C.1.1)", ["C1.1"]),
+        ("La vaisselle est propre", ["C2.1"]),
+    ]
+    situation, interview, quiz = draft.modalities
+    assert (situation.title, situation.kind, situation.duration_minutes) == (
+        "Mise en situation professionnelle",
+        ModalityKind.WORK_SITUATION,
+        75,
+    )
+    assert (interview.title, interview.kind, interview.duration_minutes) == (
+        "Entretien technique",
+        ModalityKind.ORAL,
+        15,
+    )
+    assert (quiz.title, quiz.kind, quiz.duration_minutes) == (
+        "Questionnaire professionnel",
+        ModalityKind.QUIZ,
+        30,
+    )
+    assert evaluated(draft, situation) == evaluated(draft, interview) == ["C1.1", "C1.2"]
+    assert evaluated(draft, quiz) == ["C2.1"]
+    # Two épreuves for bloc 1 that name no compétence: each linked to all of it, a guess.
+    guessed = [i.location for i in draft.issues if "rattachée" in i.message]
+    assert guessed == ["ligne 12", "ligne 13"]
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1116,6 +1186,7 @@ _LAYOUT_LINES = [
         CODE_SPANS,
         DURATION_COLUMN,
         CITED_IN_WORDS,
+        TP_PROSE,
         GUESSES,
     )
     for line in document.splitlines()

@@ -10,9 +10,12 @@ from certifications.vocabulary import ModalityKind
 _NUM = r"\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}"
 _CODE_END = r"\.?(?=[\s_\\\-–—:]|$)"
 # Compétence codes: "C1.1", "BC1.1" (fiche tables), "CP1" (titres professionnels).
-_COMPETENCE_CODE = rf"(?:B?C|CP)\s?{_NUM}"
+_COMPETENCE_CODE = rf"(?:B?C|CP)\.?\s?{_NUM}"
+# "C1.1 Réaliser…", "Compétence C1.1 : Réaliser…", "<b>CP1.</b> Installer…", "C.2.1 …"
 COMPETENCE_AT = re.compile(
-    rf"^\s*(?P<code>{_COMPETENCE_CODE}){_CODE_END}[\s\\_\-–—:.]*(?P<rest>.*)$", re.S
+    rf"^\s*(?:(?i:comp[ée]tence)\s+)?(?P<code>{_COMPETENCE_CODE}){_CODE_END}[\s\\_\-–—:.]*"
+    r"(?P<rest>.*)$",
+    re.S,
 )
 # "Compétence 1 : …", "Compétence n° 2.1 - …": a compétence numbered in words.
 COMPETENCE_WORD = re.compile(
@@ -27,19 +30,19 @@ ACTIVITY_AT = re.compile(
     r"[\s\\_\-–:.]*(?P<rest>.*)$",
     re.S | re.I,
 )
-COMPETENCE_ANY = re.compile(r"(?<![\w.])(?:B?C|CP)\s?\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}(?![\d\w])")
+COMPETENCE_ANY = re.compile(r"(?<![\w.])(?:B?C|CP)\.?\s?\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}(?![\d\w])")
 _COMPETENCE_RANGE = re.compile(
     r"(?<![\w.])(B?C)\s?(\d{1,2})\s*(?:à|-|–)\s*(?:B?C)\s?(\d{1,2})(?![\d.\w])"
 )
 ONLY_CODES = re.compile(r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–|—|\.))+\s*", re.I)
 INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
 BLOC_WORD = re.compile(
-    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée])\s*"
+    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée]|ccp)\s*"
     r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–—.]?\s*(?P<title>.*)$",
     re.I | re.S,
 )
 BLOC_CODE = re.compile(
-    r"^\s*(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–—.]?\s*"
+    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?\s*(?:n\s*[°º]\s*)?:?\s*(?=RNCP|BC))?(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–—.]?\s*"
     r"(?P<title>.*)$",
     re.I | re.S,
 )

@@ -252,7 +252,7 @@ class TablesMixin(ParserState):
         if len(title) > 400:
             return False
         code = ""
-        if "rncp" in match.groupdict() and match.group(0).lstrip()[:2].upper() in ("RN", "BC"):
+        if "rncp" in match.groupdict():  # BLOC_CODE: "RNCP35609BC01", "BC01"
             rncp = norm_code(match.group("rncp") or "")
             code = f"{rncp}BC{int(match.group('num')):02d}"
         elif inner := BLOC_CODE.match(title):
