@@ -1164,6 +1164,19 @@ def test_a_competence_no_modality_evaluates_is_a_warning_naming_it() -> None:
     assert [(i.severity, i.message) for i in found] == [
         (Severity.WARNING, "Compétences évaluées par aucune modalité : C2, C3")
     ]
+    draft.modalities = []
+    (found,) = [i for i in validate(draft) if "aucune modalité" in i.message]
+    assert found.message == "Compétences évaluées par aucune modalité : C1, C2, C3"
+
+
+def test_a_long_list_of_unevaluated_competences_is_cut() -> None:
+    lines = ["Intitulé : Agent de propreté", "Bloc 1 : Nettoyer", "Compétences évaluées :"]
+    lines += [f"C{n} Nettoyer la pièce {n}" for n in range(1, 31)]
+    (draft,) = parse(io.BytesIO("\n".join(lines).encode("utf-8")), name="x.txt")
+    (found,) = [i for i in validate(draft) if "aucune modalité" in i.message]
+    assert found.severity is Severity.WARNING
+    assert found.message.startswith("Compétences évaluées par aucune modalité : C1, C2, ")
+    assert found.message.endswith("C20… (30 en tout)")
 
 
 # -- lines of these layouts in any order: a draft that holds together, or a clear refusal ------
