@@ -1072,6 +1072,51 @@ def test_titre_professionnel_in_prose() -> None:
     assert guessed == ["ligne 12", "ligne 13"]
 
 
+# -- (17) compétences detailed by bullets, criteria stated per compétence code ------------------
+
+CRITERIA_BY_CODE = "\n".join(
+    [
+        "Intitulé : Secrétaire médical",
+        "",
+        "Bloc 2 : Accueillir les patients",
+        "Compétences visées :",
+        "- C2.1 Accueillir le patient au cabinet",
+        "  - Présentation",
+        "  - Orientation dans les locaux",
+        "- C2.2 Gérer les rendez-vous",
+        "Critères d'évaluation :",
+        "C2.1 : L'accueil est courtois",
+        "C2.2 : Le planning ne comporte aucun doublon",
+        "C2.2 : Les urgences sont priorisées",
+        "Modalités d'évaluation :",
+        "E4 Jeu de rôle (30 min)",
+    ]
+)
+
+
+def test_detailed_competences_and_criteria_per_code() -> None:
+    draft = read(CRITERIA_BY_CODE)
+    assert competences(draft) == [
+        ("C2.1", "Accueillir le patient au cabinet"),
+        ("C2.2", "Gérer les rendez-vous"),
+    ]
+    assert draft.competences()[0].description == "- Présentation\n- Orientation dans les locaux"
+    assert criteria(draft) == [
+        ("C2.1 : L'accueil est courtois", ["C2.1"]),
+        ("C2.2 : Le planning ne comporte aucun doublon", ["C2.2"]),
+        ("C2.2 : Les urgences sont priorisées", ["C2.2"]),
+    ]
+    (e4,) = draft.modalities
+    assert (e4.code, e4.title, e4.kind, e4.duration_minutes) == (
+        "E4",
+        "Jeu de rôle",
+        ModalityKind.WORK_SITUATION,
+        30,
+    )
+    assert evaluated(draft, e4) == ["C2.1", "C2.2"]
+    assert not [i for i in draft.issues if "Compétence" in i.message]
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1200,6 +1245,7 @@ _LAYOUT_LINES = [
         DURATION_COLUMN,
         CITED_IN_WORDS,
         TP_PROSE,
+        CRITERIA_BY_CODE,
         GUESSES,
     )
     for line in document.splitlines()

@@ -31,6 +31,7 @@ from certifications.importers.document.codes import (
     ONLY_CODES,
     codes_in,
     modality_code,
+    norm_code,
 )
 from certifications.importers.document.reading import (
     LEAD_BULLET,
@@ -123,8 +124,14 @@ class OutlineMixin(ParserState):
             return False
         if self.section is Role.COMPETENCE:
             return self._competence_line(number, raw, text)
-        coded = COMPETENCE_AT.match(text) or COMPETENCE_WORD.match(text)
-        if coded or (ACTIVITY_AT.match(text) and not LEAD_BULLET.match(text)):
+        coded = COMPETENCE_AT.match(text)
+        if coded and norm_code(coded.group("code")) in self._code_map():
+            pass  # "C1.1 : Le bilan est complet": a line about a compétence stated above
+        elif (
+            coded
+            or COMPETENCE_WORD.match(text)
+            or (ACTIVITY_AT.match(text) and not LEAD_BULLET.match(text))
+        ):
             self.section = None  # a compétence after its criteria: the section is over
             return False
         if self.section is Role.CRITERIA:
@@ -135,22 +142,28 @@ class OutlineMixin(ParserState):
         return True
 
     def _competence_line(self, number: int, raw: str, text: str) -> bool:
-        item = LEAD_BULLET.sub("", text, count=1).strip() if not NUMBERED_AT.match(text) else text
+        bullet = bool(LEAD_BULLET.match(text)) and not NUMBERED_AT.match(text)
+        item = LEAD_BULLET.sub("", text, count=1).strip() if bullet else text
         if not item:
             return True
-        if (match := ACTIVITY_AT.match(item)) and not LEAD_BULLET.match(text):
+        last = (
+            self.bloc.draft.competences[-1] if self.bloc and self.bloc.draft.competences else None
+        )
+        if (match := ACTIVITY_AT.match(item)) and not bullet:
             self._new_activity(
                 number, match.group("num") or match.group("num2"), match.group("rest")
             )
         elif match := COMPETENCE_AT.match(item):
-            self._new_competence(number, match.group("code"), raw)
+            self._new_competence(number, match.group("code"), item if bullet else raw)
         elif self._word_competence(number, item):
             pass
         elif match := NUMBERED_AT.match(item):
             self._new_competence(number, match.group("code"), match.group("rest"))
-        elif starts_lower(item) and self.bloc and self.bloc.draft.competences:
-            last = self.bloc.draft.competences[-1]
+        elif starts_lower(item) and last is not None:
             last.title = join_text(last.title, item)
+        elif bullet and last is not None and last.code and self.last_role is Role.COMPETENCE:
+            # A bullet under a coded compétence details it: "C1 Gérer l'agenda" / "- Priorités".
+            last.description = f"{last.description}\n- {item}".strip()
         else:
             self._new_competence(number, "", item)
         return True
