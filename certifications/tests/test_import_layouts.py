@@ -1066,6 +1066,9 @@ def test_titre_professionnel_in_prose() -> None:
         30,
     )
     assert evaluated(draft, situation) == evaluated(draft, interview) == ["C1.1", "C1.2"]
+    # "1 h 15" alone is the épreuve's duration, not its description.
+    assert situation.description == ""
+    assert situation.duration_text.endswith("1 h 15")
     assert evaluated(draft, quiz) == ["C2.1"]
     # Two épreuves for bloc 1 that name no compétence: each linked to all of it, a guess.
     guessed = [i.location for i in draft.issues if "rattachée" in i.message]

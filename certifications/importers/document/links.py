@@ -20,6 +20,11 @@ from certifications.importers.document.state import (
 )
 from certifications.vocabulary import ModalityKind
 
+_SPAN = r"\d{1,2}\s*(?:h|heures?)(?:\s*\d{2})?(?:\s*min(?:utes?)?)?|\d{1,3}\s*min(?:utes?)?"
+_ONLY_DURATION = re.compile(
+    rf"\s*(?:dur[ée]e\s*:?\s*)?(?:{_SPAN})(?:\s*(?:\+|et)\s*(?:{_SPAN}))*\s*\.?\s*", re.I
+)
+
 
 class LinksMixin(ParserState):
     """The parser's end: links that only positions state."""
@@ -172,7 +177,7 @@ class LinksMixin(ParserState):
                 does.append(part[label.end() :])
             elif m := re.match(r"^\s*livrables?\s*:\s*", part, re.I):
                 hands_in.append(part[m.end() :])
-            else:
+            elif not _ONLY_DURATION.fullmatch(part):  # "1 h 15" alone: the duration's
                 does.append(part)
         draft.description = "\n".join(t for t in does if t)
         draft.deliverables = "\n".join(t for t in hands_in if t)
