@@ -657,7 +657,7 @@ TITLE_BLOCK = "\n".join(
         "Modalités d'évaluation :",
         "E1 Étude de cas (2 h)",
         "",
-        "Bloc 2 : Communiquer en anglais",
+        "Unité de compétences 2 : Communiquer en anglais",
         "Compétences évaluées :",
         "C3 Rédiger un courrier professionnel en anglais",
         "Critères d'évaluation :",

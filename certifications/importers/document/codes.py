@@ -37,7 +37,7 @@ _COMPETENCE_RANGE = re.compile(
 ONLY_CODES = re.compile(r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–|—|\.))+\s*", re.I)
 INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
 BLOC_WORD = re.compile(
-    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée]|ccp)\s*"
+    r"^\s*(?:bloc|cat[ée]gorie|domaine|unit[ée]|ccp)(?:\s+de\s+comp[ée]tences?)?\s*"
     r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–—.]?\s*(?P<title>.*)$",
     re.I | re.S,
 )
