@@ -1120,6 +1120,39 @@ def test_detailed_competences_and_criteria_per_code() -> None:
     assert not [i for i in draft.issues if "Compétence" in i.message]
 
 
+# -- (18) épreuves numbered again in each bloc -------------------------------------------------
+
+NUMBERED_PER_BLOC = "\n".join(
+    [
+        "Intitulé : Gestionnaire d'unité commerciale",
+        "",
+        "Bloc 1 : Gérer l'offre",
+        "Compétences\tÉpreuves",
+        "C1 Analyser l'assortiment\tÉpreuve 1 : Étude de cas (2 h)",
+        "C2 Fixer les prix\tÉpreuve 1",
+        "Bloc 2 : Animer l'équipe",
+        "Compétences\tÉpreuves",
+        "C3 Planifier les horaires\tÉpreuve 1 : Soutenance d'un dossier (40 min)",
+    ]
+)
+
+
+def test_epreuves_numbered_again_in_each_bloc_are_two() -> None:
+    draft = read(NUMBERED_PER_BLOC)
+    case, defence = draft.modalities
+    assert (case.code, case.title, case.duration_minutes) == ("E1", "Étude de cas", 120)
+    assert evaluated(draft, case) == ["C1", "C2"]
+    assert (defence.code, defence.title, defence.duration_minutes) == (
+        "E1",
+        "Soutenance d'un dossier",
+        40,
+    )
+    assert evaluated(draft, defence) == ["C3"]
+    assert case.ref != defence.ref
+    (again,) = [i for i in draft.issues if "deuxième fois" in i.message]
+    assert (again.severity, again.location) == (Severity.WARNING, "ligne 9")
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1249,6 +1282,7 @@ _LAYOUT_LINES = [
         CITED_IN_WORDS,
         TP_PROSE,
         CRITERIA_BY_CODE,
+        NUMBERED_PER_BLOC,
         GUESSES,
     )
     for line in document.splitlines()

@@ -16,6 +16,7 @@ from certifications.importers.document.codes import (
     ONLY_CODES,
     codes_in,
     norm_code,
+    without_duration,
 )
 from certifications.importers.document.reading import (
     cell_fragments,
@@ -58,6 +59,21 @@ _MODALITY_CODES = re.compile(
     re.I,
 )
 _BARE_BLOC = re.compile(r"(?:RNCP\s?\d{3,6})?\s*BC\s?\d{1,2}|bloc\s+\d{1,2}", re.I)
+
+
+def _other_title(stated: str, title: str, code: str) -> bool:
+    """Whether an épreuve code stated again comes with a title of its own, not its first
+    one ("M1" alone, "M1 (voir ci-dessus)" or the same words cite the épreuve stated before)."""
+
+    def words(text: str) -> str:
+        return re.sub(r"\W+", " ", without_duration(text)).strip().lower()
+
+    first, again = words(stated), words(title)
+    if not again or again == code.lower() or first == code.lower():
+        return False
+    if again.startswith(("voir", "cf")):
+        return False
+    return not (first.startswith(again) or again.startswith(first))
 
 
 class TablesMixin(ParserState):
@@ -384,8 +400,17 @@ class TablesMixin(ParserState):
         codes = codes_in(clean(fragment))
         bloc = self._ensure_bloc(number) if scope != "global" or self.blocs else None
         prefix = bloc.draft.ref if bloc else "ref"
-        if code and code in self.by_code:
-            modality = self.by_code[code]
+        known = self.by_code.get(code) if code else None
+        if known is not None and _other_title(known.draft.title, title, code):
+            # "Épreuve 1" of bloc 2 after the "Épreuve 1" of bloc 1: numbered per bloc.
+            self.draft.warn(
+                f"Épreuve {code} décrite une deuxième fois avec un autre intitulé "
+                f"(« {title[:60]} ») : lue comme une autre épreuve, à vérifier",
+                f"ligne {number}",
+            )
+            known = None
+        if known is not None:
+            modality = known
             modality.locked = True
         else:
             count = len(bloc.modalities) if bloc else len(self.modalities)
