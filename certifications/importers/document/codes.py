@@ -38,11 +38,14 @@ ONLY_CODES = re.compile(r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|
 INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
 BLOC_WORD = re.compile(
     r"^\s*(?:bloc|cat[ée]gorie|domaine|unit[ée]|ccp)(?:\s+de\s+comp[ée]tences?)?\s*"
-    r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–—.]?\s*(?P<title>.*)$",
+    r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–—.]?\s*"
+    r"(?P<title>.*)$",
     re.I | re.S,
 )
 BLOC_CODE = re.compile(
-    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?\s*(?:n\s*[°º]\s*)?:?\s*(?=RNCP|BC))?(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–—.]?\s*"
+    # "Bloc de compétences RNCP37873BC01 :" as well as "RNCP37873BC01 -" and "BC01 –"
+    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?\s*(?:n\s*[°º]\s*)?:?\s*(?=RNCP|BC))?"
+    r"(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–—.]?\s*"
     r"(?P<title>.*)$",
     re.I | re.S,
 )

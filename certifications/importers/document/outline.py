@@ -45,8 +45,9 @@ from certifications.importers.document.state import CriteriaGroup, ParserState, 
 
 _LABEL_END = r"\s*(?::\s*(?P<rest>.*))?$"
 _COMPETENCES_LABEL = re.compile(
-    r"^\s*(?:liste\s+des\s+)?(?:comp[ée]tences|capacit[ée]s)(?:\s+(?:[ée]valu[ée]es|attest[ée]es|vis[ée]es|"
-    r"professionnelles|associ[ée]es|[àa]\s+[ée]valuer))?" + _LABEL_END,
+    r"^\s*(?:liste\s+des\s+)?(?:comp[ée]tences|capacit[ée]s)"
+    r"(?:\s+(?:[ée]valu[ée]es|attest[ée]es|vis[ée]es|professionnelles|associ[ée]es|"
+    r"[àa]\s+[ée]valuer))?" + _LABEL_END,
     re.I | re.S,
 )
 _CRITERIA_LABEL = re.compile(
@@ -56,8 +57,8 @@ _CRITERIA_LABEL = re.compile(
 )
 _MODALITY_LABEL = re.compile(
     r"^\s*(?:modalit[ée](?:\(s\)|s)?(?:\s+d['’]\s?[ée]valuation|\s+de\s+validation|"
-    r"\s+de\s+certification)?|[ée]preuves?(?:\s+d['’]\s?[ée]valuation)?)(?P<tail>(?:\s+(?:communes?|pour|de\s+la|du|des)\b[^:]{0,80})?)"
-    + _LABEL_END,
+    r"\s+de\s+certification)?|[ée]preuves?(?:\s+d['’]\s?[ée]valuation)?)"
+    r"(?P<tail>(?:\s+(?:communes?|pour|de\s+la|du|des)\b[^:]{0,80})?)" + _LABEL_END,
     re.I | re.S,
 )
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}(?:\.\d{1,2})*[.)]\s+")
