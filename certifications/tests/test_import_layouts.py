@@ -645,7 +645,7 @@ TITLE_BLOCK = "\n".join(
         "Formacode(s) : 35054 ; 15234",
         "Date d'enregistrement : 12/03/2023",
         "Date d'échéance de l'enregistrement : 12/03/2028",
-        "Certificateur : Institut Supérieur des Assistants",
+        "Certificateur : Institut Supérieur des Assistants (SIRET 123 456 789 00012)",
         "",
         "Bloc 1 : Organiser l'activité de la direction",
         "Compétences évaluées :",
@@ -680,7 +680,9 @@ def test_title_block_with_dates_nsf_and_formacodes() -> None:
     assert cert.formacodes == ["35054", "15234"]
     assert cert.registration_date == date(2023, 3, 12)
     assert cert.registration_end_date == date(2028, 3, 12)
-    assert [c.legal_name for c in cert.certifiers] == ["Institut Supérieur des Assistants"]
+    assert [(c.legal_name, c.siret) for c in cert.certifiers] == [
+        ("Institut Supérieur des Assistants", "12345678900012")
+    ]
     assert blocs(draft) == [
         ("", "Organiser l'activité de la direction"),
         ("", "Communiquer en anglais"),

@@ -30,6 +30,8 @@ _LEVEL_LOOSE = re.compile(
 _CERTIFIER = re.compile(
     r"^\s*(?:organisme\s+)?certificateurs?(?:\s*\(s\))?\s*:\s*(?P<name>\S.{1,200})$", re.I
 )
+# "(SIRET 123 456 789 00012)", "- SIRET : 12345678900012"
+_SIRET = re.compile(r"[\s,;(–—-]*\bSIRET\s*:?\s*(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})\b\s*\)?", re.I)
 _TITLE_FORMS = (
     # "Titre professionnel Développeur web", "TP - Développeur web"
     re.compile(r"^\s*(?:titre\s+professionnel|TP)\b\s*[-–—:]?\s*(?P<title>\S.{3,200})$", re.I),
@@ -272,9 +274,13 @@ class FactsMixin(ParserState):
                 f"ligne {number}",
             )
         if (match := _CERTIFIER.match(text)) and len(cert.certifiers) < 10:
-            name = match.group("name").strip(" .;")
+            name, siret = match.group("name"), ""
+            if found := _SIRET.search(name):
+                siret = re.sub(r"\s", "", found.group(1))
+                name = name[: found.start()] + name[found.end() :]
+            name = re.sub(r"\(\s*\)", "", name).strip(" .;,-–—")
             if name and name not in [c.legal_name for c in cert.certifiers]:
-                cert.certifiers.append(CertifierDraft(legal_name=name[:200]))
+                cert.certifiers.append(CertifierDraft(legal_name=name[:200], siret=siret))
         if cert.eqf_level is None and (match := _EQF.search(text)):
             cert.eqf_level = int(match.group(1))
         if lowered in ("active", "inactive"):
