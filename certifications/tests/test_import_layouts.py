@@ -1155,6 +1155,58 @@ def test_epreuves_numbered_again_in_each_bloc_are_two() -> None:
     assert (again.severity, again.location) == (Severity.WARNING, "ligne 9")
 
 
+# -- (19) bloc headings as table rows or markdown headings, « CP 1. » in list items, two
+# épreuves in one cell ----------------------------------------------------------------------------
+
+HEADINGS_IN_ROWS = "\n".join(
+    [
+        "Titre professionnel Serveur en restauration",
+        "RNCP37000",
+        "",
+        "Compétences professionnelles\tCritères de performance\tModalités d'évaluation",
+        "BLOC 1 — RNCP37000BC01 — Réaliser les travaux préalables au service\t\t",
+        "<ul><li><b>CP 1.</b> Préparer la salle</li><li><b>CP 2.</b> Dresser les tables</li></ul>"
+        "\t<ul><li>La mise en place est complète</li></ul>"
+        "\tMise en situation professionnelle (2 h), entretien technique (30 min)",
+        "## BLOC 2 — RNCP37000BC02 — Servir en salle",
+        "<b>CP3.</b> Prendre la commande\tLa commande est juste\tQuestionnaire professionnel",
+    ]
+)
+
+
+def test_bloc_headings_in_rows_and_two_epreuves_in_one_cell() -> None:
+    draft = read(HEADINGS_IN_ROWS)
+    assert draft.certification.title == "Serveur en restauration"
+    assert blocs(draft) == [
+        ("RNCP37000BC01", "Réaliser les travaux préalables au service"),
+        ("RNCP37000BC02", "Servir en salle"),
+    ]
+    assert competences(draft) == [
+        ("CP1", "Préparer la salle"),
+        ("CP2", "Dresser les tables"),
+        ("CP3", "Prendre la commande"),
+    ]
+    assert criteria(draft) == [
+        ("La mise en place est complète", ["CP1", "CP2"]),
+        ("La commande est juste", ["CP3"]),
+    ]
+    situation, interview, quiz = draft.modalities
+    assert (situation.title, situation.kind, situation.duration_minutes) == (
+        "Mise en situation professionnelle",
+        ModalityKind.WORK_SITUATION,
+        120,
+    )
+    assert (interview.title, interview.kind, interview.duration_minutes) == (
+        "Entretien technique",
+        ModalityKind.ORAL,
+        30,
+    )
+    assert evaluated(draft, situation) == evaluated(draft, interview) == ["CP1", "CP2"]
+    assert (quiz.kind, evaluated(draft, quiz)) == (ModalityKind.QUIZ, ["CP3"])
+    # Two épreuves on one row: which one its criterion belongs to is not guessed.
+    assert [c.modality_ref for c in draft.criteria()] == [None, quiz.ref]
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1285,6 +1337,7 @@ _LAYOUT_LINES = [
         TP_PROSE,
         CRITERIA_BY_CODE,
         NUMBERED_PER_BLOC,
+        HEADINGS_IN_ROWS,
         GUESSES,
     )
     for line in document.splitlines()

@@ -66,6 +66,12 @@ _MODALITY_WORDS = (
     r"simulation|contr[ôo]le\s+continu|exercice)"
 )
 MODALITY_START = re.compile(rf"^\s*{_MODALITY_WORDS}", re.I)
+# "Mise en situation (2 h) et entretien technique (30 min)": two épreuves in one short cell.
+MODALITY_PAIR = re.compile(
+    rf"^(?P<first>\s*{_MODALITY_WORDS}[^,;+]{{0,80}}?\(\s*\d[^()]{{0,20}}\))\s*(?:,|;|\+|\bet\b)\s*"
+    rf"(?P<second>(?:une?\s+|l['’]\s*|le\s+|la\s+)?{_MODALITY_WORDS}[^,;+]{{0,80}}?)\s*\.?$",
+    re.I,
+)
 FIELD_LABEL = re.compile(
     r"^\s*(?:ce\s+que|[ée]valuation\s*(?::|$)|dur[ée]e|livrables?|attendus|format|il/elle|"
     r"le\s+candidat|chaque\s+candidat|crit[èe]res)",

@@ -13,6 +13,7 @@ from certifications.importers.document.codes import (
     COMPETENCE_ANY,
     COMPETENCE_AT,
     INLINE_COMPETENCE,
+    MODALITY_PAIR,
     ONLY_CODES,
     codes_in,
     norm_code,
@@ -358,6 +359,12 @@ class TablesMixin(ParserState):
     # -- épreuves (modalités) ----------------------------------------------------------------
     def _modality_cell(self, number: int, raw: str) -> None:
         text = clean(raw)
+        if len(text) <= 200 and (pair := MODALITY_PAIR.match(text)):
+            for part in (pair.group("first"), pair.group("second")):
+                part = part.strip()
+                title = part[:1].upper() + part[1:]
+                self._new_modality(number, "", title, "", fragment=part)
+            return
         if _MODALITY_CODES.fullmatch(text):
             # "E1, E2": épreuves described elsewhere, cited by their codes.
             cited = re.sub(r"\([^()]*\)", "", text)
