@@ -1,9 +1,10 @@
 """Parser for référentiel documents: text exports of RNCP fiches and référentiels (DESIGN.md §7).
 
 The input is what a word processor or a web page gives when saved as text: table rows whose
-cells are separated by tabs and may hold HTML fragments (``<p>``, ``<b>``, ``<u>``, ``<li>``),
-markdown-ish headings and bullets, and page breaks that cut a cell in two (the rest of the
-cell comes on a later line, often alone, sometimes after the next rows have started).
+cells are separated by tabs (or markdown ``| … |`` rows) and may hold HTML fragments (``<p>``,
+``<b>``, ``<u>``, ``<li>``), markdown-ish headings, bullets and backquoted codes, and page
+breaks that cut a cell in two (the rest of the cell comes on a later line, often alone,
+sometimes after the next rows have started).
 
 The parser does not know the five seed files; it knows the shape of a référentiel:
 
@@ -12,10 +13,12 @@ The parser does not know the five seed files; it knows the shape of a référent
 * blocs, activities, compétences and épreuves are recognised by their codes or headings
   ("Bloc 2 :", "BLOC 1 — RNCP37873BC01 — …", "Catégorie 1 :", "RNCP35609BC01", "BC01 –",
   "A.2.1.", "C1.1.1.", "<b>CP1.</b> …", "Compétence 3 :", "BC7. 2\\_", "E1.", "M2 —",
-  "Épreuve 1 :"); a coded épreuve stated again by its code ("M1" in a later row or bloc) is
-  the same épreuve, which then also evaluates that row's compétences;
+  "Épreuve 1 :"); a coded épreuve stated again by its code ("M1", "Modalité M1", "E1, E2" in
+  a later row or bloc) is the same épreuve, which then also evaluates that row's compétences
+  — unless it comes with another title (épreuves numbered per bloc): then it is another one;
 * a table's columns may come in any order: the header names them, and the cells of a row are
-  read bloc first, criteria last;
+  read bloc first, criteria last; a "Code" column is joined to the wording beside it, a
+  "Durée" column to the épreuve, "Coefficient" or "Observations" columns are left out;
 * without tables, label lines ("Compétences évaluées :", "Critères d'évaluation :",
   "Modalité(s) d'évaluation :") open sections read by :mod:`.outline`; bullets under a
   compétence heading ("### C2.3 …") are its criteria;
