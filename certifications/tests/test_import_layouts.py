@@ -1261,6 +1261,25 @@ def test_every_guess_is_a_warning_with_a_location() -> None:
         ]
 
 
+def test_criteria_listed_before_the_competences_are_a_guess_too() -> None:
+    text = "\n".join(
+        [
+            "Intitulé : Agent de tri",
+            "Bloc 1 : Trier",
+            "Critères d'évaluation :",
+            "- Le tri est juste",
+            "Compétences évaluées :",
+            "C1 Trier le verre",
+            "C2 Trier le papier",
+        ]
+    )
+    draft = read(text)
+    assert criteria(draft) == [("Le tri est juste", ["C1", "C2"])]
+    (guess,) = [i for i in draft.issues if i.message.startswith("Critères rattachés")]
+    assert "qui les suivent" in guess.message
+    assert (guess.severity, guess.location) == (Severity.WARNING, "ligne 3")
+
+
 def test_a_title_only_guessed_from_the_first_line_is_a_warning() -> None:
     text = "\n".join(
         [

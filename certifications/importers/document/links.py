@@ -52,9 +52,10 @@ class LinksMixin(ParserState):
                 criterion.competence_refs = named or list(span)
                 criterion.modality_ref = modality.draft.ref if modality else None
                 guessed = guessed or not named
-            if group.scope and len(span) > 1 and guessed:
+            if group.labelled and len(span) > 1 and guessed:
+                where = "qui les précèdent" if group.scope else "qui les suivent"
                 self.draft.warn(
-                    "Critères rattachés à toutes les compétences du bloc qui les précèdent "
+                    f"Critères rattachés à toutes les compétences du bloc {where} "
                     "(aucune compétence nommée) : à vérifier",
                     f"ligne {group.line}",
                 )

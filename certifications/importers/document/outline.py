@@ -115,7 +115,7 @@ class OutlineMixin(ParserState):
         bloc = self._ensure_bloc(number)
         since = bloc.groups[-1].line if bloc.groups else 0
         scope = [c for line, c in bloc.competence_lines if line > since]
-        bloc.groups.append(CriteriaGroup(number, scope=scope or None))
+        bloc.groups.append(CriteriaGroup(number, scope=scope or None, labelled=True))
         self.last_role = Role.CRITERIA
 
     def _outline_line(self, number: int, raw: str, text: str, level: int) -> bool:

@@ -73,6 +73,7 @@ class CriteriaGroup:
     # Under a "Critères d'évaluation" label (or bullets under a compétence heading): the
     # compétences stated since the previous group, which criteria naming none evaluate.
     scope: list[CompetenceDraft] | None = None
+    labelled: bool = False  # opened by a label line or by bullets under a compétence
 
 
 @dataclass
