@@ -1207,6 +1207,52 @@ def test_bloc_headings_in_rows_and_two_epreuves_in_one_cell() -> None:
     assert [c.modality_ref for c in draft.criteria()] == [None, quiz.ref]
 
 
+# -- (20) what the Word conversion writes: bold codes and labels in free paragraphs ----------
+
+WORD_PARAGRAPHS = "\n".join(
+    [
+        "# Référentiel Conseiller en insertion professionnelle",
+        "<b>Code RNCP :</b> RNCP34001",
+        "## <b>Bloc 1 : Accompagner les personnes</b>",
+        "<b>Compétences évaluées :</b>",
+        "<b>C1.1</b> Accueillir la personne",
+        "- <b>C1.2</b> Établir un diagnostic partagé",
+        "<b>Critères d'évaluation :</b>",
+        "- <u>Le diagnostic</u> est partagé avec la personne (C1.2)",
+        "<b>Modalités d'évaluation :</b>",
+        "<b>Épreuve 1 :</b> Étude de cas écrite (3 h)",
+        "<b>Épreuve 2 :</b> Entretien avec le jury (45 min) : C1.1",
+    ]
+)
+
+
+def test_word_conversion_paragraphs() -> None:
+    draft = read(WORD_PARAGRAPHS)
+    cert = draft.certification
+    assert (cert.code, cert.title) == ("RNCP34001", "Conseiller en insertion professionnelle")
+    assert [b.title for b in draft.blocs] == ["Accompagner les personnes"]
+    assert competences(draft) == [
+        ("C1.1", "Accueillir la personne"),
+        ("C1.2", "Établir un diagnostic partagé"),
+    ]
+    assert criteria(draft) == [("Le diagnostic est partagé avec la personne (C1.2)", ["C1.2"])]
+    e1, e2 = draft.modalities
+    assert (e1.code, e1.title, e1.kind, e1.duration_minutes) == (
+        "E1",
+        "Étude de cas écrite",
+        ModalityKind.CASE_STUDY,
+        180,
+    )
+    assert evaluated(draft, e1) == ["C1.1", "C1.2"]
+    assert (e2.code, e2.title, e2.kind, e2.duration_minutes) == (
+        "E2",
+        "Entretien avec le jury",
+        ModalityKind.ORAL,
+        45,
+    )
+    assert evaluated(draft, e2) == ["C1.1"]
+
+
 # -- every guess is a warning, with a location -------------------------------------------------
 
 GUESSES = "\n".join(
@@ -1357,6 +1403,7 @@ _LAYOUT_LINES = [
         CRITERIA_BY_CODE,
         NUMBERED_PER_BLOC,
         HEADINGS_IN_ROWS,
+        WORD_PARAGRAPHS,
         GUESSES,
     )
     for line in document.splitlines()

@@ -296,7 +296,9 @@ def code_title(rest_text: str, fragment: str) -> tuple[str, str]:
         title = clean(bold.group(2))
         title = MODALITY_CODE.sub(lambda m: m.group("rest"), title, count=1)
         after = clean(fragment[bold.end() :])
-        return title.strip(" .:-–"), after
+        if title.strip(" .:-–—"):
+            return title.strip(" .:-–—"), after
+        rest_text = after  # "<b>Épreuve 1 :</b> Étude de cas": the bold part is the code
     sentence = re.match(r"(.{3,200}?[.:])(?:\s|$)(.*)$", rest_text, re.S)
     if sentence:
         return sentence.group(1).rstrip(".: "), sentence.group(2).strip()
