@@ -1211,7 +1211,8 @@ def test_bloc_headings_in_rows_and_two_epreuves_in_one_cell() -> None:
 
 WORD_PARAGRAPHS = "\n".join(
     [
-        "# Référentiel Conseiller en insertion professionnelle",
+        "# Référentiel d'activités, de compétences et d'évaluation",
+        "<b>Intitulé :</b> Conseiller en insertion professionnelle",
         "<b>Code RNCP :</b> RNCP34001",
         "## <b>Bloc 1 : Accompagner les personnes</b>",
         "<b>Compétences évaluées :</b>",

@@ -44,6 +44,11 @@ _TITLE_FORMS = (
 )
 _TITLE_LABEL = re.compile(r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I)
 _RNCP_IN_TITLE = re.compile(r"\s*[-–—(]?\s*RNCP\s?\d{3,6}\s*\)?\s*[-–—:]?\s*", re.I)
+_GENERIC_HEADING = re.compile(
+    r"^\s*(?:r[ée]f[ée]rentiels?(?:\s+(?:d[e'’]|des|du)\b|\s*$)|fiche\b|annexe|sommaire|"
+    r"table\s+des)",
+    re.I,
+)
 _NOT_A_TITLE = re.compile(
     r"(?:r[ée]f[ée]rentiel|fiche|annexe|sommaire|r[ée]pertoire|table\s+des|certification\s+"
     r"professionnelle|bloc|comp[ée]tence|activit|niveau|description|pr[ée]sentation|document)",
@@ -241,7 +246,8 @@ class FactsMixin(ParserState):
                 cert.title = _title_of(match.group(1))
             return
         if level == 1:
-            cert.title = _title_of(text)
+            if not _GENERIC_HEADING.match(text):  # "# Référentiel d'activités…" names no title
+                cert.title = _title_of(text)
             return
         for form in _TITLE_FORMS:
             if match := form.match(text):
