@@ -1327,6 +1327,34 @@ def test_criteria_listed_before_the_competences_are_a_guess_too() -> None:
     assert (guess.severity, guess.location) == (Severity.WARNING, "ligne 3")
 
 
+def test_a_bloc_without_epreuve_takes_the_previous_one_even_when_it_names_its_competences() -> None:
+    text = "\n".join(
+        [
+            "Intitulé : Agent polyvalent",
+            "Bloc 1 : Accueillir",
+            "Compétences évaluées :",
+            "C1 Accueillir le public",
+            "C2 Renseigner le public",
+            "Modalités d'évaluation :",
+            "E1 Étude de cas (1 h) : C1, C2",
+            "Bloc 2 : Entretenir",
+            "Compétences évaluées :",
+            "C3 Entretenir les locaux",
+            "Critères d'évaluation :",
+            "- Les locaux sont propres",
+        ]
+    )
+    draft = read(text)
+    (e1,) = draft.modalities
+    assert evaluated(draft, e1) == ["C1", "C2", "C3"]
+    assert e1.bloc_refs == [b.ref for b in draft.blocs]
+    assert criteria(draft) == [("Les locaux sont propres", ["C3"])]
+    assert draft.criteria()[0].modality_ref == "E1"
+    (guess,) = [i for i in draft.issues if i.message.startswith("Aucune épreuve indiquée")]
+    assert "« Étude de cas »" in guess.message
+    assert guess.severity is Severity.WARNING
+
+
 def test_a_title_only_guessed_from_the_first_line_is_a_warning() -> None:
     text = "\n".join(
         [

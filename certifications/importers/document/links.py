@@ -88,16 +88,18 @@ class LinksMixin(ParserState):
             previous.draft.competence_refs += [c.ref for c in bloc.draft.competences]
             for criterion in bloc.draft.criteria:
                 criterion.modality_ref = criterion.modality_ref or previous.draft.ref
+            title = without_duration(previous.draft.title)
             self.draft.warn(
                 f"Aucune épreuve indiquée pour le bloc « {bloc.draft.title[:60]} » : "
-                f"rattaché à l'épreuve « {previous.draft.title[:60]} », à vérifier",
+                f"rattaché à l'épreuve « {title[:60]} », à vérifier",
                 bloc.draft.ref,
             )
 
     def _finish_modality(self, modality: ModalityState) -> None:
         draft = modality.draft
         codes = self._code_map()
-        refs = list(draft.competence_refs)
+        inherited = list(draft.competence_refs)  # of blocs that state no épreuve
+        refs = list(inherited)
         cited: list[str] = []  # compétences of the table rows that state or cite it
         for bloc in self.blocs:
             rows = [n for n, m in bloc.modalities if m is modality]
@@ -109,7 +111,8 @@ class LinksMixin(ParserState):
         named = [codes[c] for c in dict.fromkeys(modality.codes) if c in codes]
         self._describe(modality)
         if modality.scope != "row":
-            refs = self._labelled_refs(modality, named + cited, refs)
+            stated = named + cited
+            refs = self._labelled_refs(modality, stated + inherited if stated else [], refs)
         else:
             refs += named
         order = {c.ref: i for i, c in enumerate(self.draft.competences())}
