@@ -1327,7 +1327,7 @@ def test_criteria_listed_before_the_competences_are_a_guess_too() -> None:
     assert (guess.severity, guess.location) == (Severity.WARNING, "ligne 3")
 
 
-def test_a_bloc_without_epreuve_takes_the_previous_one_even_when_it_names_its_competences() -> None:
+def test_a_bloc_without_epreuve_takes_the_previous_labelled_one() -> None:
     text = "\n".join(
         [
             "Intitulé : Agent polyvalent",
