@@ -15,6 +15,8 @@ from certifications.importers.draft import Issue, ReferentielDraft, Severity
 
 # An odd code is quoted in its message, shortened and on one line.
 _SHOWN = 40
+# A list of compétences in a message stops after this many.
+_LISTED = 20
 
 
 def _shown(code: str) -> str:
@@ -98,6 +100,15 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
         for ref in modality.bloc_refs:
             if ref not in bloc_refs:
                 error(f"Bloc « {ref} » inconnu.", where)
+
+    evaluated = {ref for m in draft.modalities for ref in m.competence_refs}
+    unevaluated = [c for c in draft.competences() if c.ref not in evaluated]
+    if unevaluated:
+        # The session opening refuses a compétence that no épreuve evaluates: say so early.
+        shown = ", ".join(c.code or c.title[:40] for c in unevaluated[:_LISTED])
+        if len(unevaluated) > _LISTED:
+            shown += f"… ({len(unevaluated)} en tout)"
+        warning(f"Compétences évaluées par aucune modalité : {shown}", "modalités")
 
     if draft.scale is not None:
         numbers = [level.number for level in draft.scale.levels]

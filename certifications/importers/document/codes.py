@@ -8,33 +8,50 @@ import re
 from certifications.vocabulary import ModalityKind
 
 _NUM = r"\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}"
-_CODE_END = r"\.?(?=[\s_\\\-–:]|$)"
+_CODE_END = r"\.?(?=[\s_\\\-–—:]|$)"
+# Compétence codes: "C1.1", "BC1.1" (fiche tables), "CP1" (titres professionnels).
+_COMPETENCE_CODE = rf"(?:B?C|CP)\.?\s?{_NUM}"
+# "C1.1 Réaliser…", "Compétence C1.1 : Réaliser…", "<b>CP1.</b> Installer…", "C.2.1 …"
 COMPETENCE_AT = re.compile(
-    rf"^\s*(?P<code>B?C\s?{_NUM}){_CODE_END}[\s\\_\-–:.]*(?P<rest>.*)$", re.S
+    rf"^\s*(?:(?i:comp[ée]tence)\s+)?(?P<code>{_COMPETENCE_CODE}){_CODE_END}[\s\\_\-–—:.]*"
+    r"(?P<rest>.*)$",
+    re.S,
 )
+# "Compétence 1 : …", "Compétence n° 2.1 - …": a compétence numbered in words.
+COMPETENCE_WORD = re.compile(
+    r"^\s*comp[ée]tence\s+(?:n\s*[°º]\s*)?(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})\.?\s*[:\-–—.]\s*"
+    r"(?P<rest>\S.*)$",
+    re.I | re.S,
+)
+# "1.1. Planifier …": a numbered item (a compétence under a "Compétences évaluées" label).
+NUMBERED_AT = re.compile(r"^\s*(?P<code>\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+(?P<rest>\S.*)$", re.S)
 ACTIVITY_AT = re.compile(
     rf"^\s*(?:A\s?\.?\s?(?P<num>{_NUM}){_CODE_END}|activit[ée]s?\s+(?P<num2>{_NUM})\s*[:\-–.])"
     r"[\s\\_\-–:.]*(?P<rest>.*)$",
     re.S | re.I,
 )
-COMPETENCE_ANY = re.compile(r"(?<![\w.])B?C\s?\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}(?![\d\w])")
+COMPETENCE_ANY = re.compile(r"(?<![\w.])(?:B?C|CP)\.?\s?\d{1,2}(?:\s?\.\s?\d{1,2}){0,3}(?![\d\w])")
 _COMPETENCE_RANGE = re.compile(
     r"(?<![\w.])(B?C)\s?(\d{1,2})\s*(?:à|-|–)\s*(?:B?C)\s?(\d{1,2})(?![\d.\w])"
 )
-ONLY_CODES = re.compile(r"(?:\s*(?:B?C\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–))+\s*", re.I)
+ONLY_CODES = re.compile(r"(?:\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2})*|à|et|,|-|–|—|\.))+\s*", re.I)
 INLINE_COMPETENCE = re.compile(r"(?<=[.;!?])\s+(?=B?C\s?\d{1,2}(?:\.\d{1,2})+[.\s_])")
 BLOC_WORD = re.compile(
-    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?|cat[ée]gorie|domaine|unit[ée])\s*"
-    r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–.]?\s*(?P<title>.*)$",
+    r"^\s*(?:bloc|cat[ée]gorie|domaine|unit[ée]|ccp)(?:\s+de\s+comp[ée]tences?)?\s*"
+    r"(?:n\s*[°º]\s*|no\.?\s*|num[ée]ro\s*)?(?P<num>\d{1,2})(?![\d.,])\s*[:\-–—.]?\s*"
+    r"(?P<title>.*)$",
     re.I | re.S,
 )
 BLOC_CODE = re.compile(
-    r"^\s*(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–.]?\s*(?P<title>.*)$",
+    # "Bloc de compétences RNCP37873BC01 :" as well as "RNCP37873BC01 -" and "BC01 –"
+    r"^\s*(?:bloc(?:\s+de\s+comp[ée]tences?)?\s*(?:n\s*[°º]\s*)?:?\s*(?=RNCP|BC))?"
+    r"(?P<rncp>RNCP\s?\d{3,6})?\s*BC\s?(?P<num>\d{1,2})(?![\d.]|\\?_)\s*[:\-–—.]?\s*"
+    r"(?P<title>.*)$",
     re.I | re.S,
 )
 MODALITY_CODE = re.compile(
-    r"^\s*(?:E\s?(?P<num>\d{1,2})|[ée]preuve\s+(?:n\s*°\s*)?(?P<num2>\d{1,2}))(?![\d\w])(?!\.\d)"
-    r"\s*[.:\-–]?\s*(?P<rest>.*)$",
+    r"^\s*(?:(?P<letter>[EM])\s?(?P<num>\d{1,2})|[ée]preuve\s+(?:n\s*°\s*)?(?P<num2>\d{1,2}))"
+    r"(?![\d\w])(?!\.\d)\s*[.:\-–—]?\s*(?P<rest>.*)$",
     re.I | re.S,
 )
 EVAL_PREFIX = re.compile(
@@ -49,6 +66,12 @@ _MODALITY_WORDS = (
     r"simulation|contr[ôo]le\s+continu|exercice)"
 )
 MODALITY_START = re.compile(rf"^\s*{_MODALITY_WORDS}", re.I)
+# "Mise en situation (2 h) et entretien technique (30 min)": two épreuves in one short cell.
+MODALITY_PAIR = re.compile(
+    rf"^(?P<first>\s*{_MODALITY_WORDS}[^,;+]{{0,80}}?\(\s*\d[^()]{{0,20}}\))\s*(?:,|;|\+|\bet\b)\s*"
+    rf"(?P<second>(?:une?\s+|l['’]\s*|le\s+|la\s+)?{_MODALITY_WORDS}[^,;+]{{0,80}}?)\s*\.?$",
+    re.I,
+)
 FIELD_LABEL = re.compile(
     r"^\s*(?:ce\s+que|[ée]valuation\s*(?::|$)|dur[ée]e|livrables?|attendus|format|il/elle|"
     r"le\s+candidat|chaque\s+candidat|crit[èe]res)",
@@ -77,6 +100,11 @@ DURATION = re.compile(
 )
 
 
+def modality_code(match: re.Match[str]) -> str:
+    """Code of an épreuve matched by MODALITY_CODE: "M1", "E2"; "Épreuve 3" is "E3"."""
+    return f"{(match.group('letter') or 'E').upper()}{match.group('num') or match.group('num2')}"
+
+
 def norm_code(code: str) -> str:
     """One spelling per code: "A.2.1." → "A2.1", "C 1.1" → "C1.1", "BC7. 2" → "BC7.2"."""
     code = re.sub(r"\s+", "", code).upper().rstrip(".")
@@ -99,3 +127,19 @@ def modality_kind(text: str) -> ModalityKind:
         if re.search(pattern, text, re.I):
             return kind
     return ModalityKind.OTHER
+
+
+_TITLE_DURATION = re.compile(
+    r"\s*(?:\([^()]*\)|[,–—-]\s*(?:dur[ée]e\s*:?\s*)?\d[^,()]*|"
+    r"\s(?:de|en|d['’]une\s+dur[ée]e\s+de)\s+\d{1,3}\s*(?:h|heures?|min|minutes)\b[^,()]*)\s*$",
+    re.I,
+)
+
+
+def without_duration(title: str) -> str:
+    """ "Étude de cas (3 h)", "Entretien, 30 minutes" → the title without its duration (the
+    duration is read from the whole text of the épreuve)."""
+    match = _TITLE_DURATION.search(title)
+    if match and match.start() > 0 and DURATION.search(match.group(0)):
+        return title[: match.start()].rstrip(" ,.:-–—")
+    return title

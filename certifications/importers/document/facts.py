@@ -10,12 +10,50 @@ from certifications.importers.document.reading import (
     LEAD_BULLET,
 )
 from certifications.importers.document.state import ParserState
-from certifications.importers.draft import LevelDraft, RequirementDraft, ScaleDraft
+from certifications.importers.draft import (
+    CertifierDraft,
+    LevelDraft,
+    RequirementDraft,
+    ScaleDraft,
+)
 from certifications.vocabulary import LevelOutcome
 
 _DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 _RNCP = re.compile(r"\bRNCP\s?(\d{3,6})\b(?!\s?BC)", re.I)
 _LEVEL = re.compile(r"niveau\s+de\s+qualification\D{0,40}?(\d)\b", re.I)
+# "Niveau 5", "Niveau : 6", "RNCP39001 — niveau 5" in a title block (not a scale's "Niveau 3 :").
+_LEVEL_LOOSE = re.compile(
+    r"\bniveau\s*(?::\s*)?([3-8])\b(?![ \t]*[:\-–—])"
+    r"(?![ \t]+(?!(?:du|de|des|selon|bac|eqf|cec|nomenclature|rncp)\b)\w)",
+    re.I,
+)
+_CERTIFIER = re.compile(
+    r"^\s*(?:organisme\s+)?certificateurs?(?:\s*\(s\))?\s*:\s*(?P<name>\S.{1,200})$", re.I
+)
+# "(SIRET 123 456 789 00012)", "- SIRET : 12345678900012"
+_SIRET = re.compile(r"[\s,;(–—-]*\bSIRET\s*:?\s*(\d{3}\s?\d{3}\s?\d{3}\s?\d{5})\b\s*\)?", re.I)
+_TITLE_FORMS = (
+    # "Titre professionnel Développeur web", "TP - Développeur web"
+    re.compile(r"^\s*(?:titre\s+professionnel|TP)\b\s*[-–—:]?\s*(?P<title>\S.{3,200})$", re.I),
+    # "Certification : Agent de sûreté (RNCP37100)", "Certification « Gestionnaire de paie »"
+    re.compile(r"^\s*certification\s*(?::\s*|(?=«))(?P<title>\S.{3,200})$", re.I),
+    # "RNCP38000 — Chargé de projets en transition écologique"
+    re.compile(
+        r"^\s*(?:fiche\s+)?RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I
+    ),
+)
+_TITLE_LABEL = re.compile(r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I)
+_RNCP_IN_TITLE = re.compile(r"\s*[-–—(]?\s*RNCP\s?\d{3,6}\s*\)?\s*[-–—:]?\s*", re.I)
+_GENERIC_HEADING = re.compile(
+    r"^\s*(?:r[ée]f[ée]rentiels?(?:\s+(?:d[e'’]|des|du)\b|\s*$)|fiche\b|annexe|sommaire|"
+    r"table\s+des)",
+    re.I,
+)
+_NOT_A_TITLE = re.compile(
+    r"(?:r[ée]f[ée]rentiel|fiche|annexe|sommaire|r[ée]pertoire|table\s+des|certification\s+"
+    r"professionnelle|bloc|comp[ée]tence|activit|niveau|description|pr[ée]sentation|document)",
+    re.I,
+)
 _EQF = re.compile(r"\b(?:EQF|CEC|cadre\s+europ[ée]en)\D{0,30}?(\d)\b", re.I)
 _SCALE_LINE = re.compile(r"^\s*(?:[-•*]\s*)?niveau\s+(\d)\s*[:\-–]\s*(.+)$", re.I)
 _SECTIONS = (
@@ -58,16 +96,55 @@ _BLOC_STATEMENT = re.compile(
 )
 
 
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_WRITTEN_DATE = re.compile(r"\b(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b", re.I)
+
+
 def _parse_date(text: str) -> date | None:
     match = _DATE.search(text)
     if not match:
-        return None
+        written = _WRITTEN_DATE.search(text.replace("fevrier", "février").replace("aout", "août"))
+        if not written:
+            return None
+        try:
+            month = _MONTHS.index(written.group(2).lower()) + 1
+            return date(int(written.group(3)), month, int(written.group(1)))
+        except ValueError:
+            return None
     try:
         if match.group(1):
             return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
         return date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
     except ValueError:
         return None
+
+
+def _title_of(text: str) -> str:
+    """The certification's title without what surrounds it on its line: "Titre
+    professionnel", quotes, "(RNCP37100)", ", niveau 5", "Référentiel"."""
+    quoted = re.search(r"«\s*([^»]{3,200}?)\s*»", text)
+    if quoted:
+        return quoted.group(1)
+    text = re.sub(r"^\s*(?:titre\s+professionnel|TP)\s*[-–—:]?\s+", "", text, flags=re.I)
+    ref = re.match(r"^r[ée]f[ée]rentiel\s+(?!d[e'’]\s|d['’]|des\s|du\s)(.{5,200})$", text, re.I)
+    if ref:
+        text = ref.group(1)
+    text = re.sub(r"\s*\(\s*(?:RNCP|RS)\s?\d{3,6}\s*\)", "", text, flags=re.I)
+    text = re.sub(r"\s*(?:[,–—-]\s*)?niveau\s*:?\s*\d\s*$", "", text, flags=re.I)
+    return text.strip(" ,;:-–—")
 
 
 def _outcome(number: int, text: str) -> LevelOutcome:
@@ -132,14 +209,16 @@ class FactsMixin(ParserState):
         self.description_next = bool(
             re.search(r"description|objectifs|r[ée]sum[ée]", text, re.I)
         ) and (bool(level) or text.endswith(":"))
-        self._facts(text)
+        self._facts(text, number)
 
     def _section_line(self, item: str, bullet: bool, level: int) -> bool:
         """NSF, formacode and ROME codes are listed under their own label."""
         for name, label, _code in _SECTIONS:
-            if label.search(item) and not bullet:
+            if (found := label.search(item)) and not bullet:
                 self.meta_section = name
-                self._section_codes(name, item.split(":", 1)[1] if ":" in item else "")
+                # "Code(s) NSF : 324, 320", "NSF 324 - Secrétariat": the codes after the label.
+                after = item.split(":", 1)[1] if ":" in item else item[found.end() :]
+                self._section_codes(name, after)
                 return True
         if self.meta_section and bullet:
             self._section_codes(self.meta_section, item)
@@ -159,28 +238,55 @@ class FactsMixin(ParserState):
 
     def _title_line(self, text: str, level: int) -> None:
         cert = self.draft.certification
-        if cert.title or self.blocs:
+        if cert.title:
+            return
+        if self.blocs:
+            # After the blocs only a labelled title is one.
+            if match := _TITLE_LABEL.match(text):
+                cert.title = _title_of(match.group(1))
             return
         if level == 1:
-            cert.title = text
-        elif (
+            if not _GENERIC_HEADING.match(text):  # "# Référentiel d'activités…" names no title
+                cert.title = _title_of(text)
+            return
+        for form in _TITLE_FORMS:
+            if match := form.match(text):
+                cert.title = _title_of(match.group("title"))
+                return
+        if (
             match := re.match(
                 r"^r[ée]f[ée]rentiel\s+(?!d[e'’]\s|d['’]|des\s|du\s)(.{5,200})$", text, re.I
             )
-        ) or (
-            match := re.match(
-                r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", text, re.I
-            )
-        ):
-            cert.title = match.group(1).strip()
+        ) or (match := _TITLE_LABEL.match(text)):
+            cert.title = _title_of(match.group(1))
 
-    def _facts(self, text: str) -> None:
+    def _facts(self, text: str, number: int = 0) -> None:
         cert = self.draft.certification
         lowered = text.lower()
         if not cert.code and (match := _RNCP.search(text)):
             cert.code = f"RNCP{match.group(1)}"
         if cert.level is None and (match := _LEVEL.search(text)):
             cert.level = int(match.group(1))
+        elif (
+            cert.level is None
+            and not self.blocs
+            and len(text) <= 150
+            and (match := _LEVEL_LOOSE.search(text))
+        ):
+            # Not labelled "niveau de qualification": it could be another level.
+            cert.level = int(match.group(1))
+            self.draft.warn(
+                f"Niveau {cert.level} déduit de la ligne « {text[:60]} » : à vérifier",
+                f"ligne {number}",
+            )
+        if (match := _CERTIFIER.match(text)) and len(cert.certifiers) < 10:
+            name, siret = match.group("name"), ""
+            if found := _SIRET.search(name):
+                siret = re.sub(r"\s", "", found.group(1))
+                name = name[: found.start()] + name[found.end() :]
+            name = re.sub(r"\(\s*\)", "", name).strip(" .;,-–—")
+            if name and name not in [c.legal_name for c in cert.certifiers]:
+                cert.certifiers.append(CertifierDraft(legal_name=name[:200], siret=siret))
         if cert.eqf_level is None and (match := _EQF.search(text)):
             cert.eqf_level = int(match.group(1))
         if lowered in ("active", "inactive"):
@@ -243,6 +349,27 @@ class FactsMixin(ParserState):
             return
         label = item.split(":", 1)[0].strip() if ":" in item[:120] else item[:120]
         cert.requirements.append(RequirementDraft(label=label.rstrip(" ."), description=item))
+
+    def _title_from_first_line(self) -> None:
+        """A document that labels no title often opens with it: taken, with a warning."""
+        cert = self.draft.certification
+        if cert.title or self.first_line is None:
+            return
+        number, text = self.first_line
+        title = _title_of(_RNCP_IN_TITLE.sub("", text))
+        if (
+            5 <= len(title) <= 150
+            and ":" not in text
+            and not re.match(r"^[\d\W]", title)
+            and not _NOT_A_TITLE.match(title)
+            and not any(b.draft.title == title for b in self.blocs)
+        ):
+            cert.title = title
+            self.draft.warn(
+                f"Intitulé de la certification lu sur la première ligne : « {title[:60]} », "
+                "à vérifier",
+                f"ligne {number}",
+            )
 
     def _codes_from_blocs(self) -> None:
         cert = self.draft.certification

@@ -11,6 +11,7 @@ from certifications.importers.document.codes import (
     TEAM,
     codes_in,
     modality_kind,
+    without_duration,
 )
 from certifications.importers.document.state import (
     BlocState,
@@ -18,6 +19,11 @@ from certifications.importers.document.state import (
     ParserState,
 )
 from certifications.vocabulary import ModalityKind
+
+_SPAN = r"\d{1,2}\s*(?:h|heures?)(?:\s*\d{2})?(?:\s*min(?:utes?)?)?|\d{1,3}\s*min(?:utes?)?"
+_ONLY_DURATION = re.compile(
+    rf"\s*(?:dur[ée]e\s*:?\s*)?(?:{_SPAN})(?:\s*(?:\+|et)\s*(?:{_SPAN}))*\s*\.?\s*", re.I
+)
 
 
 class LinksMixin(ParserState):
@@ -32,20 +38,36 @@ class LinksMixin(ParserState):
         groups = bloc.groups
         for index, group in enumerate(groups):
             end = groups[index + 1].line if index + 1 < len(groups) else 10**9
-            span = [c.ref for line, c in bloc.competence_lines if group.line <= line < end]
+            if group.scope:
+                span = [c.ref for c in group.scope]
+            else:
+                span = [c.ref for line, c in bloc.competence_lines if group.line <= line < end]
             if not span:
                 before = [c.ref for line, c in bloc.competence_lines if line <= group.line]
                 span = before[-1:]
             modality = self._modality_at(bloc, group.line)
+            guessed = False
             for criterion in group.criteria:
                 named = [codes[c] for c in codes_in(criterion.text) if c in codes]
                 criterion.competence_refs = named or list(span)
                 criterion.modality_ref = modality.draft.ref if modality else None
+                guessed = guessed or not named
+            if group.labelled and len(span) > 1 and guessed:
+                where = "qui les précèdent" if group.scope else "qui les suivent"
+                self.draft.warn(
+                    f"Critères rattachés à toutes les compétences du bloc {where} "
+                    "(aucune compétence nommée) : à vérifier",
+                    f"ligne {group.line}",
+                )
 
     @staticmethod
     def _modality_at(bloc: BlocState, line: int) -> ModalityState | None:
         stated = [(n, m) for n, m in bloc.modalities if n <= line]
         if not stated:
+            labelled = {id(m): m for _n, m in bloc.modalities if m.scope == "bloc"}
+            if bloc.inherited is None and len(labelled) == 1 and len(bloc.modalities) == 1:
+                # Criteria listed before the bloc's one labelled épreuve: that épreuve's.
+                return next(iter(labelled.values()))
             return bloc.inherited
         last_line = stated[-1][0]
         same_row = {id(m) for n, m in stated if n == last_line}
@@ -66,24 +88,73 @@ class LinksMixin(ParserState):
             previous.draft.competence_refs += [c.ref for c in bloc.draft.competences]
             for criterion in bloc.draft.criteria:
                 criterion.modality_ref = criterion.modality_ref or previous.draft.ref
+            title = without_duration(previous.draft.title)
             self.draft.warn(
                 f"Aucune épreuve indiquée pour le bloc « {bloc.draft.title[:60]} » : "
-                f"rattaché à l'épreuve « {previous.draft.title[:60]} », à vérifier",
+                f"rattaché à l'épreuve « {title[:60]} », à vérifier",
                 bloc.draft.ref,
             )
 
     def _finish_modality(self, modality: ModalityState) -> None:
         draft = modality.draft
         codes = self._code_map()
-        refs = list(draft.competence_refs)
+        inherited = list(draft.competence_refs)  # of blocs that state no épreuve
+        refs = list(inherited)
+        cited: list[str] = []  # compétences of the table rows that state or cite it
         for bloc in self.blocs:
             rows = [n for n, m in bloc.modalities if m is modality]
             for row in rows:
-                refs += self._modality_span(bloc, row)
-        refs += [codes[c] for c in modality.codes if c in codes]
+                span = self._modality_span(bloc, row)
+                refs += span
+                if row not in bloc.free_rows:
+                    cited += span
+        named = [codes[c] for c in dict.fromkeys(modality.codes) if c in codes]
+        self._describe(modality)
+        if modality.scope != "row":
+            stated = named + cited
+            refs = self._labelled_refs(modality, stated + inherited if stated else [], refs)
+        else:
+            refs += named
         order = {c.ref: i for i, c in enumerate(self.draft.competences())}
         draft.competence_refs = sorted(dict.fromkeys(refs), key=lambda r: order.get(r, 0))
-        self._describe(modality)
+        if modality.scope != "row":
+            evaluated = set(draft.competence_refs)
+            draft.bloc_refs = [
+                b.draft.ref
+                for b in self.blocs
+                if any(c.ref in evaluated for c in b.draft.competences)
+            ]
+
+    def _labelled_refs(
+        self, modality: ModalityState, stated: list[str], in_bloc: list[str]
+    ) -> list[str]:
+        """An épreuve under a label evaluates the compétences it names or that rows citing it
+        state, else its bloc's (or every bloc's, under a label for the whole référentiel):
+        that last reading is a guess, so a warning."""
+        if stated:
+            return stated
+        title = modality.draft.title[:60]
+        if modality.scope == "global":
+            if not modality.common:
+                self.draft.warn(
+                    f"Épreuve « {title} » rattachée à toutes les compétences du référentiel "
+                    "(aucune compétence nommée) : à vérifier",
+                    f"ligne {modality.line}",
+                )
+            return [c.ref for c in self.draft.competences()]
+        alone = all(
+            m is modality
+            for bloc in self.blocs
+            if any(m is modality for _n, m in bloc.modalities)
+            for _n, m in bloc.modalities
+        )
+        if len(set(in_bloc)) > 1 and not alone:
+            self.draft.warn(
+                f"Épreuve « {title} » rattachée à toutes les compétences du bloc "
+                "(aucune compétence nommée) : à vérifier",
+                f"ligne {modality.line}",
+            )
+        return in_bloc
 
     @staticmethod
     def _modality_span(bloc: BlocState, row: int) -> list[str]:
@@ -110,7 +181,7 @@ class LinksMixin(ParserState):
                 does.append(part[label.end() :])
             elif m := re.match(r"^\s*livrables?\s*:\s*", part, re.I):
                 hands_in.append(part[m.end() :])
-            else:
+            elif not _ONLY_DURATION.fullmatch(part):  # "1 h 15" alone: the duration's
                 does.append(part)
         draft.description = "\n".join(t for t in does if t)
         draft.deliverables = "\n".join(t for t in hands_in if t)
@@ -130,3 +201,4 @@ class LinksMixin(ParserState):
         if minutes:
             draft.duration_minutes = minutes
             draft.duration_text = " + ".join(spans)
+            draft.title = without_duration(draft.title) or draft.title

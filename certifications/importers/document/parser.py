@@ -7,8 +7,10 @@ import re
 from typing import BinaryIO
 
 from certifications.errors import ImportFormatError
+from certifications.importers.document.continuations import ContinuationsMixin
 from certifications.importers.document.facts import FactsMixin
 from certifications.importers.document.links import LinksMixin
+from certifications.importers.document.outline import OutlineMixin
 from certifications.importers.document.reading import (
     check_text,
     clean,
@@ -18,8 +20,11 @@ from certifications.importers.document.reading import (
 from certifications.importers.document.tables import TablesMixin
 from certifications.importers.draft import CertificationDraft, ReferentielDraft
 
+_PIPE_ROW = re.compile(r"^\s*\|(?:(?:[^|\\]|\\.)*\|){2,}\s*$")
+_PIPE = re.compile(r"(?<!\\)\|")
 
-class _Parser(TablesMixin, FactsMixin, LinksMixin):
+
+class _Parser(TablesMixin, OutlineMixin, ContinuationsMixin, FactsMixin, LinksMixin):
     """Reads a document line by line; one instance per document."""
 
     def __init__(self, text: str, name: str) -> None:
@@ -45,6 +50,12 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
         self.scale = {}
         self.bloc_statements = []
         self.vae_in_text = False
+        self.section = None
+        self.section_global = False
+        self.section_common = False
+        self.section_modality = None
+        self.word_codes_line = 0
+        self.first_line = None
 
     # -- driving -------------------------------------------------------------------------
     def run(self) -> ReferentielDraft:
@@ -61,6 +72,9 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
 
     def _line(self, number: int, line: str) -> None:
         cells = line.split("\t")
+        if len(cells) == 1 and _PIPE_ROW.match(line):
+            # A markdown table row: "| C1 Régler | Le réglage est juste |".
+            cells = _PIPE.split(line.strip().strip("|"))
         texts = [clean(c) for c in cells]
         if not any(texts) or all(re.fullmatch(r"[-|:=\s]*", t) for t in texts):
             return
@@ -78,9 +92,15 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
         self.access_yes_col = None  # a line of prose ends any Oui/Non table
         text = clean(raw)
         level, heading = strip_md_heading(text)
+        if self.first_line is None:
+            self.first_line = (number, heading)
         if self._scale_line(heading):
             return
         if self._try_bloc_heading(number, heading):
+            return
+        if self._label_line(number, heading, level):
+            return
+        if self.section is not None and self._outline_line(number, raw, heading, level):
             return
         if level and level <= 2:
             self.in_ref = False
@@ -111,6 +131,7 @@ class _Parser(TablesMixin, FactsMixin, LinksMixin):
         if cert.level is not None and cert.eqf_level is None and 3 <= cert.level <= 8:
             cert.eqf_level = cert.level  # the French levels 3–8 are the EQF levels since 2019
         self._codes_from_blocs()
+        self._title_from_first_line()
         self._warnings()
 
     def _warnings(self) -> None:

@@ -16,6 +16,7 @@ from certifications.importers.document.codes import (
     FIELD_LABEL,
     MODALITY_CODE,
     MODALITY_START,
+    modality_code,
 )
 
 MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not one
@@ -143,7 +144,7 @@ def clean(raw: str) -> str:
     text = _TAG.sub("", text)
     text = html.unescape(text)
     text = _MD_ESCAPE.sub(r"\1", text)
-    text = text.replace("**", "").replace("\u00a0", " ").replace("▼", "")
+    text = text.replace("**", "").replace("`", "").replace("\u00a0", " ").replace("▼", "")
     return _SPACES.sub(" ", text).strip()
 
 
@@ -219,7 +220,10 @@ def title_and_description(fragment: str) -> tuple[str, str]:
         title, rest = clean(fragment), ""
     if code := COMPETENCE_AT.match(title):
         title = code.group("rest")
-    title = title.strip(" -–:").strip()
+    if not title.strip(" -–—:.") and rest:
+        # "<b>CP1.</b> Installer et configurer…": the bold part is only the code.
+        title, rest = rest, ""
+    title = title.strip(" -–—:").strip()
     return title, re.sub(r"^[\s\-–:]+", "", rest).strip()
 
 
@@ -252,8 +256,8 @@ def modality_heading(fragment: str, *, first: bool) -> tuple[str, str, str] | No
     if not text or starts_lower(text):
         return None
     if match := MODALITY_CODE.match(text):
-        code = f"E{match.group('num') or match.group('num2')}"
-        title, rest = _code_title(match.group("rest"), fragment)
+        code = modality_code(match)
+        title, rest = code_title(match.group("rest"), fragment)
         return code, title, rest
     without_prefix = EVAL_PREFIX.sub("", fragment, count=1) if EVAL_PREFIX.match(text) else fragment
     underlined = re.match(r"\s*<u>(.*?)</u>\s*:?\s*(.*)$", without_prefix, re.S | re.I)
@@ -285,18 +289,28 @@ def free_modality_heading(raw: str, text: str, level: int) -> tuple[str, str, st
     return None
 
 
-def _code_title(rest_text: str, fragment: str) -> tuple[str, str]:
+def code_title(rest_text: str, fragment: str) -> tuple[str, str]:
     """Title of a coded épreuve: its bold part, else its first sentence."""
     bold = re.search(r"<(b|strong)>(.*?)</\1>", fragment, re.S | re.I)
     if bold:
         title = clean(bold.group(2))
         title = MODALITY_CODE.sub(lambda m: m.group("rest"), title, count=1)
         after = clean(fragment[bold.end() :])
-        return title.strip(" .:-–"), after
+        if title.strip(" .:-–—"):
+            return title.strip(" .:-–—"), after
+        rest_text = after  # "<b>Épreuve 1 :</b> Étude de cas": the bold part is the code
     sentence = re.match(r"(.{3,200}?[.:])(?:\s|$)(.*)$", rest_text, re.S)
     if sentence:
         return sentence.group(1).rstrip(".: "), sentence.group(2).strip()
     return rest_text[:200], rest_text[200:]
+
+
+def first_sentence(text: str) -> tuple[str, str]:
+    """ "Étude de cas écrite. Durée : 2 h 30" → ("Étude de cas écrite", "Durée : 2 h 30")."""
+    sentence = re.match(r"(.{3,200}?)[.:](?:\s+|$)(.*)$", text, re.S)
+    if sentence:
+        return sentence.group(1).strip(), sentence.group(2).strip()
+    return text[:200].strip(), text[200:].strip()
 
 
 def _keyword_title(text: str) -> tuple[str, str]:

@@ -56,6 +56,12 @@ class ModalityState:
     parts: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # compétence codes named in its text
     locked: bool = False  # a coded épreuve stated again: its text is already known
+    # "row": stated in a table cell (evaluates the rows beside it); "bloc": stated under a
+    # "Modalités d'évaluation" label inside a bloc; "global": under a label that covers the
+    # whole référentiel. A labelled épreuve that names compétence codes evaluates only those.
+    scope: str = "row"
+    line: int = 0
+    common: bool = False  # its label says it is common to every bloc: not a guess
 
 
 @dataclass
@@ -64,6 +70,10 @@ class CriteriaGroup:
 
     line: int
     criteria: list[CriterionDraft] = field(default_factory=list)
+    # Under a "Critères d'évaluation" label (or bullets under a compétence heading): the
+    # compétences stated since the previous group, which criteria naming none evaluate.
+    scope: list[CompetenceDraft] | None = None
+    labelled: bool = False  # opened by a label line or by bullets under a compétence
 
 
 @dataclass
@@ -109,6 +119,12 @@ class ParserState:
     scale: dict[int, str]
     bloc_statements: list[tuple[int, int, str]]  # (first bloc, last bloc, how assessed)
     vae_in_text: bool
+    section: Role | None  # the label line ("Critères d'évaluation :") the lines below follow
+    section_global: bool  # a "Modalités d'évaluation" label for the whole référentiel
+    section_common: bool  # … that says so ("communes à tous les blocs")
+    section_modality: ModalityState | None  # the épreuve the section's lines describe
+    word_codes_line: int  # first "Compétence 1 :" line (its codes C1… are deduced)
+    first_line: tuple[int, str] | None  # the document's first line of text, a title maybe
 
     @property
     def bloc(self) -> BlocState | None:

@@ -1,6 +1,6 @@
 """The référentiel tables: header rows give columns their roles, rows and their cells make
-blocs, activities, compétences, épreuves and criteria, and text cut off by a page break is
-attached to the paragraph it completes."""
+blocs, activities, compétences, épreuves and criteria (text cut off by a page break goes to
+:mod:`.continuations`, lines of their own to :mod:`.outline`)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,16 @@ from certifications.importers.document.codes import (
     COMPETENCE_ANY,
     COMPETENCE_AT,
     INLINE_COMPETENCE,
+    MODALITY_PAIR,
     ONLY_CODES,
     codes_in,
     norm_code,
+    without_duration,
 )
 from certifications.importers.document.reading import (
-    LEAD_BULLET,
     cell_fragments,
     clean,
     criteria_items,
-    cut_score,
-    free_modality_heading,
     join_text,
     modality_heading,
     split_bullets,
@@ -35,7 +34,6 @@ from certifications.importers.document.state import (
     BlocState,
     CriteriaGroup,
     ModalityState,
-    Paragraph,
     ParserState,
     Role,
 )
@@ -46,6 +44,37 @@ from certifications.importers.draft import (
     CriterionDraft,
     ModalityDraft,
 )
+
+_CODE_HEADER = re.compile(
+    r"\s*(?:codes?|n\s*°|num[ée]ros?|r[ée]f(?:[ée]rence)?s?|coefficients?|pond[ée]rations?|"
+    r"poids|observations?|commentaires?|remarques?)\.?\s*",
+    re.I,
+)
+_LONE_CODE = re.compile(
+    r"\s*(?:(?:B?C|CP)\s?\d{1,2}(?:\.\d{1,2}){0,3}|(?:RNCP\d{3,6})?BC\d{1,2})\.?\s*"
+)
+# "E1, E2", "Modalité M1", "voir M1 (ci-dessus)": épreuves cited by their codes only.
+_MODALITY_CODES = re.compile(
+    r"\s*(?:(?:voir|cf\.?|modalit[ée]s?|[ée]preuves?)\s*:?\s*)?"
+    r"(?:[EM]\s?\d{1,2})(?:\s*(?:,|;|/|\+|et)\s*[EM]\s?\d{1,2})*\s*(?:\([^()]{0,60}\))?\s*\.?\s*",
+    re.I,
+)
+_BARE_BLOC = re.compile(r"(?:RNCP\s?\d{3,6})?\s*BC\s?\d{1,2}|bloc\s+\d{1,2}", re.I)
+
+
+def _other_title(stated: str, title: str, code: str) -> bool:
+    """Whether an épreuve code stated again comes with a title of its own, not its first
+    one ("M1" alone, "M1 (voir ci-dessus)" or the same words cite the épreuve stated before)."""
+
+    def words(text: str) -> str:
+        return re.sub(r"\W+", " ", without_duration(text)).strip().lower()
+
+    first, again = words(stated), words(title)
+    if not again or again == code.lower() or first == code.lower():
+        return False
+    if again.startswith(("voir", "cf")):
+        return False
+    return not (first.startswith(again) or again.startswith(first))
 
 
 class TablesMixin(ParserState):
@@ -60,7 +89,7 @@ class TablesMixin(ParserState):
         (re.compile(r"\bblocs?\b", re.I), Role.BLOC),
         (re.compile(r"activit", re.I), Role.ACTIVITY),
         (re.compile(r"comp[ée]tence", re.I), Role.COMPETENCE),
-        (re.compile(r"modalit|[ée]preuve", re.I), Role.MODALITY),
+        (re.compile(r"modalit|[ée]preuve|dur[ée]e", re.I), Role.MODALITY),
         (re.compile(r"crit[èe]re", re.I), Role.CRITERIA),
         (re.compile(r"[ée]valuation|certification", re.I), Role.EVALUATION),
     )
@@ -78,10 +107,12 @@ class TablesMixin(ParserState):
                 return None
             head = text[:32]
             found = [(m.start(), role) for rx, role in self._HEADER_WORDS if (m := rx.search(head))]
+            if not found and _CODE_HEADER.fullmatch(text):
+                found = [(0, Role.NONE)]  # a column of codes: merged into the row's cells
             if not found:
                 return None
             roles[index] = min(found)[1]
-        if set(roles.values()) <= {Role.EVALUATION}:
+        if set(roles.values()) <= {Role.EVALUATION, Role.NONE}:
             return None
         return roles
 
@@ -114,10 +145,38 @@ class TablesMixin(ParserState):
             self._meta_row(number, texts)
             return
         self.in_ref = True
+        self.section = None
         roles = self._role_map(len(cells))
-        for index, cell in enumerate(cells):
+        cells = self._merge_code_cells(cells, texts, roles)
+        # Cells are read bloc first, criteria last, whatever the column order: a row's
+        # criteria belong to the bloc and compétences stated on the same row.
+        for index in sorted(range(len(cells)), key=lambda i: roles.get(i, Role.NONE)):
             if texts[index]:
-                self._cell(number, roles.get(index, Role.NONE), cell)
+                self._cell(number, roles.get(index, Role.NONE), cells[index])
+
+    @staticmethod
+    def _merge_code_cells(cells: list[str], texts: list[str], roles: dict[int, Role]) -> list[str]:
+        """A "Code" column beside the wording: "C1" | "Réaliser…" is "C1 Réaliser…"."""
+        codes = [
+            i
+            for i, t in enumerate(texts)
+            if roles.get(i, Role.NONE) is Role.NONE and _LONE_CODE.fullmatch(t)
+        ]
+        if not codes:
+            return cells
+        cells = list(cells)
+        for index in codes:
+            code = texts[index]
+            wanted = Role.BLOC if BLOC_CODE.match(code) else Role.COMPETENCE
+            target = next((i for i, r in roles.items() if r is wanted and texts[i]), None)
+            if target is not None and not COMPETENCE_AT.match(texts[target]):
+                cells[target] = (
+                    f"{code} – {cells[target]}"
+                    if wanted is Role.BLOC
+                    else (f"{code} {cells[target]}")
+                )
+                cells[index] = ""
+        return cells
 
     def _cell(self, number: int, role: Role, raw: str) -> None:
         if role in (Role.BLOC, Role.ACTIVITY):
@@ -138,6 +197,9 @@ class TablesMixin(ParserState):
                 # Sub-tasks of an activity: kept out of the draft, but a page break may cut them.
                 self._sink(number, role, items)
                 continue
+            if items and _BARE_BLOC.fullmatch(head):
+                # "BC01 – Accueillir…": the dash after the code is not a bullet.
+                head, items = f"{head} – {items[0]}", items[1:]
             if self._try_bloc_heading(number, head):
                 continue
             if (match := ACTIVITY_AT.match(head)) and self.bloc:
@@ -179,8 +241,14 @@ class TablesMixin(ParserState):
                 bloc.draft.title = text.rstrip(" :")
                 self._register(Role.BLOC, bloc.draft, "title", number)
             elif bloc.draft.competences and bloc.draft.competences[-1].code:
-                # Prose under a coded compétence: more of its description.
                 last = bloc.draft.competences[-1]
+                if not last.title:
+                    # "<p><b>C1.1</b></p><p>Réaliser…</p>": the code alone, then its wording.
+                    last.title, description = title_and_description(fragment)
+                    last.description = join_text(last.description, description)
+                    self._register(Role.COMPETENCE, last, "title", number)
+                    continue
+                # Prose under a coded compétence: more of its description.
                 last.description = join_text(last.description, text)
                 self._register(Role.COMPETENCE, last, "description", number)
             else:
@@ -197,14 +265,28 @@ class TablesMixin(ParserState):
         match = BLOC_CODE.match(text) or BLOC_WORD.match(text)
         if not match:
             return False
-        title = match.group("title").strip(" :-–")
+        title = match.group("title").strip(" :-–—")
         if len(title) > 400:
             return False
         code = ""
-        if "rncp" in match.groupdict() and match.group(0).lstrip()[:2].upper() in ("RN", "BC"):
+        if "rncp" in match.groupdict():  # BLOC_CODE: "RNCP35609BC01", "BC01"
             rncp = norm_code(match.group("rncp") or "")
             code = f"{rncp}BC{int(match.group('num')):02d}"
-        self._new_bloc(number, int(match.group("num")), code, title)
+        elif inner := BLOC_CODE.match(title):
+            # "BLOC 1 — RNCP37873BC01 — Développer…": the code between the number and title.
+            rncp = norm_code(inner.group("rncp") or "")
+            code = f"{rncp}BC{int(inner.group('num')):02d}"
+            title = inner.group("title").strip(" :-–—")
+        num = int(match.group("num"))
+        bloc = self.bloc
+        if (
+            bloc is not None
+            and bloc.has_content()
+            and (code == bloc.draft.code if code else num == bloc.number)
+            and title in ("", bloc.draft.title)
+        ):
+            return True  # the bloc stated again on each of its rows
+        self._new_bloc(number, num, code, title)
         return True
 
     def _new_bloc(self, number: int, num: int, code: str, title: str) -> BlocState:
@@ -215,6 +297,8 @@ class TablesMixin(ParserState):
         self.paras = []
         self.pointer = None
         self.in_ref = True
+        self.section = None
+        self.section_modality = None
         self.last_role = Role.BLOC
         if title:
             self._register(Role.BLOC, bloc.draft, "title", number)
@@ -274,6 +358,24 @@ class TablesMixin(ParserState):
 
     # -- épreuves (modalités) ----------------------------------------------------------------
     def _modality_cell(self, number: int, raw: str) -> None:
+        text = clean(raw)
+        if len(text) <= 200 and (pair := MODALITY_PAIR.match(text)):
+            for part in (pair.group("first"), pair.group("second")):
+                part = part.strip()
+                title = part[:1].upper() + part[1:]
+                self._new_modality(number, "", title, "", fragment=part)
+            return
+        if _MODALITY_CODES.fullmatch(text):
+            # "E1, E2": épreuves described elsewhere, cited by their codes.
+            cited = re.sub(r"\([^()]*\)", "", text)
+            for found in re.finditer(r"\b([EM])\s?(\d{1,2})\b", cited):
+                code = f"{found.group(1).upper()}{found.group(2)}"
+                if code not in self.by_code:
+                    self.draft.warn(
+                        f"Épreuve {code} citée sans description : à compléter", f"ligne {number}"
+                    )
+                self._new_modality(number, code, code, "", fragment=code)
+            return
         for index, (fragment, in_li) in enumerate(cell_fragments(raw)):
             heading = modality_heading(fragment, first=index == 0 and not in_li)
             if heading is not None:
@@ -292,31 +394,57 @@ class TablesMixin(ParserState):
         return bloc.modalities[-1][1] if bloc.modalities else None
 
     def _new_modality(
-        self, number: int, code: str, title: str, rest: str, *, fragment: str
-    ) -> None:
-        bloc = self._ensure_bloc(number)
+        self,
+        number: int,
+        code: str,
+        title: str,
+        rest: str,
+        *,
+        fragment: str,
+        scope: str = "row",
+    ) -> ModalityState:
+        """A new épreuve, or the coded one stated before (``M1`` again in a later row)."""
         codes = codes_in(clean(fragment))
-        if code and code in self.by_code:
-            modality = self.by_code[code]
+        bloc = self._ensure_bloc(number) if scope != "global" or self.blocs else None
+        prefix = bloc.draft.ref if bloc else "ref"
+        known = self.by_code.get(code) if code else None
+        if known is not None and _other_title(known.draft.title, title, code):
+            # "Épreuve 1" of bloc 2 after the "Épreuve 1" of bloc 1: numbered per bloc.
+            self.draft.warn(
+                f"Épreuve {code} décrite une deuxième fois avec un autre intitulé "
+                f"(« {title[:60]} ») : lue comme une autre épreuve, à vérifier",
+                f"ligne {number}",
+            )
+            known = None
+        if known is not None:
+            modality = known
             modality.locked = True
         else:
-            ref = self._unique_ref(code, f"{bloc.draft.ref}-m{len(bloc.modalities) + 1}")
-            draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–") or code)
-            modality = ModalityState(draft)
+            count = len(bloc.modalities) if bloc else len(self.modalities)
+            ref = self._unique_ref(code, f"{prefix}-m{count + 1}")
+            draft = ModalityDraft(ref=ref, code=code, title=title.strip(" :.-–—") or code)
+            modality = ModalityState(draft, scope=scope, line=number)
             self.modalities.append(modality)
             if code:
                 self.by_code[code] = modality
-            if rest:
+            if rest and not ONLY_CODES.fullmatch(rest):
                 modality.parts.append(rest)
                 self._register(Role.MODALITY, modality.parts, len(modality.parts) - 1, number)
         modality.codes += codes
+        self.last_role = Role.MODALITY
+        if scope == "global" or bloc is None:
+            return modality  # for the whole référentiel: no bloc's row
         if bloc.draft.ref not in modality.draft.bloc_refs:
             modality.draft.bloc_refs.append(bloc.draft.ref)
         bloc.modalities.append((number, modality))
-        self.last_role = Role.MODALITY
+        if scope == "bloc":
+            bloc.free_rows.add(number)
+        return modality
 
-    def _modality_text(self, number: int, text: str) -> None:
-        modality = self._current_modality()
+    def _modality_text(
+        self, number: int, text: str, *, modality: ModalityState | None = None
+    ) -> None:
+        modality = modality or self._current_modality()
         if modality is None:
             self._new_modality(number, "", text[:120], text, fragment=text)
             return
@@ -349,114 +477,3 @@ class TablesMixin(ParserState):
             bloc.draft.criteria.append(criterion)
             self._register(Role.CRITERIA, criterion, "text", number)
         self.last_role = Role.CRITERIA
-
-    # -- paragraphs and page-break continuations --------------------------------------------
-    def _register(self, role: Role, obj: object, key: str | int, number: int) -> None:
-        para = Paragraph(role, obj, key, number)
-        self.paras.append(para)
-        self.history.append(para)
-        del self.history[:-300]
-
-    def _sink(self, number: int, role: Role, items: list[str]) -> None:
-        """Keep text the draft has no field for as a paragraph, so that its cut end is found."""
-        if items:
-            self._register(role, [items[-1]], 0, number)
-
-    def _usually_terminated(self, role: Role) -> bool:
-        # List items rarely end with a full stop even where sentences do: leave them out.
-        texts = [p.get() for p in self.history if p.role is role]
-        texts = [t for t in texts if t and not LEAD_BULLET.match(t)]
-        return len(texts) >= 2 and sum(terminated(t) for t in texts) * 10 >= len(texts) * 6
-
-    def _continue(self, number: int, text: str, *, role_hint: Role | None, raw: str) -> None:
-        """Attach text cut off by a page break to the paragraph it completes.
-
-        The candidates are the current bloc's unfinished paragraphs (restricted to the column
-        when the text sits in a known column). The surest cut wins: a paragraph ending on "des",
-        then one lacking the full stop its column's paragraphs usually have, then any one
-        lacking a full stop; ties go by page order: the halves come back in
-        column order, so the column after the last one continued comes first, then the oldest.
-        """
-        candidates = [p for p in self.paras if role_hint is None or p.role is role_hint]
-        scored: list[tuple[int, int, int, Paragraph]] = []
-        terminated_roles: dict[Role, bool] = {}
-        for order, para in enumerate(candidates):
-            score = cut_score(para.get()) * 2
-            if score == 2:
-                if para.role not in terminated_roles:
-                    terminated_roles[para.role] = self._usually_terminated(para.role)
-                score += terminated_roles[para.role]
-            if score == 0:
-                continue
-            after = 0 if self.pointer is None or para.role > self.pointer else 1
-            scored.append((-score, after, order, para))
-        if scored:
-            target = min(scored, key=lambda item: item[:3])[3]
-        elif role_hint is not None and candidates:
-            target = candidates[-1]
-        elif self.paras:
-            target = self.paras[-1]
-        else:
-            self.draft.warn(f"Texte isolé ignoré : « {text[:60]} »", f"ligne {number}")
-            return
-        self._apply_continuation(number, target, text, raw)
-
-    def _apply_continuation(self, number: int, target: Paragraph, text: str, raw: str) -> None:
-        obj = target.obj
-        if isinstance(obj, CompetenceDraft) and target.key == "title" and not obj.description:
-            # The cut fell in the title: "<b>entreprise</b> - Cette compétence…"
-            bold, rest = title_and_description(raw)
-            if rest:
-                obj.title = join_text(obj.title, bold)
-                obj.description = rest
-                self._register(Role.COMPETENCE, obj, "description", number)
-                self.pointer = target.role
-                self.last_role = target.role
-                return
-        target.put(join_text(target.get(), text))
-        self.pointer = target.role
-        self.last_role = target.role
-
-    def _ref_line(self, number: int, raw: str, text: str, level: int) -> None:
-        """A line of its own inside the référentiel: a cut cell half, or a whole item."""
-        bloc = self._ensure_bloc(number)
-        if match := COMPETENCE_AT.match(text):
-            self._new_competence(number, match.group("code"), raw)
-        elif (match := ACTIVITY_AT.match(text)) and not LEAD_BULLET.match(text):
-            self._new_activity(
-                number, match.group("num") or match.group("num2"), match.group("rest")
-            )
-        elif (heading := free_modality_heading(raw, text, level)) is not None:
-            # Outside the table the épreuve no longer sits beside its compétences: it is the
-            # bloc's, not the next rows'.
-            bloc.free_rows.add(number)
-            self._new_modality(number, *heading, fragment=raw)
-        elif LEAD_BULLET.match(text):
-            self._free_bullet(number, raw, text)
-        elif starts_lower(text):
-            self._continue(number, text, role_hint=None, raw=raw)
-        elif not bloc.draft.title and not bloc.has_content():
-            bloc.draft.title = text.rstrip(" :")
-            self._register(Role.BLOC, bloc.draft, "title", number)
-            self.last_role = Role.BLOC
-        elif self.last_role is Role.MODALITY:
-            self._modality_text(number, text)
-        else:
-            # Prose after the tables: the référentiel is over.
-            self.in_ref = False
-            self._meta_line(number, text, level=level)
-
-    def _free_bullet(self, number: int, raw: str, text: str) -> None:
-        """A bullet alone on its line belongs to the list it follows: criteria or épreuve."""
-        item = LEAD_BULLET.sub("", text, count=1).strip()
-        if not item:
-            return
-        if self.last_role is Role.CRITERIA:
-            self._criteria(number, raw, from_cell=False)
-        elif self.last_role in (Role.MODALITY, Role.COMPETENCE) and self._current_modality():
-            self._modality_text(number, f"- {item}")
-        elif self.last_role is Role.BLOC or self.last_role is Role.ACTIVITY:
-            self._sink(number, self.last_role, [item])
-        else:
-            self.in_ref = False
-            self._meta_line(number, text, level=0)
