@@ -25,7 +25,7 @@ from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 
 from certifications.errors import ImportFormatError
-from certifications.importers.document.codes import DURATION, TEAM, modality_kind
+from certifications.importers.document.codes import TEAM, duration_in, modality_kind
 from certifications.importers.draft import (
     BlocDraft,
     CertificationDraft,
@@ -462,14 +462,8 @@ def _title(part: str) -> str:
 
 
 def _duration(text: str) -> tuple[int | None, str]:
-    minutes, spans = 0, []
-    for match in DURATION.finditer(text):
-        if match.group("m"):
-            minutes += int(match.group("m"))
-        else:
-            minutes += int(match.group("h")) * 60 + int(match.group("hm") or 0)
-        spans.append(match.group(0))
-    return (minutes or None), " + ".join(spans)
+    minutes, matches = duration_in(text)
+    return minutes, " + ".join(m.group(0) for m in matches)
 
 
 def _modalities(bloc: BlocDraft, draft: ReferentielDraft, here: str, used_refs: set[str]) -> None:

@@ -96,8 +96,28 @@ TEAM = re.compile(
     re.I,
 )
 DURATION = re.compile(
-    r"(?P<h>\d{1,2})\s*(?:h|heures?)(?:\s*(?P<hm>\d{2}))?\b|(?P<m>\d{1,3})\s*min(?:utes?)?\b", re.I
+    r"(?P<h>\d{1,2})\s*(?:h|heures?)(?:\s*(?P<hm>\d{2}))?\b|(?P<m>\d{1,3})\s*min(?:utes?)?\b"
+    r"|\b(?P<wh>une|deux|trois|quatre|cinq|six)\s+heures?\b|\b(?P<half>une\s+demi-heure)\b",
+    re.I,
 )
+_WORD_HOURS = {"une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6}
+
+
+def duration_in(text: str) -> tuple[int | None, list[re.Match[str]]]:
+    """Minutes a text states (« 2 h 30 », « 45 minutes », « d'une heure », « 20 min + 10 min »
+    add up) and the matches, or None when it states none."""
+    minutes, matches = 0, []
+    for match in DURATION.finditer(text):
+        if match.group("m"):
+            minutes += int(match.group("m"))
+        elif match.group("wh"):
+            minutes += _WORD_HOURS[match.group("wh").lower()] * 60
+        elif match.group("half"):
+            minutes += 30
+        else:
+            minutes += int(match.group("h")) * 60 + int(match.group("hm") or 0)
+        matches.append(match)
+    return (minutes or None), matches
 
 
 def modality_code(match: re.Match[str]) -> str:
@@ -131,7 +151,8 @@ def modality_kind(text: str) -> ModalityKind:
 
 _TITLE_DURATION = re.compile(
     r"\s*(?:\([^()]*\)|[,–—-]\s*(?:dur[ée]e\s*:?\s*)?\d[^,()]*|"
-    r"\s(?:de|en|d['’]une\s+dur[ée]e\s+de)\s+\d{1,3}\s*(?:h|heures?|min|minutes)\b[^,()]*)\s*$",
+    r"\s(?:de|en|d['’]une\s+dur[ée]e\s+de)\s+\d{1,3}\s*(?:h|heures?|min|minutes)\b[^,()]*|"
+    r"\sd['’]une\s+(?:demi-)?heure)\s*$",
     re.I,
 )
 

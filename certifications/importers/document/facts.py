@@ -23,9 +23,14 @@ _RNCP = re.compile(r"\bRNCP\s?(\d{3,6})\b(?!\s?BC)", re.I)
 _LEVEL = re.compile(r"niveau\s+de\s+qualification\D{0,40}?(\d)\b", re.I)
 # "Niveau 5", "Niveau : 6", "RNCP39001 — niveau 5" in a title block (not a scale's "Niveau 3 :").
 _LEVEL_LOOSE = re.compile(
-    r"\bniveau\s*(?::\s*)?([3-8])\b(?![ \t]*[:\-–—])"
+    r"\bniveau\s*(?::\s*)?([3-8])\b(?![ \t]*[:\-–—](?![ \t]*RNCP\s?\d))"
     r"(?![ \t]+(?!(?:du|de|des|selon|bac|eqf|cec|nomenclature|rncp)\b)\w)",
     re.I,
+)
+# "Certification … délivrée par l'Institut Numérique de Lyon" (a title block's prose).
+_ISSUED_BY = re.compile(
+    r"\bd[ée]livr[ée]e?s?\s+par\s+(?:l['’]\s?|la\s+|le\s+|les\s+)?(?P<name>[A-ZÉÈÀÂÎÔ].{2,150}?)"
+    r"\s*(?:[.;,(]|$)"
 )
 _CERTIFIER = re.compile(
     r"^\s*(?:organisme\s+)?certificateurs?(?:\s*\(s\))?\s*:\s*(?P<name>\S.{1,200})$", re.I
@@ -40,6 +45,12 @@ _TITLE_FORMS = (
     # "RNCP38000 — Chargé de projets en transition écologique"
     re.compile(
         r"^\s*(?:fiche\s+)?RNCP\s?\d{3,6}\s*[-–—:]\s*(?P<title>(?!niveau)\S.{3,200})$", re.I
+    ),
+    # "Chargé d'accompagnement social — RNCP36123", "Gestionnaire de paie (RNCP35979)"
+    re.compile(
+        r"^\s*(?P<title>(?!niveau|r[ée]f[ée]rentiel|certification\s+professionnelle|code|num[ée]ro|n°|fiche)"
+        r"[^\W\d].{3,200}?)\s*(?:[-–—:]\s*|\(\s*)RNCP\s?\d{3,6}\s*\)?\s*$",
+        re.I,
     ),
 )
 _TITLE_LABEL = re.compile(r"^intitul[ée](?:\s+de\s+la\s+certification)?\s*:\s*(.{5,200})$", re.I)
@@ -287,6 +298,18 @@ class FactsMixin(ParserState):
             name = re.sub(r"\(\s*\)", "", name).strip(" .;,-–—")
             if name and name not in [c.legal_name for c in cert.certifiers]:
                 cert.certifiers.append(CertifierDraft(legal_name=name[:200], siret=siret))
+        elif (
+            not cert.certifiers
+            and not self.blocs
+            and len(text) <= 300
+            and (match := _ISSUED_BY.search(text))
+        ):
+            name = match.group("name").strip(" .;,-–—")
+            cert.certifiers.append(CertifierDraft(legal_name=name[:200]))
+            self.draft.warn(
+                f"Certificateur « {name[:60]} » déduit de la ligne « {text[:60]} » : à vérifier",
+                f"ligne {number}",
+            )
         if cert.eqf_level is None and (match := _EQF.search(text)):
             cert.eqf_level = int(match.group(1))
         if lowered in ("active", "inactive"):

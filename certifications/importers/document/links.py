@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from certifications.importers.document.codes import (
-    DURATION,
     TEAM,
     codes_in,
+    duration_in,
     modality_kind,
     without_duration,
 )
@@ -190,14 +190,11 @@ class LinksMixin(ParserState):
         if draft.kind is ModalityKind.OTHER:
             draft.kind = modality_kind(everything)
         draft.team = bool(TEAM.search(everything))
-        minutes, spans = 0, []
-        for match in DURATION.finditer(everything):
-            if match.group("m"):
-                minutes += int(match.group("m"))
-            else:
-                minutes += int(match.group("h")) * 60 + int(match.group("hm") or 0)
-            before = everything[max(0, match.start() - 40) : match.start()].split()[-2:]
-            spans.append(" ".join([*before, match.group(0)]))
+        minutes, matches = duration_in(everything)
+        spans = [
+            " ".join([*everything[max(0, m.start() - 40) : m.start()].split()[-2:], m.group(0)])
+            for m in matches
+        ]
         if minutes:
             draft.duration_minutes = minutes
             draft.duration_text = " + ".join(spans)

@@ -301,8 +301,23 @@ def code_title(rest_text: str, fragment: str) -> tuple[str, str]:
         rest_text = after  # "<b>Épreuve 1 :</b> Étude de cas": the bold part is the code
     sentence = re.match(r"(.{3,200}?[.:])(?:\s|$)(.*)$", rest_text, re.S)
     if sentence:
-        return sentence.group(1).rstrip(".: "), sentence.group(2).strip()
-    return rest_text[:200], rest_text[200:]
+        return _before_duration(sentence.group(1).rstrip(".: "), sentence.group(2).strip())
+    return _before_duration(rest_text[:200], rest_text[200:])
+
+
+_TITLE_THEN_DURATION = re.compile(
+    r"^(?P<title>[^()]{3,120}?)\s*\((?P<duration>[^()]*\d\s*(?:h|min)[^()]*)\)\s*(?P<more>\S.*)$",
+    re.S | re.I,
+)
+
+
+def _before_duration(title: str, rest: str) -> tuple[str, str]:
+    """ "Soutenance orale (45 min) devant le jury" → the title is what comes before the
+    duration; the whole sentence stays in the text (the duration is read from it)."""
+    match = _TITLE_THEN_DURATION.match(title)
+    if not match:
+        return title, rest
+    return match.group("title").strip(" ,-–—"), join_text(title + ".", rest) if rest else title
 
 
 def first_sentence(text: str) -> tuple[str, str]:
