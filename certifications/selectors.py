@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.permissions import is_administrator_or_jury, may_manage_certifications
@@ -45,9 +45,11 @@ def certification_list_for_user(*, user: User) -> QuerySet[Certification]:
     through their enrolment (the candidate space), not this list."""
     if not is_administrator_or_jury(user):
         return Certification.objects.none()
-    return Certification.objects.annotate(version_count=Count("referentiels")).order_by(
-        "code", "title"
-    )
+    latest = Referentiel.objects.filter(certification=OuterRef("pk")).order_by("-version")
+    return Certification.objects.annotate(
+        version_count=Count("referentiels"),
+        latest_referentiel=Subquery(latest.values("public_id")[:1]),
+    ).order_by("code", "title")
 
 
 def referentiel_get_for_user(*, user: User, public_id: str) -> Referentiel:

@@ -78,7 +78,10 @@ def test_it_imports_a_seed_document_and_completes_its_code(alice):
     row.refresh_from_db()
     assert row.status == ReferentielImport.Status.CONFIRMED
     result = client.get(_url("import_result", row)).content.decode()
-    assert reverse("admin:certifications_certification_change", args=[certification.pk]) in result
+    # The result links the version to its page, not to Django's admin.
+    version = certification.referentiels.get()
+    assert reverse("certifications:referentiel_detail", args=[version.public_id]) in result
+    assert "/admin/certifications/" not in result
 
 
 def test_it_imports_own_json_through_the_wizard(alice):
