@@ -25,7 +25,7 @@ def _read(name: str) -> ReferentielDraft:
     return draft
 
 
-def _word_from_plain_text(name: str) -> bytes:
+def word_from_plain_text(name: str) -> bytes:
     """The plain-text référentiel as a Word author writes it: headings, bold labels, bullets."""
     document = docx.Document()
     lines = [line for line in (FIXTURES / name).read_text().splitlines() if line.strip()]
@@ -117,7 +117,7 @@ def test_columns_competences_criteria_modalities_with_coded_epreuves_cited_again
 @pytest.mark.parametrize("as_word", [False, True], ids=["text", "docx"])
 def test_plain_text_with_label_lines(as_word):
     if as_word:
-        [draft] = importers.parse(io.BytesIO(_word_from_plain_text("c_plain.txt")),
+        [draft] = importers.parse(io.BytesIO(word_from_plain_text("c_plain.txt")),
                                   name="c_plain.docx")
     else:
         draft = _read("c_plain.txt")
