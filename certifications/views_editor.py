@@ -363,12 +363,6 @@ def confirm_form(row: ReferentielImport, editors: list[DraftEditor],
     )
 
 
-HTMX_CONFIG = (
-    '{"includeIndicatorStyles": false, "allowEval": false, "defaultFocusScroll": true, '
-    '"responseHandling": [{"code": "204", "swap": false}, {"code": "[23]..", "swap": true}, '
-    '{"code": "409", "swap": true, "error": false}, {"code": "422", "swap": true, '
-    '"error": false}, {"code": "[45]..", "swap": false, "error": true}]}'
-)
 
 
 def render_preview(request: HttpRequest, row: ReferentielImport,
@@ -387,7 +381,6 @@ def render_preview(request: HttpRequest, row: ReferentielImport,
         "form": form,
         "has_errors": has_errors,
         "can_confirm": row.is_pending and not has_errors,
-        "htmx_config": HTMX_CONFIG,
     })
 
 
