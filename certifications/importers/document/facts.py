@@ -413,4 +413,7 @@ class FactsMixin(ParserState):
                 label = f"{label} ({tail.group(1)})"
             levels.append(LevelDraft(number, label, text, _outcome(number, text)))
         if len(levels) >= 2:
-            self.draft.scale = ScaleDraft(name=f"Échelle à {len(levels)} niveaux", levels=levels)
+            # Named after the document, so that the editor's scale choice tells it apart.
+            source = self.draft.certification.code or self.draft.source_name
+            name = f"Échelle à {len(levels)} niveaux" + (f" ({source})" if source else "")
+            self.draft.scale = ScaleDraft(name=name[:200], levels=levels)
