@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import administrator_required
 from certifications.forms import ImportConfirmForm
@@ -637,26 +637,23 @@ def _edit(request: HttpRequest, public_id: str, index: int, kind: str,
 
 
 @administrator_required
+@require_http_methods(["GET", "POST"])
 def import_draft_edit(request: HttpRequest, public_id: str, index: int,
                       kind: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405)
     return _edit(request, public_id, index, kind, adding=False)
 
 
 @administrator_required
+@require_http_methods(["GET", "POST"])
 def import_draft_add(request: HttpRequest, public_id: str, index: int,
                      kind: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return HttpResponse(status=405)
     return _edit(request, public_id, index, kind, adding=True)
 
 
 @administrator_required
+@require_POST
 def import_draft_remove(request: HttpRequest, public_id: str, index: int,
                         kind: str) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
     if kind not in REMOVABLE:
         raise Http404
     row, draft = _load(request, public_id, index)

@@ -320,17 +320,21 @@ def _bloc_values(draft: ReferentielDraft, op: Op, errors: Errors,
     return values
 
 
+def _update(item: object, values: dict[str, Any], errors: Errors) -> Errors:
+    """Set the read values on the item, unless reading them found errors (then nothing)."""
+    if errors:
+        return errors
+    for name, value in values.items():
+        setattr(item, name, value)
+    return {}
+
+
 def set_bloc(draft: ReferentielDraft, op: Op) -> Errors:
     bloc = _bloc(draft, op.get("bloc"))
     if bloc is None:
         return {"bloc": _("No such block in this framework.")}
     errors: Errors = {}
-    values = _bloc_values(draft, op, errors, bloc)
-    if errors:
-        return errors
-    for name, value in values.items():
-        setattr(bloc, name, value)
-    return {}
+    return _update(bloc, _bloc_values(draft, op, errors, bloc), errors)
 
 
 def add_bloc(draft: ReferentielDraft, op: Op) -> Errors:
@@ -546,12 +550,7 @@ def set_modality(draft: ReferentielDraft, op: Op) -> Errors:
     if modality is None:
         return {"modality": _("No such assessment method in this framework.")}
     errors: Errors = {}
-    values = _modality_values(draft, op, errors, modality)
-    if errors:
-        return errors
-    for name, value in values.items():
-        setattr(modality, name, value)
-    return {}
+    return _update(modality, _modality_values(draft, op, errors, modality), errors)
 
 
 def add_modality(draft: ReferentielDraft, op: Op) -> Errors:
