@@ -267,7 +267,10 @@ def scale_levels(*, referentiel: Referentiel) -> list[Level]:
 def certification_rules(certification: Certification) -> CertificationRules:
     """The certification's rule settings as the pure rules take them (§5 defaults when
     the certification has no RuleSet row)."""
-    row = RuleSet.objects.filter(certification=certification).first()
+    return _rules_of(RuleSet.objects.filter(certification=certification).first())
+
+
+def _rules_of(row: RuleSet | None) -> CertificationRules:
     if row is None:
         return CertificationRules()
     return CertificationRules(
@@ -407,14 +410,7 @@ def referentiel_page_for_user(*, user: User, public_id: str) -> ReferentielPage:
         modalities=modalities,
         unevaluated=unevaluated,
         levels=list(referentiel.scale.levels.order_by("number")),
-        rules=CertificationRules() if rules_row is None else CertificationRules(
-            divergence_threshold=rules_row.divergence_threshold,
-            bloc_validity_months=rules_row.bloc_validity_months,
-            quorum_min_members=rules_row.quorum_min_members,
-            president_required=rules_row.president_required,
-            external_professional_share=rules_row.external_professional_share,
-            warn_on_single_gender=rules_row.warn_on_single_gender,
-        ),
+        rules=_rules_of(rules_row),
         rules_set=rules_row is not None,
         imports=_version_imports(user, certification, versions),
         is_latest=bool(versions) and versions[0].pk == referentiel.pk,
