@@ -7,16 +7,19 @@ Builds one référentiel (``--blocs`` blocs × ``--competences`` compétences ×
 criteria, an épreuve per bloc, long enough wording for about 40 A4 pages) as a Word file
 (python-docx) and as a PDF (WeasyPrint, ruled table cut by page breaks), then times what the
 import preview does with each: ``importers.parse`` (conversion to the document text and the
-parser) and ``validate``, best of ``--runs``. No database. The last line of the output is
-``key=value`` pairs for ``bench/run_all.py``. Target: under 2 s each.
+parser) and ``validate``, best of ``--runs``; then the whole preview service
+(``referentiel_import_preview``: parse, validate, the report and the draft kept in the import
+row) on a temporary SQLite database, first with no current version, then against a confirmed
+one (the diff). The last line of the output is ``key=value`` pairs for ``bench/run_all.py``.
+Target: under 2 s each.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,16 +34,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     sys.path.insert(0, str(REPO))
-    import django
+    from bench.import_bench import setup_django
 
-    django.setup()
+    setup_django(Path(tempfile.mkdtemp(prefix="bench-import-docs-")))
     import pypdfium2
 
     from certifications import importers
     from certifications.importers.document import office
     from certifications.importers.validation import validate
+    from certifications.services import referentiel_import_confirm, referentiel_import_preview
     from certifications.tests import office_files
 
     blocs = office_files.pdf_blocs(args.blocs, args.competences, long=True, criteria=args.criteria)
@@ -75,6 +78,17 @@ def main() -> None:
         figures[f"{name}_convert_s"] = f"{best_convert:.2f}"
         figures[f"{name}_competences"] = str(counts.get("competences", 0))
         figures[f"{name}_criteria"] = str(counts.get("criteria", 0))
+        for against in ("new", "diff"):
+            best = float("inf")
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                row = referentiel_import_preview(file=io.BytesIO(data), size=len(data),
+                                                 file_name=f"referentiel.{name}")
+                best = min(best, time.perf_counter() - start)
+            print(f"{name}: preview service ({against}) {best:.2f} s")
+            figures[f"{name}_preview_{against}_s"] = f"{best:.2f}"
+            if against == "new":
+                referentiel_import_confirm(referentiel_import=row)
     print(" ".join(f"{key}={value}" for key, value in figures.items()))
 
 
