@@ -11,7 +11,8 @@ from __future__ import annotations
 class ImportFormatError(Exception):
     """The input cannot be parsed at all (empty, binary, truncated, hostile...).
 
-    ``message`` is already in the user's words; ``location`` names the line or element.
+    ``message`` is already in the user's words and language (the importers translate it when
+    they raise); ``location`` names the line, page or element, also translated ("line 12").
     """
 
     def __init__(self, message: str, location: str = "") -> None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 from certifications.codes import code_normalise
 from certifications.errors import ImportFormatError
 from certifications.importers import document, json_format, rncp_xml, spreadsheet
@@ -101,12 +103,15 @@ def parse(
     try:
         parser = PARSERS[format]
     except KeyError:
-        raise ImportFormatError(f"Format inconnu « {format} ».") from None
+        raise ImportFormatError(_("Unknown format “%(format)s”.") % {"format": format}) from None
     accepted = inspect.signature(parser).parameters
     given = {key: value for key, value in options.items() if value not in (None, "")}
     for key in given:
         if key not in accepted:
-            raise ImportFormatError(f"L'option « {key} » ne s'applique pas au format {format}.")
+            raise ImportFormatError(
+                _("The option “%(option)s” does not apply to the %(format)s format.")
+                % {"option": key, "format": format}
+            )
     drafts = parser(source, name=name, **given)
     for draft in drafts:  # codes typed in any case: kept in upper case (certifications.codes)
         draft.certification.code = code_normalise(draft.certification.code)

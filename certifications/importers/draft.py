@@ -16,6 +16,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 # The domain enums live in certifications.vocabulary. ModalityKind must stay importable
 # from here: migration 0001 names ``certifications.importers.draft.ModalityKind``.
 from certifications.vocabulary import LevelOutcome, ModalityKind
@@ -34,6 +36,19 @@ class Issue:
     severity: Severity
     message: str
     location: str = ""  # "line 12", "FICHE RNCP35609 / BLOC_COMPETENCES[2]", "row 7"
+
+
+# Locations in the file, in the uploader's language (the import runs in the request).
+def line_location(number: int) -> str:
+    return _("line %(number)d") % {"number": number}
+
+
+def line_column_location(line: int, column: int) -> str:
+    return _("line %(line)d, column %(column)d") % {"line": line, "column": column}
+
+
+def page_location(number: int) -> str:
+    return _("page %(number)d") % {"number": number}
 
 
 @dataclass

@@ -25,19 +25,22 @@ import typing
 from datetime import date
 from typing import Any, BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from certifications.errors import ImportFormatError
-from certifications.importers.draft import ReferentielDraft
+from certifications.importers.draft import ReferentielDraft, line_column_location
 
 FORMAT = "certassess-referentiel"
 VERSION = 1
 _FILE_FIELDS = frozenset({"source_format", "source_name"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-_EXPECTED = {
-    str: "Texte attendu",
-    int: "Nombre entier attendu",
-    bool: "Booléen attendu (true ou false)",
-    date: "Date attendue au format AAAA-MM-JJ",
+_EXPECTED = {  # translated when the message is made
+    str: gettext_noop("Text expected"),
+    int: gettext_noop("Whole number expected"),
+    bool: gettext_noop("Boolean expected (true or false)"),
+    date: gettext_noop("Date expected in the YYYY-MM-DD format"),
 }
 
 
@@ -69,18 +72,21 @@ def _to_json(value: Any) -> Any:
 def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
     data = _decode(source.read())
     if not isinstance(data, dict):
-        raise ImportFormatError("Objet JSON attendu à la racine", "racine")
+        raise ImportFormatError(_("JSON object expected at the root"), _("root"))
     if data.get("format") != FORMAT:
         raise ImportFormatError(
-            f"Ce fichier n'est pas un référentiel exporté (« {FORMAT} » attendu)", "format"
+            _("This file is not an exported référentiel (“%(format)s” expected)")
+            % {"format": FORMAT},
+            "format",
         )
     if data.get("version") != VERSION:
         raise ImportFormatError(
-            f"Version {data.get('version')!r} non prise en charge (version {VERSION} attendue)",
+            _("Version %(version)s not supported (version %(expected)d expected)")
+            % {"version": repr(data.get("version")), "expected": VERSION},
             "version",
         )
     if "referentiel" not in data:
-        raise ImportFormatError("Champ obligatoire manquant", "referentiel")
+        raise ImportFormatError(_("Required field missing"), "referentiel")
     draft = _load(ReferentielDraft, data["referentiel"], "referentiel")
     draft.source_format = "json"
     draft.source_name = name
@@ -89,25 +95,26 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
 
 def _decode(raw: bytes) -> Any:
     if not raw.strip():
-        raise ImportFormatError("Fichier vide")
+        raise ImportFormatError(_("Empty file"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFormatError(
-            "Le fichier n'est pas encodé en UTF-8", f"octet {exc.start}"
+            _("The file is not encoded in UTF-8"), _("byte %(number)d") % {"number": exc.start}
         ) from exc
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ImportFormatError(
-            f"JSON invalide : {exc.msg}", f"ligne {exc.lineno}, colonne {exc.colno}"
+            _("Invalid JSON: %(error)s") % {"error": exc.msg},
+            line_column_location(exc.lineno, exc.colno),
         ) from exc
     except (ValueError, RecursionError) as exc:  # NaN, huge integers, absurd nesting
-        raise ImportFormatError(f"JSON invalide : {exc}") from exc
+        raise ImportFormatError(_("Invalid JSON: %(error)s") % {"error": exc}) from exc
 
 
 def _refuse_constant(constant: str) -> Any:
-    raise ValueError(f"valeur {constant} non autorisée")
+    raise ValueError(_("value %(value)s not allowed") % {"value": constant})
 
 
 @functools.cache
@@ -124,7 +131,7 @@ def _load(tp: Any, value: Any, path: str) -> Any:
         return _load(inner, value, path)
     if origin is list:
         if not isinstance(value, list):
-            raise ImportFormatError("Liste attendue", path)
+            raise ImportFormatError(_("List expected"), path)
         (item_type,) = typing.get_args(tp)
         return [_load(item_type, item, f"{path}[{i}]") for i, item in enumerate(value)]
     if dataclasses.is_dataclass(tp):
@@ -136,12 +143,12 @@ def _load(tp: Any, value: Any, path: str) -> Any:
 
 def _load_dataclass(cls: Any, value: Any, path: str) -> Any:
     if not isinstance(value, dict):
-        raise ImportFormatError("Objet attendu", path)
+        raise ImportFormatError(_("Object expected"), path)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     allowed = fields.keys() - _FILE_FIELDS if cls is ReferentielDraft else fields.keys()
     unknown = sorted(value.keys() - allowed)
     if unknown:
-        raise ImportFormatError(f"Clé inconnue « {unknown[0]} »", path)
+        raise ImportFormatError(_("Unknown key “%(key)s”") % {"key": unknown[0]}, path)
     kwargs = {}
     for field_name, spec in fields.items():
         if field_name in value:
@@ -149,7 +156,7 @@ def _load_dataclass(cls: Any, value: Any, path: str) -> Any:
                 _hints(cls)[field_name], value[field_name], f"{path}.{field_name}"
             )
         elif _is_required(spec):
-            raise ImportFormatError("Champ obligatoire manquant", f"{path}.{field_name}")
+            raise ImportFormatError(_("Required field missing"), f"{path}.{field_name}")
     return cls(**kwargs)
 
 
@@ -161,8 +168,8 @@ def _load_enum(cls: type[enum.Enum], value: Any, path: str) -> enum.Enum:
     allowed = [member.value for member in cls]
     if not isinstance(value, str) or value not in allowed:
         raise ImportFormatError(
-            f"Valeur {json.dumps(value, ensure_ascii=False)} inconnue "
-            f"(attendu : {', '.join(allowed)})",
+            _("Unknown value %(value)s (expected: %(allowed)s)")
+            % {"value": json.dumps(value, ensure_ascii=False), "allowed": ", ".join(allowed)},
             path,
         )
     return cls(value)
@@ -175,8 +182,11 @@ def _load_scalar(tp: type, value: Any, path: str) -> Any:
                 return date.fromisoformat(value)
             except ValueError:
                 pass
-        raise ImportFormatError(_EXPECTED[date], path)
+        raise ImportFormatError(_(_EXPECTED[date]), path)
     # bool is a subclass of int in Python: a JSON true is no count and 1 is no flag.
     if type(value) is not tp:
-        raise ImportFormatError(_EXPECTED.get(tp, f"{tp.__name__} attendu"), path)
+        expected = _EXPECTED.get(tp)
+        raise ImportFormatError(
+            _(expected) if expected else _("%(type)s expected") % {"type": tp.__name__}, path
+        )
     return value

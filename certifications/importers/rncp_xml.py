@@ -23,6 +23,8 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from certifications.errors import ImportFormatError
 from certifications.importers.document.codes import TEAM, duration_in, modality_kind
@@ -34,20 +36,22 @@ from certifications.importers.draft import (
     CriterionDraft,
     ModalityDraft,
     ReferentielDraft,
+    line_column_location,
+    line_location,
 )
 from certifications.vocabulary import ModalityKind
 
 SOURCE_FORMAT = "rncp-xml"
 
 # expat error codes worth a French sentence; the others keep expat's English words.
-_EXPAT_MESSAGES = {
-    2: "erreur de syntaxe",
-    3: "fin de fichier inattendue (fichier tronqué ?)",
-    4: "caractère ou balise invalide",
-    5: "balise non refermée (fichier tronqué ?)",
-    7: "balise fermante qui ne correspond pas à la balise ouverte",
-    9: "contenu après la fin du document",
-    11: "entité XML non définie",
+_EXPAT_MESSAGES = {  # translated when the message is made
+    2: gettext_noop("syntax error"),
+    3: gettext_noop("unexpected end of file (truncated file?)"),
+    4: gettext_noop("invalid character or tag"),
+    5: gettext_noop("tag not closed (truncated file?)"),
+    7: gettext_noop("closing tag that does not match the opened tag"),
+    9: gettext_noop("content after the end of the document"),
+    11: gettext_noop("undefined XML entity"),
 }
 
 
@@ -63,10 +67,14 @@ def parse(
     if drafts:
         return drafts
     if fiche:
-        raise ImportFormatError(f"Fiche {_normalise_number(fiche)} absente du fichier")
+        raise ImportFormatError(
+            _("Fiche %(number)s not in the file") % {"number": _normalise_number(fiche)}
+        )
     if certifier:
-        raise ImportFormatError(f"Aucune fiche du certificateur « {certifier} » dans le fichier")
-    raise ImportFormatError("Aucune fiche (élément FICHE) dans le fichier")
+        raise ImportFormatError(
+            _("No fiche of the certifier “%(certifier)s” in the file") % {"certifier": certifier}
+        )
+    raise ImportFormatError(_("No fiche (FICHE element) in the file"))
 
 
 def iter_fiches(
@@ -100,8 +108,8 @@ def iter_fiches(
 def split_competences(text: str) -> tuple[str, list[tuple[str, list[str]]], str]:
     """Split a ``LISTE_COMPETENCES`` text into (preamble, [(item, sub-items)], guess).
 
-    ``guess`` is empty when the bullets said where items start, else a French
-    sentence telling how the list was cut, for a warning.
+    ``guess`` is empty when the bullets said where items start, else a sentence (in the
+    current language) telling how the list was cut, for a warning.
     """
     text = _plain(text)
     if re.search(r"(?:^|\s)[*•●]\s", text):
@@ -117,20 +125,20 @@ def split_competences(text: str) -> tuple[str, list[tuple[str, list[str]]], str]
         return (
             "",
             [_split_sub_items(line) for line in lines],
-            ("Liste de compétences sans puces : une compétence par ligne"),
+            _("List of compétences without bullets: one compétence per line"),
         )
     if re.search(r"\S\s{2,}\S", text):
         items = re.split(r"\s{2,}", text.strip())
         return (
             "",
             [_split_sub_items(item) for item in items],
-            ("Liste de compétences sans puces : découpée sur les espaces multiples"),
+            _("List of compétences without bullets: cut at the multiple spaces"),
         )
     if text.strip():
         return (
             "",
             [_split_sub_items(text)],
-            ("Liste de compétences d'un seul tenant : une seule compétence créée"),
+            _("List of compétences in one piece: a single compétence created"),
         )
     return "", [], ""
 
@@ -143,19 +151,20 @@ def _events(source: BinaryIO) -> Iterator[tuple[str, Element]]:
         yield from iterparse(source, events=("start", "end"), parser=parser)
     except DefusedXmlException as exc:
         raise ImportFormatError(
-            "Le fichier déclare des entités XML ou des références externes : refusé par "
-            "sécurité (expansion d'entités, lecture de fichiers externes)",
-            f"ligne {_current_line(parser)}",
+            _("The file declares XML entities or external references: refused for security "
+              "(entity expansion, reading of external files)"),
+            line_location(_current_line(parser)),
         ) from exc
     except ParseError as exc:
         raise _parse_error(exc) from exc
     except (ValueError, LookupError, UnicodeError) as exc:  # unknown or broken encoding
         raise ImportFormatError(
-            f"Fichier XML illisible : {exc}", f"ligne {_current_line(parser)}"
+            _("Unreadable XML file: %(error)s") % {"error": exc},
+            line_location(_current_line(parser)),
         ) from exc
     except RecursionError as exc:
         raise ImportFormatError(
-            "Imbrication d'éléments trop profonde", f"ligne {_current_line(parser)}"
+            _("Elements nested too deeply"), line_location(_current_line(parser))
         ) from exc
 
 
@@ -167,9 +176,12 @@ def _parse_error(exc: ParseError) -> ImportFormatError:
     line, column = getattr(exc, "position", (0, 0))
     code = getattr(exc, "code", None)
     if code == 3 and line == 1 and column == 0:
-        return ImportFormatError("Fichier vide ou qui n'est pas du XML", "ligne 1")
-    reason = _EXPAT_MESSAGES.get(code or 0) or str(exc).split(":")[0]
-    return ImportFormatError(f"XML mal formé : {reason}", f"ligne {line}, colonne {column + 1}")
+        return ImportFormatError(_("Empty file or not XML"), line_location(1))
+    known = _EXPAT_MESSAGES.get(code or 0)
+    reason = _(known) if known else str(exc).split(":")[0]
+    return ImportFormatError(
+        _("Malformed XML: %(reason)s") % {"reason": reason}, line_column_location(line, column + 1)
+    )
 
 
 def _build_if_wanted(
@@ -183,7 +195,7 @@ def _build_if_wanted(
         return _build(elem)
     except RecursionError as exc:
         raise ImportFormatError(
-            "Imbrication d'éléments trop profonde dans la fiche",
+            _("Elements nested too deeply in the fiche"),
             "FICHE " + _text(_first(elem, "NUMERO_FICHE")),
         ) from exc
 
@@ -208,10 +220,10 @@ def _build(elem: Element) -> ReferentielDraft:
     )
     cert = draft.certification
     if not number:
-        draft.warn("Numéro de fiche (NUMERO_FICHE) absent", where)
+        draft.warn(_("Fiche number (NUMERO_FICHE) missing"), where)
     cert.title = _text(_first(elem, "INTITULE"))
     if not cert.title:
-        draft.warn("Intitulé (INTITULE) absent", where)
+        draft.warn(_("Title (INTITULE) missing"), where)
     cert.level = cert.eqf_level = _level(elem, draft, where)
     cert.nsf_codes = _codes(elem, "CODES_NSF", "NSF", "CODE")
     cert.formacodes = _codes(elem, "FORMACODES", "FORMACODE", "CODE")
@@ -230,11 +242,11 @@ def _build(elem: Element) -> ReferentielDraft:
 def _level(elem: Element, draft: ReferentielDraft, where: str) -> int | None:
     raw = _text(_first(elem, "NOMENCLATURE_EUROPE", "NIVEAU"))
     if not raw:
-        draft.warn("Niveau (NOMENCLATURE_EUROPE/NIVEAU) absent", where)
+        draft.warn(_("Level (NOMENCLATURE_EUROPE/NIVEAU) missing"), where)
         return None
     match = re.search(r"\d+", raw)  # "NIV7" or "7"
     if match is None or not 1 <= int(match.group()) <= 8:
-        draft.warn(f"Niveau illisible « {raw} » : ignoré", where)
+        draft.warn(_("Unreadable level “%(value)s”: ignored") % {"value": raw}, where)
         return None
     return int(match.group())
 
@@ -252,12 +264,15 @@ def _certifiers(elem: Element, draft: ReferentielDraft, where: str) -> list[Cert
         if not name and not siret:
             continue
         if not name:
-            draft.warn(f"Certificateur sans nom (SIRET {siret})", where)
+            draft.warn(_("Certifier without name (SIRET %(siret)s)") % {"siret": siret}, where)
         if siret and not re.fullmatch(r"\d{14}", siret):
-            draft.warn(f"SIRET du certificateur « {siret} » qui n'a pas 14 chiffres", where)
+            draft.warn(
+                _("Certifier's SIRET “%(siret)s” does not have 14 digits") % {"siret": siret},
+                where,
+            )
         certifiers.append(CertifierDraft(legal_name=name, siret=siret))
     if not certifiers:
-        draft.warn("Aucun certificateur (CERTIFICATEURS) indiqué", where)
+        draft.warn(_("No certifier (CERTIFICATEURS) stated"), where)
     return certifiers
 
 
@@ -270,7 +285,7 @@ def _date(elem: Element, tag: str, draft: ReferentielDraft, where: str) -> date 
             return datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    draft.warn(f"Date illisible « {raw} » : ignorée", f"{where} / {tag}")
+    draft.warn(_("Unreadable date “%(value)s”: ignored") % {"value": raw}, f"{where} / {tag}")
     return None
 
 
@@ -281,7 +296,7 @@ def _active(elem: Element, draft: ReferentielDraft, where: str) -> bool | None:
     if raw in {"non", "false", "0", "n", "no"}:
         return False
     if raw:
-        draft.warn(f"Valeur ACTIF « {raw} » illisible : ignorée", where)
+        draft.warn(_("Unreadable ACTIF value “%(value)s”: ignored") % {"value": raw}, where)
     return None
 
 
@@ -301,7 +316,7 @@ def _fiche_numbers(elem: Element, tag: str) -> list[str]:
 def _blocs(elem: Element, draft: ReferentielDraft, where: str) -> None:
     nodes = _findall(elem, "BLOCS_COMPETENCES", "BLOC_COMPETENCES")
     if not nodes:
-        draft.warn("Aucun bloc de compétences (BLOCS_COMPETENCES)", where)
+        draft.warn(_("No bloc of compétences (BLOCS_COMPETENCES)"), where)
     used_refs: set[str] = set()
     for index, node in enumerate(nodes, start=1):
         here = f"{where} / BLOC_COMPETENCES[{index}]"
@@ -309,11 +324,15 @@ def _blocs(elem: Element, draft: ReferentielDraft, where: str) -> None:
         title = _text(_first(node, "LIBELLE"))
         ref = _unique(code or f"bloc{index}", used_refs)
         if not code:
-            draft.warn(f"Bloc sans code : référence « {ref} » générée", here)
+            draft.warn(_("Bloc without code: reference “%(ref)s” generated") % {"ref": ref}, here)
         elif ref != code:
-            draft.warn(f"Code de bloc « {code} » en double : référence « {ref} » générée", here)
+            draft.warn(
+                _("Bloc code “%(code)s” given twice: reference “%(ref)s” generated")
+                % {"code": code, "ref": ref},
+                here,
+            )
         if not title:
-            draft.warn("Bloc sans intitulé (LIBELLE)", here)
+            draft.warn(_("Bloc without title (LIBELLE)"), here)
         bloc = BlocDraft(ref=ref, code=code, title=title)
         bloc.assessment_text = _plain(_rich_text(_first(node, "MODALITES_EVALUATION"))).strip()
         _competences(bloc, _rich_text(_first(node, "LISTE_COMPETENCES")), draft, here, used_refs)
@@ -329,7 +348,7 @@ def _competences(
     if guess:
         draft.warn(guess, here)
     if not items:
-        draft.warn("Bloc sans compétence (LISTE_COMPETENCES vide)", here)
+        draft.warn(_("Bloc without compétence (LISTE_COMPETENCES empty)"), here)
     generated: list[str] = []
     for number, (item, sub_items) in enumerate(items, start=1):
         code, title = _split_code(item)
@@ -340,8 +359,14 @@ def _competences(
         bloc.criteria.extend(CriterionDraft(text=sub, competence_refs=[ref]) for sub in sub_items)
     if generated:
         draft.warn(
-            f"{len(generated)} compétence(s) sans code : références {generated[0]}… "
-            "générées, codes à compléter",
+            ngettext(
+                "%(count)d compétence without code: references %(first)s… generated, codes to "
+                "be completed",
+                "%(count)d compétences without code: references %(first)s… generated, codes to "
+                "be completed",
+                len(generated),
+            )
+            % {"count": len(generated), "first": generated[0]},
             here,
         )
 
@@ -362,7 +387,6 @@ _EPREUVE = re.compile(
 _JOINS = re.compile(r"(\s*(?:,|;|\+|\bet\b|\bpuis\b|\bainsi\s+qu['’]une?\b)\s*)", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀÂÉÈÊÎÔÛÇ0-9])")
 _BULLET = re.compile(r"(?:^|\n)[ \t]*(?:[-–—*•●▪]|\d{1,2}[.)])\s+")
-_GUESS = "Modalité déduite du texte MODALITES_EVALUATION : à confirmer"
 _TITLE_MAX = 120
 
 
@@ -472,8 +496,8 @@ def _modalities(bloc: BlocDraft, draft: ReferentielDraft, here: str, used_refs: 
     text = bloc.assessment_text
     if not text:
         draft.warn(
-            "Bloc sans modalité d'évaluation (MODALITES_EVALUATION vide) : aucune modalité "
-            "créée, ses compétences ne pourront pas être évaluées avant d'en ajouter une",
+            _("Bloc without assessment method (MODALITES_EVALUATION empty): no assessment "
+              "method created, its compétences cannot be assessed before one is added"),
             here,
         )
         return
@@ -497,7 +521,11 @@ def _modalities(bloc: BlocDraft, draft: ReferentielDraft, here: str, used_refs: 
             competence_refs=[c.ref for c in bloc.competences],
             bloc_refs=[bloc.ref],
         ))
-        draft.warn(f"{_GUESS} (« {title} »)", here)
+        draft.warn(
+            _("Assessment method deduced from the MODALITES_EVALUATION text: to be confirmed "
+              "(“%(title)s”)") % {"title": title},
+            here,
+        )
 
 
 def _split_on(text: str, bullet: str) -> tuple[str, list[str]]:

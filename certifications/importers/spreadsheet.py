@@ -6,7 +6,7 @@ completed in the preview). A row without criterion text still declares its
 compétence. Several certification codes in one file give one draft each.
 
 A row that cannot be placed is reported on the draft as an error naming the
-row ("ligne 7 : …"), so the whole file is reviewed at once; only a file that
+row ("line 7: …"), so the whole file is reviewed at once; only a file that
 cannot be read at all, or lacks a required column, raises ``ImportFormatError``.
 """
 
@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.spreadsheets import csv_bytes, xlsx_bytes
 from accounts.tabular import TabularError, TabularLimits, read_table
@@ -30,6 +31,7 @@ from certifications.importers.draft import (
     CriterionDraft,
     ModalityDraft,
     ReferentielDraft,
+    line_location,
 )
 from certifications.vocabulary import ModalityKind
 
@@ -159,12 +161,12 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
                 continue
             builder.add_row(number, cells)
     except TabularError as exc:
-        raise ImportFormatError(exc.message, f"ligne {exc.line}" if exc.line else "") from exc
+        raise ImportFormatError(exc.message, line_location(exc.line) if exc.line else "") from exc
     if not header_found:
-        raise ImportFormatError(gettext("No header row was found."))
+        raise ImportFormatError(_("No header row was found."))
     drafts = builder.drafts()
     if not drafts:
-        raise ImportFormatError(gettext("The file has no row under its header."))
+        raise ImportFormatError(_("The file has no row under its header."))
     for draft in drafts:
         for note in table.notes:
             draft.warn(note)
@@ -196,16 +198,20 @@ def _map_header(cells: list[str], number: int) -> dict[str, int]:
     missing = [
         label
         for label, keys in (
-            ("code ou intitulé du bloc", ("bloc_code", "bloc_title")),
-            ("code ou intitulé de la compétence", ("competence_code", "competence_title")),
+            (_("code or title of the bloc"), ("bloc_code", "bloc_title")),
+            (_("code or title of the compétence"), ("competence_code", "competence_title")),
         )
         if not any(key in columns for key in keys)
     ]
     if missing:
-        found = ", ".join(f"« {cell} »" for cell in cells if cell) or "aucune"
+        found = ", ".join(_("“%(text)s”") % {"text": cell} for cell in cells if cell)
         raise ImportFormatError(
-            f"Colonne obligatoire absente : {' ; '.join(missing)} (colonnes lues : {found})",
-            f"ligne {number}",
+            _("Required column missing: %(missing)s (columns read: %(found)s)")
+            % {
+                "missing": pgettext("list separator", "; ").join(missing),
+                "found": found or pgettext("columns", "none"),
+            },
+            line_location(number),
         )
     return columns
 
@@ -264,7 +270,7 @@ class _Builder:
     def add_row(self, number: int, cells: list[str]) -> None:
         row = {key: self.cell(cells, key) for key in COLUMNS}
         tree = self._tree(row, number)
-        where = f"ligne {number}"
+        where = line_location(number)
         bloc = self._bloc(tree, row, where)
         if bloc is None:
             return
@@ -288,7 +294,8 @@ class _Builder:
             cert.title = title
         elif title and _normalise(title) != _normalise(cert.title):
             tree.draft.warn(
-                f"Intitulé de certification différent « {title} » : ignoré", f"ligne {number}"
+                _("Different certification title “%(title)s”: ignored") % {"title": title},
+                line_location(number),
             )
         self.current = tree
         return tree
@@ -305,7 +312,7 @@ class _Builder:
     def _bloc(self, tree: _Tree, row: dict[str, str], where: str) -> BlocDraft | None:
         code, title = row["bloc_code"], row["bloc_title"]
         if not code and not title:
-            tree.draft.error("Code de bloc manquant (et intitulé vide)", where)
+            tree.draft.error(_("Bloc code missing (and title empty)"), where)
             return None
         key = _key(code, title)
         bloc = tree.blocs.get(key)
@@ -314,13 +321,21 @@ class _Builder:
             bloc = tree.blocs[key] = BlocDraft(ref=ref, code=code, title=title)
             tree.draft.blocs.append(bloc)
             if not code:
-                tree.draft.warn(f"Bloc « {title} » sans code : référence « {ref} » générée", where)
+                tree.draft.warn(
+                    _("Bloc “%(title)s” without code: reference “%(ref)s” generated")
+                    % {"title": title, "ref": ref},
+                    where,
+                )
             elif not title:
-                tree.draft.warn(f"Bloc {code} sans intitulé", where)
+                tree.draft.warn(_("Bloc %(code)s without title") % {"code": code}, where)
         elif title and not bloc.title:
             bloc.title = title
         elif title and _normalise(title) != _normalise(bloc.title):
-            tree.draft.warn(f"Intitulé différent pour le bloc {code} : « {title} » ignoré", where)
+            tree.draft.warn(
+                _("Different title for the bloc %(code)s: “%(title)s” ignored")
+                % {"code": code, "title": title},
+                where,
+            )
         return bloc
 
     def _activity(self, tree: _Tree, bloc: BlocDraft, row: dict[str, str]) -> ActivityDraft | None:
@@ -340,7 +355,7 @@ class _Builder:
     ) -> CompetenceDraft | None:
         code, title = row["competence_code"], row["competence_title"]
         if not code and not title:
-            tree.draft.error("Compétence manquante (ni code ni intitulé)", where)
+            tree.draft.error(_("Compétence missing (neither code nor title)"), where)
             return None
         activity = self._activity(tree, bloc, row)
         key = (bloc.ref, _key(code, title))
@@ -356,11 +371,17 @@ class _Builder:
             tree.competences[key] = competence
             bloc.competences.append(competence)
             if not code:
-                tree.draft.warn(f"Compétence sans code : référence « {ref} » générée", where)
+                tree.draft.warn(
+                    _("Compétence without code: reference “%(ref)s” generated") % {"ref": ref},
+                    where,
+                )
             elif ref != code:
-                tree.draft.warn(f"Code de compétence {code} déjà utilisé dans un autre bloc", where)
+                tree.draft.warn(
+                    _("Compétence code %(code)s already used in another bloc") % {"code": code},
+                    where,
+                )
             if not title:
-                tree.draft.warn(f"Compétence {code} sans intitulé", where)
+                tree.draft.warn(_("Compétence %(code)s without title") % {"code": code}, where)
         elif title and not competence.title:
             competence.title = title
         return competence
@@ -376,7 +397,9 @@ class _Builder:
         code, title, kind_text = row["modality_code"], row["modality_title"], row["modality_kind"]
         if not code and not title:
             if kind_text:
-                tree.draft.warn("Type de modalité sans modalité : ignoré", where)
+                tree.draft.warn(
+                    _("Assessment method type without assessment method: ignored"), where
+                )
             return None
         key = _key(code, title)
         modality = tree.modalities.get(key)
@@ -388,7 +411,9 @@ class _Builder:
             kind = parse_kind(kind_text)
             if kind is None:
                 tree.draft.warn(
-                    f"Type de modalité « {kind_text} » inconnu : « autre » retenu", where
+                    _("Unknown assessment method type “%(kind)s”: “other” used")
+                    % {"kind": kind_text},
+                    where,
                 )
             elif modality.kind is ModalityKind.OTHER:
                 modality.kind = kind

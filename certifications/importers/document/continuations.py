@@ -4,6 +4,8 @@ the paragraph it completes."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from certifications.importers.document.reading import (
     LEAD_BULLET,
     cut_score,
@@ -12,7 +14,7 @@ from certifications.importers.document.reading import (
     title_and_description,
 )
 from certifications.importers.document.state import Paragraph, ParserState, Role
-from certifications.importers.draft import CompetenceDraft
+from certifications.importers.draft import CompetenceDraft, line_location
 
 
 class ContinuationsMixin(ParserState):
@@ -64,7 +66,9 @@ class ContinuationsMixin(ParserState):
         elif self.paras:
             target = self.paras[-1]
         else:
-            self.draft.warn(f"Texte isolé ignoré : « {text[:60]} »", f"ligne {number}")
+            self.draft.warn(
+                _("Stray text ignored: “%(text)s”") % {"text": text[:60]}, line_location(number)
+            )
             return
         self._apply_continuation(number, target, text, raw)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from django.utils.translation import gettext as _
+
 from certifications.importers.document.reading import (
     LEAD_BULLET,
 )
@@ -15,6 +17,7 @@ from certifications.importers.draft import (
     LevelDraft,
     RequirementDraft,
     ScaleDraft,
+    line_location,
 )
 from certifications.vocabulary import LevelOutcome
 
@@ -287,8 +290,9 @@ class FactsMixin(ParserState):
             # Not labelled "niveau de qualification": it could be another level.
             cert.level = int(match.group(1))
             self.draft.warn(
-                f"Niveau {cert.level} déduit de la ligne « {text[:60]} » : à vérifier",
-                f"ligne {number}",
+                _("Level %(level)d deduced from the line “%(line)s”: to be checked")
+                % {"level": cert.level, "line": text[:60]},
+                line_location(number),
             )
         if (match := _CERTIFIER.match(text)) and len(cert.certifiers) < 10:
             name, siret = match.group("name"), ""
@@ -307,8 +311,9 @@ class FactsMixin(ParserState):
             name = match.group("name").strip(" .;,-–—")
             cert.certifiers.append(CertifierDraft(legal_name=name[:200]))
             self.draft.warn(
-                f"Certificateur « {name[:60]} » déduit de la ligne « {text[:60]} » : à vérifier",
-                f"ligne {number}",
+                _("Certifier “%(name)s” deduced from the line “%(line)s”: to be checked")
+                % {"name": name[:60], "line": text[:60]},
+                line_location(number),
             )
         if cert.eqf_level is None and (match := _EQF.search(text)):
             cert.eqf_level = int(match.group(1))
@@ -366,8 +371,9 @@ class FactsMixin(ParserState):
             stated = int(match.group(1)) if match.group(1) else None
             if stated is not None and self.blocs and stated != len(self.blocs):
                 self.draft.warn(
-                    f"Le document exige {stated} blocs mais {len(self.blocs)} ont été reconnus",
-                    f"ligne {number}",
+                    _("The document requires %(stated)d blocs but %(found)d were recognised")
+                    % {"stated": stated, "found": len(self.blocs)},
+                    line_location(number),
                 )
             return
         label = item.split(":", 1)[0].strip() if ":" in item[:120] else item[:120]
@@ -389,9 +395,9 @@ class FactsMixin(ParserState):
         ):
             cert.title = title
             self.draft.warn(
-                f"Intitulé de la certification lu sur la première ligne : « {title[:60]} », "
-                "à vérifier",
-                f"ligne {number}",
+                _("Certification title read on the first line: “%(title)s”, to be checked")
+                % {"title": title[:60]},
+                line_location(number),
             )
 
     def _codes_from_blocs(self) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from certifications.importers.document.codes import (
     TEAM,
     codes_in,
@@ -18,6 +20,7 @@ from certifications.importers.document.state import (
     ModalityState,
     ParserState,
 )
+from certifications.importers.draft import line_location
 from certifications.vocabulary import ModalityKind
 
 _SPAN = r"\d{1,2}\s*(?:h|heures?)(?:\s*\d{2})?(?:\s*min(?:utes?)?)?|\d{1,3}\s*min(?:utes?)?"
@@ -53,12 +56,14 @@ class LinksMixin(ParserState):
                 criterion.modality_ref = modality.draft.ref if modality else None
                 guessed = guessed or not named
             if group.labelled and len(span) > 1 and guessed:
-                where = "qui les précèdent" if group.scope else "qui les suivent"
-                self.draft.warn(
-                    f"Critères rattachés à toutes les compétences du bloc {where} "
-                    "(aucune compétence nommée) : à vérifier",
-                    f"ligne {group.line}",
+                message = (
+                    _("Criteria linked to every compétence of the bloc before them (no "
+                      "compétence named): to be checked")
+                    if group.scope
+                    else _("Criteria linked to every compétence of the bloc after them (no "
+                           "compétence named): to be checked")
                 )
+                self.draft.warn(message, line_location(group.line))
 
     @staticmethod
     def _modality_at(bloc: BlocState, line: int) -> ModalityState | None:
@@ -90,8 +95,9 @@ class LinksMixin(ParserState):
                 criterion.modality_ref = criterion.modality_ref or previous.draft.ref
             title = without_duration(previous.draft.title)
             self.draft.warn(
-                f"Aucune épreuve indiquée pour le bloc « {bloc.draft.title[:60]} » : "
-                f"rattaché à l'épreuve « {title[:60]} », à vérifier",
+                _("No épreuve stated for the bloc “%(bloc)s”: linked to the épreuve "
+                  "“%(epreuve)s”, to be checked")
+                % {"bloc": bloc.draft.title[:60], "epreuve": title[:60]},
                 bloc.draft.ref,
             )
 
@@ -137,9 +143,9 @@ class LinksMixin(ParserState):
         if modality.scope == "global":
             if not modality.common:
                 self.draft.warn(
-                    f"Épreuve « {title} » rattachée à toutes les compétences du référentiel "
-                    "(aucune compétence nommée) : à vérifier",
-                    f"ligne {modality.line}",
+                    _("Épreuve “%(title)s” linked to every compétence of the référentiel (no "
+                      "compétence named): to be checked") % {"title": title},
+                    line_location(modality.line),
                 )
             return [c.ref for c in self.draft.competences()]
         alone = all(
@@ -150,9 +156,9 @@ class LinksMixin(ParserState):
         )
         if len(set(in_bloc)) > 1 and not alone:
             self.draft.warn(
-                f"Épreuve « {title} » rattachée à toutes les compétences du bloc "
-                "(aucune compétence nommée) : à vérifier",
-                f"ligne {modality.line}",
+                _("Épreuve “%(title)s” linked to every compétence of the bloc (no compétence "
+                  "named): to be checked") % {"title": title},
+                line_location(modality.line),
             )
         return in_bloc
 

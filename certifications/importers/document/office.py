@@ -31,8 +31,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from certifications.errors import ImportFormatError
-from certifications.importers.document.reading import MAX_BYTES
+from certifications.importers.document.reading import MAX_BYTES, too_big_message
+from certifications.importers.draft import line_location, page_location
 
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # all the members of a .docx/.odt, uncompressed
 MAX_RATIO = 100  # uncompressed / compressed size of one big member
@@ -44,7 +47,10 @@ MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024  # all the Flate streams of a PDF, in
 DOCX_MAIN = "word/document.xml"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 
-_WORD_ADVICE = "Enregistrez-le à nouveau depuis le traitement de texte, puis réimportez-le."
+
+def _word_advice(problem: str) -> str:
+    """An unreadable document's message, with what to do about it."""
+    return problem + " " + _("Save it again from the word processor, then import it again.")
 
 
 def kind_of(raw: bytes, names: list[str] | None = None) -> str | None:
@@ -76,24 +82,22 @@ def to_text(raw: bytes, name: str = "") -> str | None:
     if kind is None:
         return None
     if len(raw) > MAX_BYTES:
-        raise ImportFormatError(
-            "Fichier trop volumineux pour un référentiel (plus de 20 Mo).", "ligne 1"
-        )
+        raise ImportFormatError(too_big_message(), line_location(1))
     if kind == "pdf":
         return pdf_to_text(raw)
     if kind == "doc":
         raise ImportFormatError(
-            "Document Word ancien format (.doc) : enregistrez-le au format .docx "
-            "(Fichier › Enregistrer sous › Document Word), puis importez-le.",
-            "ligne 1",
+            _("Word document in the old format (.doc): save it in the .docx format "
+              "(File › Save as › Word Document), then import it."),
+            line_location(1),
         )
     if kind == "zip":
         # Either a zip that is no document, or one too damaged to list its members.
         _open_zip(raw)  # raises the "corrupt archive" message when it cannot be read
         raise ImportFormatError(
-            "Archive ZIP qui n'est ni un document Word (.docx) ni un document OpenDocument "
-            "texte (.odt) : choisissez le format tableur pour un classeur .xlsx.",
-            "ligne 1",
+            _("ZIP archive that is neither a Word document (.docx) nor an OpenDocument text "
+              "(.odt): choose the spreadsheet format for an .xlsx workbook."),
+            line_location(1),
         )
     if kind == "odt":
         return odt_to_text(raw)
@@ -111,35 +115,36 @@ def _open_zip(raw: bytes) -> zipfile.ZipFile:
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise ImportFormatError(
-            f"Document illisible : l'archive est incomplète ou corrompue. {_WORD_ADVICE}",
-            "ligne 1",
+            _word_advice(_("Unreadable document: the archive is incomplete or corrupt.")),
+            line_location(1),
         ) from exc
     if len(infos) > MAX_ZIP_MEMBERS:
         raise ImportFormatError(
-            f"Document refusé : l'archive contient plus de {MAX_ZIP_MEMBERS} fichiers.",
-            "ligne 1",
+            _("Document refused: the archive holds more than %(count)d files.")
+            % {"count": MAX_ZIP_MEMBERS},
+            line_location(1),
         )
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
             raise ImportFormatError(
-                "Document protégé par un mot de passe : enregistrez-le sans protection, "
-                "puis importez-le.",
-                "ligne 1",
+                _("Document protected by a password: save it without protection, then "
+                  "import it."),
+                line_location(1),
             )
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > MAX_RATIO:
             raise ImportFormatError(
-                f"Document refusé : « {info.filename[:80]} » se décompresse {int(ratio)} fois "
-                "plus gros qu'il n'est (bombe de décompression ?).",
-                "ligne 1",
+                _("Document refused: “%(name)s” unzips %(ratio)d times bigger than it is "
+                  "(decompression bomb?).") % {"name": info.filename[:80], "ratio": int(ratio)},
+                line_location(1),
             )
     if total > MAX_UNZIPPED_BYTES:
         raise ImportFormatError(
-            f"Document refusé : une fois décompressé il ferait plus de "
-            f"{MAX_UNZIPPED_BYTES // (1024 * 1024)} Mo.",
-            "ligne 1",
+            _("Document refused: once unzipped it would be more than %(size)d MB.")
+            % {"size": MAX_UNZIPPED_BYTES // (1024 * 1024)},
+            line_location(1),
         )
     return archive
 
@@ -154,16 +159,18 @@ def _check_xml_members(archive: zipfile.ZipFile) -> None:
             data = archive.read(info)
         except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError) as exc:
             raise ImportFormatError(
-                f"Document illisible : « {info.filename[:80]} » est corrompu. {_WORD_ADVICE}",
-                "ligne 1",
+                _word_advice(
+                    _("Unreadable document: “%(name)s” is corrupt.") % {"name": info.filename[:80]}
+                ),
+                line_location(1),
             ) from exc
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             data = data.decode("utf-16", "replace").encode()
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise ImportFormatError(
-                "Document refusé : son XML déclare un DOCTYPE ou des entités, ce qu'aucun "
-                "traitement de texte ne produit.",
-                "ligne 1",
+                _("Document refused: its XML declares a DOCTYPE or entities, which no word "
+                  "processor produces."),
+                line_location(1),
             )
 
 
@@ -514,18 +521,19 @@ def docx_to_text(raw: bytes) -> str:
     except ValueError as exc:  # python-docx: "file … is not a Word file, content type is …"
         if "macroEnabled" in str(exc):
             raise ImportFormatError(
-                "Document Word avec macros (.docm) : enregistrez-le au format .docx "
-                "(sans macros), puis importez-le.",
-                "ligne 1",
+                _("Word document with macros (.docm): save it in the .docx format (without "
+                  "macros), then import it."),
+                line_location(1),
             ) from exc
         raise ImportFormatError(
-            "Ce fichier Word n'est pas un document (.docx) : modèle ou autre type. "
-            "Enregistrez-le comme document Word, puis importez-le.",
-            "ligne 1",
+            _("This Word file is not a document (.docx): a template or another type. Save it "
+              "as a Word document, then import it."),
+            line_location(1),
         ) from exc
     except (PackageNotFoundError, KeyError, zipfile.BadZipFile, SyntaxError, OSError) as exc:
         raise ImportFormatError(
-            f"Document Word illisible : il est incomplet ou corrompu. {_WORD_ADVICE}", "ligne 1"
+            _word_advice(_("Unreadable Word document: it is incomplete or corrupt.")),
+            line_location(1),
         ) from exc
     writer = _DocxWriter(_DocxStyles(document))
     lines: list[str] = []
@@ -664,7 +672,7 @@ class _OdtWriter:
             if child.tag == f"{_TABLE}table-row":
                 repeat = min(int(child.get(f"{_TABLE}number-rows-repeated", "1") or 1), 1000)
                 has_text = any((t or "").strip() for t in child.itertext())
-                for _ in range(repeat if has_text else 1):
+                for _copy in range(repeat if has_text else 1):
                     yield child
             elif child.tag in (
                 f"{_TABLE}table-header-rows", f"{_TABLE}table-rows", f"{_TABLE}table-row-group"
@@ -686,19 +694,21 @@ def odt_to_text(raw: bytes) -> str:
         )
     except KeyError as exc:
         raise ImportFormatError(
-            f"Document OpenDocument illisible : content.xml manque. {_WORD_ADVICE}", "ligne 1"
+            _word_advice(_("Unreadable OpenDocument document: content.xml is missing.")),
+            line_location(1),
         ) from exc
     except (ParseError, DefusedXmlException, zipfile.BadZipFile, OSError) as exc:
         raise ImportFormatError(
-            f"Document OpenDocument illisible : son XML est corrompu. {_WORD_ADVICE}", "ligne 1"
+            _word_advice(_("Unreadable OpenDocument document: its XML is corrupt.")),
+            line_location(1),
         ) from exc
     roots = [content] + ([styles_root] if styles_root is not None else [])
     writer = _OdtWriter(_OdtStyles(roots))
     body = content.find(f"{_OFFICE}body/{_OFFICE}text")
     if body is None:
         raise ImportFormatError(
-            "Document OpenDocument sans texte : ce n'est pas un document texte (.odt).",
-            "ligne 1",
+            _("OpenDocument document without text: it is not a text document (.odt)."),
+            line_location(1),
         )
     lines: list[str] = []
     for block in writer.blocks(body):
@@ -828,19 +838,19 @@ def pdf_to_text(raw: bytes) -> str:
     except pdfium.PdfiumError as exc:
         if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
             raise ImportFormatError(
-                "PDF protégé par un mot de passe : enregistrez-le sans protection (ou "
-                "exportez le document en Word), puis importez-le.",
-                "page 1",
+                _("PDF protected by a password: save it without protection (or export the "
+                  "document to Word), then import it."),
+                page_location(1),
             ) from exc
         raise ImportFormatError(
-            "PDF illisible : le fichier est incomplet ou corrompu.", "page 1"
+            _("Unreadable PDF: the file is incomplete or corrupt."), page_location(1)
         ) from exc
     try:
         if len(pdf) > MAX_PDF_PAGES:
             raise ImportFormatError(
-                f"PDF trop long pour un référentiel : {len(pdf)} pages "
-                f"(au plus {MAX_PDF_PAGES}).",
-                "page 1",
+                _("PDF too long for a référentiel: %(count)d pages (at most %(max)d).")
+                % {"count": len(pdf), "max": MAX_PDF_PAGES},
+                page_location(1),
             )
         page_blocks: list[list[tuple[float, str, object]]] = []
         chars = 0
@@ -856,7 +866,7 @@ def pdf_to_text(raw: bytes) -> str:
                 raise
             except Exception as exc:  # a damaged page: say which
                 raise ImportFormatError(
-                    "PDF illisible : cette page est corrompue.", f"page {number + 1}"
+                    _("Unreadable PDF: this page is corrupt."), page_location(number + 1)
                 ) from exc
             page_blocks.append(blocks)
             chars += count
@@ -864,10 +874,9 @@ def pdf_to_text(raw: bytes) -> str:
         pdf.close()
     if chars == 0:
         raise ImportFormatError(
-            "Ce PDF ne contient pas de texte (document numérisé ?) : exportez-le en texte ou "
-            "en Word depuis le logiciel qui l'a produit, ou faites-le passer par une "
-            "reconnaissance de caractères.",
-            "page 1",
+            _("This PDF holds no text (a scanned document?): export it as text or to Word "
+              "from the software that produced it, or run it through character recognition."),
+            page_location(1),
         )
     return _join_lines(_pdf_lines_out(page_blocks))
 
@@ -911,10 +920,10 @@ def _check_pdf_streams(raw: bytes) -> None:
                         pending = inflater.unconsumed_tail
                         if total > MAX_PDF_INFLATED_BYTES:
                             raise ImportFormatError(
-                                "PDF refusé : ses contenus compressés feraient plus de "
-                                f"{MAX_PDF_INFLATED_BYTES // (1024 * 1024)} Mo une fois "
-                                "décompressés (bombe de décompression ?).",
-                                "page 1",
+                                _("PDF refused: its compressed contents would be more "
+                                  "than %(size)d MB once inflated (decompression bomb?).")
+                                % {"size": MAX_PDF_INFLATED_BYTES // (1024 * 1024)},
+                                page_location(1),
                             )
                     if inflater.eof:
                         break

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from certifications.importers.document.codes import (
     ACTIVITY_AT,
     COMPETENCE_AT,
@@ -42,6 +44,7 @@ from certifications.importers.document.reading import (
     starts_lower,
 )
 from certifications.importers.document.state import CriteriaGroup, ParserState, Role
+from certifications.importers.draft import line_location
 
 _LABEL_END = r"\s*(?::\s*(?P<rest>.*))?$"
 _COMPETENCES_LABEL = re.compile(
@@ -178,9 +181,9 @@ class OutlineMixin(ParserState):
         if not self.word_codes_line:
             self.word_codes_line = number
             self.draft.warn(
-                f"Codes de compétences déduits de leur numéro (« Compétence "
-                f"{match.group('num')} » → {code}) : à vérifier",
-                f"ligne {number}",
+                _("Compétence codes deduced from their number (“Compétence %(number)s” → "
+                  "%(code)s): to be checked") % {"number": match.group("num"), "code": code},
+                line_location(number),
             )
         self._new_competence(number, code, match.group("rest"))
         return True

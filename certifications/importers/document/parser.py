@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from certifications.errors import ImportFormatError
 from certifications.importers.document.continuations import ContinuationsMixin
 from certifications.importers.document.facts import FactsMixin
@@ -18,7 +21,7 @@ from certifications.importers.document.reading import (
     strip_md_heading,
 )
 from certifications.importers.document.tables import TablesMixin
-from certifications.importers.draft import CertificationDraft, ReferentielDraft
+from certifications.importers.draft import CertificationDraft, ReferentielDraft, line_location
 
 _PIPE_ROW = re.compile(r"^\s*\|(?:(?:[^|\\]|\\.)*\|){2,}\s*$")
 _PIPE = re.compile(r"(?<!\\)\|")
@@ -63,9 +66,9 @@ class _Parser(TablesMixin, OutlineMixin, ContinuationsMixin, FactsMixin, LinksMi
             self._line(number, line)
         if not self.blocs or not any(b.draft.competences for b in self.blocs):
             raise ImportFormatError(
-                "Aucun bloc de compétences ni aucune compétence codée n'a été reconnu : "
-                "ce document ne ressemble pas à un référentiel.",
-                "ligne 1",
+                _("No bloc of compétences and no coded compétence was recognised: this "
+                  "document does not look like a référentiel."),
+                line_location(1),
             )
         self._finish()
         return self.draft
@@ -138,18 +141,27 @@ class _Parser(TablesMixin, OutlineMixin, ContinuationsMixin, FactsMixin, LinksMi
         # A missing certification code or title is reported by the shared validation.
         uncoded = [b for b in self.blocs if not b.draft.code]
         if uncoded:
-            self.draft.warn(f"Code absent pour {len(uncoded)} bloc(s) : à compléter")
+            self.draft.warn(
+                ngettext(
+                    "Code missing for %(count)d bloc: to be completed",
+                    "Code missing for %(count)d blocs: to be completed",
+                    len(uncoded),
+                )
+                % {"count": len(uncoded)}
+            )
         for bloc in self.blocs:
             if not bloc.draft.competences:
                 self.draft.warn(
-                    "Bloc sans compétence", f"{bloc.draft.ref} « {bloc.draft.title[:60]} »"
+                    _("Bloc without compétence"),
+                    _("%(ref)s “%(title)s”")
+                    % {"ref": bloc.draft.ref, "title": bloc.draft.title[:60]},
                 )
             if not bloc.draft.title:
-                self.draft.warn("Bloc sans intitulé : à compléter", bloc.draft.ref)
+                self.draft.warn(_("Bloc without title: to be completed"), bloc.draft.ref)
         if not self.draft.criteria():
-            self.draft.warn("Aucun critère d'évaluation dans le document : à compléter")
+            self.draft.warn(_("No assessment criterion in the document: to be completed"))
         if not self.modalities:
-            self.draft.warn("Aucune modalité d'évaluation reconnue : à compléter")
+            self.draft.warn(_("No assessment method recognised: to be completed"))
 
 
 # -- entry point -----------------------------------------------------------------------------
@@ -176,11 +188,14 @@ def parse(source: BinaryIO, *, name: str = "") -> list[ReferentielDraft]:
     parser = _Parser(text, name)
     if fallback:
         parser.draft.warn(
-            "Fichier non encodé en UTF-8 : lu en Windows-1252, vérifiez les accents", "ligne 1"
+            _("File not encoded in UTF-8: read as Windows-1252, check the accents"),
+            line_location(1),
         )
     try:
         return [parser.run()]
     except ImportFormatError:
         raise
     except RecursionError as exc:  # pragma: no cover - defensive
-        raise ImportFormatError("Document trop imbriqué pour être lu.", "ligne 1") from exc
+        raise ImportFormatError(
+            _("Document too deeply nested to be read."), line_location(1)
+        ) from exc

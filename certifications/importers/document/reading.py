@@ -9,6 +9,8 @@ import html
 import re
 import unicodedata
 
+from django.utils.translation import gettext as _
+
 from certifications.errors import ImportFormatError
 from certifications.importers.document.codes import (
     COMPETENCE_AT,
@@ -18,6 +20,7 @@ from certifications.importers.document.codes import (
     MODALITY_START,
     modality_code,
 )
+from certifications.importers.draft import line_location
 
 MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not one
 
@@ -28,19 +31,17 @@ MAX_BYTES = 20 * 1024 * 1024  # a référentiel is a few hundred kB; more is not
 def decode_bytes(raw: bytes) -> tuple[str, bool]:
     """Text of the file and whether it had to be read as Windows-1252."""
     if not raw.strip():
-        raise ImportFormatError("Le fichier est vide.", "ligne 1")
+        raise ImportFormatError(_("The file is empty."), line_location(1))
     if len(raw) > MAX_BYTES:
-        raise ImportFormatError(
-            "Fichier trop volumineux pour un référentiel (plus de 20 Mo).", "ligne 1"
-        )
+        raise ImportFormatError(too_big_message(), line_location(1))
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), False
         except UnicodeDecodeError as exc:
-            raise ImportFormatError("Fichier UTF-16 illisible.", "ligne 1") from exc
+            raise ImportFormatError(_("Unreadable UTF-16 file."), line_location(1)) from exc
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise ImportFormatError("Fichier binaire : ce n'est pas un texte exporté.", f"ligne {line}")
+        raise ImportFormatError(_binary_message(), line_location(line))
     try:
         return raw.decode("utf-8-sig"), False
     except UnicodeDecodeError:
@@ -50,7 +51,7 @@ def decode_bytes(raw: bytes) -> tuple[str, bool]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ImportFormatError(
-            "Encodage illisible : ni UTF-8 ni Windows-1252.", f"ligne {line}"
+            _("Unreadable encoding: neither UTF-8 nor Windows-1252."), line_location(line)
         ) from exc
 
 
@@ -63,13 +64,23 @@ def check_text(text: str) -> str:
     ]
     if len(controls) * 50 > len(text):
         line = text[: controls[0]].count("\n") + 1
-        raise ImportFormatError("Fichier binaire : ce n'est pas un texte exporté.", f"ligne {line}")
+        raise ImportFormatError(_binary_message(), line_location(line))
     if controls:
         drop = set(controls)
         text = "".join(ch for i, ch in enumerate(text) if i not in drop)
     if not text.strip():
-        raise ImportFormatError("Le fichier est vide.", "ligne 1")
+        raise ImportFormatError(_("The file is empty."), line_location(1))
     return text
+
+
+def too_big_message() -> str:
+    return _("File too large for a référentiel (more than %(size)d MB).") % {
+        "size": MAX_BYTES // (1024 * 1024)
+    }
+
+
+def _binary_message() -> str:
+    return _("Binary file: this is not an exported text.")
 
 
 # -- text helpers ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 from certifications.importers.document.codes import (
     ACTIVITY_AT,
     BLOC_CODE,
@@ -43,6 +45,7 @@ from certifications.importers.draft import (
     CompetenceDraft,
     CriterionDraft,
     ModalityDraft,
+    line_location,
 )
 
 _CODE_HEADER = re.compile(
@@ -306,7 +309,9 @@ class TablesMixin(ParserState):
 
     def _ensure_bloc(self, number: int) -> BlocState:
         if self.bloc is None:
-            self.draft.warn("Contenu avant le premier bloc : un bloc a été créé", f"ligne {number}")
+            self.draft.warn(
+                _("Content before the first bloc: a bloc was created"), line_location(number)
+            )
             return self._new_bloc(number, 1, "", "")
         return self.bloc
 
@@ -331,9 +336,11 @@ class TablesMixin(ParserState):
         title, description = title_and_description(fragment)
         ref = self._unique_ref(code, f"{bloc.draft.ref}-c{len(bloc.draft.competences) + 1}")
         if code and ref != code:
-            self.draft.warn(f"Code de compétence {code} en double", f"ligne {number}")
+            self.draft.warn(
+                _("Compétence code %(code)s given twice") % {"code": code}, line_location(number)
+            )
         if not code:
-            self.draft.warn("Compétence sans code : à compléter", f"ligne {number}")
+            self.draft.warn(_("Compétence without code: to be completed"), line_location(number))
         competence = CompetenceDraft(ref=ref, code=code, title=title, description=description)
         # An activity stated on the same row as several others is ambiguous: no link.
         if bloc.activity and bloc.row_activities.get(bloc.activity_line, 0) == 1:
@@ -372,7 +379,9 @@ class TablesMixin(ParserState):
                 code = f"{found.group(1).upper()}{found.group(2)}"
                 if code not in self.by_code:
                     self.draft.warn(
-                        f"Épreuve {code} citée sans description : à compléter", f"ligne {number}"
+                        _("Épreuve %(code)s cited without description: to be completed")
+                        % {"code": code},
+                        line_location(number),
                     )
                 self._new_modality(number, code, code, "", fragment=code)
             return
@@ -411,9 +420,9 @@ class TablesMixin(ParserState):
         if known is not None and _other_title(known.draft.title, title, code):
             # "Épreuve 1" of bloc 2 after the "Épreuve 1" of bloc 1: numbered per bloc.
             self.draft.warn(
-                f"Épreuve {code} décrite une deuxième fois avec un autre intitulé "
-                f"(« {title[:60]} ») : lue comme une autre épreuve, à vérifier",
-                f"ligne {number}",
+                _("Épreuve %(code)s described a second time with another title (“%(title)s”): "
+                  "read as another épreuve, to be checked") % {"code": code, "title": title[:60]},
+                line_location(number),
             )
             known = None
         if known is not None:
