@@ -249,21 +249,29 @@ class _Builder:
         lowered = words.lower()
         if lowered.startswith(("scale", "échelle")):
             return anchor(self.index, "scale")
-        if lowered.startswith("rules"):
+        if lowered.startswith(("rules", "règles")):
             return anchor(self.index, "rules")
-        if lowered.startswith("bloc "):
-            name = words[5:]
+        # Issue locations are written in the uploader's language: French or English words.
+        if name := _after(words, ("bloc ", "block ")):
             for bloc in self.draft.blocs:
-                if name and name in (bloc.code, bloc.title[:40]):
+                if name in (bloc.code, bloc.title[:40]):
                     return anchor(self.index, "bloc", bloc.ref)
-        if lowered.startswith("modalité "):
-            name = words[9:]
+        if name := _after(words, ("modalité ", "assessment method ")):
             for modality in self.draft.modalities:
-                if name and name in (modality.code, modality.title[:40]):
+                if name in (modality.code, modality.title[:40]):
                     return anchor(self.index, "modality", modality.ref)
         if lowered.startswith("certification"):
             return anchor(self.index, "certification")
         return f"d{self.index}-tree"
+
+
+def _after(location: str, prefixes: tuple[str, ...]) -> str:
+    """What follows the first of ``prefixes`` that starts the location, else ''."""
+    lowered = location.lower()
+    for prefix in prefixes:
+        if lowered.startswith(prefix):
+            return location[len(prefix):]
+    return ""
 
 
 # Issue locations that name a part of the draft rather than a line of the file.

@@ -69,9 +69,10 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
                   % {"ref": ref, "count": count})
 
     for bloc in draft.blocs:
-        # "bloc …" and "modalité …" stay as they are: the preview editor links an issue to
-        # its item by these words (certifications/views_editor.py, _issue_anchor).
-        where = f"bloc {_shown(bloc.code) or bloc.title[:40]}"
+        # The preview editor links an issue to its item by these words, in either language
+        # (certifications/views_editor.py, _issue_anchor).
+        where = pgettext("issue location", "block %(name)s") % {
+            "name": _shown(bloc.code) or bloc.title[:40]}
         if not bloc.title.strip():
             error(_("Bloc without title."), where)
         if bloc.code and not bloc_code_is_valid(bloc.code, certification_code=cert.code):
@@ -99,7 +100,8 @@ def validate(draft: ReferentielDraft) -> list[Issue]:
 
     bloc_refs = {b.ref for b in draft.blocs}
     for modality in draft.modalities:
-        where = f"modalité {modality.code or modality.title[:40]}"
+        where = pgettext("issue location", "assessment method %(name)s") % {
+            "name": modality.code or modality.title[:40]}
         for ref in modality.competence_refs:
             if ref not in known_competences:
                 error(_("Unknown compétence “%(ref)s”.") % {"ref": ref}, where)

@@ -465,3 +465,16 @@ def test_uploads_through_the_wizard_reach_the_editor(alice):
         "file": SimpleUploadedFile("r.json", json_format.dumps(make_draft())), "format": "auto"})
     row = ReferentielImport.objects.get()
     assert response["Location"] == _preview(row)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_an_issue_links_to_its_bloc_whatever_the_uploaders_language(alice, language):
+    draft = make_draft()
+    draft.blocs[1].title = ""  # « Bloc without title »: an error located on that bloc
+    source = io.BytesIO(json_format.dumps(draft))
+    with translation.override(language):
+        row = referentiel_import_preview(file=source, file_name="r.json")
+    page = _client(alice).get(_preview(row)).content.decode()
+    bloc_anchor = anchor(0, "bloc", draft.blocs[1].ref)
+    assert f'href="#{bloc_anchor}"' in page
+    assert f'id="{bloc_anchor}"' in page
