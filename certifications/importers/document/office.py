@@ -28,7 +28,7 @@ import io
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -536,16 +536,7 @@ def docx_to_text(raw: bytes) -> str:
             line_location(1),
         ) from exc
     writer = _DocxWriter(_DocxStyles(document))
-    lines: list[str] = []
-    for block in writer.blocks(document.element.body):
-        if isinstance(block, _Para):
-            if block.text:
-                lines.append(_free_line(_Para(_flat(block.text), block.level, block.item)))
-        else:
-            lines.append("")
-            lines += [_row_line(row) for row in block if any(row)]
-            lines.append("")
-    return _join_lines(lines)
+    return _blocks_text(writer.blocks(document.element.body))
 
 
 def _flat(text: str) -> str:
@@ -710,8 +701,14 @@ def odt_to_text(raw: bytes) -> str:
             _("OpenDocument document without text: it is not a text document (.odt)."),
             line_location(1),
         )
+    return _blocks_text(writer.blocks(body))
+
+
+def _blocks_text(blocks: Iterable[_Para | list[list[str]]]) -> str:
+    """The document text of a Word or OpenDocument body: paragraphs as lines of their own,
+    each table's rows as tab-separated lines between blank lines."""
     lines: list[str] = []
-    for block in writer.blocks(body):
+    for block in blocks:
         if isinstance(block, _Para):
             if block.text:
                 lines.append(_free_line(_Para(_flat(block.text), block.level, block.item)))
