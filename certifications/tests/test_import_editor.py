@@ -394,7 +394,10 @@ def test_the_api_patches_a_draft(alice):
     response = client.patch(_draft_url(row), {"ops": [
         {"op": "set_competence", "competence": "C1.1", "title": "Par l'API"},
         {"op": "add_bloc", "ref": "B3", "code": "RNCP99999BC03", "title": "Bloc 3"},
-        {"op": "add_competence", "bloc": "B3", "ref": "C3.1", "title": "Nouvelle"},
+        {"op": "add_activity", "bloc": "B3", "ref": "A3", "code": "A3", "title": "Piloter"},
+        {"op": "add_competence", "bloc": "B3", "ref": "C3.1", "title": "Nouvelle",
+         "activity": "A3"},
+        {"op": "remove_activity", "activity": "A2"},
     ]}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -407,6 +410,9 @@ def test_the_api_patches_a_draft(alice):
     certification = Certification.objects.get(code="RNCP99999")
     assert list(certification.referentiels.get().blocs.values_list("code", flat=True)) == [
         "RNCP99999BC01", "RNCP99999BC02", "RNCP99999BC03"]
+    assert str(Competence.objects.get(title="Nouvelle").activity) == "A3 — Piloter"
+    assert Competence.objects.get(code="C2.1").activity is None
+    assert Competence.objects.get(code="C1.1").activity.code == "A1"
 
 
 def test_the_api_refuses_a_bad_patch_and_changes_nothing(alice):
