@@ -672,3 +672,15 @@ def test_a_new_item_s_untyped_fields_are_not_errors_yet(alice):
     response = client.post(url, {"code": "C1.9", "title": "", "bloc": "RNCP99999BC01"})
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
+
+
+def test_the_check_as_typed_reads_in_few_queries(alice, django_assert_max_num_queries):
+    client = _client(alice)
+    row = _pending(make_draft(blocs=8, competences=6))
+    url = _edit(row, "competence", "ref=C1.1")
+    with django_assert_max_num_queries(4):
+        response = client.post(url, {**_competence_post("Autre"), "validate": "1"}, **HTMX)
+    assert response.status_code == 200
+    with django_assert_max_num_queries(4):
+        client.post(_edit(row, "certification"), {"code": "X", "title": "T", "validate": "1"},
+                    **HTMX)
