@@ -2,7 +2,9 @@
 item with an « Edit » link opening a small form in place (htmx), or on its own page
 without JavaScript. Saving applies ``draft_edit`` operations to the pending import
 (``referentiel_import_edit``): the correction is kept with the upload, validated, and
-the diff against the current version recomputed. Views stay thin."""
+the diff against the current version recomputed. With htmx a form is also checked as it is
+typed (``validate=1``: the operations on a copy, nothing saved, only the error regions
+swapped). Compétences move up and down with plain POST buttons. Views stay thin."""
 
 from __future__ import annotations
 
