@@ -61,11 +61,16 @@ def _bloc_label(bloc: BlocDraft) -> str:
 
 
 class EditorForm(forms.Form):
-    """A form of the editor; ``ops()`` turns what was typed into the draft operations."""
+    """A form of the editor; ``ops()`` turns what was typed into the draft operations.
+
+    Each field's errors sit in a region that is always there (``<auto_id>_live``), so
+    that the check made as the user types (htmx) can fill or empty it in place."""
 
     def __init__(self, *args: Any, draft: ReferentielDraft, **kwargs: Any) -> None:
         self.draft = draft
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.template_name = "certifications/forms/editor_field.html"
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in self.fields}
@@ -104,6 +109,16 @@ class BlocForm(EditorForm):
         return [{"op": "set_bloc", "bloc": ref, **self.values()}]
 
 
+class ActivityForm(EditorForm):
+    code = _text(_("Code"), limit=MAX_CODE, help_text=_("For example A1."))
+    title = _area(_("Title"), rows=2)
+
+    def ops(self, ref: str | None, bloc: str) -> list[dict[str, Any]]:
+        if ref is None:
+            return [{"op": "add_activity", "bloc": bloc, **self.values()}]
+        return [{"op": "set_activity", "activity": ref, **self.values()}]
+
+
 class CompetenceForm(EditorForm):
     code = _text(_("Code"), limit=MAX_CODE)
     title = _area(_("Wording"), required=True)
@@ -118,7 +133,7 @@ class CompetenceForm(EditorForm):
         self.fields["bloc"].choices = [(b.ref, _bloc_label(b)) for b in self.draft.blocs]
         self.fields["bloc"].initial = bloc.ref
         if bloc.activities:
-            self.fields["activity"].choices = [("", "—"), *(
+            self.fields["activity"].choices = [("", _("None (outside any activity)")), *(
                 (a.ref, f"{a.code} — {a.title}"[:140] if a.title else a.code)
                 for a in bloc.activities)]
             self.fields["activity"].help_text = _(
@@ -166,7 +181,11 @@ class ModalityForm(EditorForm):
     code = _text(_("Code"), limit=MAX_CODE, help_text=_("For example E1."))
     title = _text(_("Title"), required=True)
     kind = forms.ChoiceField(label=_("Kind"), choices=list(KIND_LABELS.items()))
+    description = _area(_("What the candidate does"))
+    deliverables = _area(_("What the candidate hands in"), rows=2)
     duration_minutes = _text(_("Duration (minutes)"), limit=5)
+    duration_text = _text(_("Duration as written"),
+                          help_text=_("For example: 20 min presentation + 10 min questions."))
     team = forms.BooleanField(label=_("Team assessment (each candidate is scored)"),
                               required=False)
     competences = forms.MultipleChoiceField(
@@ -195,7 +214,7 @@ class ScaleForm(EditorForm):
         self.fields["scale"].choices = choices
 
     def ops(self) -> list[dict[str, Any]]:
-        return [{"op": "set_scale", "scale": self.cleaned_data["scale"]}]
+        return [{"op": "set_scale", "scale": self.cleaned_data.get("scale")}]
 
 
 def _rule_field(name: str) -> forms.Field:

@@ -23,6 +23,8 @@ urlpatterns = [
          views_editor.import_draft_add, name="import_draft_add"),
     path("import/<uuid:public_id>/<int:index>/remove/<slug:kind>/",
          views_editor.import_draft_remove, name="import_draft_remove"),
+    path("import/<uuid:public_id>/<int:index>/move/<slug:kind>/",
+         views_editor.import_draft_move, name="import_draft_move"),
     path("import/<uuid:public_id>/confirm/", views.import_confirm, name="import_confirm"),
     path("import/<uuid:public_id>/cancel/", views.import_cancel, name="import_cancel"),
     path("import/<uuid:public_id>/result/", views.import_result, name="import_result"),

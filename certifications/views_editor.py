@@ -2,7 +2,9 @@
 item with an « Edit » link opening a small form in place (htmx), or on its own page
 without JavaScript. Saving applies ``draft_edit`` operations to the pending import
 (``referentiel_import_edit``): the correction is kept with the upload, validated, and
-the diff against the current version recomputed. Views stay thin."""
+the diff against the current version recomputed. With htmx a form is also checked as it is
+typed (``validate=1``: the operations on a copy, nothing saved, only the error regions
+swapped). Compétences move up and down with plain POST buttons. Views stay thin."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from accounts.permissions import administrator_required
 from certifications.forms import ImportConfirmForm
 from certifications.forms_editor import (
     KIND_LABELS,
+    ActivityForm,
     BlocForm,
     CertificationForm,
     CompetenceForm,
@@ -44,7 +47,7 @@ from certifications.importers.draft import (
 )
 from certifications.models import ReferentielImport, RuleSet, Scale
 from certifications.selectors import referentiel_import_drafts, referentiel_import_get_for_user
-from certifications.services.draft_edit import RULE_FIELDS, SCALE_AS_DOCUMENT
+from certifications.services.draft_edit import RULE_FIELDS, SCALE_AS_DOCUMENT, check_patch
 from certifications.services.staging import (
     DraftNotFoundError,
     ReferentielImportNotPendingError,
@@ -65,9 +68,10 @@ DIFF_LABELS = {
     "criteria": gettext_lazy("Assessment criteria"),
     "modalities": gettext_lazy("Assessment methods"),
 }
-KINDS = ("certification", "bloc", "competence", "criterion", "modality", "scale", "rules")
-ADDABLE = ("bloc", "competence", "criterion", "modality")
-REMOVABLE = ("bloc", "competence", "criterion", "modality")
+KINDS = ("certification", "bloc", "activity", "competence", "criterion", "modality", "scale",
+         "rules")
+ADDABLE = ("bloc", "activity", "competence", "criterion", "modality")
+REMOVABLE = ("bloc", "activity", "competence", "criterion", "modality")
 
 
 def anchor(index: int, kind: str, ref: str = "", position: int | None = None) -> str:
@@ -95,11 +99,17 @@ class Item:
 class CompetenceRow:
     competence: CompetenceDraft
     item: Item
+    move_url: str = ""
+    # The position (move_competence) that moves it before the previous compétence of its
+    # group, or after the next one; None at the top or the bottom of the group.
+    up: int | None = None
+    down: int | None = None
 
 
 @dataclass
 class ActivityGroup:
     activity: ActivityDraft | None
+    item: Item | None = None
     competences: list[CompetenceRow] = field(default_factory=list)
 
 
@@ -119,6 +129,7 @@ class BlocOutline:
     criteria: list[CriterionRow]
     add_competence_url: str
     add_criterion_url: str
+    add_activity_url: str
 
 
 @dataclass
@@ -176,7 +187,7 @@ def _url(row: ReferentielImport, index: int, action: str, kind: str, ref: str = 
     if position is not None:
         query.append(("position", str(position)))
     if query:
-                url += "?" + urlencode(query)
+        url += "?" + urlencode(query)
     return url
 
 
@@ -202,14 +213,23 @@ class _Builder:
         )
 
     def bloc(self, bloc: BlocDraft) -> BlocOutline:
-        groups = [ActivityGroup(a) for a in bloc.activities]
+        groups = [ActivityGroup(a, self.item("activity", a.ref)) for a in bloc.activities]
         by_ref = {group.activity.ref: group for group in groups if group.activity}
         loose = ActivityGroup(None)
         for competence in bloc.competences:
-            by_ref.get(competence.activity_ref or "", loose).competences.append(
-                CompetenceRow(competence, self.item("competence", competence.ref)))
+            by_ref.get(competence.activity_ref or "", loose).competences.append(CompetenceRow(
+                competence, self.item("competence", competence.ref),
+                _url(self.row, self.index, "move", "competence", competence.ref)))
         if loose.competences:
             groups.append(loose)
+        # « Move up » / « Move down » within the group the page shows it in.
+        position = {id(c): i for i, c in enumerate(bloc.competences)}
+        for group in groups:
+            rows = group.competences
+            for i, row in enumerate(rows):
+                row.up = position[id(rows[i - 1].competence)] if i > 0 else None
+                row.down = (position[id(rows[i + 1].competence)] if i + 1 < len(rows)
+                            else None)
         criteria = [
             CriterionRow(
                 criterion=criterion,
@@ -226,6 +246,7 @@ class _Builder:
             criteria=criteria,
             add_competence_url=_url(self.row, self.index, "add", "competence", bloc.ref),
             add_criterion_url=_url(self.row, self.index, "add", "criterion", bloc.ref),
+            add_activity_url=_url(self.row, self.index, "add", "activity", bloc.ref),
         )
 
     def modality(self, modality: ModalityDraft) -> ModalityOutline:
@@ -338,7 +359,7 @@ def draft_editor(
         scale_url=_url(row, index, "edit", "scale"),
         rules_form=RulesForm(
             draft=draft, initial=_rules_initial(draft, rules.get(draft.certification.code)),
-            prefix=f"d{index}-rules",
+            prefix=f"d{index}-rules", auto_id=anchor(index, "rules") + "-%s",
         ),
         rules_url=_url(row, index, "edit", "rules"),
         add_bloc_url=_url(row, index, "add", "bloc"),
@@ -417,13 +438,18 @@ def _target(request: HttpRequest, draft: ReferentielDraft, kind: str, adding: bo
         return Target(kind, ref, position, bloc)
     if kind in ("certification", "scale", "rules") or (adding and kind in ("bloc", "modality")):
         return Target(kind)
-    if kind == "bloc" or (adding and kind in ("competence", "criterion")):
+    if kind == "bloc" or (adding and kind in ("activity", "competence", "criterion")):
         bloc = next((b for b in draft.blocs if b.ref == ref), None)
         if bloc is None:
             raise Http404
         return Target(kind, ref, None, bloc)
     if kind == "competence":
         bloc = next((b for b in draft.blocs if any(c.ref == ref for c in b.competences)), None)
+        if bloc is None:
+            raise Http404
+        return Target(kind, ref, None, bloc)
+    if kind == "activity":
+        bloc = next((b for b in draft.blocs if any(a.ref == ref for a in b.activities)), None)
         if bloc is None:
             raise Http404
         return Target(kind, ref, None, bloc)
@@ -447,6 +473,9 @@ def _initial(draft: ReferentielDraft, target: Target) -> dict[str, Any]:
     if kind == "bloc" and target.bloc is not None:
         bloc = target.bloc
         return {"code": bloc.code, "title": bloc.title, "description": bloc.description}
+    if kind == "activity" and target.bloc is not None:
+        activity = next(a for a in target.bloc.activities if a.ref == ref)
+        return {"code": activity.code, "title": activity.title}
     if kind == "competence" and target.bloc is not None:
         competence = next(c for c in target.bloc.competences if c.ref == ref)
         return {"code": competence.code, "title": competence.title,
@@ -459,7 +488,9 @@ def _initial(draft: ReferentielDraft, target: Target) -> dict[str, Any]:
     if kind == "modality" and ref:
         modality = next(m for m in draft.modalities if m.ref == ref)
         return {"code": modality.code, "title": modality.title, "kind": modality.kind.value,
-                "duration_minutes": modality.duration_minutes or "", "team": modality.team,
+                "description": modality.description, "deliverables": modality.deliverables,
+                "duration_minutes": modality.duration_minutes or "",
+                "duration_text": modality.duration_text, "team": modality.team,
                 "competences": modality.competence_refs, "blocs": modality.bloc_refs}
     return {}
 
@@ -471,7 +502,8 @@ def _form(draft: ReferentielDraft, target: Target, data: Any, adding: bool,
     auto_id = _swap_id(index, target, adding) + "-%s"
     kwargs: dict[str, Any] = {"draft": draft, "initial": initial, "auto_id": auto_id}
     forms_by_kind: dict[str, type[EditorForm]] = {
-        "certification": CertificationForm, "bloc": BlocForm, "criterion": CriterionForm,
+        "certification": CertificationForm, "bloc": BlocForm, "activity": ActivityForm,
+        "criterion": CriterionForm,
         "modality": ModalityForm, "rules": RulesForm,
     }
     if target.kind == "competence":
@@ -496,6 +528,8 @@ def _ops(form: EditorForm, target: Target, adding: bool) -> list[dict[str, Any]]
         return form.ops()
     if isinstance(form, CriterionForm):
         return form.ops(target.ref, None if adding else target.position)
+    if isinstance(form, ActivityForm) and target.bloc is not None:
+        return form.ops(None if adding else target.ref, target.bloc.ref)
     if isinstance(form, CompetenceForm):
         return form.ops(None if adding else target.ref)
     return form.ops(None if adding else target.ref)  # type: ignore[attr-defined]
@@ -504,7 +538,7 @@ def _ops(form: EditorForm, target: Target, adding: bool) -> list[dict[str, Any]]
 def _item_anchor(index: int, target: Target, adding: bool, draft: ReferentielDraft) -> str:
     """Where the page goes back to after a save: the item, or what holds the new one."""
     if adding:
-        if target.kind in ("competence", "criterion"):
+        if target.kind in ("activity", "competence", "criterion"):
             return anchor(index, "bloc", target.ref)
         if target.kind == "bloc" and draft.blocs:
             return anchor(index, "bloc", draft.blocs[-1].ref)
@@ -570,13 +604,16 @@ def _saved(request: HttpRequest, row: ReferentielImport, index: int, focus: str,
         url = reverse("certifications:import_preview", kwargs={"public_id": row.public_id})
         return redirect(f"{url}#{focus}")
     row.refresh_from_db()
-    editors = draft_editors(row)
-    editor = editors[index]
+    return _render_section(request, row, draft_editors(row)[index], focus, status)
+
+
+def _render_section(request: HttpRequest, row: ReferentielImport, editor: DraftEditor,
+                    focus: str, status: str) -> HttpResponse:
     editor.focus, editor.status = focus, status
     response = render(request, "certifications/_editor_draft.html", {
         "import": row, "preview": editor, "can_edit": row.is_pending,
     })
-    response["HX-Retarget"] = f"#draft-{index}"
+    response["HX-Retarget"] = f"#draft-{editor.index}"
     response["HX-Reswap"] = "outerHTML"
     return response
 
@@ -584,6 +621,7 @@ def _saved(request: HttpRequest, row: ReferentielImport, index: int, focus: str,
 KIND_NAMES = {
     "certification": gettext_lazy("the certification"),
     "bloc": gettext_lazy("a skills block"),
+    "activity": gettext_lazy("an activity"),
     "competence": gettext_lazy("a competence"),
     "criterion": gettext_lazy("an assessment criterion"),
     "modality": gettext_lazy("an assessment method"),
@@ -602,6 +640,8 @@ def _edit(request: HttpRequest, public_id: str, index: int, kind: str,
     target = _target(request, draft, kind, adding)
     posted = request.method == "POST"
     form = _form(draft, target, request.POST if posted else None, adding, row, index)
+    if posted and request.POST.get("validate") == "1":
+        return _checked(request, draft, form, target, adding, _swap_id(index, target, adding))
     if posted and form.is_valid():
         try:
             errors = referentiel_import_edit(
@@ -642,6 +682,28 @@ def _edit(request: HttpRequest, public_id: str, index: int, kind: str,
     if _is_htmx(request):
         return render(request, "certifications/_editor_form.html", context, status=status)
     return render(request, "certifications/import_edit_item.html", context, status=status)
+
+
+def _checked(request: HttpRequest, draft: ReferentielDraft, form: EditorForm, target: Target,
+             adding: bool, swap_id: str) -> HttpResponse:
+    """The check made as the user types (htmx, ``validate=1``): what was typed so far runs
+    as the operations on a copy of the draft, nothing is saved. The answer fills the
+    error region of every field (out-of-band swaps): the fields themselves stay as typed."""
+    form.is_valid()
+    # Even when the form refuses a field, the others are checked against the draft.
+    for field_errors in check_patch(draft, _ops(form, target, adding)).values():
+        for name, message in field_errors.items():
+            if name not in form.fields:
+                form.add_error(None, message)
+            elif name not in form.errors:
+                form.add_error(name, message)
+    if adding:
+        # A new item's fields not typed in yet are not errors yet (the save says so).
+        for name in list(form.errors):
+            if name in form.fields and not form.data.get(form.add_prefix(name)):
+                del form.errors[name]
+    return render(request, "certifications/_editor_live.html", {"form": form,
+                                                                 "swap_id": swap_id})
 
 
 @administrator_required
@@ -697,8 +759,57 @@ def import_draft_remove(request: HttpRequest, public_id: str, index: int,
         url = reverse("certifications:import_preview", kwargs={"public_id": row.public_id})
         return redirect(f"{url}#{anchor(index, kind, target.ref, target.position)}")
     holder = (anchor(index, "bloc", target.bloc.ref)
-              if kind in ("competence", "criterion") and target.bloc else f"d{index}-tree")
+              if kind in ("activity", "competence", "criterion") and target.bloc
+              else f"d{index}-tree")
     return _saved(request, row, index, holder, _("Removed."))
+
+
+@administrator_required
+@require_POST
+def import_draft_move(request: HttpRequest, public_id: str, index: int,
+                      kind: str) -> HttpResponse:
+    """« Move up » / « Move down » of a compétence within its bloc: ``position`` is where
+    ``move_competence`` puts it (the page computes it for each button)."""
+    if kind != "competence":
+        raise Http404
+    row, draft = _load(request, public_id, index)
+    if not row.is_pending:
+        return _not_pending(request, row)
+    target = _target(request, draft, kind, adding=False)
+    raw = request.POST.get("position", "")
+    if not raw.isdigit() or target.bloc is None:
+        raise Http404
+    position = int(raw)
+    current = next(i for i, c in enumerate(target.bloc.competences) if c.ref == target.ref)
+    direction = "up" if position < current else "down"
+    op = {"op": "move_competence", "competence": target.ref, "bloc": target.bloc.ref,
+          "position": position}
+    try:
+        errors = referentiel_import_edit(referentiel_import=row, index=index, ops=[op],
+                                         edited_by=request.user)
+    except ReferentielImportNotPendingError:
+        return _not_pending(request, row)
+    item = anchor(index, kind, target.ref)
+    if errors:
+        message = " ".join(m for e in errors.values() for m in e.values())
+        if _is_htmx(request):
+            return _saved(request, row, index, item, message)
+        messages.error(request, message)
+        url = reverse("certifications:import_preview", kwargs={"public_id": row.public_id})
+        return redirect(f"{url}#{item}")
+    # The focus stays on the button pressed, so that it can be pressed again; on the
+    # item's « Edit » link once it reached the top or the bottom of its group.
+    focus = item
+    if _is_htmx(request):
+        editor = draft_editors(row)[index]
+        for outline in editor.blocs:
+            for group in outline.groups:
+                for competence_row in group.competences:
+                    if competence_row.competence.ref == target.ref and getattr(
+                            competence_row, direction) is not None:
+                        focus = f"{item}-{direction}"
+        return _render_section(request, row, editor, focus, _("Moved."))
+    return _saved(request, row, index, focus, _("Moved."))
 
 
 @require_GET

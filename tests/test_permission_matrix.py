@@ -84,6 +84,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "certifications:import_draft_edit": ("GET POST", {"admin": (OK, 422)}),  # empty form
     "certifications:import_draft_add": ("GET POST", {"admin": (OK, 422)}),
     "certifications:import_draft_remove": ("POST", {"admin": 404}),
+    "certifications:import_draft_move": ("POST", {"admin": 404}),  # names no compétence
     "certifications:referentiel_export_json": ("GET", READERS),
     "certifications:referentiel_export_case": ("GET", READERS),
     "certifications:referentiel_detail": ("GET", READERS),
@@ -277,11 +278,11 @@ def build_world() -> World:
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
-                       ("import_draft_remove", "bloc")):
+                       ("import_draft_remove", "bloc"), ("import_draft_move", "competence")):
         kwargs[f"certifications:{name}"]["kind"] = kind
     for name in ("api_import_draft", "certifications:import_draft_section",
                  "certifications:import_draft_edit", "certifications:import_draft_add",
-                 "certifications:import_draft_remove"):
+                 "certifications:import_draft_remove", "certifications:import_draft_move"):
         kwargs[name]["index"] = 0
     return World(
         users={"anonymous": None, "candidate": charlie_user, "jury": bob,
@@ -313,6 +314,7 @@ PUBLIC_ID = {
     "api_import_detail": "import", "api_import_confirm": "import", "api_import_draft": "import",
     "certifications:import_draft_section": "import", "certifications:import_draft_edit": "import",
     "certifications:import_draft_add": "import", "certifications:import_draft_remove": "import",
+    "certifications:import_draft_move": "import",
     "api_candidate_detail": "candidate", "api_candidate_export": "candidate",
     "api_candidate_erase": "candidate", "api_session_detail": "session",
     "api_enrolment_detail": "enrolment", "api_assessment_detail": "assessment",

@@ -21,6 +21,8 @@ Decisions:
   without any compétence stays (the preview lists it under its bloc).
 - ``move_competence`` to another bloc leaves its activity (activities belong to a bloc)
   and takes along the criteria that evaluate it alone.
+- ``remove_activity`` keeps the activity's compétences in their bloc, outside any activity.
+- ``check_patch`` runs operations on a copy only: the editor's check as the user types.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from certifications.codes import (
     code_normalise,
 )
 from certifications.importers.draft import (
+    ActivityDraft,
     BlocDraft,
     CertifierDraft,
     CompetenceDraft,
@@ -172,6 +175,14 @@ def _competence(draft: ReferentielDraft, ref: Any) -> tuple[BlocDraft, Competenc
         for competence in bloc.competences:
             if competence.ref == ref:
                 return bloc, competence
+    return None
+
+
+def _activity(draft: ReferentielDraft, ref: Any) -> tuple[BlocDraft, ActivityDraft] | None:
+    for bloc in draft.blocs:
+        for activity in bloc.activities:
+            if activity.ref == ref:
+                return bloc, activity
     return None
 
 
@@ -384,7 +395,8 @@ def _competence_values(draft: ReferentielDraft, op: Op, errors: Errors, bloc: Bl
                                       lambda v: _text(v, limit=MAX_TEXT))
     if "activity" in op:
         activity = op["activity"] or None
-        if activity is not None and activity not in {a.ref for a in bloc.activities}:
+        if activity is not None and (not isinstance(activity, str) or activity not in {
+                a.ref for a in bloc.activities}):
             errors["activity"] = _("No such activity in this block.")
         values["activity_ref"] = activity
     return values
@@ -452,6 +464,59 @@ def move_competence(draft: ReferentielDraft, op: Op) -> Errors:
         alone = [c for c in source.criteria if c.competence_refs == [competence.ref]]
         source.criteria = [c for c in source.criteria if c not in alone]
         target.criteria.extend(alone)
+    return {}
+
+
+def _activity_values(op: Op, errors: Errors, bloc: BlocDraft,
+                     activity: ActivityDraft | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "code" in op:
+        values["code"] = _read(op, errors, "code", lambda v: _one_line(v, limit=MAX_CODE))
+        if "code" not in errors and values["code"] and any(
+            a.code == values["code"] for a in bloc.activities if a is not activity
+        ):
+            errors["code"] = _("Another activity of this block has this code.")
+    if "title" in op:
+        values["title"] = _read(op, errors, "title", _one_line)
+    code = values.get("code", activity.code if activity else "")
+    title = values.get("title", activity.title if activity else "")
+    if not errors and not code and not title:
+        errors["title"] = _("Give the activity a code or a title.")
+    return values
+
+
+def set_activity(draft: ReferentielDraft, op: Op) -> Errors:
+    found = _activity(draft, op.get("activity"))
+    if found is None:
+        return {"activity": _("No such activity in this framework.")}
+    bloc, activity = found
+    errors: Errors = {}
+    return _update(activity, _activity_values(op, errors, bloc, activity), errors)
+
+
+def add_activity(draft: ReferentielDraft, op: Op) -> Errors:
+    bloc = _bloc(draft, op.get("bloc"))
+    if bloc is None:
+        return {"bloc": _("No such block in this framework.")}
+    errors: Errors = {}
+    values = _activity_values(op, errors, bloc, None)
+    ref = _new_ref(draft, op, errors, f"{bloc.ref}-a")
+    if errors:
+        return errors
+    bloc.activities.append(ActivityDraft(ref=ref, code=values.get("code") or "",
+                                         title=values.get("title") or ""))
+    return {}
+
+
+def remove_activity(draft: ReferentielDraft, op: Op) -> Errors:
+    found = _activity(draft, op.get("activity"))
+    if found is None:
+        return {"activity": _("No such activity in this framework.")}
+    bloc, activity = found
+    bloc.activities.remove(activity)
+    for competence in bloc.competences:
+        if competence.activity_ref == activity.ref:
+            competence.activity_ref = None
     return {}
 
 
@@ -531,9 +596,9 @@ def _modality_values(draft: ReferentielDraft, op: Op, errors: Errors,
                                            lambda v: _integer(v, low=1, high=24 * 60))
     if "duration_text" in op:
         values["duration_text"] = _read(op, errors, "duration_text", _one_line)
-    if "description" in op:
-        values["description"] = _read(op, errors, "description",
-                                      lambda v: _text(v, limit=MAX_TEXT))
+    for name in ("description", "deliverables"):
+        if name in op:
+            values[name] = _read(op, errors, name, lambda v: _text(v, limit=MAX_TEXT))
     if "team" in op:
         values["team"] = _read(op, errors, "team", _boolean)
     if "competences" in op:
@@ -644,6 +709,9 @@ OPERATIONS: dict[str, Callable[[ReferentielDraft, Op], Errors]] = {
     "set_bloc": set_bloc,
     "add_bloc": add_bloc,
     "remove_bloc": remove_bloc,
+    "set_activity": set_activity,
+    "add_activity": add_activity,
+    "remove_activity": remove_activity,
     "set_competence": set_competence,
     "add_competence": add_competence,
     "remove_competence": remove_competence,
@@ -664,12 +732,10 @@ def apply_op(draft: ReferentielDraft, op: Any) -> Errors:
     return apply_patch(draft, [op]).get(0, {})
 
 
-def apply_patch(draft: ReferentielDraft, ops: Any) -> dict[int, Errors]:
-    """Apply operations in order, all or nothing: {op index: field errors} when refused."""
+def check_patch(draft: ReferentielDraft, ops: Any) -> dict[int, Errors]:
+    """What ``apply_patch`` would answer, found on a copy: the draft is never changed."""
     if not isinstance(ops, list):
         return {0: {"ops": _("Send a list of operations.")}}
-    # A dry run on a copy first, then the same operations (deterministic) on the draft
-    # itself, so that objects the caller holds stay the draft's.
     work = copy.deepcopy(draft)
     for index, op in enumerate(ops):
         if not isinstance(op, dict) or op.get("op") not in OPERATIONS:
@@ -678,6 +744,16 @@ def apply_patch(draft: ReferentielDraft, ops: Any) -> dict[int, Errors]:
         errors = OPERATIONS[op["op"]](work, op)
         if errors:
             return {index: errors}
+    return {}
+
+
+def apply_patch(draft: ReferentielDraft, ops: Any) -> dict[int, Errors]:
+    """Apply operations in order, all or nothing: {op index: field errors} when refused."""
+    # A dry run on a copy first, then the same operations (deterministic) on the draft
+    # itself, so that objects the caller holds stay the draft's.
+    errors = check_patch(draft, ops)
+    if errors:
+        return errors
     for op in ops:
         OPERATIONS[op["op"]](draft, op)
     return {}

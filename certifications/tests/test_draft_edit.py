@@ -9,7 +9,7 @@ from django.utils import translation
 
 from certifications.importers import json_format
 from certifications.models import Scale
-from certifications.services.draft_edit import apply_op, apply_patch, edit_issues
+from certifications.services.draft_edit import apply_op, apply_patch, check_patch, edit_issues
 from certifications.tests.drafts import make_draft
 from certifications.vocabulary import ModalityKind
 
@@ -246,3 +246,77 @@ def test_edited_draft_survives_the_json_round_trip(draft):
     draft.scale_code = "trois"
     (read_back,) = json_format.parse(io.BytesIO(json_format.dumps(draft)))
     assert (read_back.scale_code, read_back.rules) == ("trois", {"quorum_min_members": 4})
+
+
+def test_set_add_and_remove_an_activity(draft):
+    bloc = draft.blocs[0]
+    assert apply_op(draft, {"op": "set_activity", "activity": "A1", "code": " A9 ",
+                            "title": "Accueillir  le public"}) == {}
+    assert [(a.ref, a.code, a.title) for a in bloc.activities] == [
+        ("A1", "A9", "Accueillir le public")]
+    assert apply_op(draft, {"op": "add_activity", "bloc": bloc.ref, "code": "A10",
+                            "title": "Orienter"}) == {}
+    added = bloc.activities[-1]
+    assert (added.ref, added.code, added.title) == (f"{bloc.ref}-a1", "A10", "Orienter")
+    # A compétence takes an activity of its own bloc only.
+    assert apply_op(draft, {"op": "set_competence", "competence": "C1.2",
+                            "activity": added.ref}) == {}
+    assert bloc.competences[1].activity_ref == added.ref
+    assert apply_op(draft, {"op": "set_competence", "competence": "C1.2",
+                            "activity": "A2"}) == {"activity": "No such activity in this block."}
+    assert apply_op(draft, {"op": "add_competence", "bloc": bloc.ref, "title": "Nouvelle",
+                            "activity": added.ref}) == {}
+    assert bloc.competences[-1].activity_ref == added.ref
+    # Removed: its compétences stay in the bloc, outside any activity.
+    assert apply_op(draft, {"op": "remove_activity", "activity": added.ref}) == {}
+    assert [a.ref for a in bloc.activities] == ["A1"]
+    assert [(c.ref, c.activity_ref) for c in bloc.competences] == [
+        ("C1.1", "A1"), ("C1.2", None), (f"{bloc.ref}-c1", None)]
+
+
+def test_activity_values_are_checked(draft):
+    bloc = draft.blocs[0]
+    apply_op(draft, {"op": "add_activity", "bloc": bloc.ref, "code": "A2", "ref": "X"})
+    before = copy.deepcopy(draft)
+    assert apply_op(draft, {"op": "set_activity", "activity": "X", "code": "A1"}) == {
+        "code": "Another activity of this block has this code."}
+    # Another bloc may use the same code.
+    assert apply_op(draft, {"op": "add_activity", "bloc": draft.blocs[1].ref,
+                            "code": "A1"}) == {}
+    del draft.blocs[1].activities[-1]
+    assert apply_op(draft, {"op": "set_activity", "activity": "X", "code": "",
+                            "title": " "}) == {"title": "Give the activity a code or a title."}
+    assert apply_op(draft, {"op": "set_activity", "activity": "nope", "code": "A3"}) == {
+        "activity": "No such activity in this framework."}
+    assert apply_op(draft, {"op": "add_activity", "bloc": "nope", "code": "A3"}) == {
+        "bloc": "No such block in this framework."}
+    assert apply_op(draft, {"op": "remove_activity", "activity": "nope"}) == {
+        "activity": "No such activity in this framework."}
+    assert apply_op(draft, {"op": "set_competence", "competence": "C1.1",
+                            "activity": ["A1"]}) == {
+        "activity": "No such activity in this block."}
+    assert draft == before
+
+
+def test_set_modality_says_what_the_candidate_does_and_hands_in(draft):
+    assert apply_op(draft, {"op": "set_modality", "modality": "E1",
+                            "description": "Analyse un cas réel", "deliverables": "Un rapport",
+                            "duration_text": "20 min  + 10 min"}) == {}
+    modality = draft.modalities[0]
+    assert (modality.description, modality.deliverables, modality.duration_text) == (
+        "Analyse un cas réel", "Un rapport", "20 min + 10 min")
+    assert apply_op(draft, {"op": "set_modality", "modality": "E1",
+                            "deliverables": "x" * 2001}) == {
+        "deliverables": "At most 2000 characters."}
+    assert modality.deliverables == "Un rapport"
+
+
+def test_check_patch_answers_like_apply_patch_and_changes_nothing(draft):
+    before = copy.deepcopy(draft)
+    assert check_patch(draft, [{"op": "set_competence", "competence": "C1.1",
+                                "code": "C1.2"}]) == {
+        0: {"code": "Another competence has this code."}}
+    assert check_patch(draft, [{"op": "set_competence", "competence": "C1.1",
+                                "title": "Changé"}]) == {}
+    assert check_patch(draft, "nope") == {0: {"ops": "Send a list of operations."}}
+    assert draft == before

@@ -1,16 +1,23 @@
 """An administrator imports a Word référentiel by clicking from the home page only: upload,
 correct a compétence's wording in place in the preview (htmx), confirm, and read the result on
-the référentiel's page — no typed URL, no Django admin."""
+the référentiel's page — no typed URL, no Django admin. Then the editor's check as you type."""
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.urls import reverse
+from django.utils import translation
 
 from certifications.models import Competence
+from certifications.selectors import referentiel_import_drafts
+from certifications.services import referentiel_import_preview
+from certifications.tests.test_import_document import SEED_001
 from certifications.tests.test_import_unseen import word_from_plain_text
-from tests.browser import BROWSER_MARKS, open_page, session_cookie, sync_api
+from certifications.views_editor import anchor
+from demo.certifications import SEEDS_DIR
+from tests.browser import BROWSER_MARKS, axe_violations, open_page, session_cookie, sync_api
 
 pytestmark = BROWSER_MARKS
 
@@ -58,3 +65,56 @@ def test_a_word_referentiel_is_imported_corrected_and_read_from_the_pages(live_s
         finally:
             browser.close()
     assert Competence.objects.get(code="1.1").title == CORRECTED
+
+
+def test_the_editor_checks_as_typed_and_corrects_activities(live_server, client, alice):
+    """Seed 001 (activities A1.1 …): an activity corrected in place; a compétence's code
+    checked while it is typed — the error appears next to the field, the field keeps its
+    text and the focus, nothing is saved."""
+    with translation.override("en"):
+        row = referentiel_import_preview(file=io.BytesIO((SEEDS_DIR / SEED_001).read_bytes()),
+                                         file_name="001.txt", created_by=alice)
+    preview = reverse("certifications:import_preview", kwargs={"public_id": row.public_id})
+    activity, competence = anchor(0, "activity", "A1.1"), anchor(0, "competence", "C1.1.1")
+    cookie = session_cookie(client, alice)
+    with sync_api.sync_playwright() as playwright:
+        browser, page = open_page(playwright, live_server, cookie, preview)
+        try:
+            page.locator(f"#{activity} a").first.click()
+            title = page.locator(f"#{activity} form [name=title]")
+            title.wait_for()
+            title.fill("Analyser les pratiques")
+            page.locator(f"#{activity} form button[type=submit]").click()
+            page.locator(f"#{activity}", has_text="Analyser les pratiques").wait_for()
+
+            page.locator(f"#{competence} a[href*='/edit/competence/']").first.click()
+            code = page.locator(f"#{competence}-code")
+            code.wait_for()
+            activities = page.locator(f"#{competence}-activity option").all_inner_texts()
+            assert activities[1] == "A1.1 — Analyser les pratiques"
+            assert activities[2].startswith("A1.2 — Identification de solution")
+            assert len(activities) == 3  # « none », and its bloc's two activities only
+            code.click()
+            page.keyboard.press("End")
+            page.keyboard.press("Backspace")
+            page.keyboard.type("2")  # C1.1.2: another compétence's code
+            error = page.locator(f"#{competence}-code_live .errorlist")
+            error.wait_for()
+            assert error.inner_text() in ("Another competence has this code.",
+                                          "Une autre compétence a ce code.")
+            assert page.evaluate("document.activeElement.id") == f"{competence}-code"
+            assert code.input_value() == "C1.1.2"
+            assert axe_violations(page) == []
+            page.keyboard.press("Backspace")
+            page.keyboard.type("9")  # C1.1.9 is free: the error goes
+            error.wait_for(state="detached")
+            assert code.input_value() == "C1.1.9"
+            page.reload()
+            assert page.locator(f"#{competence} strong").inner_text() == "C1.1.1"
+        finally:
+            browser.close()
+    row.refresh_from_db()
+    (draft,) = referentiel_import_drafts(referentiel_import=row)[:1]
+    assert [(c.ref, c.code) for c in draft.blocs[0].competences][:2] == [
+        ("C1.1.1", "C1.1.1"), ("C1.1.2", "C1.1.2")]
+    assert draft.blocs[0].activities[0].title == "Analyser les pratiques"

@@ -394,7 +394,10 @@ def test_the_api_patches_a_draft(alice):
     response = client.patch(_draft_url(row), {"ops": [
         {"op": "set_competence", "competence": "C1.1", "title": "Par l'API"},
         {"op": "add_bloc", "ref": "B3", "code": "RNCP99999BC03", "title": "Bloc 3"},
-        {"op": "add_competence", "bloc": "B3", "ref": "C3.1", "title": "Nouvelle"},
+        {"op": "add_activity", "bloc": "B3", "ref": "A3", "code": "A3", "title": "Piloter"},
+        {"op": "add_competence", "bloc": "B3", "ref": "C3.1", "title": "Nouvelle",
+         "activity": "A3"},
+        {"op": "remove_activity", "activity": "A2"},
     ]}, format="json")
     assert response.status_code == 200, response.content
     body = response.json()
@@ -407,6 +410,9 @@ def test_the_api_patches_a_draft(alice):
     certification = Certification.objects.get(code="RNCP99999")
     assert list(certification.referentiels.get().blocs.values_list("code", flat=True)) == [
         "RNCP99999BC01", "RNCP99999BC02", "RNCP99999BC03"]
+    assert str(Competence.objects.get(title="Nouvelle").activity) == "A3 — Piloter"
+    assert Competence.objects.get(code="C2.1").activity is None
+    assert Competence.objects.get(code="C1.1").activity.code == "A1"
 
 
 def test_the_api_refuses_a_bad_patch_and_changes_nothing(alice):
@@ -478,3 +484,216 @@ def test_an_issue_links_to_its_bloc_whatever_the_uploaders_language(alice, langu
     bloc_anchor = anchor(0, "bloc", draft.blocs[1].ref)
     assert f'href="#{bloc_anchor}"' in page
     assert f'id="{bloc_anchor}"' in page
+
+
+# -- activities, modality texts, order, the check as you type ------------------------------
+def test_activities_are_corrected_added_and_removed_in_the_page(alice):
+    row = _pending()
+    client = _client(alice)
+    page = client.get(_preview(row)).content.decode()
+    edit_url = _edit(row, "activity", "ref=A1")
+    add_url = _edit(row, "activity", "ref=RNCP99999BC01", action="add")
+    remove_url = _edit(row, "activity", "ref=A1", action="remove")
+    item = anchor(0, "activity", "A1")
+    assert re.search(rf'<div id="{item}" class="editor-group"><span>Activity A1 — Activité 1'
+                     r'</span>', page)
+    for url in (edit_url, add_url, remove_url):
+        assert url.replace("&", "&amp;") in page
+    assert "Add an activity" in page
+    # In place (htmx): the form replaces the activity's heading.
+    fragment = client.get(edit_url, **HTMX).content.decode()
+    assert fragment.startswith(f'<div id="{item}" class="editor-form">')
+    assert re.search(r'<input type="text" name="code" value="A1"', fragment)
+    # Without JavaScript: corrected, added.
+    response = client.post(edit_url, {"code": "A1", "title": "Accueillir le public"})
+    assert response["Location"] == f"{_preview(row)}#{item}"
+    response = client.post(add_url, {"code": "A2", "title": "Orienter"})
+    assert response.status_code == 302
+    bloc = _draft(row).blocs[0]
+    assert [(a.ref, a.code, a.title) for a in bloc.activities] == [
+        ("A1", "A1", "Accueillir le public"), ("RNCP99999BC01-a1", "A2", "Orienter")]
+    # A compétence's form chooses among its bloc's activities, or none.
+    competence_url = _edit(row, "competence", "ref=C1.2")
+    form = client.get(competence_url).content.decode()
+    assert '<option value="">None (outside any activity)</option>' in form
+    assert '<option value="RNCP99999BC01-a1">A2 — Orienter</option>' in form
+    assert "Activité 2" not in form  # another bloc's activity
+    client.post(competence_url, _competence_post("Compétence 1.2", code="C1.2",
+                                                 activity="RNCP99999BC01-a1"))
+    assert _draft(row).blocs[0].competences[1].activity_ref == "RNCP99999BC01-a1"
+    page = client.get(_preview(row)).content.decode()
+    assert re.search(r"Activity A2 — Orienter</span>.*?<strong>C1.2</strong>", page, re.S)
+    # Removed: its compétences stay, outside any activity.
+    response = client.post(_edit(row, "activity", "ref=RNCP99999BC01-a1", action="remove"),
+                           **HTMX)
+    assert response.status_code == 200
+    assert "Removed." in response.content.decode()
+    assert re.search(r"Competences outside any activity</p>\s*<ul[^>]*>\s*<li[^>]*>"
+                     r"<strong>C1.2</strong>", response.content.decode())
+    bloc = _draft(row).blocs[0]
+    assert [a.ref for a in bloc.activities] == ["A1"]
+    assert [(c.ref, c.activity_ref) for c in bloc.competences] == [("C1.1", "A1"),
+                                                                   ("C1.2", None)]
+    # Refused values are said next to the field, nothing saved.
+    response = client.post(edit_url, {"code": "", "title": ""})
+    assert response.status_code == 422
+    assert "Give the activity a code or a title." in response.content.decode()
+    assert client.get(_edit(row, "activity", "ref=ghost")).status_code == 404
+
+
+def test_a_modality_s_texts_are_edited_in_the_page(alice):
+    row = _pending()
+    client = _client(alice)
+    url = _edit(row, "modality", "ref=E1")
+    form = client.get(url).content.decode()
+    for label in ("What the candidate does", "What the candidate hands in",
+                  "Duration as written"):
+        assert f">{label}:</label>" in form
+    response = client.post(url, {
+        "code": "E1", "title": "Étude de cas", "kind": "case_study",
+        "description": "Analyse une situation réelle", "deliverables": "Un rapport écrit",
+        "duration_minutes": "", "duration_text": "20 min de présentation + 10 min d'échange",
+        "competences": ["C1.1"], "blocs": [],
+    })
+    assert response.status_code == 302
+    modality = _draft(row).modalities[0]
+    assert (modality.description, modality.deliverables, modality.duration_text) == (
+        "Analyse une situation réelle", "Un rapport écrit",
+        "20 min de présentation + 10 min d'échange")
+    page = client.get(_preview(row)).content.decode()
+    assert "What the candidate does: Analyse une situation réelle" in page
+    assert "What the candidate hands in: Un rapport écrit" in page
+    assert "20 min de présentation + 10 min d&#x27;échange" in page
+    # The form shows them again.
+    form = client.get(url).content.decode()
+    assert "\nUn rapport écrit</textarea>" in form
+
+
+def _order(row: ReferentielImport) -> list[str]:
+    return [c.ref for c in _draft(row).blocs[0].competences]
+
+
+def test_competences_move_up_and_down_within_their_group(alice):
+    draft = make_draft(competences=3)
+    draft.blocs[0].competences[1].activity_ref = None  # C1.2 outside the activity A1
+    row = _pending(draft)
+    client = _client(alice)
+    move_url = _edit(row, "competence", "ref=C1.1", action="move")
+    page = client.get(_preview(row)).content.decode()
+    c11, c13 = anchor(0, "competence", "C1.1"), anchor(0, "competence", "C1.3")
+    # Within the group the page shows (activity A1: C1.1 then C1.3): C1.1 goes down after
+    # C1.3 (position 2), C1.3 up before C1.1 (position 0); no « up » at the top.
+    assert f'action="{move_url.replace("&", "&amp;")}"' in page
+    assert re.search(rf'id="{c11}-down" name="position" value="2"', page)
+    assert f'id="{c11}-up"' not in page
+    assert re.search(rf'id="{c13}-up" name="position" value="0"', page)
+    assert f'id="{c13}-down"' not in page
+    # Without JavaScript: back to the preview at the item.
+    response = client.post(_edit(row, "competence", "ref=C1.3", action="move"),
+                           {"position": "0"})
+    assert response["Location"] == f"{_preview(row)}#{c13}"
+    assert _order(row) == ["C1.3", "C1.1", "C1.2"]
+    # With htmx: the section again; the focus on the Edit link once at the bottom.
+    response = client.post(_edit(row, "competence", "ref=C1.3", action="move"),
+                           {"position": "2"}, **HTMX)
+    assert _order(row) == ["C1.1", "C1.2", "C1.3"]
+    section = response.content.decode()
+    assert "Moved." in section
+    assert re.search(rf'<li id="{c13}"[^>]*>.*?hx-swap="outerHTML" autofocus>Edit', section,
+                     re.S)
+    # … on the button pressed while it can be pressed again.
+    draft = make_draft(competences=3)
+    row = _pending(draft)
+    response = client.post(_edit(row, "competence", "ref=C1.3", action="move"),
+                           {"position": "1"}, **HTMX)
+    assert _order(row) == ["C1.1", "C1.3", "C1.2"]
+    assert re.search(rf'id="{c13}-up" name="position" value="0" class="button--link"'
+                     r' autofocus>Move up', response.content.decode())
+    for bad in ({"position": "x"}, {}):
+        assert client.post(_edit(row, "competence", "ref=C1.3", action="move"),
+                           bad).status_code == 404
+    assert client.post(_edit(row, "bloc", "ref=RNCP99999BC01", action="move"),
+                       {"position": "0"}).status_code == 404
+    assert client.get(_edit(row, "competence", "ref=C1.3", action="move")).status_code == 405
+
+
+def _live(fragment: str, field_id: str) -> str:
+    found = re.search(rf'<div id="{field_id}_live" hx-swap-oob="innerHTML">(.*?)</div>',
+                      fragment, re.S)
+    assert found, f"no error region for {field_id}"
+    return found.group(1)
+
+
+def test_item_forms_are_checked_as_typed_and_nothing_is_saved(alice):
+    row = _pending()
+    client = _client(alice)
+    url = _edit(row, "competence", "ref=C1.1")
+    item = anchor(0, "competence", "C1.1")
+    fragment = client.get(url, **HTMX).content.decode()
+    # The fieldset posts what is typed (validate=1) and swaps nothing but error regions.
+    assert re.search(rf'<fieldset hx-post="{re.escape(url)}" hx-vals=\'{{"validate": "1"}}\' '
+                     r'hx-trigger="change, keyup changed delay:600ms" hx-target="this" '
+                     r'hx-swap="none"', fragment)
+    assert f'<div id="{item}-code_live" class="editor-live" aria-live="polite"></div>' in (
+        fragment)
+    assert "hx-trigger" not in client.get(url).content.decode()  # no JavaScript: as before
+    # A duplicate code: said at once, nothing saved.
+    checked = client.post(url, {**_competence_post("Compétence 1.1"), "code": "C1.2",
+                                "validate": "1"}, **HTMX)
+    assert checked.status_code == 200
+    answer = checked.content.decode()
+    assert "Another competence has this code." in _live(answer, f"{item}-code")
+    assert _live(answer, f"{item}-title").strip() == ""
+    assert "<input" not in answer  # the fields are left alone
+    assert _draft(row).blocs[0].competences[0].code == "C1.1"
+    assert "<strong>C1.1</strong> — Compétence 1.1" in client.get(_preview(row)).content.decode()
+    # A good value: no error, and still nothing saved.
+    answer = client.post(url, {**_competence_post("Analyser le besoin"), "validate": "1"},
+                         **HTMX).content.decode()
+    assert "errorlist" not in answer
+    assert _live(answer, f"{item}-code").strip() == ""
+    assert _draft(row).blocs[0].competences[0].title == "Compétence 1.1"
+    # A bad RNCP code in the certification's form.
+    cert = anchor(0, "certification")
+    answer = client.post(_edit(row, "certification"), {
+        "code": "RNCP12AB", "title": "Chef de projet de démonstration", "validate": "1",
+    }, **HTMX).content.decode()
+    assert "Enter an RNCP or RS code" in _live(answer, f"{cert}-code")
+    assert _draft(row).certification.code == "RNCP99999"
+    # The rules, checked the same way.
+    answer = client.post(_edit(row, "rules"), {"d0-rules-quorum_min_members": "99",
+                                               "d0-rules-divergence_threshold": "2",
+                                               "validate": "1"}, **HTMX).content.decode()
+    assert "Enter a number from 1 to 20." in _live(
+        answer, "d0-rules-d0-rules-quorum_min_members")
+    assert _draft(row).rules == {}
+    page = client.get(_preview(row)).content.decode()
+    assert 'id="d0-rules-d0-rules-quorum_min_members_live"' in page
+
+
+def test_a_new_item_s_untyped_fields_are_not_errors_yet(alice):
+    row = _pending()
+    client = _client(alice)
+    url = _edit(row, "competence", "ref=RNCP99999BC01", action="add")
+    swap = f"d0-add-competence-{anchor(0, 'bloc', 'RNCP99999BC01')}"
+    answer = client.post(url, {"code": "C1.1", "title": "", "bloc": "RNCP99999BC01",
+                               "validate": "1"}, **HTMX).content.decode()
+    assert "Another competence has this code." in _live(answer, f"{swap}-code")
+    assert _live(answer, f"{swap}-title").strip() == ""  # not typed yet
+    assert len(_draft(row).blocs[0].competences) == 2
+    # The save still says it.
+    response = client.post(url, {"code": "C1.9", "title": "", "bloc": "RNCP99999BC01"})
+    assert response.status_code == 422
+    assert "This field is required." in response.content.decode()
+
+
+def test_the_check_as_typed_reads_in_few_queries(alice, django_assert_max_num_queries):
+    client = _client(alice)
+    row = _pending(make_draft(blocs=8, competences=6))
+    url = _edit(row, "competence", "ref=C1.1")
+    with django_assert_max_num_queries(4):
+        response = client.post(url, {**_competence_post("Autre"), "validate": "1"}, **HTMX)
+    assert response.status_code == 200
+    with django_assert_max_num_queries(4):
+        client.post(_edit(row, "certification"), {"code": "X", "title": "T", "validate": "1"},
+                    **HTMX)
