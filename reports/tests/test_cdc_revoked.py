@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
@@ -148,3 +150,18 @@ def test_when_every_certificate_is_revoked_the_file_is_refused_saying_why(
     assert response.status_code == 302
     assert expected in [str(m) for m in get_messages(response.wsgi_request)]
     assert left_out(2) in dashboard(client, alice, two_holders)
+
+
+def test_the_dashboard_reads_the_left_out_holders_in_constant_queries(two_holders, client,
+                                                                     alice):
+    client.force_login(alice)
+    url = reverse("candidates:session_dashboard", args=[two_holders.setup.session.public_id])
+    client.get(url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as none_revoked:
+        client.get(url)
+    for enrolment in (two_holders.charlie, two_holders.dave):
+        document_revoke(document=certificate_of(enrolment), by=alice, reason=FRAUD)
+    with CaptureQueriesContext(connection) as both_revoked:
+        page = client.get(url).content.decode()
+    assert left_out(2) in page
+    assert len(both_revoked.captured_queries) == len(none_revoked.captured_queries)

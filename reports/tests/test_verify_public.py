@@ -259,3 +259,16 @@ def test_the_holders_api_reads_only_the_public_reason(charlie, signed, alice, ce
     assert body["revocation_reason"] == "Document révoqué par le certificateur."
     assert body["internal_revocation_reason"] is None
     assert "Fraude" not in api.get("/api/v1/documents/").content.decode()
+
+
+def test_the_replacing_pdf_states_no_reason(alice, certificate, rendered):
+    """The new document's PDF is made from a context that holds neither reason."""
+    new = document_reissue(document=certificate, by=alice, reason=FRAUD,
+                           public_reason="Remplacé par un document corrigé")
+    rendered.clear()
+    document_render(document_id=new.pk)
+    (kind, context, _language), = rendered
+    assert kind == DocumentKind.CERTIFICATE
+    assert context["document"]["verification_code"] == new.verification_code
+    assert "Fraude" not in repr(context)
+    assert "Remplacé" not in repr(context)
