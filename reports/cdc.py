@@ -31,7 +31,11 @@ from candidates.models import AccessRoute, Candidate, Session
 from candidates.validators import is_insee_code
 from certifications.models import Certification
 from deliberations.models import CandidateDecision, Deliberation
-from reports.selectors import cdc_holders, deliberation_facts, signed_deliberation_of_session
+from reports.selectors import (
+    cdc_holders_split,
+    deliberation_facts,
+    signed_deliberation_of_session,
+)
 
 CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
@@ -88,6 +92,8 @@ class CdcFile:
     content: bytes
     filename: str
     holders: int
+    # The holders left out because their certificate was revoked: their printed names.
+    revoked: tuple[str, ...] = ()
 
 
 def months_after(day: date, months: int) -> date:
@@ -162,11 +168,15 @@ def _holder_problems(candidate: Candidate) -> list[str]:
     return problems
 
 
-def cdc_problems(*, certification: Certification,
-                 holders: Sequence[CandidateDecision]) -> list[str]:
-    """Why the file cannot be produced; empty when it can."""
+def cdc_problems(*, certification: Certification, holders: Sequence[CandidateDecision],
+                 revoked: Sequence[CandidateDecision] = ()) -> list[str]:
+    """Why the file cannot be produced; empty when it can. ``revoked``: the holders left
+    out because their certificate was revoked (not checked: they are not declared)."""
     problems = _certification_problems(certification)
-    if not holders:
+    if not holders and revoked:
+        problems.append(_("Every holder's certificate was revoked: there is no holder to "
+                          "declare."))
+    elif not holders:
         problems.append(_("No candidate obtained the certification in this session: there "
                           "is no holder to declare."))
     for decision in holders:
@@ -241,14 +251,16 @@ def cdc_accrochage_xml(*, deliberation: Deliberation, now: datetime | None = Non
 
 
 def _document(deliberation: Deliberation, now: datetime | None,
-              flux_id: str) -> tuple[bytes, int]:
+              flux_id: str) -> tuple[bytes, list[CandidateDecision], list[CandidateDecision]]:
     facts = deliberation_facts(deliberation)
     certification = copy.copy(deliberation.session.referentiel.certification)
     certification.code = facts["certification"].get("code") or certification.code
     # The holders' identity is the current record, not the snapshot: a correction the
     # Caisse des Dépôts asks for (a birth place code) is what the next file declares.
-    holders = cdc_holders(deliberation=deliberation)
-    problems = cdc_problems(certification=certification, holders=holders)
+    split = cdc_holders_split(deliberation=deliberation)
+    holders = split.declared
+    problems = cdc_problems(certification=certification, holders=holders,
+                            revoked=split.revoked)
     if problems:
         raise CdcExportError(problems)
     decided_on = decision_date(deliberation)
@@ -275,7 +287,33 @@ def _document(deliberation: Deliberation, now: datetime | None,
     ET.indent(flux)
     body = ET.tostring(flux, encoding="unicode", default_namespace=CDC_NAMESPACE)
     content = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-    return content, len(holders)
+    return content, holders, split.revoked
+
+
+def cdc_revoked_holders(*, deliberation: Deliberation) -> list[str]:
+    """The printed names of the holders the file leaves out, their certificate revoked."""
+    return [decision.enrolment.candidate.legal_name
+            for decision in cdc_holders_split(deliberation=deliberation).revoked]
+
+
+@dataclass(frozen=True)
+class CdcDeclaration:
+    """What a session's dashboard says of its declaration: the deadline, and the holders
+    the file leaves out (their certificate revoked), by their printed names."""
+
+    deadline: CdcDeadline
+    revoked: list[str]
+
+
+def cdc_declaration_for_session(*, session: Session, today: date | None = None
+                                ) -> CdcDeclaration | None:
+    """The declaration of a signed session, None before signing (one query then; two
+    once signed)."""
+    deliberation = signed_deliberation_of_session(session=session)
+    if deliberation is None:
+        return None
+    return CdcDeclaration(cdc_deadline(deliberation=deliberation, today=today),
+                          cdc_revoked_holders(deliberation=deliberation))
 
 
 def cdc_filename(deliberation: Deliberation) -> str:
@@ -285,10 +323,13 @@ def cdc_filename(deliberation: Deliberation) -> str:
 
 def cdc_accrochage_export(*, deliberation: Deliberation, by: User,
                           now: datetime | None = None) -> CdcFile:
-    """The file a staff member downloads, recorded in the audit trail."""
+    """The file a staff member downloads, recorded in the audit trail with the holders
+    it leaves out (their certificate revoked)."""
     flux_id = uuid.uuid4().hex
-    content, holders = _document(deliberation, now, flux_id)
+    content, holders, revoked = _document(deliberation, now, flux_id)
     audit_log(actor=by, action="cdc_accrochage.exported", obj=deliberation,
-              new={"id_flux": flux_id, "holders": holders},
+              new={"id_flux": flux_id, "holders": len(holders),
+                   "revoked_left_out": [str(d.enrolment.public_id) for d in revoked]},
               context={"session": str(deliberation.session.public_id)})
-    return CdcFile(content, cdc_filename(deliberation), holders)
+    return CdcFile(content, cdc_filename(deliberation), len(holders),
+                   tuple(d.enrolment.candidate.legal_name for d in revoked))

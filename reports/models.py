@@ -3,6 +3,7 @@ before it is rendered, numbered in the certifier's register, never deleted."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
@@ -22,6 +23,21 @@ CODE_LENGTH = 12
 
 def verification_code_new() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+# What a reader may type between the characters of a code: spaces, dashes, dots.
+_CODE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.]+")
+
+
+def verification_code_normalize(text: str) -> str:
+    """A code as typed or copied (« abcd-efgh jkmn ») as it is stored: without spaces,
+    dashes or dots, in upper case."""
+    return _CODE_SEPARATORS.sub("", text).upper()
+
+
+def verification_code_is_wellformed(code: str) -> bool:
+    """Whether a normalized code could be one: its length, from the alphabet."""
+    return len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code)
 
 
 def document_path(document: Document, filename: str) -> str:

@@ -21,10 +21,12 @@ from deliberations.models import CandidateDecision, CandidateOutcome, Deliberati
 from deliberations.selectors import deliberation_of_session
 from reports.models import (
     Document,
+    DocumentKind,
     DocumentStatus,
     IssuingOverride,
     SessionExport,
     SessionExportStatus,
+    verification_code_normalize,
 )
 
 
@@ -119,7 +121,7 @@ def document_for_verification(*, code: str) -> Document:
                 .select_related("enrolment__candidate", "bloc", "deliberation",
                                 "session__referentiel__certification")
                 .exclude(issued_at__isnull=True)
-                .get(verification_code=code.strip().upper()))
+                .get(verification_code=verification_code_normalize(code)))
     document.statement = document_statement(document)
     return document
 
@@ -207,17 +209,42 @@ def signed_deliberation_of_session(*, session: Session) -> Deliberation | None:
     return deliberation
 
 
+@dataclass(frozen=True)
+class CdcHolders:
+    """Who the Caisse des Dépôts file declares, and who it leaves out: a holder whose
+    certificate was revoked (and not reissued) holds nothing to declare."""
+
+    declared: list[CandidateDecision]
+    revoked: list[CandidateDecision]
+
+
+def cdc_holders_split(*, deliberation: Deliberation) -> CdcHolders:
+    """Who obtained the certification (one query). Erased candidates stay: erasure keeps
+    the legal identity. Partial successes are not declared: the format (XSD 1.1.2) has a
+    passage per certification, with no element for a skills block. A holder whose
+    certificate, at the head of its reissue chain, is revoked is left out (``revoked``):
+    a reissued certificate is declared, a certificate not issued yet too (the jury's
+    decision stands until the certifier revokes it)."""
+    revoked_certificate = Document.objects.filter(
+        deliberation=deliberation, enrolment=OuterRef("enrolment"),
+        kind=DocumentKind.CERTIFICATE, status=DocumentStatus.REVOKED,
+        replaced_by__isnull=True)
+    rows = (CandidateDecision.objects
+            .filter(deliberation=deliberation, outcome=CandidateOutcome.FULL_SUCCESS)
+            .annotate(certificate_revoked=Exists(revoked_certificate))
+            .select_related("enrolment__candidate")
+            .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
+                      "enrolment__pk"))
+    declared: list[CandidateDecision] = []
+    revoked: list[CandidateDecision] = []
+    for decision in rows:
+        (revoked if decision.certificate_revoked else declared).append(decision)
+    return CdcHolders(declared, revoked)
+
+
 def cdc_holders(*, deliberation: Deliberation) -> list[CandidateDecision]:
-    """Who obtained the certification. Erased candidates stay: erasure keeps the legal
-    identity. Partial successes are not declared: the format (XSD 1.1.2) has a passage
-    per certification, with no element for a skills block."""
-    return list(
-        CandidateDecision.objects
-        .filter(deliberation=deliberation, outcome=CandidateOutcome.FULL_SUCCESS)
-        .select_related("enrolment__candidate")
-        .order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names",
-                  "enrolment__pk")
-    )
+    """The holders the Caisse des Dépôts file declares (``cdc_holders_split``)."""
+    return cdc_holders_split(deliberation=deliberation).declared
 
 
 def session_documents_incomplete_for_admin(*, user: User, session: Session) -> bool:

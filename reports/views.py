@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.downloads import attachment_disposition
-from accounts.ratelimit import rate_limit_consume
+from accounts.ratelimit import rate_limit_consume, rate_limit_reached
 from candidates.models import Session
 from reports.cdc import CdcExportError, cdc_accrochage_export
 from reports.exports import (
@@ -28,6 +28,7 @@ from reports.exports import (
     session_export_start,
     session_exports_resume_stale,
 )
+from reports.forms import VerifyForm
 from reports.models import Document, SessionExport
 from reports.selectors import (
     document_download_get_for_user,
@@ -52,16 +53,39 @@ DOCUMENTS_PER_PAGE = 100
 
 
 @require_GET
+def verify_form(request: HttpRequest) -> HttpResponse:
+    """The public form: a code typed as printed (spaces, dashes, case do not matter)
+    leads to its verification page; a malformed one is told next to the field."""
+    form = VerifyForm(request.GET if "code" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        if rate_limit_reached(request, action="verify"):
+            return _verify_limited(request)
+        return redirect("reports:verify", code=form.cleaned_data["code"])
+    return _verify_page(request, "reports/verify_form.html", {"form": form})
+
+
+@require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     if not rate_limit_consume(request, action="verify"):
-        return render(request, "429.html", {"message": verify_limited_message()}, status=429)
+        return _verify_limited(request)
     try:
         document = document_for_verification(code=code)
     except Document.DoesNotExist:
-        raise Http404 from None
-    response = render(request, "reports/verify.html", {"document": document})
+        # Our page, whatever DEBUG says: the code matches nothing, type it again.
+        return _verify_page(request, "reports/verify_form.html", {
+            "form": VerifyForm(initial={"code": code}), "unknown_code": code}, status=404)
+    return _verify_page(request, "reports/verify.html", {"document": document})
+
+
+def _verify_page(request: HttpRequest, template: str, context: dict,
+                 status: int = 200) -> HttpResponse:
+    response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _verify_limited(request: HttpRequest) -> HttpResponse:
+    return render(request, "429.html", {"message": verify_limited_message()}, status=429)
 
 
 def verify_limited_message() -> str:

@@ -170,6 +170,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_deliberation_publish": ("POST", {"admin": OK, "jury": 403}),
     # -- documents
     "reports:cdc_accrochage": ("GET", ADMIN),
+    "reports:verify_form": ("GET", EVERYONE),  # the public form: a code leads to its page
     "reports:verify": ("GET", EVERYONE),
     "reports:download": ("GET", ADMIN),  # and the holder
     "reports:session_documents": ("GET", ADMIN),

@@ -39,7 +39,7 @@ from portal.views.space import (
     scale_rules,
     visible_results,
 )
-from reports.cdc import cdc_deadline_for_session
+from reports.cdc import cdc_declaration_for_session
 
 PAGE_SIZE = 50
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -199,6 +199,7 @@ def session_dashboard(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if kind in ("csv", "xlsx"):
         return export_response(kind, export_table(rows, columns), session)
     page: Page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    declaration = cdc_declaration_for_session(session=session)
     return render(request, "portal/dashboard.html", {
         "session": session,
         "certification": referentiel.certification,
@@ -209,7 +210,8 @@ def session_dashboard(request: HttpRequest, session_id: UUID) -> HttpResponse:
         "enrolment_count": len(all_rows),
         "levels": levels,
         "distribution": distribution(columns, levels, rows),
-        "cdc_deadline": cdc_deadline_for_session(session=session),
+        "cdc_deadline": declaration.deadline if declaration else None,
+        "cdc_revoked": declaration.revoked if declaration else [],
     })
 
 

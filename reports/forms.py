@@ -1,0 +1,36 @@
+"""The public verification form: one field, the code as printed on a document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reports.models import CODE_LENGTH, verification_code_is_wellformed, verification_code_normalize
+
+
+class VerifyForm(forms.Form):
+    """A code typed or copied: spaces, dashes and the case do not matter."""
+
+    code = forms.CharField(
+        label=_("Verification code"), max_length=40, strip=True,
+        help_text=_("The 12 characters printed at the bottom of the document (spaces, "
+                    "dashes and case do not matter)."),
+        error_messages={"required": _("Type the verification code printed on the "
+                                      "document.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false", "size": 20}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_code(self) -> str:
+        code = verification_code_normalize(self.cleaned_data["code"])
+        if not verification_code_is_wellformed(code):
+            raise forms.ValidationError(
+                _("A verification code has %(length)s characters: letters and digits from "
+                  "2 to 9 (never I, L, O, 0 or 1). Check it against the document.")
+                % {"length": CODE_LENGTH}, code="malformed")
+        return code
