@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import AdministratorWrites
+from accounts.permissions import AdministratorWrites, may_read_jury_note
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
@@ -297,6 +297,15 @@ class EnrolmentSerializer(serializers.ModelSerializer):
                   "technical_aids", "other_accommodations", "jury_note", "acquired_blocs",
                   "status", "invited_at", "created_at"]
 
+    def to_representation(self, instance: Enrolment) -> dict[str, Any]:
+        """The note for the jury is internal: a candidate reading their own enrolment
+        never gets it (nor does anyone without a request to tell who asks)."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not may_read_jury_note(request.user):
+            data.pop("jury_note", None)
+        return data
+
 
 class EnrolmentCreateSerializer(serializers.Serializer):
     candidate = serializers.UUIDField()
@@ -402,7 +411,8 @@ class EnrolmentListAPI(generics.ListCreateAPIView):
             enrolment = enrolment_create(**arguments)
         except DjangoValidationError as exc:
             return _refused(exc)
-        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+        return Response(EnrolmentSerializer(enrolment, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class EnrolmentDetailAPI(generics.RetrieveAPIView):
