@@ -296,6 +296,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
                   "access_route", "whole_certification", "target_blocs", "extra_time_percent",
                   "technical_aids", "other_accommodations", "jury_note", "acquired_blocs",
                   "status", "invited_at", "created_at"]
+        extra_kwargs = {"jury_note": {
+            "help_text": "Internal, for the jury: left out when a candidate reads it."}}
 
     def to_representation(self, instance: Enrolment) -> dict[str, Any]:
         """The note for the jury is internal: a candidate reading their own enrolment
