@@ -83,6 +83,12 @@ def may_read_scores(user: Any, session: Any) -> bool:
     return is_administrator(user) or presides(user, session)
 
 
+def may_read_jury_note(user: Any) -> bool:
+    """Read an enrolment's note for the jury: administrators and jury members (on the
+    grid), never the candidate it is about."""
+    return is_administrator_or_jury(user)
+
+
 def may_deliberate(user: Any, session: Any) -> bool:
     """Propose the deliberation and publish its results: the president or an
     administrator."""

@@ -8,7 +8,6 @@ them, each in one query whatever the number of enrolments.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from assessments.models import Score, Sitting
 from candidates.models import Enrolment
@@ -34,17 +33,15 @@ def scored_competences_for_enrolments(
     return {pk: frozenset(competences) for pk, competences in found.items()}
 
 
-def upcoming_sittings_for_enrolments(
-    *, enrolments: Sequence[Enrolment], now: datetime
-) -> dict[int, list[Sitting]]:
-    """Per enrolment pk, its sittings of assessments starting at or after ``now``, soonest
-    first, with the assessment and its modality selected (date, place, title, duration,
-    team, attendance)."""
+def sittings_for_enrolments(*, enrolments: Sequence[Enrolment]) -> dict[int, list[Sitting]]:
+    """Per enrolment pk, all its sittings, soonest first, with the assessment and its
+    modality selected (date, place, title, duration, team, attendance). Past and upcoming
+    are the caller's to tell apart (assessments.timing), against its own clock."""
     found: dict[int, list[Sitting]] = {enrolment.pk: [] for enrolment in enrolments}
     if not found:
         return {}
     sittings = (
-        Sitting.objects.filter(enrolment__in=list(found), assessment__starts_at__gte=now)
+        Sitting.objects.filter(enrolment__in=list(found))
         .select_related("assessment__modality")
         .order_by("assessment__starts_at", "assessment_id")
     )

@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import AdministratorWrites
+from accounts.permissions import AdministratorWrites, may_read_jury_note
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
@@ -296,6 +296,17 @@ class EnrolmentSerializer(serializers.ModelSerializer):
                   "access_route", "whole_certification", "target_blocs", "extra_time_percent",
                   "technical_aids", "other_accommodations", "jury_note", "acquired_blocs",
                   "status", "invited_at", "created_at"]
+        extra_kwargs = {"jury_note": {
+            "help_text": "Internal, for the jury: left out when a candidate reads it."}}
+
+    def to_representation(self, instance: Enrolment) -> dict[str, Any]:
+        """The note for the jury is internal: a candidate reading their own enrolment
+        never gets it (nor does anyone without a request to tell who asks)."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not may_read_jury_note(request.user):
+            data.pop("jury_note", None)
+        return data
 
 
 class EnrolmentCreateSerializer(serializers.Serializer):
@@ -402,7 +413,8 @@ class EnrolmentListAPI(generics.ListCreateAPIView):
             enrolment = enrolment_create(**arguments)
         except DjangoValidationError as exc:
             return _refused(exc)
-        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+        return Response(EnrolmentSerializer(enrolment, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class EnrolmentDetailAPI(generics.RetrieveAPIView):

@@ -1,4 +1,4 @@
-"""Reads for the candidate space and dashboards: compétences scored, upcoming sittings;
+"""Reads for the candidate space and dashboards: compétences scored, sittings;
 one query for any number of enrolments, never another enrolment's rows."""
 
 import datetime
@@ -9,7 +9,7 @@ from django.utils import timezone
 from assessments.models import Attendance, Sitting
 from assessments.selectors import (
     scored_competences_for_enrolments,
-    upcoming_sittings_for_enrolments,
+    sittings_for_enrolments,
 )
 from assessments.services import assessment_create, score_record
 from candidates.tests.factories import CandidateFactory, EnrolmentFactory, SessionFactory
@@ -93,23 +93,17 @@ def test_it_never_gives_another_enrolments_scores(session, charlies, daves, bob)
         charlies.pk: frozenset()}
 
 
-def test_it_lists_upcoming_sittings_soonest_first(session, charlies):
+def test_it_lists_past_and_upcoming_sittings_soonest_first(session, charlies):
     later = schedule(session, charlies, days=30, place="Amphi B")
     sooner = schedule(session, charlies, days=2, place="Salle 12")
-    schedule(session, charlies, days=-1, place="Passée")
-    found = upcoming_sittings_for_enrolments(enrolments=[charlies], now=NOW)
-    assert [s.assessment for s in found[charlies.pk]] == [sooner, later]
-
-
-def test_it_includes_an_assessment_starting_now(session, charlies):
-    assessment = schedule(session, charlies, days=0)
-    found = upcoming_sittings_for_enrolments(enrolments=[charlies], now=assessment.starts_at)
-    assert [s.assessment for s in found[charlies.pk]] == [assessment]
+    past = schedule(session, charlies, days=-1, place="Passée")
+    found = sittings_for_enrolments(enrolments=[charlies])
+    assert [s.assessment for s in found[charlies.pk]] == [past, sooner, later]
 
 
 def test_it_never_gives_another_enrolments_sittings(session, charlies, daves):
     schedule(session, daves, place="Salle de Dave")
-    found = upcoming_sittings_for_enrolments(enrolments=[charlies, daves], now=NOW)
+    found = sittings_for_enrolments(enrolments=[charlies, daves])
     assert found[charlies.pk] == []
     assert [s.assessment.place for s in found[daves.pk]] == ["Salle de Dave"]
 
@@ -123,7 +117,7 @@ def test_it_reads_everything_in_one_query(session, charlies, daves, bob,
     with django_assert_num_queries(1):
         scored_competences_for_enrolments(enrolments=enrolments)
     with django_assert_num_queries(1):
-        found = upcoming_sittings_for_enrolments(enrolments=enrolments, now=NOW)
+        found = sittings_for_enrolments(enrolments=enrolments)
         shown = [(s.assessment.starts_at, s.assessment.place, s.assessment.modality.title,
                   s.assessment.modality.duration_minutes, s.team, s.attendance)
                  for s in found[charlies.pk]]
@@ -134,4 +128,4 @@ def test_it_reads_everything_in_one_query(session, charlies, daves, bob,
 def test_it_runs_no_query_for_no_enrolment(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert scored_competences_for_enrolments(enrolments=[]) == {}
-        assert upcoming_sittings_for_enrolments(enrolments=[], now=NOW) == {}
+        assert sittings_for_enrolments(enrolments=[]) == {}

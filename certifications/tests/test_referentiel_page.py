@@ -59,8 +59,12 @@ def test_the_page_shows_the_content_of_the_version(alice):
         "Étude de cas", "case study", "30 min",  # the modality
         "Compétence validée au-delà des attentes", "rattrapage required",  # the scale
         "Minimum members present</dt><dd>3</dd>",  # the rules
+        "Minimum share of external professionals</dt><dd>50%</dd>",
     ):
         assert text in page, text
+    french = _client(alice).get(_url("referentiel_detail", referentiel),
+                                headers={"accept-language": "fr"}).content.decode()
+    assert "50\u202f%</dd>" in french
     assert _url("referentiel_export_json", referentiel) in page
     assert _url("referentiel_export_case", referentiel) in page
     assert reverse("certifications:certification_mentions",

@@ -24,6 +24,7 @@ from certifications.rules import (
     jury_composition_check,
 )
 from certifications.selectors import certification_rules
+from certifications.units import format_percent
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services._base import (
     DeliberationClosedError,
@@ -65,9 +66,9 @@ def composition_messages(check: CompositionCheck, rules: CertificationRules
         "quorum": _("At least %(count)s members must be present (quorum).")
         % {"count": rules.quorum_min_members},
         "president_absent": _("The president of the jury must be present."),
-        "external_share": _("At least %(percent)s %% of the members present must be "
+        "external_share": _("At least %(percent)s of the members present must be "
                             "professionals external to the certifier.")
-        % {"percent": round(100 * rules.external_professional_share)},
+        % {"percent": format_percent(round(100 * rules.external_professional_share))},
         "single_gender": _("Men or women are absent from the members present."),
     }
     return ([words.get(key, key) for key in check.errors],

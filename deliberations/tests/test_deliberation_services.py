@@ -267,7 +267,8 @@ def test_the_external_share_is_configured_per_certification(setup, alice):
                                      defaults={"external_professional_share": "0.75"})
     with pytest.raises(SigningRefusedError) as refused:
         sign(setup)
-    assert any("extérieurs" in r for r in refused.value.reasons)
+    assert "Au moins 75\u202f% des membres présents doivent être des professionnels extérieurs " \
+           "au certificateur." in refused.value.reasons
 
 
 def test_a_single_gender_jury_signs_with_a_warning(setup, alice):

@@ -78,7 +78,9 @@ def test_it_shows_the_whole_grid_to_the_assigned_member(client, member, sitting)
     assert 'id="cell-attendance"' in html
     assert "Logiciel de synthèse vocale" in html
     assert "Prévoir une salle au rez-de-chaussée" in html
-    assert "33" in html
+    assert "33\u202f% de temps supplémentaire" in html
+    assert ("30\u00a0min + 10\u00a0min de temps supplémentaire = <strong>40\u00a0min</strong>"
+            in html)  # 33 % of 30 min is 9.9: rounded up, in the candidate's favour
     assert f'href="#cell-c{first_competence(sitting).pk}"' in html  # skip to the first unscored
     assert "vendor/htmx/htmx.min.js" in html
     assert "<script>" not in html  # no inline script (CSP)

@@ -143,7 +143,9 @@ def test_it_composes_the_jury_and_shows_the_summary(alice, session, bob_member, 
     assert set(jury.members.all()) == {bob_member, teacher}
     assert jury.president == teacher
     page = _client(alice).get(url).content.decode()
-    assert "1 (50 %; at least 50 % required)" in page
+    assert "1 (50%; at least 50% required)" in page
+    french = _client(alice).get(url, headers={"accept-language": "fr"}).content.decode()
+    assert "1 (50\u202f% ; au moins 50\u202f% requis)" in french
     assert "1 / 1" in page  # one woman, one man
     assert "The composition meets the rules of the certification." in page
 

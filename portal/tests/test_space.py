@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.timing import CandidateTiming
 from candidates.models import AcquiredBloc, AcquisitionOrigin, TargetBloc
 from candidates.tests.factories import (
     CandidateFactory,
@@ -53,7 +54,7 @@ def test_it_shows_one_card_per_bloc_with_its_status_and_progress(client, charlie
     assert "0 / 3 competences acquired" in content
     assert "0 / 3 skills blocks validated or acquired" in content
     assert '<progress class="progress" max="3" value="0"' in content
-    assert "33 % of each épreuve's duration" in content
+    assert "33% of each épreuve's duration" in content
     assert "Logiciel de lecture d&#x27;écran" in content
     assert "No épreuve scheduled yet." in content
     assert "No document issued yet." in content
@@ -161,10 +162,11 @@ def test_it_hides_levels_until_the_results_are_published(client, charlie, monkey
 
 
 def test_it_lists_upcoming_epreuves_and_documents_from_the_plug_in(client, charlie, monkeypatch):
-    enrol(charlie, extra_time_percent=33)
+    enrol(charlie, extra_time_percent=33, technical_aids="Loupe")
+    timing = CandidateTiming(timezone.now() + datetime.timedelta(days=1), 90, 30)
     with_results(
         monkeypatch,
-        upcoming=(space.UpcomingEpreuve("Étude de cas", timezone.now(), "Salle 12"),),
+        epreuves=(space.ScheduledEpreuve("Étude de cas", timing, "Salle 12"),),
         documents=(space.IssuedDocument("Relevé de compétences", "/documents/x/",
                                         datetime.date(2027, 7, 1)),),
     )
@@ -172,7 +174,7 @@ def test_it_lists_upcoming_epreuves_and_documents_from_the_plug_in(client, charl
     content = client.get(SPACE).content.decode()
     assert "Étude de cas" in content
     assert "Salle 12" in content
-    assert "with your accommodations" in content
+    assert "Your accommodations apply to each of these épreuves." in content
     assert '<a href="/documents/x/">Relevé de compétences <span' in content
 
 

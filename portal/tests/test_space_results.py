@@ -89,9 +89,8 @@ def test_it_never_shows_raw_scores_as_final_levels(client, charlie, bob, session
     assert "Level 1" not in response.content.decode()
 
 
-def test_it_lists_an_upcoming_epreuve_with_date_place_and_accommodations(client, charlie,
-                                                                        session):
-    enrolment = enrol(charlie, session, extra_time_percent=33)
+def test_it_lists_an_upcoming_epreuve_with_date_place_and_duration(client, charlie, session):
+    enrolment = enrol(charlie, session, technical_aids="Loupe")
     schedule(session, enrolment, place="Amphi Curie")
     client.force_login(charlie)
     content = client.get(SPACE).content.decode()
@@ -100,8 +99,9 @@ def test_it_lists_an_upcoming_epreuve_with_date_place_and_accommodations(client,
     assert "March 15, 2099, 9:30 a.m." in content
     assert 'datetime="2099-03-15T09:30:00+01:00"' in content
     assert "Amphi Curie" in content
-    assert "(30 min)" in content
-    assert "with your accommodations" in content
+    assert "Duration: 30 min" in " ".join(content.split())
+    assert "of extra time" not in content  # none recorded
+    assert "Your accommodations apply to each of these épreuves." in content
 
 
 def test_it_writes_the_date_the_french_way_in_french(client, charlie, session):
@@ -111,14 +111,19 @@ def test_it_writes_the_date_the_french_way_in_french(client, charlie, session):
     assert "15 mars 2099 09:30" in content
 
 
-def test_it_does_not_list_a_past_epreuve(client, charlie, session):
+def test_it_lists_a_past_epreuve_under_past(client, charlie, session):
     enrolment = enrol(charlie, session)
     schedule(session, enrolment, starts_at=timezone.now() - datetime.timedelta(hours=1),
              place="Salle du passé")
     client.force_login(charlie)
-    content = client.get(SPACE).content.decode()
-    assert "Salle du passé" not in content
-    assert "No épreuve scheduled yet." in content
+    response = client.get(SPACE)
+    content = response.content.decode()
+    upcoming, past = content.split('id="past-epreuves-heading"')
+    assert "Salle du passé" not in upcoming
+    assert "No épreuve to come." in upcoming
+    assert "Salle du passé" in past
+    assert [item.epreuve.place for item in response.context["past_epreuves"]] == [
+        "Salle du passé"]
 
 
 def test_it_never_shows_another_candidates_epreuves_or_scores(client, charlie, dave, bob,
@@ -131,6 +136,7 @@ def test_it_never_shows_another_candidates_epreuves_or_scores(client, charlie, d
     assert "Salle de Dave" not in content
     assert "No épreuve scheduled yet." in content
     assert ">In progress<" not in content
+    assert ">in progress<" not in content
     client.force_login(dave)
     content = client.get(SPACE).content.decode()
     assert "Salle de Dave" in content

@@ -1,6 +1,7 @@
 """The candidate space: progress per bloc, levels once published, accommodations,
-upcoming épreuves and documents (DESIGN.md §1, §8). A candidate reaches only their own
-enrolments (no id in the URL); administrators may preview a candidate's space."""
+épreuves to come and past ones, and documents (DESIGN.md §1, §8). A candidate reaches only
+their own enrolments (no id in the URL); administrators may preview a candidate's space.
+Nothing internal is shown: the note for the jury stays with the jury."""
 
 from __future__ import annotations
 
@@ -19,10 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import administrator_required
 from assessments.models import Sitting
-from assessments.selectors import (
-    scored_competences_for_enrolments,
-    upcoming_sittings_for_enrolments,
-)
+from assessments.selectors import scored_competences_for_enrolments, sittings_for_enrolments
+from assessments.timing import CandidateTiming, When, candidate_timing
 from candidates.models import AcquiredBloc, Enrolment
 from candidates.progress import (
     BlocInput,
@@ -57,11 +56,17 @@ STATUS_LABELS: Mapping[ProgressStatus, Promise] = {
 
 # -- results from the apps above candidates: ONE plug-in point -------------------------------
 @dataclass(frozen=True)
-class UpcomingEpreuve:
+class ScheduledEpreuve:
+    """One épreuve of the candidate, with THEIR duration (extra time included)."""
+
     title: str
-    starts_at: datetime
-    place: str
-    duration: str = ""  # as the référentiel writes it, else "90 min"
+    timing: CandidateTiming
+    place: str = ""
+    duration_text: str = ""  # as the référentiel writes it, shown only without minutes
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.timing.starts_at
 
 
 @dataclass(frozen=True)
@@ -92,18 +97,17 @@ class EnrolmentResults:
 
     final_levels: Mapping[int, int] = field(default_factory=dict)  # compétence pk → level
     scored: frozenset[int] = frozenset()  # compétences with at least one score
-    upcoming: tuple[UpcomingEpreuve, ...] = ()
+    epreuves: tuple[ScheduledEpreuve, ...] = ()  # soonest first, past ones included
     documents: tuple[IssuedDocument, ...] = ()
 
 
-def upcoming_epreuve(sitting: Sitting) -> UpcomingEpreuve:
-    modality = sitting.assessment.modality
-    minutes = modality.duration_minutes
-    return UpcomingEpreuve(
-        title=modality.title,
-        starts_at=sitting.assessment.starts_at,
-        place=sitting.assessment.place,
-        duration=modality.duration_text or (f"{minutes} min" if minutes else ""),
+def scheduled_epreuve(sitting: Sitting, enrolment: Enrolment) -> ScheduledEpreuve:
+    assessment = sitting.assessment
+    return ScheduledEpreuve(
+        title=assessment.modality.title,
+        timing=candidate_timing(assessment, extra_time_percent=enrolment.extra_time_percent),
+        place=assessment.place,
+        duration_text=assessment.modality.duration_text,
     )
 
 
@@ -121,7 +125,7 @@ def results_for_enrolments(enrolments: Sequence[Enrolment], *, documents: bool =
     """
     enrolments = list(enrolments)
     scored = scored_competences_for_enrolments(enrolments=enrolments)
-    sittings = upcoming_sittings_for_enrolments(enrolments=enrolments, now=timezone.now())
+    sittings = sittings_for_enrolments(enrolments=enrolments)
     # Only a published session has final levels: no query for the others.
     published = [e for e in enrolments if e.session.results_published_at is not None]
     final_levels = published_final_levels_for_enrolments(enrolments=published)
@@ -131,11 +135,32 @@ def results_for_enrolments(enrolments: Sequence[Enrolment], *, documents: bool =
         enrolment.pk: EnrolmentResults(
             final_levels=final_levels.get(enrolment.pk, {}),
             scored=scored[enrolment.pk],
-            upcoming=tuple(upcoming_epreuve(sitting) for sitting in sittings[enrolment.pk]),
+            epreuves=tuple(scheduled_epreuve(sitting, enrolment)
+                           for sitting in sittings[enrolment.pk]),
             documents=tuple(issued_document(d) for d in issued.get(enrolment.pk, [])),
         )
         for enrolment in enrolments
     }
+
+
+@dataclass(frozen=True)
+class EpreuveItem:
+    epreuve: ScheduledEpreuve
+    when: When
+
+    @property
+    def in_progress(self) -> bool:
+        return self.when == When.IN_PROGRESS
+
+
+def epreuves_by_date(epreuves: Sequence[ScheduledEpreuve], now: datetime
+                     ) -> tuple[list[EpreuveItem], list[EpreuveItem]]:
+    """(to come, soonest first — in progress included; past, latest first), each épreuve
+    placed by its start and the candidate's own end (extra time included) against now."""
+    items = [EpreuveItem(epreuve, epreuve.timing.when(now)) for epreuve in epreuves]
+    upcoming = [item for item in items if item.when != When.PAST]
+    past = [item for item in reversed(items) if item.when == When.PAST]
+    return upcoming, past
 
 
 def visible_results(enrolment: Enrolment, results: EnrolmentResults) -> EnrolmentResults:
@@ -227,6 +252,7 @@ def space_context(enrolment: Enrolment) -> dict[str, object]:
     found = results_for_enrolments([enrolment], documents=True)
     results = visible_results(enrolment, found[enrolment.pk])
     progress = progress_of(enrolment, bloc_inputs(blocs), scale_rules(levels), results)
+    upcoming, past = epreuves_by_date(results.epreuves, timezone.now())
     return {
         "enrolment": enrolment,
         "session": enrolment.session,
@@ -235,6 +261,8 @@ def space_context(enrolment: Enrolment) -> dict[str, object]:
         "progress": progress,
         "progress_percent": percent(progress.blocs_done, progress.blocs_total),
         "results": results,
+        "upcoming_epreuves": upcoming,
+        "past_epreuves": past,
     }
 
 
