@@ -142,7 +142,7 @@ def signed(setup):
 def test_the_publish_confirmation_says_what_candidates_see(client, signed, alice):
     client.force_login(alice)
     page = client.get(url(signed, "deliberation"), headers=EN).text
-    assert f'<form method="get" action="{url(signed, "deliberation_publish")}">' in page
+    assert f'<a class="button" href="{url(signed, "deliberation_publish")}">' in page
     response = client.get(url(signed, "deliberation_publish"), headers=EN)
     assert response.status_code == 200
     text = response.text
