@@ -25,7 +25,13 @@ from candidates.facts import (
 from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
-from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
+from deliberations.models import (
+    BlocDecisionStatus,
+    CandidateDecision,
+    CandidateOutcome,
+    CompetenceDecision,
+    Deliberation,
+)
 from juries.models import Jury, JuryMember
 from juries.selectors import session_get_for_score_reader
 
@@ -115,6 +121,47 @@ def deliberation_page(*, session: Session) -> DeliberationPage:
         members=members,
         president_id=jury.president_id if jury else None,
         divergence_threshold=certification_rules(certification).divergence_threshold,
+    )
+
+
+@dataclass(frozen=True)
+class SigningSummary:
+    """What signing and publishing the deliberation will do, from the decisions as they
+    stand (said on the confirmation pages): how many candidates, their outcomes, the
+    documents the workers will issue and how many candidates have an account to read
+    their results in."""
+
+    candidates: int
+    outcomes: list[tuple[str, int]]  # (outcome's label, how many), the outcomes present
+    transcripts: int
+    attestations: int
+    certificates: int
+    with_account: int
+
+    @property
+    def documents(self) -> int:
+        return 1 + self.transcripts + self.attestations + self.certificates  # + the minutes
+
+    @property
+    def without_account(self) -> int:
+        return self.candidates - self.with_account
+
+
+def signing_summary(*, page: DeliberationPage) -> SigningSummary:
+    """Counted from ``page`` (no query): one transcript per candidate, one attestation per
+    bloc validated, a certificate per full success and the minutes — the documents the
+    reports app issues on signing (``reports.services.register._wanted``)."""
+    decisions = page.decisions
+    outcomes = [(str(label), sum(1 for d in decisions if d.outcome == value))
+                for value, label in CandidateOutcome.choices]
+    return SigningSummary(
+        candidates=len(decisions),
+        outcomes=[(label, count) for label, count in outcomes if count],
+        transcripts=len(decisions),
+        attestations=sum(1 for d in decisions for b in d.blocs.all()
+                         if b.status == BlocDecisionStatus.VALIDATED),
+        certificates=sum(1 for d in decisions if d.outcome == CandidateOutcome.FULL_SUCCESS),
+        with_account=sum(1 for d in decisions if d.enrolment.candidate.user_id is not None),
     )
 
 

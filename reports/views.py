@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.downloads import attachment_disposition
 from accounts.ratelimit import rate_limit_consume, rate_limit_reached
@@ -133,10 +133,28 @@ def session_documents(request: HttpRequest, session_id: UUID) -> HttpResponse:
     })
 
 
+def _action_confirmation(request: HttpRequest, session: Session, document: Document,
+                         action: str, *, unconfirmed: bool, reason_error: str = "",
+                         status: int = 200) -> HttpResponse:
+    """What revoking (or reissuing) the document will do, with the reasons typed so far
+    (kept), before the administrator confirms."""
+    data = request.POST if request.method == "POST" else request.GET
+    return render(request, "reports/document_action_confirm.html", {
+        "session": session, "document": document, "action": action,
+        "reason": data.get("reason", ""), "public_reason": data.get("public_reason", ""),
+        "reason_error": reason_error, "unconfirmed": unconfirmed,
+        "verify_url": request.build_absolute_uri(
+            reverse("reports:verify", args=[document.verification_code])),
+    }, status=status)
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
                     action: str) -> HttpResponse:
+    """Revoke or reissue a document in two steps: the list's form (or a GET) shows what
+    will happen with the reasons typed; only a POST with ``confirm=1`` from that page
+    acts. A POST without it changes nothing and says so."""
     session = _session(request, session_id)
     try:
         document = document_get_for_admin(user=request.user, public_id=document_id)
@@ -147,6 +165,9 @@ def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
     service = {"revoke": document_revoke, "reissue": document_reissue}.get(action)
     if service is None:
         raise Http404
+    if request.method == "GET" or request.POST.get("confirm") != "1":
+        return _action_confirmation(request, session, document, action,
+                                    unconfirmed=request.method == "POST")
     try:
         result = service(document=document, by=request.user,
                          reason=request.POST.get("reason", ""),
@@ -154,6 +175,10 @@ def document_action(request: HttpRequest, session_id: UUID, document_id: UUID,
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as error:
+        if error.code == "reason":
+            return _action_confirmation(request, session, document, action,
+                                        unconfirmed=False, status=422,
+                                        reason_error=" ".join(error.messages))
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Document %(number)s revoked.") % {"number": document.number}

@@ -4,6 +4,7 @@ role, in a real Chromium against the live server: one world, one browser, every 
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -18,6 +19,7 @@ from candidates.tests.factories import SessionFactory, make_referentiel
 from certifications.importers import json_format
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
+from deliberations.models import Deliberation
 from deliberations.services import deliberation_propose
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.tests.factories import AssessmentFactory, MemberFactory, SittingFactory, assign
@@ -121,6 +123,13 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
         # proposed: overrides and signing
         (open_.president.user,
          reverse("deliberations:deliberation", args=[open_.session.public_id]), 200),
+        # the confirmations before signing and revoking
+        (open_.president.user,
+         reverse("deliberations:deliberation_sign", args=[open_.session.public_id]) + "?"
+         + urlencode({"present": [str(m.public_id) for m in open_.members],
+                      "proposal_version": Deliberation.objects.get(
+                          session=open_.session).proposal_version}, doseq=True), 200),
+        (alice, reverse("reports:document_action", args=[sid, mine.public_id, "revoke"]), 200),
     ]
 
 

@@ -1,7 +1,7 @@
 """A real Chromium deliberates with the keyboard only (Tab, Shift+Tab, typing, Enter): the
-president overrides a proposed level with a justification, saves, then signs. The skip
-link is the first stop, and every stop shows where the focus is. (The scoring grid has
-its own keyboard test: juries/tests/test_grid_browser.py.)"""
+president overrides a proposed level with a justification, saves, then signs through the
+confirmation page. The skip link is the first stop, and every stop shows where the focus
+is. (The scoring grid has its own keyboard test: juries/tests/test_grid_browser.py.)"""
 
 from __future__ import annotations
 
@@ -68,10 +68,17 @@ def test_the_president_overrides_and_signs_with_the_keyboard_only(live_server, c
                    stops)
             with page.expect_navigation():
                 page.keyboard.press("Enter")
+            # The confirmation page says what signing does; its button signs.
+            confirmation = page.content()
+            tab_to(page, lambda f: f["tag"] == "BUTTON" and f["form"].endswith("/sign/"),
+                   stops)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
             signed_page = page.content()
         finally:
             browser.close()
     assert "skip-link" in first["classes"]
+    assert 'name="confirm" value="1"' in confirmation
     assert [stop for stop in stops if not stop["visible"]] == []
     row.refresh_from_db()
     assert (row.final_level, row.justification) == (2, JUSTIFICATION)

@@ -159,8 +159,9 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "deliberations:deliberation_decision": ("POST", {"admin": 422}),  # the form is checked first;
     "deliberations:deliberation_amend": ("POST", {}),                 # the service refuses then
     "deliberations:deliberation_rattrapage": ("POST", {"admin": 422}),  # (no bloc given)
-    "deliberations:deliberation_sign": ("POST", {}),
-    "deliberations:deliberation_publish": ("POST", ADMIN),
+    # GET: the confirmation page; POST: acts only with ``confirm=1`` (from that page).
+    "deliberations:deliberation_sign": ("GET POST", {}),
+    "deliberations:deliberation_publish": ("GET POST", ADMIN),
     "api_deliberation_list": ("GET POST", {  # proposing for a session out of reach: 400
         "candidate": (OK, 400), "jury": (OK, 400), "president": (OK, 400),
         "admin": (OK, 409)}),  # already signed
@@ -179,7 +180,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "reports:session_export": ("POST", ADMIN),
     "reports:session_export_progress": ("GET", ADMIN),
     "reports:session_export_download": ("GET", ADMIN),
-    "reports:document_action": ("POST", ADMIN),
+    "reports:document_action": ("GET POST", ADMIN),  # GET and POST without confirm: the
+                                                     # confirmation page
     "api_document_list": ("GET", SIGNED_IN),
     "api_document_detail": ("GET", ADMIN),
     "api_document_download": ("GET", ADMIN),

@@ -45,6 +45,7 @@ from deliberations.services.rattrapage import rattrapage_carry
 from deliberations.services.sign import (
     SigningRefusedError,
     composition_messages,
+    composition_preview,
     deliberation_publish,
     deliberation_sign,
     issue_documents_for_deliberation,
@@ -66,6 +67,7 @@ __all__ = [
     "candidate_outcome_override",
     "competence_decision_override",
     "composition_messages",
+    "composition_preview",
     "deliberation_propose",
     "deliberation_publish",
     "deliberation_sign",

@@ -81,6 +81,15 @@ def _presence(members: Sequence[JuryMember], president_id: int | None) -> list[M
             for m in members]
 
 
+def composition_preview(*, session: Session, members_present: Sequence[JuryMember],
+                        president_id: int | None) -> tuple[list[str], list[str]]:
+    """Before the president confirms: the quorum and composition check that signing runs,
+    for the members chosen, in words (errors, warnings). Reads only; signing checks again."""
+    rules = certification_rules(session.referentiel.certification)
+    check = jury_composition_check(_presence(list(members_present), president_id), rules)
+    return composition_messages(check, rules)
+
+
 @transaction.atomic
 def deliberation_sign(
     *, deliberation: Deliberation, members_present: Sequence[JuryMember], by: User,

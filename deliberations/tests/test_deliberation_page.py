@@ -91,15 +91,16 @@ def test_signing_shows_the_reasons_then_signs_and_publishes(client, setup, alice
     client.force_login(setup.president.user)
     version = Deliberation.objects.get().proposal_version
     assert f'name="proposal_version" value="{version}"' in client.get(url(setup)).text
-    only_me = {"present": [str(setup.president.public_id)], "proposal_version": version}
+    only_me = {"present": [str(setup.president.public_id)], "proposal_version": version,
+               "confirm": "1"}
     response = client.post(url(setup, "deliberation_sign"), only_me)
     assert response.status_code == 422
     assert "quorum" in response.text
     everyone = {"present": [str(m.public_id) for m in setup.members],
-                "proposal_version": version}
+                "proposal_version": version, "confirm": "1"}
     assert client.post(url(setup, "deliberation_sign"), everyone).status_code == 302
     assert Deliberation.objects.get().is_signed
-    assert client.post(url(setup, "deliberation_publish")).status_code == 302
+    assert client.post(url(setup, "deliberation_publish"), {"confirm": "1"}).status_code == 302
     setup.session.refresh_from_db()
     assert setup.session.results_published_at is not None
 
@@ -115,7 +116,8 @@ def test_signing_a_stale_proposal_lists_the_changes_and_offers_to_propose_again(
     version = Deliberation.objects.get().proposal_version
     member = setup.members[1]
     Score.objects.filter(scorer=member.user, competence__code="C1.1").update(level=1)
-    sign = {"present": [str(m.public_id) for m in setup.members], "proposal_version": version}
+    sign = {"present": [str(m.public_id) for m in setup.members], "proposal_version": version,
+            "confirm": "1"}
     response = client.post(url(setup, "deliberation_sign"), sign)
     assert response.status_code == 409
     scorer = f"{member.user.first_name} {member.user.last_name}".strip() or member.user.email

@@ -18,13 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import (
     is_administrator,
     is_jury_member,
     may_amend,
     may_carry_rattrapage,
+    may_sign,
 )
 from candidates.models import Session
 from certifications.models import Level, Requirement
@@ -44,6 +45,7 @@ from deliberations.selectors import (
     deliberation_session_get_for_user,
     document_gaps_of,
     later_sessions_of,
+    signing_summary,
 )
 from deliberations.services import (
     AmendmentTarget,
@@ -55,6 +57,7 @@ from deliberations.services import (
     amendment_record,
     candidate_outcome_override,
     competence_decision_override,
+    composition_preview,
     deliberation_propose,
     deliberation_publish,
     deliberation_sign,
@@ -423,14 +426,48 @@ def rattrapage_view(request: HttpRequest, session_id: UUID, decision_id: UUID) -
     return redirect(f"{_url(session)}#candidate-{decision.public_id}")
 
 
+def _present(data, page: DeliberationPage) -> list:
+    """The jury's members ticked as present (``present``: their public ids)."""
+    chosen = set(data.getlist("present"))
+    return [m for m in page.members if str(m.public_id) in chosen]
+
+
+def _sign_confirmation(request: HttpRequest, session: Session, deliberation: Deliberation,
+                       data, *, unconfirmed: bool) -> HttpResponse:
+    """What signing will do, for the members ticked, before the president confirms."""
+    page = deliberation_page(session=session)
+    present = _present(data, page)
+    errors, warnings = composition_preview(session=session, members_present=present,
+                                           president_id=page.president_id)
+    return render(request, "deliberations/sign_confirm.html", {
+        "session": session, "deliberation": deliberation, "present": present,
+        "president_id": page.president_id,
+        "proposal_version": data.get("proposal_version", deliberation.proposal_version),
+        "summary": signing_summary(page=page), "unconfirmed": unconfirmed,
+        "composition_errors": errors, "composition_warnings": warnings,
+        "document_gaps": document_gaps_of(session=session),
+    })
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """GET: what signing will do, and the button that signs; POST with ``confirm=1``
+    (from that page) signs. A POST without it signs nothing and shows the confirmation."""
     session = _session(request, session_id)
     deliberation = _deliberation(session)
+    if not may_sign(request.user, session):
+        raise Http404
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
+    if not confirmed:
+        if deliberation.is_signed:
+            messages.info(request, _("The deliberation is already signed."))
+            return redirect(_url(session))
+        data = request.POST if request.method == "POST" else request.GET
+        return _sign_confirmation(request, session, deliberation, data,
+                                  unconfirmed=request.method == "POST")
     page = deliberation_page(session=session)
-    chosen = set(request.POST.getlist("present"))
-    present = [m for m in page.members if str(m.public_id) in chosen]
+    present = _present(request.POST, page)
     try:
         check = deliberation_sign(deliberation=deliberation, members_present=present,
                                   by=request.user,
@@ -454,10 +491,25 @@ def deliberation_sign_view(request: HttpRequest, session_id: UUID) -> HttpRespon
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def deliberation_publish_view(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """GET: what publishing will do, and the button that publishes; POST with
+    ``confirm=1`` (from that page) publishes. A POST without it publishes nothing."""
     session = _session(request, session_id)
     deliberation = _deliberation(session)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
+    if not confirmed:
+        if not deliberation.is_signed:
+            messages.error(request, _("Sign the deliberation before publishing the results."))
+            return redirect(_url(session))
+        if session.results_published_at is not None:
+            messages.info(request, _("The results are already published."))
+            return redirect(_url(session))
+        return render(request, "deliberations/publish_confirm.html", {
+            "session": session, "deliberation": deliberation,
+            "summary": signing_summary(page=deliberation_page(session=session)),
+            "unconfirmed": request.method == "POST",
+        })
     try:
         deliberation_publish(deliberation=deliberation, by=request.user)
     except ValidationError as error:

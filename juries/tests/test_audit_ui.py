@@ -65,7 +65,46 @@ def test_it_shows_who_when_where_and_old_to_new(alice, events):
     assert "<del>3</del> → <ins>2</ins>" in text  # the level changed
     assert "<del>1</del> → <ins>1, 2</ins>" in text  # the members
     score_row = response.context["rows"][2]
-    assert [change.field for change in score_row.changes] == ["level", "version"]
+    assert [change.key for change in score_row.changes] == ["level", "version"]
+    assert [change.field for change in score_row.changes] == ["Level", "Version"]
+
+
+def test_the_details_read_as_field_old_to_new_lines_not_json(alice, bob):
+    """Issue 18: labels in the reader's language, values in words (yes/no, a choice's
+    label, a date, nested details as « label: value »), long lists shortened; a key
+    nobody labelled is shown as it is."""
+    from candidates.tests.factories import EnrolmentFactory
+
+    enrolment = EnrolmentFactory()
+    audit_log(actor=bob, action="deliberation.requirement_ticked", obj=enrolment,
+              old={"requirement": "3", "value": {}},
+              new={"requirement": "3", "value": {"met": True, "justification": "Attesté."}})
+    audit_log(actor=alice, action="admin.changed", obj=enrolment.session,
+              old={"ends_on": "2026-11-20", "zz_custom": "a"},
+              new={"ends_on": "2026-11-21", "zz_custom": "b",
+                   "documents": [f"2026-{n:06d}" for n in range(1, 13)]})
+    audit_log(actor=alice, action="admin.changed", obj=enrolment,
+              old={"status": "enrolled"}, new={"status": "withdrawn"})
+    client = _client(alice)
+    text = client.get(reverse("juries:audit_log")).content.decode()
+    assert ('<span class="audit-changes__field">Value</span> : <del>—</del> → '
+            "<ins>Met: yes · Justification: Attesté.</ins>") in text
+    assert ('<span class="audit-changes__field">Ends on</span> : <del>11/20/2026</del> → '
+            "<ins>11/21/2026</ins>") in text
+    assert ('<span class="audit-changes__field">zz_custom</span> : <del>a</del> → '
+            "<ins>b</ins>") in text
+    assert "2026-000008 … and 4 more</ins>" in text
+    assert "<del>enrolled</del> → <ins>withdrawn</ins>" in text
+    assert f"Session #{enrolment.session.pk}" in text
+    assert "{&quot;" not in text  # no raw JSON
+    assert "{&#x27;" not in text
+    french = Client(headers={"accept-language": "fr"})
+    french.force_login(alice)
+    text = french.get(reverse("juries:audit_log")).content.decode()
+    assert "<ins>Remplie : oui · Justification : Attesté.</ins>" in text
+    assert ('<span class="audit-changes__field">Fin</span> : '
+            "<del>20/11/2026</del>") in text
+    assert "<del>inscrit</del> → <ins>retiré</ins>" in text
 
 
 @pytest.mark.parametrize(("query", "expected"), [

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
+from accounts.audit_display import Change, event_changes, object_label
 from accounts.downloads import attachment_disposition
 from accounts.models import AuditEvent
 from accounts.permissions import administrator_required
@@ -369,40 +370,10 @@ def conflict_admin_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 # -- the audit trail -----------------------------------------------------------------------
 @dataclass(frozen=True)
-class Change:
-    field: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
 class AuditRow:
     event: AuditEvent
     changes: list[Change]
-
-
-def _shown(value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, list | tuple):
-        return ", ".join(_shown(item) for item in value) or "—"
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _changes(event: AuditEvent) -> list[Change]:
-    """What changed, key by key: old → new (unchanged keys are left out)."""
-    old, new = event.old or {}, event.new or {}
-    changes = []
-    for key in dict.fromkeys([*old, *new]):
-        if key in old and key in new and old[key] == new[key]:
-            continue
-        changes.append(Change(key, _shown(old[key]) if key in old else "",
-                              _shown(new[key]) if key in new else ""))
-    return changes
+    object: str
 
 
 def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
@@ -418,7 +389,7 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "juries/manage_audit_log.html", {
         "form": form, "page": page,
-        "rows": [AuditRow(event, _changes(event)) for event in page],
+        "rows": [AuditRow(event, event_changes(event), object_label(event)) for event in page],
     })
 
 

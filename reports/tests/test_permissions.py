@@ -117,12 +117,12 @@ def test_the_buttons_revoke_and_reissue(client, alice, signed, documents, enqueu
     client.force_login(alice)
     base = [signed.setup.session.public_id, document.public_id]
     response = client.post(reverse("reports:document_action", args=[*base, "reissue"]),
-                           {"reason": "Erreur"})
+                           {"reason": "Erreur", "confirm": "1"})
     assert response.status_code == 302
     assert Document.objects.get(replaces=document).status == DocumentStatus.PENDING
     client.force_login(signed.setup.president.user)
     response = client.post(reverse("reports:document_action", args=[*base, "revoke"]),
-                           {"reason": "x"})
+                           {"reason": "x", "confirm": "1"})
     assert response.status_code == 404
 
 
