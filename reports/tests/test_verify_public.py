@@ -217,7 +217,7 @@ def test_the_revoke_form_of_the_documents_page_keeps_the_reasons_apart(client, a
     client.force_login(alice)
     url = reverse("reports:document_action",
                   args=[signed.setup.session.public_id, certificate.public_id, "revoke"])
-    response = client.post(url, {"reason": FRAUD, "public_reason": ""})
+    response = client.post(url, {"reason": FRAUD, "public_reason": "", "confirm": "1"})
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert (certificate.revocation_reason, certificate.public_revocation_reason) == (FRAUD, "")
@@ -232,7 +232,7 @@ def test_an_internal_reason_is_required(client, alice, signed, certificate):
     client.force_login(alice)
     url = reverse("reports:document_action",
                   args=[signed.setup.session.public_id, certificate.public_id, "revoke"])
-    client.post(url, {"reason": " ", "public_reason": "Document retiré"})
+    client.post(url, {"reason": " ", "public_reason": "Document retiré", "confirm": "1"})
     certificate.refresh_from_db()
     assert certificate.status == "issued"
 
