@@ -87,11 +87,11 @@ def test_the_details_read_as_field_old_to_new_lines_not_json(alice, bob):
               old={"status": "enrolled"}, new={"status": "withdrawn"})
     client = _client(alice)
     text = client.get(reverse("juries:audit_log")).content.decode()
-    assert ('<span class="audit-changes__field">Value</span> : <del>—</del> → '
+    assert ('<span class="audit-changes__field">Value</span>: <del>—</del> → '
             "<ins>Met: yes · Justification: Attesté.</ins>") in text
-    assert ('<span class="audit-changes__field">Ends on</span> : <del>11/20/2026</del> → '
+    assert ('<span class="audit-changes__field">Ends on</span>: <del>11/20/2026</del> → '
             "<ins>11/21/2026</ins>") in text
-    assert ('<span class="audit-changes__field">zz_custom</span> : <del>a</del> → '
+    assert ('<span class="audit-changes__field">zz_custom</span>: <del>a</del> → '
             "<ins>b</ins>") in text
     assert "2026-000008 … and 4 more</ins>" in text
     assert "<del>enrolled</del> → <ins>withdrawn</ins>" in text
@@ -102,7 +102,7 @@ def test_the_details_read_as_field_old_to_new_lines_not_json(alice, bob):
     french.force_login(alice)
     text = french.get(reverse("juries:audit_log")).content.decode()
     assert "<ins>Remplie : oui · Justification : Attesté.</ins>" in text
-    assert ('<span class="audit-changes__field">Fin</span> : '
+    assert ('<span class="audit-changes__field">Fin</span>\u00a0: '
             "<del>20/11/2026</del>") in text
     assert "<del>inscrit</del> → <ins>retiré</ins>" in text
 
