@@ -150,3 +150,16 @@ def test_the_confirmation_page_offers_the_button_once_ready(client, alice):
                       {"present": [str(m.public_id) for m in setup.members]}, headers=EN).text
     assert 'id="not-ready"' not in text
     assert "Sign the deliberation</button>" in text
+
+
+def test_the_reasons_are_said_in_french(alice):
+    setup = jury_setup()
+    enrolment = enrol(setup)
+    later_epreuve(setup, [enrolment])
+    deliberation_propose(session=setup.session, by=alice)
+    with translation.override("fr"), pytest.raises(SessionNotReadyError) as refused:
+        sign(setup)
+    first, second = refused.value.reasons
+    assert "il manque des évaluations pour" in first
+    assert "compétences évaluées)" in first
+    assert second.endswith("n’a pas encore eu lieu.")
