@@ -247,7 +247,9 @@ class DeliberationSignAPI(DeliberationsOfUser):
             200: SignedSerializer,
             400: OpenApiResponse(SigningRefusedSerializer, description=(
                 "Refused, nothing signed: quorum or composition not met (code "
-                "`composition`, the reasons in `reasons`), or someone present is not a "
+                "`composition`, the reasons in `reasons`), an épreuve not over or present "
+                "candidates not fully scored (code `not_ready`, listed in `reasons`), "
+                "or someone present is not a "
                 "member of the jury (code `not_member`).")),
             403: OpenApiResponse(ProblemSerializer, description="Only the president of "
                                  "the jury signs (an administrator reads)."),
@@ -291,7 +293,7 @@ class DeliberationSignAPI(DeliberationsOfUser):
                 for c in exc.changes])
         except SigningRefusedError as exc:
             return problem(status_code=status.HTTP_400_BAD_REQUEST, type="refused",
-                           code="composition", detail=" ".join(exc.reasons),
+                           code=exc.code, detail=" ".join(exc.reasons),
                            reasons=exc.reasons, warnings=exc.warnings)
         except DjangoValidationError as exc:
             return _refusal(exc)

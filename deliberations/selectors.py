@@ -8,13 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator, is_administrator_or_jury, is_jury_member
+from assessments.models import Sitting
 from candidates.facts import (
     certification_facts,
     certification_gaps,
@@ -220,10 +222,27 @@ def document_gaps_of(*, session: Session) -> list[str]:
     return gaps
 
 
-def sessions_deliberated_with(*, user: User) -> QuerySet[Session]:
-    """The sessions whose jury ``user`` sits on without presiding and whose deliberation
-    exists: the member reads it (DESIGN.md §8)."""
+def member_sessions(*, user: User) -> QuerySet[Session]:
+    """The member's sessions on their home, latest first: those whose jury they sit on or
+    where candidates are assigned to them, signed ones included, each with ``presides``,
+    ``in_jury``, ``deliberated`` (a deliberation exists), ``assigned`` (candidates
+    assigned to them) and ``to_score`` (those still open for scoring). One query."""
     if not is_jury_member(user):
         return Session.objects.none()
-    return (Session.objects.filter(jury__members__user=user, deliberation__isnull=False)
-            .exclude(jury__president__user=user).distinct().order_by("-starts_on"))
+    mine = Sitting.objects.filter(assignments__member__user=user)
+
+    def count(sittings: QuerySet[Sitting]) -> Coalesce:
+        return Coalesce(Subquery(
+            sittings.filter(assessment__session=OuterRef("pk")).order_by()
+            .values("assessment__session").annotate(n=Count("pk", distinct=True))
+            .values("n")), 0)
+
+    return (Session.objects.filter(
+        Q(pk__in=Jury.objects.filter(members__user=user).values("session_id"))
+        | Q(pk__in=mine.values("assessment__session_id")))
+        .annotate(
+            presides=Exists(Jury.objects.filter(session=OuterRef("pk"), president__user=user)),
+            in_jury=Exists(Jury.objects.filter(session=OuterRef("pk"), members__user=user)),
+            deliberated=Exists(Deliberation.objects.filter(session=OuterRef("pk"))),
+            assigned=count(mine), to_score=count(mine.filter(locked_at__isnull=True)))
+        .order_by("-starts_on", "name", "pk"))

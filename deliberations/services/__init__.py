@@ -43,12 +43,15 @@ from deliberations.services.propose import (
 )
 from deliberations.services.rattrapage import rattrapage_carry
 from deliberations.services.sign import (
+    SessionNotReadyError,
     SigningRefusedError,
     composition_messages,
     composition_preview,
     deliberation_publish,
     deliberation_sign,
     issue_documents_for_deliberation,
+    readiness_messages,
+    readiness_preview,
 )
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "OutcomeAmended",
     "ProposalChange",
     "RequirementAmended",
+    "SessionNotReadyError",
     "SigningRefusedError",
     "StaleProposalError",
     "_Candidate",
@@ -73,6 +77,8 @@ __all__ = [
     "deliberation_sign",
     "issue_documents_for_deliberation",
     "rattrapage_carry",
+    "readiness_messages",
+    "readiness_preview",
     "reissue_documents_for_amendment",
     "requirement_tick",
 ]

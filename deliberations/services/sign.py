@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import audit_log
@@ -40,6 +42,7 @@ from deliberations.services.propose import (
 )
 from deliberations.signals import deliberation_signed
 from juries.models import JuryMember
+from juries.selectors import AssessmentReadiness, session_signing_blockers
 
 
 class SigningRefusedError(ValidationError):
@@ -48,6 +51,43 @@ class SigningRefusedError(ValidationError):
     def __init__(self, reasons: list[str], warnings: list[str]) -> None:
         self.reasons, self.warnings = reasons, warnings
         super().__init__(reasons, code="composition")
+        self.code = "composition"  # a list keeps no code: the API answers with this one
+
+
+class SessionNotReadyError(SigningRefusedError):
+    """An épreuve of the session has not taken place, or present candidates are not fully
+    scored: ``reasons`` lists them, nothing was signed."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons, self.warnings = reasons, []
+        ValidationError.__init__(self, reasons, code="not_ready")
+        self.code = "not_ready"
+
+
+def readiness_messages(blockers: Sequence[AssessmentReadiness]) -> list[str]:
+    """What holds signing up, in words: each épreuve not over yet, each épreuve over with
+    the present candidates whose scores are missing (how many compétences are scored)."""
+    messages = []
+    for blocker in blockers:
+        title = blocker.assessment.modality.title
+        when = date_format(timezone.localtime(blocker.assessment.starts_at), "DATETIME_FORMAT")
+        if blocker.not_over:
+            messages.append(_("%(title)s (%(date)s) has not taken place yet.")
+                            % {"title": title, "date": when})
+            continue
+        names = [ngettext("%(name)s (%(scored)s / %(total)s competence scored)",
+                          "%(name)s (%(scored)s / %(total)s competences scored)", u.total)
+                 % {"name": u.candidate.display_name, "scored": u.scored, "total": u.total}
+                 for u in blocker.unscored]
+        messages.append(_("%(title)s (%(date)s): scores are missing for %(names)s.")
+                        % {"title": title, "date": when, "names": ", ".join(names)})
+    return messages
+
+
+def readiness_preview(*, session: Session) -> list[str]:
+    """Before the president confirms: what signing would refuse for the calendar and the
+    scores (empty: nothing). Reads only; signing checks again."""
+    return readiness_messages(session_signing_blockers(session=session))
 
 
 # -- document issuing: the reports app plugs in here ----------------------------------------
@@ -98,7 +138,9 @@ def deliberation_sign(
     """The president signs what they saw: ``proposal_version`` is the version of the
     proposal the page or the client displayed (None: a command that proposes and signs
     at once). A score or an attendance saved since the proposal, or another version,
-    refuses with what changed (StaleProposalError). Then quorum and composition are
+    refuses with what changed (StaleProposalError). Every épreuve of the session must be
+    over and every candidate present fully scored (SessionNotReadyError lists what is
+    not). Then quorum and composition are
     checked (errors refuse with the reasons, warnings are returned); then every score and
     decision of the session is locked, the minutes' data recorded, and the documents
     issued after the commit."""
@@ -114,6 +156,9 @@ def deliberation_sign(
     if deliberation.proposed_at is None:
         raise ValidationError(_("Propose the deliberation before signing it."),
                               code="not_proposed")
+    not_ready = readiness_messages(session_signing_blockers(session=session))
+    if not_ready:
+        raise SessionNotReadyError(not_ready)
     ctx, given = _context(session), _member_levels(session)
     version, attendance = _proposal_basis(ctx, given)
     if version != deliberation.proposal_version:

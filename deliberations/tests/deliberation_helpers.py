@@ -3,7 +3,10 @@ and scores written directly (the scoring rules have their own tests)."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from assessments.models import Assessment, Score, Sitting
 from candidates.models import Enrolment, Session
@@ -33,8 +36,10 @@ def jury_setup(session: Session | None = None, modality: Modality | None = None)
     others = [MemberFactory(sex="M"), MemberFactory(quality=Quality.TEACHER, sex="F")]
     jury = Jury.objects.create(session=session, president=president)
     jury.members.set([president, *others])
+    # Held yesterday: a deliberation is signed once its épreuves have taken place.
     assessment = AssessmentFactory(
-        session=session, modality=modality or session.referentiel.modalities.first())
+        session=session, modality=modality or session.referentiel.modalities.first(),
+        starts_at=timezone.now() - datetime.timedelta(days=1))
     return Setup(session, jury, president, [president, *others], assessment)
 
 

@@ -248,7 +248,7 @@ def test_an_outcome_override_needs_a_justification(setup, alice):
 
 # -- signing ---------------------------------------------------------------------------------
 def test_signing_refuses_with_the_reasons(setup, alice):
-    enrol(setup)
+    score_all(setup, enrol(setup), 2)
     deliberation_propose(session=setup.session, by=alice)
     president, member, teacher = setup.members
     with pytest.raises(SigningRefusedError) as refused:
@@ -261,7 +261,7 @@ def test_signing_refuses_with_the_reasons(setup, alice):
 
 
 def test_the_external_share_is_configured_per_certification(setup, alice):
-    enrol(setup)
+    score_all(setup, enrol(setup), 2)
     deliberation_propose(session=setup.session, by=alice)
     RuleSet.objects.update_or_create(certification=setup.session.referentiel.certification,
                                      defaults={"external_professional_share": "0.75"})
@@ -272,7 +272,7 @@ def test_the_external_share_is_configured_per_certification(setup, alice):
 
 
 def test_a_single_gender_jury_signs_with_a_warning(setup, alice):
-    enrol(setup)
+    score_all(setup, enrol(setup), 2)
     deliberation_propose(session=setup.session, by=alice)
     president, _member, teacher = setup.members
     check = sign(setup, [president, teacher])

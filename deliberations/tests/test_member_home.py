@@ -7,6 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import escape
 
 from juries.services import grid_score_save
 from juries.tests.factories import MemberFactory, SittingFactory, assign, loaded
@@ -127,3 +129,50 @@ def test_the_president_finds_the_side_by_side_view_from_their_home(client):
     page = client.get(reverse("deliberations:member_home")).content.decode()
     assert "session_scores" not in page
     assert reverse("juries:session_scores", args=[sitting.assessment.session.public_id]) not in page
+
+
+def test_a_signed_session_stays_on_the_home_marked_signed(client, alice):
+    """After signing, the member's sittings are locked: the home lists the session as
+    signed, with the read-only deliberation, and does not say nothing was assigned."""
+    from assessments.models import Sitting
+    from deliberations.models import Deliberation
+    from deliberations.services import deliberation_propose, deliberation_sign
+    from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+    from juries.models import Assignment
+
+    setup = jury_setup()
+    member = setup.members[1]
+    enrolment = enrol(setup)
+    Assignment.objects.create(sitting=Sitting.objects.get(enrolment=enrolment), member=member)
+    score_all(setup, enrolment, 2)
+    deliberation_propose(session=setup.session, by=alice)
+    html = home(client, member.user)
+    assert "No candidate is assigned to you yet" not in html
+    assert enrolment.candidate.display_name in html  # open for scoring: listed
+    assert "1 candidate assigned to me" in html
+    deliberation_sign(deliberation=Deliberation.objects.get(), members_present=setup.members,
+                      by=setup.president.user)
+    setup.session.refresh_from_db()
+    html = home(client, member.user)
+    assert "No candidate is assigned to you yet" not in html
+    assert "No candidate is waiting for your scores" in html
+    signed_on = date_format(timezone.localtime(setup.session.signed_at), "DATE_FORMAT")
+    assert f"deliberation signed on {signed_on}" in html
+    assert "1 candidate scored by me, read only" in html
+    assert escape(setup.session.name) in html
+    deliberation_url = reverse("deliberations:deliberation", args=[setup.session.public_id])
+    assert f'href="{deliberation_url}"' in html
+    assert client.get(deliberation_url).status_code == 200  # which the member may read
+    assert reverse("juries:session_scores", args=[setup.session.public_id]) not in html
+    # The president finds it too, with the side-by-side levels.
+    html = home(client, setup.president.user)
+    assert f"deliberation signed on {signed_on}" in html
+    assert reverse("juries:session_scores", args=[setup.session.public_id]) in html
+    # A jury member of the session never assigned a candidate is told so.
+    html = home(client, setup.members[2].user)
+    assert "No candidate is assigned to you yet" in html
+    assert f"deliberation signed on {signed_on}" in html
+    # In French, as the issue says it.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    html = client.get(reverse("deliberations:member_home")).content.decode()
+    assert "délibération signée le" in html

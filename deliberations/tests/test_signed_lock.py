@@ -163,8 +163,10 @@ def test_no_score_is_written_after_the_signature(alice):
     competence = setup.assessment.modality.competences.first()
     # Each member saves again the level the proposal counted (2): the proposal stays what
     # the president saw, so only the lock stands between a save and the signature.
-    Score.objects.bulk_create(Score(sitting=s, competence=competence, scorer=member.user,
-                                    level=2) for s in sittings)
+    # Every compétence scored (signing needs it); the race is on the first one.
+    Score.objects.bulk_create(Score(sitting=s, competence=c, scorer=member.user, level=2)
+                              for s in sittings
+                              for c in setup.assessment.modality.competences.all())
     deliberation_propose(session=setup.session, by=alice)
     deliberation = Deliberation.objects.get(session=setup.session)
     start = threading.Barrier(THREADS + 1)

@@ -62,6 +62,7 @@ from deliberations.services import (
     deliberation_publish,
     deliberation_sign,
     rattrapage_carry,
+    readiness_preview,
     requirement_tick,
 )
 
@@ -445,6 +446,7 @@ def _sign_confirmation(request: HttpRequest, session: Session, deliberation: Del
         "proposal_version": data.get("proposal_version", deliberation.proposal_version),
         "summary": signing_summary(page=page), "unconfirmed": unconfirmed,
         "composition_errors": errors, "composition_warnings": warnings,
+        "not_ready": readiness_preview(session=session),
         "document_gaps": document_gaps_of(session=session),
     })
 

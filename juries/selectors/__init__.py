@@ -7,6 +7,7 @@
 - ``assignment``: assessments, sittings, the assignment matrix, declared conflicts
   (administrators);
 - ``scores``: the members' levels side by side (administrators, the jury president);
+- ``readiness``: the épreuves not over or not fully scored, that hold signing up;
 - the audit trail's reads live with its model: ``accounts.selectors_audit``."""
 
 from juries.selectors.assignment import (
@@ -33,6 +34,11 @@ from juries.selectors.jury import (
     session_jury_members,
     sessions_presided_by,
 )
+from juries.selectors.readiness import (
+    AssessmentReadiness,
+    UnscoredCandidate,
+    session_signing_blockers,
+)
 from juries.selectors.scores import (
     CandidateLevels,
     CompetenceLevels,
@@ -58,6 +64,7 @@ from juries.selectors.scoring import (
 )
 
 __all__ = [
+    "AssessmentReadiness",
     "AssignmentMatrix",
     "CandidateLevels",
     "CompetenceLevels",
@@ -69,6 +76,7 @@ __all__ = [
     "MemberLevel",
     "ScoringGrid",
     "SessionScores",
+    "UnscoredCandidate",
     "assessment_get_for_user",
     "assessment_list_for_user",
     "assessment_sittings_for_user",
@@ -89,6 +97,7 @@ __all__ = [
     "session_modalities",
     "session_score_candidates",
     "session_scores",
+    "session_signing_blockers",
     "sessions_presided_by",
     "sitting_competences",
     "sitting_criteria",
