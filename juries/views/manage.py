@@ -32,13 +32,15 @@ from accounts.permissions import administrator_required
 from accounts.selectors_audit import audit_actions_for_user, audit_events_for_user
 from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
+from assessments.selectors import enrolments_holding_every_bloc
 from assessments.services import assessment_create
-from candidates.models import Candidate, EnrolmentStatus, Session
+from candidates.models import Candidate, Enrolment, EnrolmentStatus, Session
 from candidates.selectors import (
     candidate_list_for_user,
     enrolment_list_for_user,
     session_get_for_user,
 )
+from certifications.models import Modality
 from juries.forms import (
     AssessmentForm,
     AssignmentBulkForm,
@@ -186,6 +188,27 @@ def assessment_list_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     })
 
 
+def _warn_blocs_held(request: HttpRequest, modality: Modality,
+                     enrolments: list[Enrolment]) -> None:
+    """Scheduled anyway, but said: the candidates who already hold every bloc the
+    épreuve evaluates (acquired before the session), with those blocs."""
+    held = enrolments_holding_every_bloc(modality=modality, enrolments=enrolments)
+    if not held:
+        return
+    names = "; ".join(
+        f"{enrolment.candidate.legal_name} "
+        f"({', '.join(bloc.code or bloc.title for bloc in blocs)})"
+        for enrolment, blocs in held
+    )
+    messages.warning(request, ngettext(
+        "Scheduled anyway, this candidate already holds every skills block this "
+        "assessment evaluates (acquired before the session): %(candidates)s.",
+        "Scheduled anyway, these candidates already hold every skills block this "
+        "assessment evaluates (acquired before the session): %(candidates)s.",
+        len(held),
+    ) % {"candidates": names})
+
+
 @administrator_required
 def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = _session_or_404(request, public_id)
@@ -206,6 +229,7 @@ def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpRespons
             form.add_error(None, exc)
         else:
             messages.success(request, _("The assessment is scheduled."))
+            _warn_blocs_held(request, data["modality"], list(data["enrolments"]))
             return redirect("juries:assignments", public_id=assessment.public_id)
     return render(request, "juries/manage_assessment_form.html", {
         "session": session, "form": form,
