@@ -37,7 +37,7 @@ def daves(session, dave):
                             candidate=CandidateFactory(user=dave, email=dave.email))
 
 
-def schedule(session, *enrolments, days=7, place="Salle 204"):
+def schedule(session, *enrolments, days=-7, place="Salle 204"):  # held: scored
     return assessment_create(session=session, modality=session.referentiel.modalities.first(),
                              starts_at=NOW + datetime.timedelta(days=days), place=place,
                              enrolments=enrolments)
