@@ -77,6 +77,11 @@ def may_score_sitting(user: Any, sitting: Any) -> bool:
     return is_jury_member(user) and sitting.assignments.filter(member__user=user).exists()
 
 
+def may_open_assessment_early(user: Any) -> bool:
+    """Opening an épreuve to scoring before its date: administrators only (recorded)."""
+    return is_administrator(user)
+
+
 def may_read_scores(user: Any, session: Any) -> bool:
     """Read every member's scores of a session side by side: administrators and the
     president of its jury."""

@@ -7,11 +7,13 @@ instead of silently overwriting (``assessments.services.score_record``). Scorers
 users: who may score whom is decided above, by the juries app (assignments).
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Enrolment, Session
@@ -32,6 +34,14 @@ class Assessment(models.Model):
     starts_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    opened_early_at = models.DateTimeField(
+        _("opened early"), null=True, blank=True,
+        help_text=_("Set when an administrator opens scoring before the assessment's date."),
+    )
+    opened_early_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("opened early by"),
+    )
 
     class Meta:
         verbose_name = _("assessment")
@@ -40,6 +50,17 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.modality} — {self.starts_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def local_date(self) -> datetime.date:
+        """The épreuve's date in the site's timezone."""
+        return timezone.localtime(self.starts_at).date()
+
+    def scoring_open(self, today: datetime.date | None = None) -> bool:
+        """Scores are taken from the épreuve's date (site's timezone) on, or earlier once
+        an administrator opened it early."""
+        return self.opened_early_at is not None or (
+            (today or timezone.localdate()) >= self.local_date)
 
 
 class Attendance(models.TextChoices):

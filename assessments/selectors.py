@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assessments.models import Score, Sitting
-from candidates.models import Enrolment
+from candidates.models import AcquiredBloc, Enrolment
+from certifications.models import Bloc, Modality
 
 
 def scored_competences_for_enrolments(
@@ -48,3 +49,21 @@ def sittings_for_enrolments(*, enrolments: Sequence[Enrolment]) -> dict[int, lis
     for sitting in sittings:
         found[sitting.enrolment_id].append(sitting)
     return found
+
+
+def enrolments_holding_every_bloc(
+    *, modality: Modality, enrolments: Sequence[Enrolment]
+) -> list[tuple[Enrolment, list[Bloc]]]:
+    """The enrolments that already hold (acquired before the session: capitalisation,
+    equivalence, VAE) every bloc the épreuve's modality evaluates, with those blocs, in
+    the order given. Nothing for a modality tied to no bloc. Two queries."""
+    blocs = list(modality.blocs.order_by("position", "pk"))
+    if not blocs or not enrolments:
+        return []
+    held: dict[int, set[int]] = {}
+    for enrolment_id, bloc_id in AcquiredBloc.objects.filter(
+        enrolment__in=list(enrolments), bloc__in=blocs
+    ).values_list("enrolment_id", "bloc_id"):
+        held.setdefault(enrolment_id, set()).add(bloc_id)
+    every = {bloc.pk for bloc in blocs}
+    return [(enrolment, blocs) for enrolment in enrolments if held.get(enrolment.pk) == every]

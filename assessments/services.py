@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Subquery
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.permissions import may_open_assessment_early, require
 from accounts.services import audit_log
 from assessments.models import Assessment, Attendance, CriterionCheck, Score, Sitting
 from candidates.models import Enrolment, Session
@@ -39,6 +41,49 @@ class ScoringClosedError(ValidationError):
             _("The deliberation is signed: scores of this candidate can no longer change."),
             code="locked",
         )
+
+
+class ScoringNotOpenError(ValidationError):
+    """The épreuve has not taken place yet (and was not opened early)."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        super().__init__(
+            _("This assessment takes place on %(date)s: it cannot be scored before that date "
+              "unless an administrator opens it early.")
+            % {"date": date_format(assessment.local_date, "DATE_FORMAT")},
+            code="not_yet_open",
+        )
+
+
+def _require_scoring_open(sitting: Sitting) -> None:
+    if not sitting.assessment.scoring_open():
+        raise ScoringNotOpenError(sitting.assessment)
+
+
+@transaction.atomic
+def assessment_open_early(*, assessment: Assessment, by: User, reason: str = "",
+                          ip_address: str | None = None) -> Assessment:
+    """Open an épreuve to scoring before its date, recorded in the audit trail (who,
+    when, the reason). Opening one already open changes
+    nothing; anyone but an administrator is refused (PermissionDenied)."""
+    require(may_open_assessment_early(by))
+    if assessment.opened_early_at is not None:
+        return assessment
+    now = timezone.now()
+    changed = Assessment.objects.filter(pk=assessment.pk, opened_early_at__isnull=True).update(
+        opened_early_at=now, opened_early_by=by)
+    if changed != 1:
+        assessment.refresh_from_db(fields=["opened_early_at", "opened_early_by"])
+        return assessment
+    assessment.opened_early_at, assessment.opened_early_by = now, by
+    audit_log(actor=by, action="assessment.opened_early", obj=assessment,
+              old={"opened_early_at": None},
+              new={"opened_early_at": now.isoformat(), "reason": reason.strip()},
+              context={"session": str(assessment.session.public_id),
+                       "assessment": str(assessment.public_id),
+                       "date": assessment.local_date.isoformat()},
+              ip_address=ip_address)
+    return assessment
 
 
 def _context(sitting: Sitting) -> dict[str, str]:
@@ -131,10 +176,12 @@ def score_record(
     """Record one scorer's level and comment for one compétence of one sitting.
 
     ``expected_version`` is the version the scorer saw (0: no score yet). A different
-    current version raises StaleWriteError and writes nothing. ``sitting`` must come
+    current version raises StaleWriteError and writes nothing; before the épreuve's date
+    (site's timezone) ScoringNotOpenError, unless opened early. ``sitting`` must come
     with ``assessment__session__referentiel`` and ``enrolment__candidate`` selected.
     At most five queries.
     """
+    _require_scoring_open(sitting)
     with transaction.atomic():
         _lock_open_sitting(sitting)
         return _score_write(scorer, sitting, competence, level, comment, expected_version,
@@ -216,6 +263,7 @@ def criterion_check_record(
     ip_address: str | None = None,
 ) -> CriterionCheck:
     """Record whether a scorer observed a criterion; same version rule as scores."""
+    _require_scoring_open(sitting)
     with transaction.atomic():
         _lock_open_sitting(sitting)
         return _criterion_check_write(scorer, sitting, criterion, observed, note,

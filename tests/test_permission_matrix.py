@@ -147,6 +147,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "juries:assessment_list": ("GET", ADMIN),
     "juries:assessment_create": ("GET POST", ADMIN),
     "juries:assignments": ("GET POST", {"admin": (OK, 404)}),  # a POST without action: 404
+    "juries:assessment_open_early": ("POST", ADMIN),  # recorded; administrators only
     "juries:conflict_declare": ("GET POST", {}),  # only a member assigned to the sitting
     "juries:conflict_admin": ("GET POST", ADMIN),
     "juries:audit_log": ("GET", ADMIN),
@@ -336,6 +337,7 @@ PUBLIC_ID = {
     "candidates:rgpd_erase": "candidate",
     "juries:jury_compose": "session", "juries:assessment_list": "session",
     "juries:assessment_create": "session", "juries:assignments": "assessment",
+    "juries:assessment_open_early": "assessment",
     "juries:conflict_declare": "sitting", "juries:conflict_admin": "candidate",
 }
 

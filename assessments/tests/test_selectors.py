@@ -8,10 +8,12 @@ from django.utils import timezone
 
 from assessments.models import Attendance, Sitting
 from assessments.selectors import (
+    enrolments_holding_every_bloc,
     scored_competences_for_enrolments,
     sittings_for_enrolments,
 )
 from assessments.services import assessment_create, score_record
+from candidates.models import AcquiredBloc, AcquisitionOrigin
 from candidates.tests.factories import CandidateFactory, EnrolmentFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +37,7 @@ def daves(session, dave):
                             candidate=CandidateFactory(user=dave, email=dave.email))
 
 
-def schedule(session, *enrolments, days=7, place="Salle 204"):
+def schedule(session, *enrolments, days=-7, place="Salle 204"):  # held: scored
     return assessment_create(session=session, modality=session.referentiel.modalities.first(),
                              starts_at=NOW + datetime.timedelta(days=days), place=place,
                              enrolments=enrolments)
@@ -129,3 +131,21 @@ def test_it_runs_no_query_for_no_enrolment(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert scored_competences_for_enrolments(enrolments=[]) == {}
         assert sittings_for_enrolments(enrolments=[]) == {}
+
+
+def test_holding_every_bloc_needs_every_bloc_and_a_bloc_at_all():
+    session = SessionFactory()
+    modalities = list(session.referentiel.modalities.order_by("position"))
+    modality = next(m for m in modalities if m.blocs.exists())
+    blocs = list(modality.blocs.order_by("position"))
+    full, partial, none = EnrolmentFactory.create_batch(3, session=session, candidate__user=None)
+    for enrolment, held in ((full, blocs), (partial, blocs[:-1])):
+        for bloc in held:
+            AcquiredBloc.objects.create(enrolment=enrolment, bloc=bloc,
+                                        origin=AcquisitionOrigin.EQUIVALENCE,
+                                        acquired_on=datetime.date(2024, 1, 5))
+    found = enrolments_holding_every_bloc(modality=modality, enrolments=[none, partial, full])
+    assert [(e.pk, [b.code for b in held]) for e, held in found] == [
+        (full.pk, [b.code for b in blocs])]
+    modality.blocs.clear()
+    assert enrolments_holding_every_bloc(modality=modality, enrolments=[full]) == []

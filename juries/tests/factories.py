@@ -26,7 +26,9 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     modality = factory.LazyAttribute(lambda a: a.session.referentiel.modalities.first())
-    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    # Yesterday: an épreuve is scored from its date on (assessments.services); pass a
+    # later ``starts_at`` for one still to come.
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
     place = "Salle 204"
 
 

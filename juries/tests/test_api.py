@@ -23,6 +23,8 @@ from juries.services import conflict_declare, grid_score_save, jury_compose
 from juries.tests.factories import MemberFactory, loaded
 
 pytestmark = pytest.mark.django_db
+# Épreuves that took place: they are scored from their date on.
+HELD = datetime.datetime(2026, 3, 15, 9, tzinfo=datetime.UTC)
 
 ASSESSMENTS = "/api/v1/assessments/"
 ASSIGNMENTS = "/api/v1/assignments/"
@@ -76,7 +78,7 @@ def jury(session, bob_member, teacher) -> Jury:
 def assessment(session, jury, charlie_enrolment, other_enrolment) -> Assessment:
     return assessment_create(
         session=session, modality=session.referentiel.modalities.order_by("position").first(),
-        starts_at=datetime.datetime(2027, 3, 15, 9, tzinfo=datetime.UTC),
+        starts_at=HELD,
         enrolments=[charlie_enrolment, other_enrolment],
     )
 
@@ -102,7 +104,7 @@ def other_assessment(dave) -> Assessment:
     enrolment = EnrolmentFactory(session=session, candidate=CandidateFactory(
         user=dave, email=dave.email))
     return assessment_create(session=session, modality=session.referentiel.modalities.first(),
-                             starts_at=datetime.datetime(2027, 4, 1, 9, tzinfo=datetime.UTC),
+                             starts_at=HELD,
                              enrolments=[enrolment])
 
 
@@ -311,7 +313,7 @@ def test_lists_take_constant_queries(alice, session, jury, bob_member, url):
                       for _ in range(size)]
         assessment = assessment_create(
             session=session, modality=session.referentiel.modalities.first(),
-            starts_at=datetime.datetime(2027, 3, 15, 9, tzinfo=datetime.UTC),
+            starts_at=HELD,
             enrolments=enrolments)
         for sitting in assessment.sittings.all():
             Assignment.objects.create(sitting=sitting, member=bob_member)

@@ -13,12 +13,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import JuryMemberFactory as JuryUserFactory
 from assessments.models import Assessment, Sitting
 from assessments.services import assessment_create
-from candidates.models import Enrolment, Session
+from candidates.models import AcquiredBloc, AcquisitionOrigin, Enrolment, Session
 from candidates.tests.factories import EnrolmentFactory, SessionFactory, make_referentiel
 from juries.models import Assignment, ConflictKind, ConflictOfInterest, Jury, JuryMember, Quality
 from juries.services import conflict_declare, jury_compose
@@ -402,3 +403,48 @@ def test_the_admin_refuses_a_member_profile_for_an_account_that_lost_the_jury_ro
     assert not any("modifié" in text or "changed" in text for text in texts)
     member.refresh_from_db()
     assert member.quality != "teacher"
+
+
+# -- blocs already held --------------------------------------------------------------------
+def _hold(enrolment: Enrolment, blocs: list) -> None:
+    for bloc in blocs:
+        AcquiredBloc.objects.create(enrolment=enrolment, bloc=bloc, origin=AcquisitionOrigin.VAE,
+                                    acquired_on=datetime.date(2025, 6, 1),
+                                    reference="VAE 2025-17")
+
+
+def test_it_warns_when_all_candidates_includes_one_holding_every_bloc(alice, session):
+    enrolments = _enrol(session, 3)
+    modality = session.referentiel.modalities.order_by("position").first()
+    blocs = list(modality.blocs.order_by("position"))
+    assert blocs
+    other = session.referentiel.blocs.exclude(pk__in=[b.pk for b in blocs]).first()
+    _hold(enrolments[0], blocs)
+    _hold(enrolments[1], [other] if other else [])  # holds a bloc, not this épreuve's
+    response = _client(alice).post(
+        reverse("juries:assessment_create", args=[session.public_id]),
+        {"modality": modality.pk, "starts_at": "2027-03-15T09:00", "all_candidates": "on"},
+        follow=True)
+    page = response.content.decode()
+    codes = ", ".join(b.code for b in blocs)
+    assert ("Scheduled anyway, this candidate already holds every skills block this "
+            "assessment evaluates (acquired before the session): "
+            f"{escape(enrolments[0].candidate.legal_name)} ({codes}).") in page
+    warning = page.split("Scheduled anyway")[1].split("</li>")[0]
+    assert escape(enrolments[1].candidate.legal_name) not in warning
+    # scheduled anyway: the three candidates sit it
+    assert set(Sitting.objects.values_list("enrolment_id", flat=True)) == {
+        e.pk for e in enrolments}
+
+
+def test_it_says_nothing_when_no_chosen_candidate_holds_the_blocs(alice, session):
+    enrolments = _enrol(session, 2)
+    modality = session.referentiel.modalities.order_by("position").first()
+    _hold(enrolments[0], list(modality.blocs.all()))
+    response = _client(alice).post(
+        reverse("juries:assessment_create", args=[session.public_id]),
+        {"modality": modality.pk, "starts_at": "2027-03-15T09:00",
+         "enrolments": [enrolments[1].pk]}, follow=True)
+    page = response.content.decode()
+    assert "The assessment is scheduled." in page
+    assert "Scheduled anyway" not in page

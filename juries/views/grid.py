@@ -225,6 +225,7 @@ def _render_grid(request: HttpRequest, sitting: Sitting, override: Cell | None =
         "first_unscored": next((row.cell for row in rows if not row.scored), None),
         "error_cell": override if override and override.outcome else None,
         "grid_url": reverse("juries:grid", args=[sitting.public_id]),
+        "scoring_open": sitting.assessment.scoring_open(),
     }, status=status)
 
 

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.audit_display import Change, event_changes, object_label
 from accounts.downloads import attachment_disposition
@@ -32,13 +32,15 @@ from accounts.permissions import administrator_required
 from accounts.selectors_audit import audit_actions_for_user, audit_events_for_user
 from accounts.spreadsheets import row_safe
 from assessments.models import Assessment, Sitting
-from assessments.services import assessment_create
-from candidates.models import Candidate, EnrolmentStatus, Session
+from assessments.selectors import enrolments_holding_every_bloc
+from assessments.services import assessment_create, assessment_open_early
+from candidates.models import Candidate, Enrolment, EnrolmentStatus, Session
 from candidates.selectors import (
     candidate_list_for_user,
     enrolment_list_for_user,
     session_get_for_user,
 )
+from certifications.models import Modality
 from juries.forms import (
     AssessmentForm,
     AssignmentBulkForm,
@@ -186,6 +188,27 @@ def assessment_list_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     })
 
 
+def _warn_blocs_held(request: HttpRequest, modality: Modality,
+                     enrolments: list[Enrolment]) -> None:
+    """Scheduled anyway, but said: the candidates who already hold every bloc the
+    épreuve evaluates (acquired before the session), with those blocs."""
+    held = enrolments_holding_every_bloc(modality=modality, enrolments=enrolments)
+    if not held:
+        return
+    names = "; ".join(
+        f"{enrolment.candidate.legal_name} "
+        f"({', '.join(bloc.code or bloc.title for bloc in blocs)})"
+        for enrolment, blocs in held
+    )
+    messages.warning(request, ngettext(
+        "Scheduled anyway, this candidate already holds every skills block this "
+        "assessment evaluates (acquired before the session): %(candidates)s.",
+        "Scheduled anyway, these candidates already hold every skills block this "
+        "assessment evaluates (acquired before the session): %(candidates)s.",
+        len(held),
+    ) % {"candidates": names})
+
+
 @administrator_required
 def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = _session_or_404(request, public_id)
@@ -206,6 +229,7 @@ def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpRespons
             form.add_error(None, exc)
         else:
             messages.success(request, _("The assessment is scheduled."))
+            _warn_blocs_held(request, data["modality"], list(data["enrolments"]))
             return redirect("juries:assignments", public_id=assessment.public_id)
     return render(request, "juries/manage_assessment_form.html", {
         "session": session, "form": form,
@@ -315,10 +339,26 @@ def assignments_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
                             refusals)
     return render(request, "juries/manage_assignments.html", {
         "assessment": assessment, "session": assessment.session, "matrix": matrix,
+        "scoring_open": assessment.scoring_open(),
         "bulk_form": AssignmentBulkForm(members=session_jury_members(
             user=request.user, session=assessment.session)),
         "refused": list(refusals.values()),
     })
+
+
+@require_POST
+@administrator_required
+def assessment_open_early_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Open the épreuve to scoring before its date (recorded in the audit trail)."""
+    assessment = _assessment_or_404(request, public_id)
+    if assessment.scoring_open():
+        messages.info(request, _("Scoring of this assessment is already open."))
+    else:
+        assessment_open_early(assessment=assessment, by=request.user,
+                              reason=request.POST.get("reason", "")[:500], ip_address=_ip(request))
+        messages.success(request, _("Scoring of this assessment is open before its date; "
+                                    "the opening is recorded in the audit trail."))
+    return redirect("juries:assignments", public_id=assessment.public_id)
 
 
 # -- conflicts of interest -----------------------------------------------------------------
@@ -432,6 +472,8 @@ urlpatterns = [
     path("sessions/<uuid:public_id>/assessments/new/", assessment_create_page,
          name="assessment_create"),
     path("assessments/<uuid:public_id>/assignments/", assignments_page, name="assignments"),
+    path("assessments/<uuid:public_id>/open-early/", assessment_open_early_page,
+         name="assessment_open_early"),
     path("sittings/<uuid:public_id>/conflict/", conflict_declare_page, name="conflict_declare"),
     path("candidates/<uuid:public_id>/conflicts/", conflict_admin_page, name="conflict_admin"),
     path("audit/", audit_log_page, name="audit_log"),

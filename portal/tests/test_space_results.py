@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 SPACE = reverse("candidates:space")
 PARIS = ZoneInfo("Europe/Paris")
 UPCOMING = datetime.datetime(2099, 3, 15, 9, 30, tzinfo=PARIS)
+HELD = datetime.datetime(2026, 3, 15, 9, 30, tzinfo=PARIS)  # scored: it took place
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +57,7 @@ def session_competences(session):
 def test_it_starts_the_bloc_of_a_scored_competence_on_the_space(client, charlie, bob,
                                                                session):
     enrolment = enrol(charlie, session)
-    score_first_competence(bob, schedule(session, enrolment), enrolment)
+    score_first_competence(bob, schedule(session, enrolment, starts_at=HELD), enrolment)
     client.force_login(charlie)
     response = client.get(SPACE)
     content = response.content.decode()
@@ -69,7 +70,7 @@ def test_it_starts_the_bloc_of_a_scored_competence_on_the_space(client, charlie,
 def test_it_starts_the_bloc_of_a_scored_competence_on_the_dashboard(client, alice, bob,
                                                                    charlie, session):
     enrolment = enrol(charlie, session)
-    score_first_competence(bob, schedule(session, enrolment), enrolment)
+    score_first_competence(bob, schedule(session, enrolment, starts_at=HELD), enrolment)
     client.force_login(alice)
     content = client.get(
         reverse("candidates:session_dashboard", args=[session.public_id])
@@ -82,7 +83,7 @@ def test_it_never_shows_raw_scores_as_final_levels(client, charlie, bob, session
     session.results_published_at = timezone.now()
     session.save()
     enrolment = enrol(charlie, session)
-    score_first_competence(bob, schedule(session, enrolment), enrolment, level=1)
+    score_first_competence(bob, schedule(session, enrolment, starts_at=HELD), enrolment, level=1)
     client.force_login(charlie)
     response = client.get(SPACE)
     assert response.context["results"].final_levels == {}
@@ -130,7 +131,8 @@ def test_it_never_shows_another_candidates_epreuves_or_scores(client, charlie, d
                                                               session):
     enrol(charlie, session)
     daves = enrol(dave, session)
-    score_first_competence(bob, schedule(session, daves, place="Salle de Dave"), daves)
+    score_first_competence(
+        bob, schedule(session, daves, starts_at=HELD, place="Salle de Dave"), daves)
     client.force_login(charlie)
     content = client.get(SPACE).content.decode()
     assert "Salle de Dave" not in content

@@ -77,7 +77,7 @@ def test_the_documented_example_works(alice, write_token, rendered, enqueued):
                                      "president": president_id}, format="json"), 201)
     assessment = _ok(api.post(f"{BASE}/assessments/", {
         "session": session, "modality": modality["id"],
-        "starts_at": "2027-03-15T09:00:00+01:00", "all_candidates": True},
+        "starts_at": "2026-03-15T09:00:00+01:00", "all_candidates": True},
         format="json"), 201)["id"]
     (sitting,) = _ok(api.get(f"{BASE}/sittings/", {"assessment": assessment}))["results"]
     for member_of_jury in (president_id, member_id):
