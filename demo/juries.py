@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import user_ensure
 from assessments.models import Assessment
-from assessments.services import assessment_create
+from assessments.services import assessment_create, assessment_open_early
 from candidates.models import EnrolmentStatus, Session
 from certifications.models import Modality
 from juries.models import Jury, JuryMember, Quality
@@ -44,6 +44,9 @@ def _members(jury_user: User) -> list[JuryMember]:
     return members
 
 
+OPENED_EARLY_REASON = "Démonstration : la notation est ouverte avant la date de l'épreuve."
+
+
 def _modalities(session: Session) -> list[Modality]:
     blocs = list(session.referentiel.blocs.order_by("position")[:2])
     return list(
@@ -74,14 +77,21 @@ def _assessments(session: Session) -> list[Assessment]:
     return assessments
 
 
-def load(*, jury_user: User, session: Session) -> None:
-    """The demo jury and épreuves; running it again changes nothing."""
+def load(*, jury_user: User, session: Session, admin_user: User | None = None) -> None:
+    """The demo jury and épreuves; running it again changes nothing.
+
+    The épreuves are two weeks ahead, and scoring opens on an épreuve's date: the demo's
+    administrator opens the first one early, as the product records it, so that the demo
+    jury member can try the grid today."""
     members = _members(jury_user)
     if not Jury.objects.filter(session=session, president__isnull=False).exists():
         jury_compose(session=session, members=members, president=members[0])
     assessments = _assessments(session)
     if not assessments:
         return
+    if admin_user is not None:
+        assessment_open_early(assessment=assessments[0], by=admin_user,
+                              reason=OPENED_EARLY_REASON)
     sittings = assessments[0].sittings.select_related(
         "assessment__session", "enrolment__candidate")
     for sitting in sittings:

@@ -22,7 +22,7 @@ def loaded():
     users = {login.role: user for login, user, _created in accounts_demo.load()}
     certifications_demo.load()
     session = candidates_demo.load(candidate_user=users[Role.CANDIDATE])
-    juries_demo.load(jury_user=users[Role.JURY], session=session)
+    juries_demo.load(jury_user=users[Role.JURY], session=session, admin_user=users[Role.ADMIN])
     return users[Role.JURY], session
 
 
@@ -70,3 +70,16 @@ def test_loading_again_changes_nothing(loaded):
     counts = [model.objects.count() for model in models]
     juries_demo.load(jury_user=jury_user, session=session)
     assert [model.objects.count() for model in models] == counts
+
+
+def test_the_first_epreuve_is_opened_early_by_the_administrator_and_recorded(loaded):
+    """The épreuves are ahead; scoring opens on their date, so the demo opens the first one
+    early the way the product records it, and the demo jury member can try the grid today."""
+    _jury_user, session = loaded
+    first, *others = Assessment.objects.filter(session=session).order_by("starts_at")
+    assert first.starts_at.date() > timezone.localdate()
+    assert first.scoring_open()
+    assert first.opened_early_by.email == "admin@certif.example"
+    assert not any(other.scoring_open() for other in others)
+    event = AuditEvent.objects.get(action="assessment.opened_early")
+    assert event.new["reason"] == juries_demo.OPENED_EARLY_REASON

@@ -75,12 +75,12 @@ class Command(BaseCommand):
             imports = certifications_demo.load()
             candidate_user = next(u for login, u, _ in users if login.role == Role.CANDIDATE)
             session = candidates_demo.load(candidate_user=candidate_user)
+            admin_user = next(u for login, u, _ in users if login.role == Role.ADMIN)
             if session is not None:
                 jury_user = next(u for login, u, _ in users if login.role == Role.JURY)
-                juries_demo.load(jury_user=jury_user, session=session)
+                juries_demo.load(jury_user=jury_user, session=session, admin_user=admin_user)
         signed = None
         if session is not None:
-            admin_user = next(u for login, u, _ in users if login.role == Role.ADMIN)
             signed = signed_session_load(jury_user=jury_user, candidate_user=candidate_user,
                                          admin_user=admin_user)
         for result in imports:
