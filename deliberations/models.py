@@ -107,6 +107,17 @@ class CandidateDecision(models.Model):
     def __str__(self) -> str:
         return f"{self.enrolment}: {self.get_outcome_display()}"
 
+    # What a decision entitles its holder to, besides the transcript every candidate gets:
+    # one place for the rule the register issues by and the signing page counts by.
+    @property
+    def earns_certificate(self) -> bool:
+        return self.outcome == CandidateOutcome.FULL_SUCCESS
+
+    def validated_blocs(self) -> list["BlocDecision"]:
+        """The blocs validated by this decision (an attestation each); reads ``blocs.all()``,
+        so a prefetch serves it."""
+        return [b for b in self.blocs.all() if b.status == BlocDecisionStatus.VALIDATED]
+
 
 class CompetenceDecision(models.Model):
     """The final level of one compétence for one candidate, and where it comes from.

@@ -28,7 +28,6 @@ from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
 from deliberations.models import (
-    BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
@@ -152,7 +151,8 @@ class SigningSummary:
 def signing_summary(*, page: DeliberationPage) -> SigningSummary:
     """Counted from ``page`` (no query): one transcript per candidate, one attestation per
     bloc validated, a certificate per full success and the minutes — the documents the
-    reports app issues on signing (``reports.services.register._wanted``)."""
+    reports app issues on signing (``reports.services.register._wanted``), by the same
+    rule: ``CandidateDecision.validated_blocs`` and ``earns_certificate``."""
     decisions = page.decisions
     outcomes = [(str(label), sum(1 for d in decisions if d.outcome == value))
                 for value, label in CandidateOutcome.choices]
@@ -160,9 +160,8 @@ def signing_summary(*, page: DeliberationPage) -> SigningSummary:
         candidates=len(decisions),
         outcomes=[(label, count) for label, count in outcomes if count],
         transcripts=len(decisions),
-        attestations=sum(1 for d in decisions for b in d.blocs.all()
-                         if b.status == BlocDecisionStatus.VALIDATED),
-        certificates=sum(1 for d in decisions if d.outcome == CandidateOutcome.FULL_SUCCESS),
+        attestations=sum(len(d.validated_blocs()) for d in decisions),
+        certificates=sum(1 for d in decisions if d.earns_certificate),
         with_account=sum(1 for d in decisions if d.enrolment.candidate.user_id is not None),
     )
 

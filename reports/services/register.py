@@ -11,9 +11,7 @@ from django.utils import timezone
 
 from candidates.models import Enrolment
 from deliberations.models import (
-    BlocDecisionStatus,
     CandidateDecision,
-    CandidateOutcome,
     Deliberation,
 )
 from reports.models import Document, DocumentKind, RegisterCounter
@@ -52,8 +50,8 @@ def _wanted(decisions: list[CandidateDecision]) -> list[_Wanted]:
         language = decision.enrolment.candidate.language
         wanted.append(_Wanted(DocumentKind.TRANSCRIPT, holder, None, language))
         wanted += [_Wanted(DocumentKind.BLOC_ATTESTATION, holder, b.bloc_id, language)
-                   for b in decision.blocs.all() if b.status == BlocDecisionStatus.VALIDATED]
-        if decision.outcome == CandidateOutcome.FULL_SUCCESS:
+                   for b in decision.validated_blocs()]
+        if decision.earns_certificate:
             wanted.append(_Wanted(DocumentKind.CERTIFICATE, holder, None, language))
     return wanted
 
