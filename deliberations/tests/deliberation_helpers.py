@@ -12,6 +12,8 @@ from assessments.models import Assessment, Score, Sitting
 from candidates.models import Enrolment, Session
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
 from certifications.models import Competence, Modality
+from deliberations.models import Deliberation
+from deliberations.services import deliberation_propose, deliberation_sign
 from juries.models import Jury, JuryMember, Quality
 from juries.tests.factories import AssessmentFactory, MemberFactory
 
@@ -64,3 +66,13 @@ def score_all(setup: Setup, enrolment: Enrolment, levels: dict[str, list[int]] |
             rows.append(Score(sitting=sitting, competence=competence, scorer=member.user,
                               level=level, comment="écarts" if level >= 3 else ""))
     Score.objects.bulk_create(rows)
+
+
+def propose_and_sign(setup: Setup, by) -> Deliberation:
+    """The session's deliberation proposed by ``by`` (an administrator) and signed by its
+    president with every member present."""
+    deliberation_propose(session=setup.session, by=by)
+    deliberation = Deliberation.objects.get(session=setup.session)
+    deliberation_sign(deliberation=deliberation, members_present=setup.members,
+                      by=setup.president.user)
+    return deliberation

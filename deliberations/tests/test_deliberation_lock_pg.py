@@ -9,10 +9,13 @@ from deliberations.models import BlocDecision, CandidateDecision, CompetenceDeci
 from deliberations.services import (
     FinalLevelAmended,
     amendment_record,
-    deliberation_propose,
-    deliberation_sign,
 )
-from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import (
+    enrol,
+    jury_setup,
+    propose_and_sign,
+    score_all,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -25,9 +28,7 @@ def signed(alice):
     setup = jury_setup()
     enrolment = enrol(setup)
     score_all(setup, enrolment, 2)
-    deliberation_propose(session=setup.session, by=alice)
-    deliberation_sign(deliberation=Deliberation.objects.get(), members_present=setup.members,
-                      by=setup.president.user)
+    propose_and_sign(setup, alice)
     return setup, enrolment
 
 

@@ -12,11 +12,14 @@ from candidates.models import Enrolment, Session
 from candidates.tests.factories import CandidateFactory
 from deliberations.models import Deliberation
 from deliberations.services import (
-    deliberation_propose,
     deliberation_publish,
-    deliberation_sign,
 )
-from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from deliberations.tests.deliberation_helpers import (
+    enrol,
+    jury_setup,
+    propose_and_sign,
+    score_all,
+)
 from juries.models import Assignment, Jury
 from juries.tests.factories import MemberFactory
 
@@ -33,9 +36,7 @@ def signed(alice):
     score_all(setup, enrolment, 2)
     Assignment.objects.create(sitting=Sitting.objects.get(enrolment=enrolment),
                               member=setup.members[1])
-    deliberation_propose(session=setup.session, by=alice)
-    deliberation_sign(deliberation=Deliberation.objects.get(), members_present=setup.members,
-                      by=setup.president.user)
+    propose_and_sign(setup, alice)
     return setup, enrolment
 
 
