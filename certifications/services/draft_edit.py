@@ -408,12 +408,7 @@ def set_competence(draft: ReferentielDraft, op: Op) -> Errors:
         return {"competence": _("No such competence in this framework.")}
     bloc, competence = found
     errors: Errors = {}
-    values = _competence_values(draft, op, errors, bloc, competence)
-    if errors:
-        return errors
-    for name, value in values.items():
-        setattr(competence, name, value)
-    return {}
+    return _update(competence, _competence_values(draft, op, errors, bloc, competence), errors)
 
 
 def add_competence(draft: ReferentielDraft, op: Op) -> Errors:
@@ -544,12 +539,8 @@ def set_criterion(draft: ReferentielDraft, op: Op) -> Errors:
     if found is None:
         return errors
     bloc, index = found
-    values = _criterion_values(draft, op, errors, new=False)
-    if errors:
-        return errors
-    for name, value in values.items():
-        setattr(bloc.criteria[index], name, value)
-    return {}
+    return _update(bloc.criteria[index], _criterion_values(draft, op, errors, new=False),
+                   errors)
 
 
 def add_criterion(draft: ReferentielDraft, op: Op) -> Errors:
@@ -625,8 +616,7 @@ def add_modality(draft: ReferentielDraft, op: Op) -> Errors:
     if errors:
         return errors
     modality = ModalityDraft(ref=ref, code="", title=values.pop("title"))
-    for name, value in values.items():
-        setattr(modality, name, value)
+    _update(modality, values, {})
     draft.modalities.append(modality)
     return {}
 
