@@ -11,7 +11,7 @@ from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from certifications.services import RNCP_CODE_PATTERN
+from certifications.codes import certification_code_is_valid, code_normalise
 
 FORMAT_LABELS = {
     "auto": _("Detect from the file"),
@@ -80,7 +80,7 @@ class ImportConfirmForm(forms.Form):
                 label=_("RNCP code of “%(title)s”") % {"title": title or index + 1},
                 max_length=20, required=False,
                 help_text=_("The document gives none; for example RNCP35609. "
-                            "It can also be completed later in the administration."),
+                            "It can also be completed later on the framework's legal mentions."),
             )
 
     def clean(self) -> dict[str, Any]:
@@ -88,9 +88,10 @@ class ImportConfirmForm(forms.Form):
         for name, value in list(cleaned.items()):
             if not name.startswith("code_"):
                 continue
-            code = re.sub(r"\s+", "", value or "").upper()
-            if code and not re.fullmatch(RNCP_CODE_PATTERN, code):
-                self.add_error(name, _("Enter an RNCP code: RNCP followed by digits."))
+            code = code_normalise(value or "")
+            if code and not certification_code_is_valid(code):
+                self.add_error(name, _("Enter an RNCP or RS code: RNCP or RS followed by "
+                                       "digits (for example RNCP35609)."))
             else:
                 cleaned[name] = code
         return cleaned

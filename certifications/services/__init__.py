@@ -36,7 +36,6 @@ from certifications.services.scales import scale_default, scale_for_draft
 from certifications.services.staging import (
     DIFF_SECTIONS,
     IMPORT_MAX_DRAFTS,
-    RNCP_CODE_PATTERN,
     ReferentielImportNotPendingError,
     referentiel_diff,
     referentiel_import_cancel,
@@ -49,7 +48,6 @@ __all__ = [
     "DIFF_SECTIONS",
     "IMPORT_MAX_DRAFTS",
     "MENTION_FIELDS",
-    "RNCP_CODE_PATTERN",
     "SETTLED_FIELDS",
     "ImportAction",
     "ImportResult",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
 
@@ -16,6 +15,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.staging import staged_claim
 from certifications import importers
+from certifications.codes import code_normalise
 from certifications.errors import ImportFormatError
 from certifications.importers import json_format
 from certifications.importers.draft import Issue, ReferentielDraft, Severity
@@ -29,7 +29,7 @@ from certifications.selectors import (
     referentiel_latest_for_draft,
     referentiel_to_draft,
 )
-from certifications.services.draft_edit import Errors, apply_patch, edit_issues
+from certifications.services.draft_edit import Errors, apply_op, apply_patch, edit_issues
 from certifications.services.referentiels import (
     ImportAction,
     ImportResult,
@@ -45,7 +45,6 @@ from certifications.services.scales import scale_chosen, scale_default
 IMPORT_MAX_DRAFTS = 50
 
 
-RNCP_CODE_PATTERN = r"RNCP\d{3,6}"
 
 
 DIFF_SECTIONS = ("blocs", "competences", "criteria", "modalities")
@@ -229,33 +228,28 @@ def referentiel_import_preview(
     return row
 
 
-def _normalise_code(code: str) -> str:
-    return re.sub(r"\s+", "", code).upper()
-
-
-def _complete_titles(drafts: list[ReferentielDraft], titles: dict[int, str]) -> None:
-    """Fill the titles the administrator typed in the preview (only missing ones)."""
-    for index, raw in titles.items():
-        title = " ".join(raw.split())
-        if title and 0 <= index < len(drafts) and not drafts[index].certification.title.strip():
-            drafts[index].certification.title = title
-
-
-def _complete_codes(
-    drafts: list[ReferentielDraft], codes: dict[int, str]
-) -> list[Issue]:
-    """Fill the RNCP codes the administrator typed in the preview (only missing ones)."""
+def _completions(drafts: list[ReferentielDraft], codes: dict[int, str],
+                 titles: dict[int, str]) -> list[Issue]:
+    """The RNCP codes and titles typed on the confirmation form where the document gave
+    none, applied as the editor's own correction (``set_certification``), so they are
+    checked as any correction is; a value the draft already has is left as it is."""
     problems = []
-    for index, raw in codes.items():
-        code = _normalise_code(raw)
-        if not code or not 0 <= index < len(drafts):
+    for index, draft in enumerate(drafts):
+        op: dict[str, str] = {"op": "set_certification"}
+        code = code_normalise(codes.get(index, ""))
+        title = " ".join(titles.get(index, "").split())
+        if code and not draft.certification.code.strip():
+            op["code"] = code
+        if title and not draft.certification.title.strip():
+            op["title"] = title
+        if len(op) == 1:
             continue
-        if not re.fullmatch(RNCP_CODE_PATTERN, code):
-            message = gettext("%(code)s is not an RNCP code (RNCP followed by digits).")
-            where = gettext("fiche %(number)d") % {"number": index + 1}
-            problems.append(Issue(Severity.ERROR, message % {"code": code}, where))
-        elif not drafts[index].certification.code.strip():
-            drafts[index].certification.code = code
+        where = gettext("fiche %(number)d") % {"number": index + 1}
+        problems += [
+            Issue(Severity.ERROR, gettext("%(value)s: %(error)s")
+                  % {"value": op.get(field, ""), "error": message}, where)
+            for field, message in apply_op(draft, op).items()
+        ]
     return problems
 
 
@@ -311,8 +305,7 @@ def referentiel_import_confirm(
         with transaction.atomic():
             _claim(referentiel_import, ReferentielImport.Status.CONFIRMED)
             drafts = referentiel_import_drafts(referentiel_import=referentiel_import)
-            _complete_titles(drafts, titles or {})
-            problems = _complete_codes(drafts, codes or {})
+            problems = _completions(drafts, codes or {}, titles or {})
             errors = [_issue_json(p) for p in problems] + _errors_of(drafts)
             if errors:
                 raise ReferentielImportError(
