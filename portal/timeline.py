@@ -149,6 +149,8 @@ class EpreuveLine:
 
     @property
     def state_label(self) -> str:
+        if self.state is StageState.WAITING:
+            return _("not over yet")
         return str(STATE_LABELS[self.state])
 
 
@@ -210,7 +212,6 @@ def _epreuve_line(item: AssessmentProgress) -> EpreuveLine:
                  % {"scored": item.scored, "present": item.present})
     if item.not_over:
         state = StageState.WAITING
-        lines.append(_("Not over yet."))
     else:
         state = StageState.DONE if item.fully_scored else StageState.IN_PROGRESS
     return EpreuveLine(str(assessment.modality.title),
@@ -256,7 +257,7 @@ def _deliberation_stage(facts: SessionFacts) -> Stage:
     link = Link(_("The deliberation"),
                 _url("deliberations:deliberation", facts.session.public_id))
     if not facts.proposed:
-        ready = facts.enrolled and facts.epreuves
+        ready = facts.epreuves and not any(item.blocks_signing for item in facts.epreuves)
         return Stage("deliberation", _("Deliberation"),
                      StageState.TODO if ready else StageState.WAITING,
                      lines=[_("Not started.")], links=[link])
@@ -291,8 +292,7 @@ def _signing_stage(facts: SessionFacts) -> Stage:
                 len(item.unscored)) % {"title": title, "count": len(item.unscored)})
     if not facts.proposed:
         return Stage("signing", _("Signing of the minutes"), StageState.WAITING,
-                     lines=[_("The deliberation must be proposed first.")],
-                     problems=problems, links=[link])
+                     lines=[_("The deliberation must be proposed first.")], links=[link])
     lines = [_("The jury's president signs the minutes on the deliberation page.")]
     return Stage("signing", _("Signing of the minutes"), StageState.TODO, lines=lines,
                  problems=problems, links=[link])
@@ -464,7 +464,12 @@ def _after_signing(facts: SessionFacts) -> NextAction:
         return NextAction("cdc_problems",
                           _("Complete the declaration to the Caisse des Dépôts before "
                             "%(date)s") % due, "#stage-cdc",
-                          " ".join(declaration.problems))
+                          ngettext("The holders file cannot be produced yet: %(count)d "
+                                   "problem to fix, listed under the declaration below.",
+                                   "The holders file cannot be produced yet: %(count)d "
+                                   "problems to fix, listed under the declaration below.",
+                                   len(declaration.problems))
+                          % {"count": len(declaration.problems)})
     if deadline.overdue:
         return NextAction("cdc_overdue",
                           _("Deposit the declaration to the Caisse des Dépôts now"),

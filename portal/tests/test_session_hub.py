@@ -143,7 +143,8 @@ def test_it_points_at_the_first_epreuve_not_scored_with_its_progress():
 def test_it_asks_to_complete_the_declaration_the_file_cannot_be_made_of():
     action = next_action(CDC_PROBLEMS)
     assert (action.key, action.url) == ("cdc_problems", "#stage-cdc")
-    assert "the sex is missing" in action.detail
+    assert action.detail == ("The holders file cannot be produced yet: 1 problem to fix, "
+                             "listed under the declaration below.")
     cdc = session_stages(CDC_PROBLEMS)[-1]
     assert cdc.links == []
     assert cdc.problems[1] == "Dupont Anne: the sex is missing."
@@ -160,8 +161,9 @@ def test_it_says_a_declaration_overdue_in_days():
 @pytest.mark.parametrize(("facts", "states"), [
     (EMPTY, ["todo", "waiting", "todo", "waiting", "waiting", "waiting", "waiting",
              "waiting"]),
-    (PARTLY_SCORED, ["done", "in_progress", "done", "todo", "waiting", "waiting", "waiting",
+    (PARTLY_SCORED, ["done", "in_progress", "done", "waiting", "waiting", "waiting", "waiting",
                      "waiting"]),
+    (SCORED, ["done", "done", "done", "todo", "waiting", "waiting", "waiting", "waiting"]),
     (PROPOSED, ["done", "done", "done", "in_progress", "todo", "waiting", "waiting",
                 "waiting"]),
     (SIGNED, ["done", "done", "done", "done", "done", "todo", "todo", "todo"]),
@@ -174,6 +176,7 @@ def test_each_stage_has_its_state(facts, states):
 
 
 def test_signing_lists_what_holds_it_up():
+    assert session_stages(PARTLY_SCORED)[4].problems == []  # not proposed: nothing to sign
     signing = session_stages(replace(PARTLY_SCORED, deliberation=_deliberation()))[4]
     assert signing.problems == [
         "The épreuve “Étude de cas”: 1 candidate present is not fully scored.",
