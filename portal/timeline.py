@@ -254,19 +254,20 @@ def _jury_stage(facts: SessionFacts) -> Stage:
 
 
 def _deliberation_stage(facts: SessionFacts) -> Stage:
-    link = Link(_("The deliberation"),
-                _url("deliberations:deliberation", facts.session.public_id))
+    sid = facts.session.public_id
+    links = [Link(_("The deliberation"), _url("deliberations:deliberation", sid)),
+             Link(_("Every member's levels"), _url("juries:session_scores", sid))]
     if not facts.proposed:
         ready = facts.epreuves and not any(item.blocks_signing for item in facts.epreuves)
         return Stage("deliberation", _("Deliberation"),
                      StageState.TODO if ready else StageState.WAITING,
-                     lines=[_("Not started.")], links=[link])
+                     lines=[_("Not started.")], links=links)
     decided = _("%(decisions)d decisions for %(enrolled)d candidates enrolled.") % {
         "decisions": facts.decisions, "enrolled": facts.enrolled}
     proposed = _("Proposed on %(date)s.") % {"date": _day(facts.deliberation.proposed_at)}
     return Stage("deliberation", _("Deliberation"),
                  StageState.DONE if facts.signed else StageState.IN_PROGRESS,
-                 lines=[proposed, decided], links=[link])
+                 lines=[proposed, decided], links=links)
 
 
 def _signing_stage(facts: SessionFacts) -> Stage:

@@ -232,7 +232,8 @@ def test_an_empty_session_asks_to_enrol_and_links_to_each_stage(alice):
     assert '<ol class="hub-timeline">' in text
     for name in ("candidates:enrolment_create", "candidates:session_dashboard",
                  "juries:assessment_list", "juries:assessment_create", "juries:jury_compose",
-                 "deliberations:deliberation", "reports:session_documents"):
+                 "deliberations:deliberation", "juries:session_scores",
+                 "reports:session_documents"):
         assert _href(name, sid) in text, name
     assert "0 candidates enrolled." in text
     assert "No épreuve is scheduled yet." in text
