@@ -34,7 +34,7 @@ from juries.selectors import (
     session_scoring_progress,
 )
 from reports.cdc import CdcDeclaration, cdc_declaration_for_session
-from reports.selectors import SessionDocumentCounts, session_document_counts
+from reports.selectors import SessionDocumentCounts, cdc_last_export, session_document_counts
 
 
 class StageState(StrEnum):
@@ -69,6 +69,14 @@ class SessionFacts:
     documents: SessionDocumentCounts
     declaration: CdcDeclaration | None  # None before signing
     today: date
+    cdc_downloaded_at: datetime | None = None  # the holders file's last download
+
+    @property
+    def cdc_downloaded_in_time(self) -> bool:
+        """Downloaded on or before its deadline: presumably deposited."""
+        return (self.declaration is not None and self.cdc_downloaded_at is not None
+                and timezone.localdate(self.cdc_downloaded_at)
+                <= self.declaration.deadline.due_on)
 
     @property
     def decisions(self) -> int:
@@ -114,6 +122,8 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
                                                  certification_rules(certification))
     deliberation = (deliberation_list_for_user(user=user).filter(session=session)
                     .annotate(decisions=Count("candidates")).first())
+    signed = deliberation is not None and deliberation.is_signed
+    export = cdc_last_export(deliberation=deliberation) if signed else None
     return SessionFacts(
         session=session,
         enrolled=enrolled,
@@ -126,8 +136,9 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
         documents=session_document_counts(session=session),
         declaration=(cdc_declaration_for_session(session=session,
                                                  today=timezone.localdate(now))
-                     if deliberation is not None and deliberation.is_signed else None),
+                     if signed else None),
         today=timezone.localdate(now),
+        cdc_downloaded_at=export.at if export is not None else None,
     )
 
 
@@ -362,6 +373,9 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     if declaration.revoked:
         lines.append(_("Left out, certificate revoked: %(names)s.")
                      % {"names": ", ".join(declaration.revoked)})
+    if facts.cdc_downloaded_at is not None:
+        lines.append(_("The holders file was last downloaded on %(date)s.")
+                     % {"date": _day(facts.cdc_downloaded_at)})
     links = []
     problems = list(declaration.problems)
     if problems:
@@ -369,8 +383,13 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     else:
         links.append(Link(_("Download the holders file (XML)"),
                           _url("reports:cdc_accrochage", facts.session.public_id)))
-    return Stage("cdc", title, StageState.LATE if deadline.overdue else StageState.TODO,
-                 lines=lines, problems=problems, links=links)
+    if facts.cdc_downloaded_in_time:
+        state = StageState.DONE
+    elif deadline.overdue:
+        state = StageState.LATE
+    else:
+        state = StageState.IN_PROGRESS if facts.cdc_downloaded_at else StageState.TODO
+    return Stage("cdc", title, state, lines=lines, problems=problems, links=links)
 
 
 def session_stages(facts: SessionFacts) -> list[Stage]:
@@ -461,6 +480,12 @@ def _after_signing(facts: SessionFacts) -> NextAction:
                           _("The session is complete: nothing is left to do."))
     deadline = declaration.deadline
     due = {"date": _day(deadline.due_on)}
+    if facts.cdc_downloaded_in_time and not declaration.problems:
+        return NextAction("cdc_downloaded", _("Download the holders file again"),
+                          _url("reports:cdc_accrochage", sid),
+                          _("The holders file was downloaded on %(downloaded)s: deposit it "
+                            "on the Caisse des Dépôts portal before %(date)s if not done "
+                            "yet.") % {**due, "downloaded": _day(facts.cdc_downloaded_at)})
     if declaration.problems:
         return NextAction("cdc_problems",
                           _("Complete the declaration to the Caisse des Dépôts before "

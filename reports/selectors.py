@@ -13,7 +13,7 @@ from uuid import UUID
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.permissions import is_administrator
 from candidates.facts import facts_completed, issuing_closed, printed_name
 from candidates.models import Session
@@ -285,3 +285,11 @@ def session_document_counts(*, session: Session) -> SessionDocumentCounts:
         failed=counts.get(DocumentStatus.FAILED, 0),
         revoked=counts.get(DocumentStatus.REVOKED, 0),
     )
+
+
+def cdc_last_export(*, deliberation: Deliberation) -> AuditEvent | None:
+    """The last download of the deliberation's Caisse des Dépôts holders file (the audit
+    event ``cdc_accrochage.exported``, with who downloaded it), None if never. One query."""
+    return (AuditEvent.objects.filter(
+        action="cdc_accrochage.exported", object_type="deliberations.deliberation",
+        object_id=str(deliberation.pk)).select_related("actor").order_by("-at", "-pk").first())

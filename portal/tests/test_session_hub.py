@@ -99,6 +99,8 @@ OVERDUE = replace(ISSUED, declaration=_declaration(days_left=-4))
 CDC_PROBLEMS = replace(ISSUED, declaration=_declaration(
     problems=("Dupont Anne: the sex is missing.",)))
 NO_HOLDER = replace(ISSUED, declaration=_declaration(holders=0))
+DOWNLOADED = replace(ISSUED, cdc_downloaded_at=NOW)
+DOWNLOADED_LATE = replace(OVERDUE, cdc_downloaded_at=NOW)
 
 
 @pytest.mark.parametrize(("facts", "key", "label", "url_name"), [
@@ -121,6 +123,9 @@ NO_HOLDER = replace(ISSUED, declaration=_declaration(holders=0))
     (OVERDUE, "cdc_overdue", "Deposit the declaration to the Caisse des Dépôts now",
      "reports:cdc_accrochage"),
     (NO_HOLDER, "done", "See the documents", "reports:session_documents"),
+    (DOWNLOADED, "cdc_downloaded", "Download the holders file again", "reports:cdc_accrochage"),
+    (DOWNLOADED_LATE, "cdc_overdue", "Deposit the declaration to the Caisse des Dépôts now",
+     "reports:cdc_accrochage"),
 ])
 def test_it_says_the_next_action_at_each_step(facts, key, label, url_name):
     action = next_action(facts)
@@ -170,6 +175,8 @@ def test_it_says_a_declaration_overdue_in_days():
     (PENDING, ["done", "done", "done", "done", "done", "done", "in_progress", "todo"]),
     (ISSUED, ["done", "done", "done", "done", "done", "done", "done", "todo"]),
     (NO_HOLDER, ["done", "done", "done", "done", "done", "done", "done", "done"]),
+    (DOWNLOADED, ["done", "done", "done", "done", "done", "done", "done", "done"]),
+    (DOWNLOADED_LATE, ["done", "done", "done", "done", "done", "done", "done", "late"]),
 ])
 def test_each_stage_has_its_state(facts, states):
     assert [stage.state.value for stage in session_stages(facts)] == states
@@ -352,6 +359,12 @@ def test_a_signed_session_shows_the_signature_documents_and_declaration(alice):
     Document.objects.filter(status=DocumentStatus.FAILED).update(status=DocumentStatus.ISSUED)
     text = _page(alice, setup.session)
     assert "4 issued, 0 being issued, 0 failed." in text
+    assert "Deposit the declaration to the Caisse des Dépôts before" in text
+    xml = _client(alice).get(reverse("reports:cdc_accrochage", args=[sid]))
+    assert xml.status_code == 200
+    text = _page(alice, setup.session)
+    assert "The holders file was last downloaded on" in text
+    assert "Download the holders file again" in text
 
 
 @pytest.mark.django_db
@@ -386,7 +399,7 @@ def test_it_shows_a_signed_session_in_constant_queries(
         alice, django_assert_max_num_queries, candidates, epreuves):
     setup, _deliberation = _signed_session(alice, candidates=candidates, epreuves=epreuves)
     client = _client(alice)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         response = client.get(reverse("candidates:session_detail",
                                       args=[setup.session.public_id]))
     assert response.status_code == 200
