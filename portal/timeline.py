@@ -196,15 +196,15 @@ def _when(moment: datetime) -> str:
 
 def _enrolment_stage(facts: SessionFacts) -> Stage:
     sid = facts.session.public_id
+    links = [] if facts.signed else [  # a signed session enrols nobody any more
+        Link(_("Enrol a candidate"), _url("candidates:enrolment_create", sid)),
+        Link(_("Enrol from a spreadsheet"), _url("candidates:enrolment_import_upload", sid))]
     return Stage(
         "enrolment", _("Enrolment"),
         StageState.DONE if facts.enrolled else StageState.TODO,
         lines=[ngettext("%(count)d candidate enrolled.", "%(count)d candidates enrolled.",
                         facts.enrolled) % {"count": facts.enrolled}],
-        links=[Link(_("Enrol a candidate"), _url("candidates:enrolment_create", sid)),
-               Link(_("Enrol from a spreadsheet"),
-                    _url("candidates:enrolment_import_upload", sid)),
-               Link(_("Dashboard"), _url("candidates:session_dashboard", sid))],
+        links=[*links, Link(_("Dashboard"), _url("candidates:session_dashboard", sid))],
     )
 
 
@@ -379,7 +379,7 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     links = []
     problems = list(declaration.problems)
     if problems:
-        problems.insert(0, _("The holders file cannot be produced yet:"))
+        lines.append(_("The holders file cannot be produced yet:"))
     else:
         links.append(Link(_("Download the holders file (XML)"),
                           _url("reports:cdc_accrochage", facts.session.public_id)))

@@ -152,7 +152,8 @@ def test_it_asks_to_complete_the_declaration_the_file_cannot_be_made_of():
                              "listed under the declaration below.")
     cdc = session_stages(CDC_PROBLEMS)[-1]
     assert cdc.links == []
-    assert cdc.problems[1] == "Dupont Anne: the sex is missing."
+    assert cdc.lines[-1] == "The holders file cannot be produced yet:"
+    assert cdc.problems == ["Dupont Anne: the sex is missing."]
 
 
 def test_it_says_a_declaration_overdue_in_days():
@@ -346,6 +347,7 @@ def test_a_signed_session_shows_the_signature_documents_and_declaration(alice):
     signed_on = timezone.localtime(deliberation.signed_at).strftime("%B %-d, %Y")
     assert f"Signed on {signed_on} by {president}." in text
     assert "Publish the results" in text
+    assert _href("candidates:enrolment_create", sid) not in text  # enrolment is closed
     assert "2 issued, 0 being issued, 2 failed." in text
     assert "To be deposited before" in text
     assert "days left." in text
