@@ -19,7 +19,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from calendar import monthrange
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.utils import timezone
@@ -250,11 +250,17 @@ def cdc_accrochage_xml(*, deliberation: Deliberation, now: datetime | None = Non
     return _document(deliberation, now, flux_id or uuid.uuid4().hex)[0]
 
 
-def _document(deliberation: Deliberation, now: datetime | None,
-              flux_id: str) -> tuple[bytes, list[CandidateDecision], list[CandidateDecision]]:
+def _declared_certification(deliberation: Deliberation) -> Certification:
+    """The certification as the file declares it: its code as frozen at signing."""
     facts = deliberation_facts(deliberation)
     certification = copy.copy(deliberation.session.referentiel.certification)
     certification.code = facts["certification"].get("code") or certification.code
+    return certification
+
+
+def _document(deliberation: Deliberation, now: datetime | None,
+              flux_id: str) -> tuple[bytes, list[CandidateDecision], list[CandidateDecision]]:
+    certification = _declared_certification(deliberation)
     # The holders' identity is the current record, not the snapshot: a correction the
     # Caisse des Dépôts asks for (a birth place code) is what the next file declares.
     split = cdc_holders_split(deliberation=deliberation)
@@ -298,22 +304,31 @@ def cdc_revoked_holders(*, deliberation: Deliberation) -> list[str]:
 
 @dataclass(frozen=True)
 class CdcDeclaration:
-    """What a session's dashboard says of its declaration: the deadline, and the holders
-    the file leaves out (their certificate revoked), by their printed names."""
+    """What a session's pages say of its declaration: the deadline, the holders the file
+    leaves out (their certificate revoked), by their printed names, how many it declares
+    and why it cannot be produced yet (``problems``, empty when it can)."""
 
     deadline: CdcDeadline
     revoked: list[str]
+    holders: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 def cdc_declaration_for_session(*, session: Session, today: date | None = None
                                 ) -> CdcDeclaration | None:
-    """The declaration of a signed session, None before signing (one query then; two
+    """The declaration of a signed session, None before signing (one query then; three
     once signed)."""
     deliberation = signed_deliberation_of_session(session=session)
     if deliberation is None:
         return None
-    return CdcDeclaration(cdc_deadline(deliberation=deliberation, today=today),
-                          cdc_revoked_holders(deliberation=deliberation))
+    split = cdc_holders_split(deliberation=deliberation)
+    return CdcDeclaration(
+        cdc_deadline(deliberation=deliberation, today=today),
+        [decision.enrolment.candidate.legal_name for decision in split.revoked],
+        holders=len(split.declared),
+        problems=cdc_problems(certification=_declared_certification(deliberation),
+                              holders=split.declared, revoked=split.revoked),
+    )
 
 
 def cdc_filename(deliberation: Deliberation) -> str:

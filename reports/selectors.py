@@ -13,7 +13,7 @@ from uuid import UUID
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from accounts.permissions import is_administrator
 from candidates.facts import facts_completed, issuing_closed, printed_name
 from candidates.models import Session
@@ -257,3 +257,39 @@ def session_documents_incomplete_for_admin(*, user: User, session: Session) -> b
     counts = Document.objects.filter(session=session).aggregate(
         total=Count("pk"), failed=Count("pk", filter=Q(status=DocumentStatus.FAILED)))
     return not counts["total"] or bool(counts["failed"])
+
+
+@dataclass(frozen=True)
+class SessionDocumentCounts:
+    """How many of a session's documents are in each state (the session page's
+    timeline): ``pending`` counts those waiting and those being rendered."""
+
+    issued: int = 0
+    pending: int = 0
+    failed: int = 0
+    revoked: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.issued + self.pending + self.failed + self.revoked
+
+
+def session_document_counts(*, session: Session) -> SessionDocumentCounts:
+    """The session's documents counted by state, in one query. The caller has checked
+    that the user may reach the session's documents."""
+    counts = dict(Document.objects.filter(session=session).order_by()
+                  .values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return SessionDocumentCounts(
+        issued=counts.get(DocumentStatus.ISSUED, 0),
+        pending=counts.get(DocumentStatus.PENDING, 0) + counts.get(DocumentStatus.RENDERING, 0),
+        failed=counts.get(DocumentStatus.FAILED, 0),
+        revoked=counts.get(DocumentStatus.REVOKED, 0),
+    )
+
+
+def cdc_last_export(*, deliberation: Deliberation) -> AuditEvent | None:
+    """The last download of the deliberation's Caisse des Dépôts holders file (the audit
+    event ``cdc_accrochage.exported``, with who downloaded it), None if never. One query."""
+    return (AuditEvent.objects.filter(
+        action="cdc_accrochage.exported", object_type="deliberations.deliberation",
+        object_id=str(deliberation.pk)).select_related("actor").order_by("-at", "-pk").first())

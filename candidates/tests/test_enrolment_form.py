@@ -303,22 +303,6 @@ def test_it_refuses_cleanly_to_invite_a_candidate_without_email(alice, session):
     assert mail.outbox == []
 
 
-def test_it_shows_a_session_of_30_enrolments_in_constant_queries(
-    alice, session, django_assert_max_num_queries
-):
-    blocs = list(session.referentiel.blocs.all())
-    for index, enrolment in enumerate(EnrolmentFactory.create_batch(30, session=session)):
-        if index % 2:
-            enrolment.whole_certification = False
-            enrolment.save()
-            enrolment.target_blocs.set(blocs[:2])
-    client = _client(alice)
-    with django_assert_max_num_queries(6):
-        response = client.get(_url("session_detail", session))
-    assert response.status_code == 200
-    assert len(response.context["enrolments"]) == 30
-
-
 def test_it_records_the_language_of_documents(alice, session):
     response = _client(alice).post(_url("enrolment_create", session),
                                    _post_data(language="en", invite=""))

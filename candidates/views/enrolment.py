@@ -1,7 +1,8 @@
 """Pages of sessions and enrolments, for administrators only (DESIGN.md §8): the session
-list and detail, enrolment one by one, enrolment from a spreadsheet (upload → preview →
-confirm) and the invitation sent again. Anyone else is answered 404. Authorization first
-(the decorator, then the selectors), the work in services."""
+list (a session's page is the portal's hub: portal/views/session.py), enrolment one by
+one, enrolment from a spreadsheet (upload → preview → confirm) and the invitation sent
+again. Anyone else is answered 404. Authorization first (the decorator, then the
+selectors), the work in services."""
 
 from __future__ import annotations
 
@@ -143,15 +144,6 @@ def session_new(request: HttpRequest) -> HttpResponse:
             return redirect("candidates:session_detail", public_id=session.public_id)
     return render(request, "candidates/session_form.html", {
         "form": form, "error_summary": _error_summary(form),
-    })
-
-
-@require_GET
-@administrator_required
-def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    session = _session_or_404(request, public_id)
-    return render(request, "candidates/session_detail.html", {
-        "session": session, "enrolments": _enrolments_of(request, session),
     })
 
 
@@ -405,7 +397,6 @@ _IMPORT = "sessions/<uuid:public_id>/enrol/import/"
 urlpatterns = [
     path("sessions/", session_list, name="session_list"),
     path("sessions/new/", session_new, name="session_create"),
-    path("sessions/<uuid:public_id>/", session_detail, name="session_detail"),
     path("sessions/<uuid:public_id>/enrol/", enrolment_new, name="enrolment_create"),
     path("sessions/<uuid:public_id>/enrolments/<uuid:enrolment_id>/invite/",
          enrolment_invite_again, name="enrolment_invite"),

@@ -7,7 +7,8 @@
 - ``assignment``: assessments, sittings, the assignment matrix, declared conflicts
   (administrators);
 - ``scores``: the members' levels side by side (administrators, the jury president);
-- ``readiness``: the épreuves not over or not fully scored, that hold signing up;
+- ``readiness``: each épreuve's scoring progress, and those not over or not fully
+  scored, that hold signing up;
 - the audit trail's reads live with its model: ``accounts.selectors_audit``."""
 
 from juries.selectors.assignment import (
@@ -35,9 +36,12 @@ from juries.selectors.jury import (
     sessions_presided_by,
 )
 from juries.selectors.readiness import (
+    AssessmentProgress,
     AssessmentReadiness,
     UnscoredCandidate,
+    session_scoring_progress,
     session_signing_blockers,
+    signing_blockers_of,
 )
 from juries.selectors.scores import (
     CandidateLevels,
@@ -64,6 +68,7 @@ from juries.selectors.scoring import (
 )
 
 __all__ = [
+    "AssessmentProgress",
     "AssessmentReadiness",
     "AssignmentMatrix",
     "CandidateLevels",
@@ -97,8 +102,10 @@ __all__ = [
     "session_modalities",
     "session_score_candidates",
     "session_scores",
+    "session_scoring_progress",
     "session_signing_blockers",
     "sessions_presided_by",
+    "signing_blockers_of",
     "sitting_competences",
     "sitting_criteria",
     "sitting_get_for_scorer",

@@ -1,19 +1,21 @@
 """Whether a session's épreuves are over and scored: what stands in the way of signing its
 deliberation (DESIGN.md §4.4; issue 18: no signing while an épreuve has not taken place or
-a present candidate has not been scored)."""
+a present candidate has not been scored), and each épreuve's scoring progress (the session
+page's timeline)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from assessments.models import Assessment, Attendance, Score, Sitting
 from assessments.timing import candidate_timing
 from candidates.models import Candidate, Session
 from certifications.models import Modality
-from juries.models import ConflictOfInterest
+from juries.models import Assignment, ConflictOfInterest
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,40 @@ class AssessmentReadiness:
     unscored: list[UnscoredCandidate] = field(default_factory=list)
 
 
-def session_signing_blockers(*, session: Session, now: datetime | None = None
-                             ) -> list[AssessmentReadiness]:
-    """The session's épreuves that are not over (their end, with the longest extra time of
-    their candidates, is after ``now``), then, for those over, the candidates present (not
-    absent, not excused) with a compétence of the épreuve that no member gave a level to
-    (a level given by a member in conflict with the candidate does not count). Empty: the
-    session may be signed. The caller has reached the session. Five queries."""
+@dataclass(frozen=True)
+class AssessmentProgress:
+    """One épreuve of the session and how far its scoring went: ``scheduled`` candidates,
+    of them ``present`` (not absent, not excused), of those ``scored`` fully (every
+    compétence of the épreuve has a counted level); ``unassigned``: candidates no member is
+    assigned to."""
+
+    assessment: Assessment
+    ends_at: datetime
+    not_over: bool
+    scheduled: int
+    present: int
+    unassigned: int
+    unscored: list[UnscoredCandidate]
+
+    @property
+    def scored(self) -> int:
+        return self.present - len(self.unscored)
+
+    @property
+    def fully_scored(self) -> bool:
+        return not self.unscored
+
+    @property
+    def blocks_signing(self) -> bool:
+        return self.not_over or bool(self.unscored)
+
+
+def session_scoring_progress(*, session: Session, now: datetime | None = None
+                             ) -> list[AssessmentProgress]:
+    """Every épreuve of the session in calendar order with its scoring progress. An
+    épreuve is over at its end with the longest extra time of its candidates; a level
+    given by a member in conflict with the candidate does not count. The caller has
+    reached the session. Five queries whatever the number of épreuves and candidates."""
     now = now or timezone.now()
     assessments = list(Assessment.objects.filter(session=session).select_related("modality")
                        .order_by("starts_at", "pk"))
@@ -48,6 +77,7 @@ def session_signing_blockers(*, session: Session, now: datetime | None = None
         return []
     sittings = list(Sitting.objects.filter(assessment__session=session)
                     .select_related("enrolment__candidate")
+                    .annotate(assigned=Exists(Assignment.objects.filter(sitting=OuterRef("pk"))))
                     .order_by("enrolment__candidate__birth_name",
                               "enrolment__candidate__first_names", "pk"))
     evaluated: dict[int, set[int]] = {}
@@ -68,24 +98,41 @@ def session_signing_blockers(*, session: Session, now: datetime | None = None
     by_assessment: dict[int, list[Sitting]] = {}
     for sitting in sittings:
         by_assessment.setdefault(sitting.assessment_id, []).append(sitting)
-    blockers = []
+    progress = []
     for assessment in assessments:
         of_it = by_assessment.get(assessment.pk, [])
         extra = max((s.enrolment.extra_time_percent for s in of_it), default=0)
         ends_at = candidate_timing(assessment, extra_time_percent=extra).ends_at
-        if now < ends_at:
-            blockers.append(AssessmentReadiness(assessment, ends_at, not_over=True))
-            continue
         competences = evaluated.get(assessment.modality_id, set())
+        present = [s for s in of_it if s.attendance == Attendance.PRESENT]
         unscored = []
-        for sitting in of_it:
-            if sitting.attendance != Attendance.PRESENT:
-                continue
+        for sitting in present:
             scored = len(competences & levelled.get(sitting.pk, set()))
             if scored < len(competences):
                 unscored.append(UnscoredCandidate(sitting.enrolment.candidate, scored,
                                                   len(competences)))
-        if unscored:
-            blockers.append(AssessmentReadiness(assessment, ends_at, not_over=False,
-                                                unscored=unscored))
-    return blockers
+        progress.append(AssessmentProgress(
+            assessment, ends_at, not_over=now < ends_at, scheduled=len(of_it),
+            present=len(present), unassigned=sum(1 for s in of_it if not s.assigned),
+            unscored=unscored))
+    return progress
+
+
+def signing_blockers_of(progress: list[AssessmentProgress]) -> list[AssessmentReadiness]:
+    """The épreuves of ``progress`` that hold signing up (no query)."""
+    return [
+        AssessmentReadiness(item.assessment, item.ends_at, not_over=True) if item.not_over
+        else AssessmentReadiness(item.assessment, item.ends_at, not_over=False,
+                                 unscored=item.unscored)
+        for item in progress if item.blocks_signing
+    ]
+
+
+def session_signing_blockers(*, session: Session, now: datetime | None = None
+                             ) -> list[AssessmentReadiness]:
+    """The session's épreuves that are not over (their end, with the longest extra time of
+    their candidates, is after ``now``), then, for those over, the candidates present (not
+    absent, not excused) with a compétence of the épreuve that no member gave a level to
+    (a level given by a member in conflict with the candidate does not count). Empty: the
+    session may be signed. The caller has reached the session. Five queries."""
+    return signing_blockers_of(session_scoring_progress(session=session, now=now))
