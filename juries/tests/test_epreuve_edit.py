@@ -12,7 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from accounts.models import AuditEvent
@@ -40,6 +40,13 @@ from juries.services import assignment_create, jury_compose
 from juries.tests.factories import MemberFactory, loaded
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Services' messages read in English (the pages ask for English too)."""
+    with translation.override("en"):
+        yield
 SOON = timezone.now().replace(microsecond=0) + datetime.timedelta(days=10)
 
 
