@@ -472,3 +472,17 @@ def test_signed_session_hides_the_actions(alice, assessment, session):
     assert reverse("juries:assessment_edit", args=[assessment.public_id]) not in page
     assert "its assessments can no longer change" in page
     assert escape("Salle 204") in page
+
+
+def test_a_cancelled_epreuve_assignments_page_says_so_and_offers_no_slot_form(
+        alice, assessment):
+    assessment_cancel(assessment=assessment, by=alice, reason="Salle indisponible")
+    page = _client(alice).get(
+        reverse("juries:assignments", args=[assessment.public_id])).content.decode()
+    assert "Closed: the assessment is cancelled." in page
+    assert "Salle indisponible" in page
+    assert "Distribute automatically" not in page
+    assert 'name="action" value="slot"' not in page
+    assert "Open scoring now" not in page
+    assert _client(alice).get(
+        reverse("juries:assessment_edit", args=[assessment.public_id])).status_code == 404
