@@ -486,3 +486,30 @@ def test_a_cancelled_epreuve_assignments_page_says_so_and_offers_no_slot_form(
     assert "Open scoring now" not in page
     assert _client(alice).get(
         reverse("juries:assessment_edit", args=[assessment.public_id])).status_code == 404
+
+
+def test_a_team_shares_one_slot_as_long_as_its_longest_member(alice, session, modality,
+                                                              enrolments):
+    modality.team = True
+    modality.save(update_fields=["team"])
+    teams = {enrolments[0].pk: "A", enrolments[1].pk: "A", enrolments[2].pk: "B"}
+    assessment = assessment_create(session=session, modality=modality, starts_at=SOON,
+                                   enrolments=enrolments, teams=teams, created_by=alice)
+    assessment_slots_distribute(assessment=assessment, by=alice)
+    slots = {s.enrolment_id: s.starts_at for s in assessment.sittings.all()}
+    assert slots[enrolments[0].pk] == slots[enrolments[1].pk] == SOON
+    # team A lasts Bruno's 80 minutes (33 % extra time)
+    assert slots[enrolments[2].pk] == SOON + datetime.timedelta(minutes=80)
+
+
+def test_without_a_duration_distribution_is_refused_and_the_page_says_so(
+        alice, assessment, modality):
+    modality.duration_minutes = None
+    modality.save(update_fields=["duration_minutes"])
+    with pytest.raises(ValidationError, match="no duration"):
+        assessment_slots_distribute(assessment=Assessment.objects.get(pk=assessment.pk),
+                                    by=alice)
+    page = _client(alice).get(
+        reverse("juries:assignments", args=[assessment.public_id])).content.decode()
+    assert "time slot one by one" in page
+    assert "Distribute automatically" not in page
