@@ -27,6 +27,8 @@ from accounts.models import AuditEvent
 # The keys the services write in ``old``/``new`` (grep ``audit_log(``), in words.
 FIELD_LABELS = {
     "admin": gettext_lazy("Message"),
+    "account_created": gettext_lazy("Account created"),
+    "added_to_jury": gettext_lazy("Added to the jury"),
     "attendance": gettext_lazy("Attendance"),
     "blocs": gettext_lazy("Blocs"),
     "candidate": gettext_lazy("Candidate"),
@@ -37,11 +39,14 @@ FIELD_LABELS = {
     "created": gettext_lazy("Documents created"),
     "criterion": gettext_lazy("Criterion"),
     "documents": gettext_lazy("Documents"),
+    "email": gettext_lazy("E-mail address"),
     "field": gettext_lazy("Field"),
     "final_level": gettext_lazy("Final level"),
     "from_session": gettext_lazy("From session"),
     "holders": gettext_lazy("Holders"),
     "id_flux": gettext_lazy("Flow identifier"),
+    "instructions": gettext_lazy("What the candidate brings / instructions"),
+    "invitation_sent": gettext_lazy("Invitation sent"),
     "justification": gettext_lazy("Justification"),
     "level": gettext_lazy("Level"),
     "member": gettext_lazy("Member"),

@@ -42,6 +42,17 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", verbose_name=_("opened early by"),
     )
+    instructions = models.TextField(
+        _("what the candidate brings / instructions"), blank=True,
+        help_text=_("Shown to the candidates (space, convocation): what to bring, how the "
+                    "assessment runs."),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("cancelled by"),
+    )
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
 
     class Meta:
         verbose_name = _("assessment")
@@ -56,9 +67,15 @@ class Assessment(models.Model):
         """The épreuve's date in the site's timezone."""
         return timezone.localtime(self.starts_at).date()
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
     def scoring_open(self, today: datetime.date | None = None) -> bool:
         """Scores are taken from the épreuve's date (site's timezone) on, or earlier once
-        an administrator opened it early."""
+        an administrator opened it early; never on a cancelled épreuve."""
+        if self.cancelled_at is not None:
+            return False
         return self.opened_early_at is not None or (
             (today or timezone.localdate()) >= self.local_date)
 
@@ -92,6 +109,10 @@ class Sitting(models.Model):
         _("locked"), null=True, blank=True,
         help_text=_("Set when the deliberation is signed: scores are then read-only."),
     )
+    starts_at = models.DateTimeField(
+        _("time slot"), null=True, blank=True,
+        help_text=_("The candidate's own start time; empty: the assessment's time."),
+    )
 
     class Meta:
         verbose_name = _("candidate sitting")
@@ -103,6 +124,11 @@ class Sitting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment.candidate} — {self.assessment}"
+
+    @property
+    def slot_starts_at(self) -> datetime.datetime:
+        """When this candidate starts: their own time slot, else the épreuve's time."""
+        return self.starts_at or self.assessment.starts_at
 
 
 class Score(models.Model):

@@ -35,19 +35,27 @@ def scored_competences_for_enrolments(
 
 
 def sittings_for_enrolments(*, enrolments: Sequence[Enrolment]) -> dict[int, list[Sitting]]:
-    """Per enrolment pk, all its sittings, soonest first, with the assessment and its
-    modality selected (date, place, title, duration, team, attendance). Past and upcoming
-    are the caller's to tell apart (assessments.timing), against its own clock."""
+    """Per enrolment pk, its sittings of épreuves not cancelled, soonest first, with the
+    assessment and its modality selected (date, place, title, duration, team,
+    attendance). Past and upcoming are the caller's to tell apart (assessments.timing),
+    against its own clock.
+
+    A candidate given their own time slot (``Sitting.starts_at``) starts then: each
+    sitting's assessment is its own instance, on which the slot is noted as
+    ``candidate_slot`` (read by ``assessments.timing.candidate_timing``)."""
     found: dict[int, list[Sitting]] = {enrolment.pk: [] for enrolment in enrolments}
     if not found:
         return {}
     sittings = (
-        Sitting.objects.filter(enrolment__in=list(found))
+        Sitting.objects.filter(enrolment__in=list(found), assessment__cancelled_at__isnull=True)
         .select_related("assessment__modality")
         .order_by("assessment__starts_at", "assessment_id")
     )
     for sitting in sittings:
+        sitting.assessment.candidate_slot = sitting.starts_at
         found[sitting.enrolment_id].append(sitting)
+    for listed in found.values():
+        listed.sort(key=lambda s: (s.slot_starts_at, s.assessment_id))
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,9 +19,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.permissions import may_open_assessment_early, require
+from accounts.permissions import may_manage_session, may_open_assessment_early, require
 from accounts.services import audit_log
 from assessments.models import Assessment, Attendance, CriterionCheck, Score, Sitting
+from assessments.timing import extra_minutes
 from candidates.models import Enrolment, Session
 from candidates.services import session_lock_for_write, session_row_lock
 from certifications.models import Competence, Criterion, Level, Modality, Referentiel
@@ -55,7 +56,15 @@ class ScoringNotOpenError(ValidationError):
         )
 
 
+class AssessmentCancelledError(ValidationError):
+    def __init__(self) -> None:
+        super().__init__(_("This assessment is cancelled: it can no longer be scored or "
+                           "changed."), code="cancelled")
+
+
 def _require_scoring_open(sitting: Sitting) -> None:
+    if sitting.assessment.cancelled_at is not None:
+        raise AssessmentCancelledError
     if not sitting.assessment.scoring_open():
         raise ScoringNotOpenError(sitting.assessment)
 
@@ -332,3 +341,231 @@ def attendance_mark(
                   old={"attendance": old}, new={"attendance": attendance},
                   context=_context(sitting), ip_address=ip_address)
     return sitting
+
+
+# -- editing, moving, cancelling, deleting an épreuve; the candidates' time slots ----------
+# Every change takes the session's lock first (nothing changes once its deliberation is
+# signed: SessionLockedError), is recorded in the audit trail, and is refused on a
+# cancelled épreuve (it stays as it was, shown as cancelled) — except deleting it.
+
+
+def assessment_has_scores(*, assessment: Assessment) -> bool:
+    """A level, a comment or a criterion check was recorded for a candidate of it."""
+    return (Score.objects.filter(sitting__assessment=assessment).exists()
+            or CriterionCheck.objects.filter(sitting__assessment=assessment).exists())
+
+
+def _sitting_has_scores(sitting: Sitting) -> bool:
+    return (Score.objects.filter(sitting=sitting).exists()
+            or CriterionCheck.objects.filter(sitting=sitting).exists())
+
+
+def _assessment_context(assessment: Assessment) -> dict[str, str]:
+    return {"session": str(assessment.session.public_id),
+            "assessment": str(assessment.public_id)}
+
+
+def _fresh_for_write(assessment: Assessment, by: User) -> Assessment:
+    """Inside the transaction: the caller may manage the session, its lock is taken (a
+    signed session is refused), and the épreuve as committed (not as loaded)."""
+    require(may_manage_session(by, assessment.session))
+    session_lock_for_write(session_id=assessment.session_id)
+    return Assessment.objects.select_related("session", "modality").get(pk=assessment.pk)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@transaction.atomic
+def assessment_update(
+    *,
+    assessment: Assessment,
+    by: User,
+    modality: Modality,
+    starts_at: datetime,
+    place: str = "",
+    instructions: str = "",
+    ip_address: str | None = None,
+) -> Assessment:
+    """Change an épreuve's modality, date and time, place, instructions to candidates.
+
+    Moving it (a new date or time) moves every candidate's own time slot by the same
+    amount. Once a score is recorded for one of its candidates, the modality can no longer
+    change, and the épreuve has taken place: its date may only be corrected to a time
+    already past (moving it into the future would put recorded scores before the
+    épreuve). Errors are by field (``ValidationError`` with a dict)."""
+    current = _fresh_for_write(assessment, by)
+    if current.cancelled_at is not None:
+        raise AssessmentCancelledError
+    if modality.referentiel_id != current.session.referentiel_id:
+        raise ValidationError({"modality": _(
+            "This assessment method is not in the framework version of the session.")},
+            code="foreign_modality")
+    scored = assessment_has_scores(assessment=current)
+    errors: dict[str, str] = {}
+    if scored and modality.pk != current.modality_id:
+        errors["modality"] = _("Candidates of this assessment are already scored: its "
+                               "assessment method can no longer change.")
+    if scored and starts_at != current.starts_at and starts_at > timezone.now():
+        errors["starts_at"] = _("Candidates of this assessment are already scored: it took "
+                                "place, and its date can only be corrected to a past date "
+                                "and time.")
+    if errors:
+        raise ValidationError(errors, code="scored")
+    place, instructions = place.strip(), instructions.strip()
+    before = {"modality": current.modality_id, "starts_at": _iso(current.starts_at),
+              "place": current.place, "instructions": current.instructions}
+    after = {"modality": modality.pk, "starts_at": _iso(starts_at), "place": place,
+             "instructions": instructions}
+    changed = [key for key in before if before[key] != after[key]]
+    if not changed:
+        return current
+    shift = starts_at - current.starts_at
+    moved = 0
+    if shift:
+        moved = Sitting.objects.filter(assessment=current, starts_at__isnull=False).update(
+            starts_at=F("starts_at") + shift)
+    Assessment.objects.filter(pk=current.pk).update(
+        modality=modality, starts_at=starts_at, place=place, instructions=instructions)
+    for instance in (current, assessment):
+        instance.modality, instance.starts_at = modality, starts_at
+        instance.place, instance.instructions = place, instructions
+    context = _assessment_context(current)
+    if moved:
+        context["slots_moved"] = str(moved)
+    audit_log(actor=by, action="assessment.moved" if shift else "assessment.updated",
+              obj=current, old={key: before[key] for key in changed},
+              new={key: after[key] for key in changed}, context=context,
+              ip_address=ip_address)
+    return current
+
+
+@transaction.atomic
+def assessment_cancel(
+    *, assessment: Assessment, by: User, reason: str, ip_address: str | None = None
+) -> Assessment:
+    """Cancel an épreuve: it is kept, shown as cancelled, no longer scored, no longer
+    listed to its candidates, and no longer holds the signing up. Refused once a score is
+    recorded (the épreuve took place) or the session signed. Cancelling one already
+    cancelled changes nothing."""
+    current = _fresh_for_write(assessment, by)
+    if current.cancelled_at is not None:
+        return current
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the assessment is cancelled.")},
+                              code="reason")
+    if assessment_has_scores(assessment=current):
+        raise ValidationError(_("Candidates of this assessment are already scored: it took "
+                                "place and cannot be cancelled."), code="scored")
+    now = timezone.now()
+    Assessment.objects.filter(pk=current.pk).update(
+        cancelled_at=now, cancelled_by=by, cancel_reason=reason)
+    for instance in (current, assessment):
+        instance.cancelled_at, instance.cancelled_by = now, by
+        instance.cancel_reason = reason
+    audit_log(actor=by, action="assessment.cancelled", obj=current,
+              old={"cancelled_at": None},
+              new={"cancelled_at": now.isoformat(), "reason": reason},
+              context=_assessment_context(current), ip_address=ip_address)
+    return current
+
+
+@transaction.atomic
+def assessment_delete(*, assessment: Assessment, by: User, ip_address: str | None = None
+                      ) -> None:
+    """Delete an épreuve scheduled by mistake, with its candidates' places and the jury
+    members' assignments to them. Refused once a score is recorded (then cancel it) or the
+    session signed."""
+    current = _fresh_for_write(assessment, by)
+    if assessment_has_scores(assessment=current):
+        raise ValidationError(_("Candidates of this assessment are already scored: it "
+                                "cannot be deleted (cancel it instead, if it did not take "
+                                "place)."), code="scored")
+    sittings = current.sittings.count()
+    audit_log(actor=by, action="assessment.deleted", obj=current,
+              old={"modality": current.modality_id, "starts_at": _iso(current.starts_at),
+                   "place": current.place, "candidates": sittings,
+                   "cancelled_at": _iso(current.cancelled_at)},
+              context=_assessment_context(current), ip_address=ip_address)
+    current.delete()
+
+
+@transaction.atomic
+def sitting_slot_set(
+    *, sitting: Sitting, starts_at: datetime | None, by: User, ip_address: str | None = None
+) -> Sitting:
+    """Give one candidate their own start time (None: back to the épreuve's time).
+    Refused for a candidate already scored (their slot is what happened)."""
+    assessment = _fresh_for_write(sitting.assessment, by)
+    if assessment.cancelled_at is not None:
+        raise AssessmentCancelledError
+    old = Sitting.objects.values_list("starts_at", flat=True).get(pk=sitting.pk)
+    if old == starts_at:
+        return sitting
+    if _sitting_has_scores(sitting):
+        raise ValidationError({"starts_at": _(
+            "This candidate is already scored: their time slot can no longer change.")},
+            code="scored")
+    Sitting.objects.filter(pk=sitting.pk).update(starts_at=starts_at)
+    sitting.starts_at = starts_at
+    audit_log(actor=by, action="sitting.slot_set", obj=sitting,
+              old={"starts_at": _iso(old)}, new={"starts_at": _iso(starts_at)},
+              context={**_assessment_context(assessment),
+                       "candidate": str(sitting.enrolment.candidate.public_id),
+                       "sitting": str(sitting.public_id)},
+              ip_address=ip_address)
+    return sitting
+
+
+@transaction.atomic
+def assessment_slots_distribute(
+    *, assessment: Assessment, by: User, pause_minutes: int = 0,
+    ip_address: str | None = None,
+) -> list[Sitting]:
+    """Give every candidate a time slot, one after the other from the épreuve's start:
+    each slot lasts the modality's duration plus that candidate's extra time, then
+    ``pause_minutes`` before the next (a team shares one slot, as long as its longest
+    member's). Candidates in the order of the assignment page (team, name). Refused
+    without a duration in the référentiel, once a candidate is scored, on a cancelled
+    épreuve."""
+    current = _fresh_for_write(assessment, by)
+    if current.cancelled_at is not None:
+        raise AssessmentCancelledError
+    minutes = current.modality.duration_minutes
+    if not minutes:
+        raise ValidationError(_("The framework gives no duration for this assessment "
+                                "method: set each candidate's time slot one by one."),
+                              code="no_duration")
+    if pause_minutes < 0:
+        raise ValidationError({"pause_minutes": _("The break cannot be negative.")},
+                              code="pause")
+    if assessment_has_scores(assessment=current):
+        raise ValidationError(_("Candidates of this assessment are already scored: their "
+                                "time slots can no longer be redistributed."),
+                              code="scored")
+    sittings = list(
+        Sitting.objects.filter(assessment=current).select_related("enrolment__candidate")
+        .order_by("team", "enrolment__candidate__birth_name",
+                  "enrolment__candidate__first_names", "pk"))
+    groups: list[list[Sitting]] = []
+    for sitting in sittings:
+        if current.modality.team and sitting.team and groups and groups[-1][0].team == sitting.team:
+            groups[-1].append(sitting)
+        else:
+            groups.append([sitting])
+    cursor = current.starts_at
+    old = {str(s.public_id): _iso(s.starts_at) for s in sittings}
+    for group in groups:
+        length = max(minutes + extra_minutes(minutes, s.enrolment.extra_time_percent)
+                     for s in group)
+        for sitting in group:
+            sitting.starts_at = cursor
+        cursor += timedelta(minutes=length + pause_minutes)
+    Sitting.objects.bulk_update(sittings, ["starts_at"])
+    audit_log(actor=by, action="assessment.slots_distributed", obj=current, old=old,
+              new={str(s.public_id): _iso(s.starts_at) for s in sittings},
+              context={**_assessment_context(current), "pause_minutes": str(pause_minutes)},
+              ip_address=ip_address)
+    return sittings

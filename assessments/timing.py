@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Sitting
 
 
 def extra_minutes(minutes: int | None, percent: int) -> int:
@@ -53,8 +53,22 @@ class CandidateTiming:
         return When.PAST
 
 
-def candidate_timing(assessment: Assessment, *, extra_time_percent: int) -> CandidateTiming:
-    """Reads ``assessment.modality``: select it with the assessment."""
+def candidate_timing(assessment: Assessment, *, extra_time_percent: int,
+                     starts_at: datetime | None = None) -> CandidateTiming:
+    """Reads ``assessment.modality``: select it with the assessment.
+
+    The candidate starts at ``starts_at`` (their time slot) when given, else at the slot
+    ``assessments.selectors.sittings_for_enrolments`` noted on the assessment it loaded
+    for that sitting (``candidate_slot``), else at the épreuve's time."""
     minutes = assessment.modality.duration_minutes or None
-    return CandidateTiming(starts_at=assessment.starts_at, minutes=minutes,
+    starts_at = starts_at or getattr(assessment, "candidate_slot", None) or assessment.starts_at
+    return CandidateTiming(starts_at=starts_at, minutes=minutes,
                            extra_minutes=extra_minutes(minutes, extra_time_percent))
+
+
+def sitting_timing(sitting: Sitting) -> CandidateTiming:
+    """One candidate's times from their sitting: their slot, the modality's duration and
+    their extra time (select ``assessment__modality`` and ``enrolment``)."""
+    return candidate_timing(sitting.assessment,
+                            extra_time_percent=sitting.enrolment.extra_time_percent,
+                            starts_at=sitting.slot_starts_at)

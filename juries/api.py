@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from accounts.permissions import AdministratorWrites, AdministratorWritesObject
 from assessments.models import Assessment, Score, Sitting
+from assessments.selectors import enrolments_holding_every_bloc
 from assessments.services import StaleWriteError, assessment_create
 from candidates.api import REFUSED, RefusalSerializer
 from candidates.models import EnrolmentStatus, Session
@@ -70,7 +71,40 @@ class AssessmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = ["id", "session", "modality", "modality_title", "team", "starts_at", "place",
-                  "created_at"]
+                  "instructions", "cancelled_at", "created_at"]
+
+
+class SchedulingWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="blocs_held: the candidate already holds every "
+                                           "skills block the assessment evaluates.")
+    enrolment = serializers.UUIDField()
+    candidate_name = serializers.CharField()
+    blocs = serializers.ListField(child=serializers.CharField())
+    message = serializers.CharField()
+
+
+class AssessmentScheduledSerializer(AssessmentSerializer):
+    warnings = SchedulingWarningSerializer(many=True, read_only=True, help_text=(
+        "Scheduled anyway: what the administrator should know (as the web page says)."))
+
+    class Meta(AssessmentSerializer.Meta):
+        fields = [*AssessmentSerializer.Meta.fields, "warnings"]
+
+
+def _scheduling_warnings(modality: Any, enrolments: list[Any]) -> list[dict[str, Any]]:
+    """The web scheduling's warning, one per candidate who already holds every bloc the
+    épreuve's modality evaluates (acquired before the session)."""
+    return [
+        {"code": "blocs_held", "enrolment": enrolment.public_id,
+         "candidate_name": enrolment.candidate.legal_name,
+         "blocs": [bloc.code or bloc.title for bloc in blocs],
+         "message": _("Scheduled anyway: %(candidate)s already holds every skills block this "
+                      "assessment evaluates (acquired before the session): %(blocs)s.")
+         % {"candidate": enrolment.candidate.legal_name,
+            "blocs": ", ".join(bloc.code or bloc.title for bloc in blocs)}}
+        for enrolment, blocs in enrolments_holding_every_bloc(modality=modality,
+                                                              enrolments=enrolments)
+    ]
 
 
 class AssessmentCreateSerializer(serializers.Serializer):
@@ -146,7 +180,7 @@ class AssessmentListAPI(generics.ListCreateAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=AssessmentCreateSerializer,
-                   responses={201: AssessmentSerializer, 400: REFUSED},
+                   responses={201: AssessmentScheduledSerializer, 400: REFUSED},
                    summary="Schedule an assessment with its candidates (administrators)")
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = AssessmentCreateSerializer(data=request.data)
@@ -156,7 +190,10 @@ class AssessmentListAPI(generics.ListCreateAPIView):
             assessment = assessment_create(created_by=request.user, **arguments)
         except DjangoValidationError as exc:
             return _refused(exc)
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        assessment.warnings = _scheduling_warnings(arguments["modality"],
+                                                   arguments["enrolments"])
+        return Response(AssessmentScheduledSerializer(assessment).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class AssessmentDetailAPI(generics.RetrieveAPIView):
@@ -184,7 +221,7 @@ class SittingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Sitting
         fields = ["id", "assessment", "session", "enrolment", "candidate", "candidate_name",
-                  "team", "attendance", "locked_at"]
+                  "team", "starts_at", "attendance", "locked_at"]
 
 
 class SittingFilter(filters.FilterSet):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +144,68 @@ class AssessmentForm(forms.Form):
             enrolment.pk: self.cleaned_data.get(f"team_{enrolment.public_id}", "").strip()
             for _field, enrolment in self.team_fields
         }
+
+
+class AssessmentEditForm(forms.Form):
+    """An épreuve's modality, date and time, place and instructions to candidates."""
+
+    modality = ModalityChoiceField(label=_("Assessment method"),
+                                   queryset=Modality.objects.none())
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=DateTimeInput(), input_formats=DATETIME_FORMATS,
+        help_text=_("Moving the assessment moves every candidate's time slot with it."))
+    place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    instructions = forms.CharField(
+        label=_("What the candidate brings / instructions"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown to the candidates in their space and on their convocation."))
+
+    def __init__(self, *args: Any, modalities: QuerySet[Modality], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["modality"].queryset = modalities
+
+
+class AssessmentCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the cancellation"), max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded in the audit trail and shown to the administrators."))
+
+
+class SlotForm(forms.Form):
+    """One candidate's own start time; empty: the assessment's time."""
+
+    starts_at = forms.DateTimeField(label=_("Time slot"), widget=DateTimeInput(),
+                                    input_formats=DATETIME_FORMATS, required=False)
+
+
+class SlotDistributeForm(forms.Form):
+    pause_minutes = forms.IntegerField(
+        label=_("Break between candidates (minutes)"), min_value=0, max_value=600, initial=0,
+        help_text=_("Each slot lasts the assessment's duration plus the candidate's extra "
+                    "time, then this break."))
+
+
+class JuryInviteForm(forms.Form):
+    """A new external jury member, invited by e-mail to choose a password."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"))
+    organisation = forms.CharField(label=_("Organisation"), max_length=300, required=False)
+    quality = forms.ChoiceField(label=_("Quality"), choices=Quality.choices,
+                                initial=Quality.EMPLOYER)
+    external = forms.BooleanField(
+        label=_("External to the certifier"), required=False, initial=True,
+        help_text=_("A professional who does not work for the certifier or its schools."),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False,
+                            help_text=_("Only for the composition statistics."))
+    language = forms.ChoiceField(label=_("Language of the e-mails"),
+                                 choices=settings.LANGUAGES, initial="fr")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="invite", **kwargs)
 
 
 class AssignmentBulkForm(forms.Form):

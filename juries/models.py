@@ -31,6 +31,11 @@ class JuryMember(models.Model):
         help_text=_("A professional who does not work for the certifier or its schools."),
     )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES,
+        default="fr",
+        help_text=_("The e-mails sent to the member (invitation) are in this language."),
+    )
 
     class Meta:
         verbose_name = _("jury member")

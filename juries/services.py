@@ -6,17 +6,21 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from accounts.permissions import is_jury_member, may_score_sitting
-from accounts.services import audit_log
+from accounts.models import Role, User
+from accounts.permissions import is_jury_member, may_manage_session, may_score_sitting, require
+from accounts.services import audit_log, user_create
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import attendance_mark, criterion_check_record, score_record
 from candidates.models import Candidate, Session
-from candidates.services import session_lock_for_write
+from candidates.services import invitation_url, session_lock_for_write
 from certifications.models import Competence, Criterion
 from juries.models import Assignment, ConflictKind, ConflictOfInterest, Jury, JuryMember, Quality
 
@@ -67,6 +71,84 @@ def jury_compose(
                    "president": president.pk if president else None},
               context={"session": str(session.public_id)})
     return jury
+
+
+def _send_jury_invitation(member: JuryMember, session: Session) -> None:
+    """The link to choose a password (the candidates' invitation mechanism: allauth's
+    reset-from-key link), in the member's language, plain text."""
+    context = {
+        "member": member,
+        "session": session,
+        "certification": session.referentiel.certification,
+        "url": invitation_url(member.user),
+        "site_name": settings.CERTIFIER_NAME,
+        "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+    }
+    with translation.override(member.language or settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string("juries/email/invitation_subject.txt",
+                                            context).split())
+        body = render_to_string("juries/email/invitation_message.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.user.email])
+
+
+@transaction.atomic
+def jury_member_invite(
+    *, session: Session, first_name: str, last_name: str, email: str, quality: Quality,
+    invited_by: User, organisation: str = "", external: bool = True, sex: str = "",
+    language: str = "fr", ip_address: str | None = None,
+) -> tuple[JuryMember, bool]:
+    """Invite a jury member to a session's jury by e-mail: create their account (jury
+    role, no password yet) and member profile, add them to the jury, and e-mail them the
+    link to choose a password, in their language. An account with that e-mail is reused
+    (its profile kept as it is), never duplicated; it must be a jury member's. Refused
+    once the session is signed. Returns the member and whether the account was created."""
+    require(may_manage_session(invited_by, session))
+    session_lock_for_write(session_id=session.pk)
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if user is None:
+        user = user_create(email=email, role=Role.JURY, first_name=first_name.strip(),
+                           last_name=last_name.strip())
+    elif not is_jury_member(user):
+        raise ValidationError({"email": _(
+            "%(email)s belongs to an administrator or candidate account: use another "
+            "address.") % {"email": email}}, code="email_taken")
+    member = JuryMember.objects.filter(user=user).select_related("user").first()
+    if member is None:
+        member = JuryMember.objects.create(
+            user=user, quality=quality, organisation=organisation.strip(), external=external,
+            sex=sex, language=language)
+    jury, _created = Jury.objects.get_or_create(session=session)
+    added = not jury.members.filter(pk=member.pk).exists()
+    if added:
+        jury.members.add(member)
+    mailed = not user.has_usable_password()
+    audit_log(actor=invited_by, action="jury.member_invited", obj=member,
+              new={"email": email, "account_created": created, "added_to_jury": added,
+                   "invitation_sent": mailed},
+              context={"session": str(session.public_id)}, ip_address=ip_address)
+    if mailed:
+        _send_jury_invitation(member, session)
+    return member, created
+
+
+@transaction.atomic
+def jury_invitation_resend(
+    *, member: JuryMember, session: Session, by: User, ip_address: str | None = None
+) -> None:
+    """E-mail a new link to choose a password to a member who has not chosen one yet
+    (the earlier link may have expired). Refused once they have a password: they sign in,
+    or use « forgot your password »."""
+    require(may_manage_session(by, session))
+    if member.user.has_usable_password():
+        raise ValidationError(_("%(member)s has already chosen a password: they sign in, or "
+                                "use “Forgot your password?” on the sign-in page.")
+                              % {"member": member}, code="active")
+    audit_log(actor=by, action="jury.invitation_resent", obj=member,
+              new={"email": member.user.email},
+              context={"session": str(session.public_id)}, ip_address=ip_address)
+    _send_jury_invitation(member, session)
 
 
 def conflict_reasons(*, member: JuryMember, sitting: Sitting) -> list[str]:

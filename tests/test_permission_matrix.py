@@ -148,6 +148,11 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "juries:assessment_create": ("GET POST", ADMIN),
     "juries:assignments": ("GET POST", {"admin": (OK, 404)}),  # a POST without action: 404
     "juries:assessment_open_early": ("POST", ADMIN),  # recorded; administrators only
+    # Edited, cancelled, deleted through confirmation pages; the services refuse the rest
+    # (a signed session, scores recorded) with the reason on the page.
+    "juries:assessment_edit": ("GET POST", ADMIN),
+    "juries:assessment_cancel": ("GET POST", ADMIN),
+    "juries:assessment_delete": ("GET POST", ADMIN),
     "juries:conflict_declare": ("GET POST", {}),  # only a member assigned to the sitting
     "juries:conflict_admin": ("GET POST", ADMIN),
     "juries:audit_log": ("GET", ADMIN),
@@ -338,6 +343,8 @@ PUBLIC_ID = {
     "juries:jury_compose": "session", "juries:assessment_list": "session",
     "juries:assessment_create": "session", "juries:assignments": "assessment",
     "juries:assessment_open_early": "assessment",
+    "juries:assessment_edit": "assessment", "juries:assessment_cancel": "assessment",
+    "juries:assessment_delete": "assessment",
     "juries:conflict_declare": "sitting", "juries:conflict_admin": "candidate",
 }
 

@@ -53,7 +53,7 @@ def assessment_sittings_for_user(*, user: User, assessment: Assessment) -> Query
     """The candidates sitting an assessment, with what the assignment services read."""
     sittings = (
         Sitting.objects.filter(assessment=assessment)
-        .select_related("assessment__session", "enrolment__candidate")
+        .select_related("assessment__session", "assessment__modality", "enrolment__candidate")
         .order_by("team", "enrolment__candidate__birth_name",
                   "enrolment__candidate__first_names", "pk")
     )

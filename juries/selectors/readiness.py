@@ -66,16 +66,17 @@ class AssessmentProgress:
 
 def session_scoring_progress(*, session: Session, now: datetime | None = None
                              ) -> list[AssessmentProgress]:
-    """Every épreuve of the session in calendar order with its scoring progress. An
-    épreuve is over at its end with the longest extra time of its candidates; a level
+    """Every épreuve of the session not cancelled, in calendar order, with its scoring
+    progress. An épreuve is over at the latest of its candidates' ends (own time slot,
+    duration and extra time); a level
     given by a member in conflict with the candidate does not count. The caller has
     reached the session. Five queries whatever the number of épreuves and candidates."""
     now = now or timezone.now()
-    assessments = list(Assessment.objects.filter(session=session).select_related("modality")
-                       .order_by("starts_at", "pk"))
+    assessments = list(Assessment.objects.filter(session=session, cancelled_at__isnull=True)
+                       .select_related("modality").order_by("starts_at", "pk"))
     if not assessments:
         return []
-    sittings = list(Sitting.objects.filter(assessment__session=session)
+    sittings = list(Sitting.objects.filter(assessment__in=assessments)
                     .select_related("enrolment__candidate")
                     .annotate(assigned=Exists(Assignment.objects.filter(sitting=OuterRef("pk"))))
                     .order_by("enrolment__candidate__birth_name",
@@ -101,8 +102,10 @@ def session_scoring_progress(*, session: Session, now: datetime | None = None
     progress = []
     for assessment in assessments:
         of_it = by_assessment.get(assessment.pk, [])
-        extra = max((s.enrolment.extra_time_percent for s in of_it), default=0)
-        ends_at = candidate_timing(assessment, extra_time_percent=extra).ends_at
+        ends_at = max((candidate_timing(assessment,
+                                        extra_time_percent=s.enrolment.extra_time_percent,
+                                        starts_at=s.starts_at).ends_at for s in of_it),
+                      default=candidate_timing(assessment, extra_time_percent=0).ends_at)
         competences = evaluated.get(assessment.modality_id, set())
         present = [s for s in of_it if s.attendance == Attendance.PRESENT]
         unscored = []
@@ -130,8 +133,8 @@ def signing_blockers_of(progress: list[AssessmentProgress]) -> list[AssessmentRe
 
 def session_signing_blockers(*, session: Session, now: datetime | None = None
                              ) -> list[AssessmentReadiness]:
-    """The session's épreuves that are not over (their end, with the longest extra time of
-    their candidates, is after ``now``), then, for those over, the candidates present (not
+    """The session's épreuves not cancelled that are not over (their end, the latest of
+    their candidates' ends — own time slot, duration and extra time — is after ``now``), then, for those over, the candidates present (not
     absent, not excused) with a compétence of the épreuve that no member gave a level to
     (a level given by a member in conflict with the candidate does not count). Empty: the
     session may be signed. The caller has reached the session. Five queries."""

@@ -21,10 +21,13 @@ def member_for_user(*, user: User) -> JuryMember | None:
 
 
 def sittings_for_scorer(*, user: User) -> QuerySet[Sitting]:
-    """The sittings a user may score: those they are assigned to (nobody else's)."""
+    """The sittings a user may score: those they are assigned to (nobody else's), of
+    épreuves not cancelled."""
     if not is_jury_member(user):
         return Sitting.objects.none()
-    return Sitting.objects.filter(assignments__member__user=user).select_related(
+    return Sitting.objects.filter(
+        assignments__member__user=user, assessment__cancelled_at__isnull=True
+    ).select_related(
         "assessment__session__referentiel__scale",
         "assessment__modality",
         "enrolment__candidate",

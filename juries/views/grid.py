@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import ScoringClosedError, StaleWriteError
-from assessments.timing import candidate_timing
+from assessments.timing import sitting_timing
 from candidates.models import Session
 from certifications.models import Competence, Criterion, Level
 from certifications.selectors import scale_levels
@@ -216,8 +216,7 @@ def _render_grid(request: HttpRequest, sitting: Sitting, override: Cell | None =
     return render(request, "juries/grid.html", {
         "sitting": sitting,
         "enrolment": sitting.enrolment,
-        "timing": candidate_timing(sitting.assessment,
-                                   extra_time_percent=sitting.enrolment.extra_time_percent),
+        "timing": sitting_timing(sitting),
         "sections": sections,
         "attendance": override if override and override.key == "attendance" else attendance,
         "scored": sum(1 for row in rows if row.scored),

@@ -17,10 +17,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -31,9 +32,19 @@ from accounts.models import AuditEvent
 from accounts.permissions import administrator_required
 from accounts.selectors_audit import audit_actions_for_user, audit_events_for_user
 from accounts.spreadsheets import row_safe
-from assessments.models import Assessment, Sitting
+from assessments.models import Assessment, CriterionCheck, Score, Sitting
 from assessments.selectors import enrolments_holding_every_bloc
-from assessments.services import assessment_create, assessment_open_early
+from assessments.services import (
+    assessment_cancel,
+    assessment_create,
+    assessment_delete,
+    assessment_has_scores,
+    assessment_open_early,
+    assessment_slots_distribute,
+    assessment_update,
+    sitting_slot_set,
+)
+from assessments.timing import CandidateTiming, sitting_timing
 from candidates.models import Candidate, Enrolment, EnrolmentStatus, Session
 from candidates.selectors import (
     candidate_list_for_user,
@@ -42,15 +53,20 @@ from candidates.selectors import (
 )
 from certifications.models import Modality
 from juries.forms import (
+    AssessmentCancelForm,
+    AssessmentEditForm,
     AssessmentForm,
     AssignmentBulkForm,
     AuditFilterForm,
     ConflictAdminForm,
     ConflictForm,
     JuryCompositionForm,
+    JuryInviteForm,
     JuryMemberForm,
+    SlotDistributeForm,
+    SlotForm,
 )
-from juries.models import Jury, JuryMember
+from juries.models import Assignment, Jury, JuryMember
 from juries.selectors import (
     AssignmentMatrix,
     assessment_get_for_user,
@@ -73,7 +89,9 @@ from juries.services import (
     assignment_delete,
     conflict_declare,
     jury_compose,
+    jury_invitation_resend,
     jury_member_ensure,
+    jury_member_invite,
 )
 
 # The stable keys of certifications.rules.jury_composition_check, in the user's words.
@@ -147,6 +165,42 @@ def _save_composition(request: HttpRequest, session: Session, form: JuryComposit
     return True
 
 
+def _invite(request: HttpRequest, session: Session, form: JuryInviteForm) -> bool:
+    try:
+        member, created = jury_member_invite(session=session, invited_by=request.user,
+                                             ip_address=_ip(request), **form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    if created:
+        messages.success(request, _(
+            "%(name)s is invited: their account is created, they are a member of the jury, "
+            "and an e-mail with a link to choose their password is sent to %(email)s.")
+            % {"name": member.user, "email": member.user.email})
+    else:
+        messages.success(request, _(
+            "An account with the address %(email)s already exists: %(name)s is a member of "
+            "the jury (no second account is created).")
+            % {"name": member.user, "email": member.user.email})
+    return True
+
+
+def _resend(request: HttpRequest, session: Session, jury: Jury | None) -> bool:
+    member = (jury.members.select_related("user").filter(
+        public_id=_uuid(request.POST.get("member"))).first() if jury else None)
+    if member is None:
+        raise Http404
+    try:
+        jury_invitation_resend(member=member, session=session, by=request.user,
+                               ip_address=_ip(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("A new invitation is sent to %(email)s.")
+                         % {"email": member.user.email})
+    return True
+
+
 @administrator_required
 def jury_compose_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     session = _session_or_404(request, public_id)
@@ -157,18 +211,23 @@ def jury_compose_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     jury_form = JuryCompositionForm(request.POST if posted == "jury" else None,
                                     members=jury_member_list_for_user(user=request.user),
                                     initial=_composition_initial(jury))
+    invite_form = JuryInviteForm(request.POST if posted == "invite" else None)
     saved = (
         posted == "member" and member_form.is_valid() and _save_member(request, member_form)
     ) or (
         posted == "jury" and jury_form.is_valid()
         and _save_composition(request, session, jury_form)
-    )
+    ) or (
+        posted == "invite" and invite_form.is_valid() and _invite(request, session, invite_form)
+    ) or (posted == "resend" and _resend(request, session, jury))
     if saved:
         return redirect("juries:jury_compose", public_id=session.public_id)
     summary = jury_composition_summary(jury=jury, certification=session.referentiel.certification)
+    pending = ([m for m in jury.members.select_related("user")
+                if not m.user.has_usable_password()] if jury else [])
     return render(request, "juries/manage_jury.html", {
         "session": session, "jury": jury, "member_form": member_form, "jury_form": jury_form,
-        "summary": summary,
+        "invite_form": invite_form, "pending": pending, "summary": summary,
         "errors": [COMPOSITION_MESSAGES[key] for key in summary.check.errors],
         "warnings": [COMPOSITION_MESSAGES[key] for key in summary.check.warnings],
     })
@@ -182,6 +241,8 @@ def assessment_list_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assessments = assessment_list_for_user(user=request.user).filter(session=session).annotate(
         candidates=Count("sittings", distinct=True),
         assigned=Count("sittings__assignments", distinct=True),
+        has_scores=Exists(Score.objects.filter(sitting__assessment=OuterRef("pk"))) | Exists(
+            CriterionCheck.objects.filter(sitting__assessment=OuterRef("pk"))),
     )
     return render(request, "juries/manage_assessment_list.html", {
         "session": session, "assessments": assessments,
@@ -233,6 +294,80 @@ def assessment_create_page(request: HttpRequest, public_id: UUID) -> HttpRespons
             return redirect("juries:assignments", public_id=assessment.public_id)
     return render(request, "juries/manage_assessment_form.html", {
         "session": session, "form": form,
+    })
+
+
+def _edit_initial(assessment: Assessment) -> dict[str, Any]:
+    return {"modality": assessment.modality, "starts_at": timezone.localtime(assessment.starts_at),
+            "place": assessment.place, "instructions": assessment.instructions}
+
+
+@administrator_required
+def assessment_edit_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Change an épreuve (modality, date and time, place, instructions to candidates)."""
+    assessment = _assessment_or_404(request, public_id)
+    if assessment.is_cancelled:
+        raise Http404
+    form = AssessmentEditForm(
+        request.POST or None, initial=_edit_initial(assessment),
+        modalities=session_modalities(user=request.user, session=assessment.session))
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment_update(assessment=assessment, by=request.user, ip_address=_ip(request),
+                              **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The assessment is saved."))
+            return redirect("juries:assessment_list", public_id=assessment.session.public_id)
+    return render(request, "juries/manage_assessment_edit.html", {
+        "assessment": assessment, "session": assessment.session, "form": form,
+        "scored": assessment_has_scores(assessment=assessment),
+    })
+
+
+@administrator_required
+def assessment_cancel_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Confirm, then cancel an épreuve (kept, shown as cancelled)."""
+    assessment = _assessment_or_404(request, public_id)
+    if assessment.is_cancelled:
+        raise Http404
+    form = AssessmentCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment_cancel(assessment=assessment, by=request.user,
+                              reason=form.cleaned_data["reason"], ip_address=_ip(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The assessment is cancelled."))
+            return redirect("juries:assessment_list", public_id=assessment.session.public_id)
+    return render(request, "juries/manage_assessment_cancel.html", {
+        "assessment": assessment, "session": assessment.session, "form": form,
+        "candidates": assessment.sittings.count(),
+        "assigned": Assignment.objects.filter(sitting__assessment=assessment).count(),
+        "scored": assessment_has_scores(assessment=assessment),
+    })
+
+
+@administrator_required
+def assessment_delete_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Confirm, then delete an épreuve scheduled by mistake (nothing scored)."""
+    assessment = _assessment_or_404(request, public_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            assessment_delete(assessment=assessment, by=request.user, ip_address=_ip(request))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("The assessment is deleted."))
+            return redirect("juries:assessment_list", public_id=assessment.session.public_id)
+    return render(request, "juries/manage_assessment_delete.html", {
+        "assessment": assessment, "session": assessment.session, "error": error,
+        "candidates": assessment.sittings.count(),
+        "assigned": Assignment.objects.filter(sitting__assessment=assessment).count(),
+        "scored": assessment_has_scores(assessment=assessment),
     })
 
 
@@ -324,25 +459,104 @@ def _with_refusals(matrix: AssignmentMatrix, refusals: Refusals) -> AssignmentMa
     return matrix
 
 
+# -- time slots ----------------------------------------------------------------------------
+@dataclass
+class SlotRow:
+    sitting: Sitting
+    timing: CandidateTiming
+    form: SlotForm
+
+
+def _slot_prefix(sitting: Sitting) -> str:
+    return f"slot-{sitting.public_id}"
+
+
+def _slot_rows(matrix: AssignmentMatrix, bound: SlotForm | None, bound_pk: int | None
+               ) -> list[SlotRow]:
+    rows = []
+    for row in matrix.rows:
+        sitting = row.sitting
+        form = bound if bound is not None and sitting.pk == bound_pk else SlotForm(
+            prefix=_slot_prefix(sitting),
+            initial={"starts_at": timezone.localtime(sitting.starts_at)
+                     if sitting.starts_at else None})
+        rows.append(SlotRow(sitting, sitting_timing(sitting), form))
+    return rows
+
+
+def _set_slot(request: HttpRequest, assessment: Assessment) -> tuple[SlotForm, int] | None:
+    """One candidate's slot; the bound form (with its error) when refused, else None."""
+    sitting = _posted_sitting(request, assessment)
+    form = SlotForm(request.POST, prefix=_slot_prefix(sitting))
+    if form.is_valid():
+        try:
+            sitting_slot_set(sitting=sitting, starts_at=form.cleaned_data["starts_at"],
+                             by=request.user, ip_address=_ip(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The time slot of %(candidate)s is saved.")
+                             % {"candidate": sitting.enrolment.candidate.legal_name})
+            return None
+    form.fields["starts_at"].widget.attrs.update({
+        "aria-invalid": "true", "aria-describedby": f"{form['starts_at'].auto_id}_error"})
+    return form, sitting.pk
+
+
+def _distribute(request: HttpRequest, assessment: Assessment) -> SlotDistributeForm | None:
+    form = SlotDistributeForm(request.POST, prefix="distribute")
+    if form.is_valid():
+        try:
+            sittings = assessment_slots_distribute(
+                assessment=assessment, by=request.user, ip_address=_ip(request),
+                pause_minutes=form.cleaned_data["pause_minutes"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, ngettext(
+                "%(count)d candidate is given a time slot.",
+                "%(count)d candidates are given a time slot.", len(sittings),
+            ) % {"count": len(sittings)})
+            return None
+    return form
+
+
 @administrator_required
 def assignments_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
     assessment = _assessment_or_404(request, public_id)
     refusals: Refusals = {}
+    slot_refused: tuple[SlotForm, int] | None = None
+    distribute_form = SlotDistributeForm(prefix="distribute")
     if request.method == "POST":
-        action = ASSIGNMENT_ACTIONS.get(request.POST.get("action", ""))
-        if action is None:
-            raise Http404
-        refusals = action(request, assessment)
-        if not refusals:
-            return redirect("juries:assignments", public_id=assessment.public_id)
+        name = request.POST.get("action", "")
+        if name == "slot":
+            slot_refused = _set_slot(request, assessment)
+            if slot_refused is None:
+                return redirect("juries:assignments", public_id=assessment.public_id)
+        elif name == "distribute":
+            refused_form = _distribute(request, assessment)
+            if refused_form is None:
+                return redirect("juries:assignments", public_id=assessment.public_id)
+            distribute_form = refused_form
+        else:
+            action = ASSIGNMENT_ACTIONS.get(name)
+            if action is None:
+                raise Http404
+            refusals = action(request, assessment)
+            if not refusals:
+                return redirect("juries:assignments", public_id=assessment.public_id)
     matrix = _with_refusals(assignment_matrix(user=request.user, assessment=assessment),
                             refusals)
+    bound, bound_pk = slot_refused if slot_refused else (None, None)
     return render(request, "juries/manage_assignments.html", {
         "assessment": assessment, "session": assessment.session, "matrix": matrix,
         "scoring_open": assessment.scoring_open(),
         "bulk_form": AssignmentBulkForm(members=session_jury_members(
             user=request.user, session=assessment.session)),
         "refused": list(refusals.values()),
+        "slot_rows": _slot_rows(matrix, bound, bound_pk),
+        "distribute_form": distribute_form,
+        "has_duration": bool(assessment.modality.duration_minutes),
     })
 
 
@@ -472,6 +686,11 @@ urlpatterns = [
     path("sessions/<uuid:public_id>/assessments/new/", assessment_create_page,
          name="assessment_create"),
     path("assessments/<uuid:public_id>/assignments/", assignments_page, name="assignments"),
+    path("assessments/<uuid:public_id>/edit/", assessment_edit_page, name="assessment_edit"),
+    path("assessments/<uuid:public_id>/cancel/", assessment_cancel_page,
+         name="assessment_cancel"),
+    path("assessments/<uuid:public_id>/delete/", assessment_delete_page,
+         name="assessment_delete"),
     path("assessments/<uuid:public_id>/open-early/", assessment_open_early_page,
          name="assessment_open_early"),
     path("sittings/<uuid:public_id>/conflict/", conflict_declare_page, name="conflict_declare"),
