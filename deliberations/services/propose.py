@@ -136,7 +136,8 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         conflicts_qs = conflicts_qs.filter(candidate__enrolments__in=ids)
     conflicts = set(conflicts_qs.values_list("member__user_id", "candidate_id"))
     rows = list(scores.values_list("sitting__enrolment_id", "sitting__enrolment__candidate_id",
-                                   "competence_id", "scorer_id", "level"))
+                                   "competence_id", "scorer_id", "level",
+                                   "sitting__assessment_id"))
     # The scorers (a handful) in the order the members are listed, by the database's
     # collation as before; the rows sorted by it (stable: ties keep the database's order).
     scorers = User.objects.filter(pk__in={row[3] for row in rows}).order_by(
@@ -146,10 +147,13 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         rank[pk], names[pk] = position, f"{first} {last}".strip() or email
     rows.sort(key=lambda row: rank[row[3]])
     given: dict[tuple[int, int], list[dict]] = {}
-    for enrolment_id, candidate_id, competence_id, scorer_id, level in rows:
+    for enrolment_id, candidate_id, competence_id, scorer_id, level, assessment_id in rows:
         key = (enrolment_id, competence_id)
+        # The épreuve the level was given in: a compétence evaluated by two épreuves has
+        # two levels from the same member, said apart on the page.
         entry = {"scorer": scorer_id, "name": names[scorer_id], "level": level,
-                 "conflicted": (scorer_id, candidate_id) in conflicts}
+                 "conflicted": (scorer_id, candidate_id) in conflicts,
+                 "assessment": assessment_id}
         if key in given:
             given[key].append(entry)
         else:
@@ -523,14 +527,23 @@ def _changes[V: tuple](
     return new, changed
 
 
+def decision_preview(*, decision: CandidateDecision, finals: dict[int, int | None],
+                     requirements_met: dict) -> _Verdict:
+    """What the rules would propose for this candidate with these final levels
+    (compétence pk → level) and these requirements ticked (``requirements_met``'s shape),
+    without writing anything: the blocs' statuses and the proposed outcome, with their
+    reasons. The page shows it as the president ticks and chooses, before saving; saving
+    goes through ``_recompute``, which applies the same rules."""
+    ctx = _context(decision.deliberation.session, [decision.enrolment_id])
+    return _verdict(ctx, ctx.candidates[decision.enrolment_id], finals, requirements_met)
+
+
 def _recompute(decision: CandidateDecision) -> _Verdict:
     """The blocs and proposed outcome of one candidate again, from their final levels;
     the outcome follows unless the president departed from it."""
-    session = decision.deliberation.session
-    ctx = _context(session, [decision.enrolment_id])
-    item = ctx.candidates[decision.enrolment_id]
     finals = dict(decision.competences.values_list("competence_id", "final_level"))
-    verdict = _verdict(ctx, item, finals, decision.requirements_met)
+    verdict = decision_preview(decision=decision, finals=finals,
+                               requirements_met=decision.requirements_met)
     overridden = decision.outcome != decision.proposed_outcome and bool(decision.justification)
     decision.proposed_outcome, decision.outcome_reason = verdict.outcome.value, verdict.reason
     if not overridden:
