@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import (
@@ -160,14 +160,16 @@ class CandidateItem:
     previewed: bool = False  # the verdict is computed from the form, not saved yet
 
     @property
-    def errors(self) -> list[tuple[str, str]]:
-        """(field id, message) of every error of the decision form, in the page's order."""
+    def errors(self) -> list[tuple[str, str, str]]:
+        """(field id, what the field is, message) of every error of the decision form, in
+        the page's order: the error summary's links."""
         pk = self.decision.pk
-        found = [(f"justification-{c.row.pk}", c.error) for c in self.competences if c.error]
-        found += [(f"requirement-justification-{pk}-{r.requirement.pk}", r.error)
-                  for r in self.requirements if r.error]
+        found = [(f"justification-{c.row.pk}", c.row.competence.code or c.row.competence.title,
+                  c.error) for c in self.competences if c.error]
+        found += [(f"requirement-justification-{pk}-{r.requirement.pk}", r.requirement.label,
+                   r.error) for r in self.requirements if r.error]
         if self.outcome_error:
-            found.append((f"outcome-justification-{pk}", self.outcome_error))
+            found.append((f"outcome-justification-{pk}", _("Outcome"), self.outcome_error))
         return found
 
     @property
@@ -339,7 +341,7 @@ def _with_filter(url: str, chosen: str) -> str:
 
 
 FILTERS = (
-    ("", gettext_lazy("All")),
+    ("", pgettext_lazy("candidates", "All")),
     (DeliberationFilter.DIVERGENT.value, gettext_lazy("Divergent")),
     (DeliberationFilter.UNDECIDED.value, gettext_lazy("Undecided")),
     (DeliberationFilter.DEPARTS.value, gettext_lazy("Departing from the proposal")),
