@@ -1,9 +1,13 @@
-"""The deliberation page of a session (DESIGN.md §4.4, §5, §8): the president adjusts each
-candidate's proposed decisions with justifications, signs with the members present and
-publishes the results; administrators read it and may (re)compute the proposal. After
-signing, the president amends a decision with a reason and administrators carry a
-candidate's blocs not validated to a later session (rattrapage). Anyone else gets a 404.
-Plain forms: it works the same without JavaScript."""
+"""The deliberation pages of a session (DESIGN.md §4.4, §5, §8; docs/deliberation.md): an
+overview of the candidates filtered by divergent, undecided and departing decisions, and
+one page per candidate (previous / next under the filter) where the president adjusts
+the proposed decisions with justifications, the proposal following the form as
+requirements are ticked. The president signs with the members present and the results
+are published, each through a confirmation page reached from the action bar of every
+page; administrators read and may (re)compute the proposal. After signing, the president
+amends a decision with a reason and administrators carry a candidate's blocs not
+validated to a later session (rattrapage). Anyone else gets a 404. Plain forms: it works
+the same without JavaScript (htmx only swaps the recomputed proposal in)."""
 
 from __future__ import annotations
 
