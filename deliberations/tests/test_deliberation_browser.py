@@ -47,7 +47,12 @@ def test_ticking_a_requirement_changes_the_proposal_without_reloading(live_serve
             proposal = f"#proposal-{decision.pk}"
             before = page.inner_text(proposal)
             assert axe_violations(page) == []
-            page.evaluate("() => { window.notReloaded = true; }")
+            page.evaluate("""() => {
+              window.notReloaded = true;
+              window.cspViolations = [];
+              document.addEventListener("securitypolicyviolation",
+                                        e => window.cspViolations.push(e.violatedDirective));
+            }""")
             page.fill(f"#requirement-justification-{decision.pk}-{requirement.pk}",
                       "Attestation de l'employeur")
             page.check(f"#requirement-{decision.pk}-{requirement.pk}")
@@ -57,6 +62,7 @@ def test_ticking_a_requirement_changes_the_proposal_without_reloading(live_serve
             page.wait_for_function(IDLE)
             after = page.inner_text(proposal)
             still = page.evaluate("() => window.notReloaded === true")
+            csp = page.evaluate("() => window.cspViolations")
             outcome = page.input_value(f"#outcome-{decision.pk}")
             swapped = axe_violations(page)
             # The action bar: at the bottom of the window at the top of the page.
@@ -71,6 +77,7 @@ def test_ticking_a_requirement_changes_the_proposal_without_reloading(live_serve
     assert "partial success" in before
     assert "full success" in after, after
     assert still
+    assert csp == []  # htmx swaps under the Content Security Policy
     assert outcome == "full_success"
     assert swapped == []
     assert bar_in_view

@@ -211,6 +211,7 @@ def test_an_invalid_post_keeps_every_input_and_says_the_error_next_to_its_field(
     # Back on the same candidate, the error next to its field, the summary focused.
     assert response.templates[0].name == "deliberations/deliberation_candidate.html"
     assert 'id="error-summary" autofocus' in text
+    assert f'<a href="#justification-{row.pk}">C1.1: A final level' in text
     assert f'aria-invalid="true" aria-describedby="justification-{row.pk}-error"' in text
     assert (f'<p class="error" id="justification-{row.pk}-error">A final level that departs '
             "from the proposal needs a justification.</p>") in text
@@ -235,7 +236,8 @@ def test_a_missing_requirement_justification_is_said_next_to_it(client, setup):
     response = client.post(url(setup, "deliberation_decision", decision), form, headers=EN)
     assert response.status_code == 422
     field = f"requirement-justification-{decision.pk}-{requirement.pk}"
-    assert f'<a href="#{field}">Say what shows the requirement is met.</a>' in response.text
+    summary = escape(f"{requirement.label}: Say what shows the requirement is met.")
+    assert f'<a href="#{field}">{summary}</a>' in response.text
     assert (f'aria-invalid="true" aria-describedby="requirement-error-{decision.pk}-'
             f'{requirement.pk}"') in response.text
     assert f'id="requirement-{decision.pk}-{requirement.pk}" checked' in response.text
