@@ -61,6 +61,7 @@ def test_ticking_a_requirement_changes_the_proposal_without_reloading(live_serve
                 arg=[proposal, before])
             page.wait_for_function(IDLE)
             after = page.inner_text(proposal)
+            announced = page.text_content(f"#proposal-announce-{decision.pk}")
             still = page.evaluate("() => window.notReloaded === true")
             csp = page.evaluate("() => window.cspViolations")
             outcome = page.input_value(f"#outcome-{decision.pk}")
@@ -76,6 +77,7 @@ def test_ticking_a_requirement_changes_the_proposal_without_reloading(live_serve
     # Chromium asks for English: « Proposed : partial success » → « full success ».
     assert "partial success" in before
     assert "full success" in after, after
+    assert "full success" in announced  # the live region screen readers hear
     assert still
     assert csp == []  # htmx swaps under the Content Security Policy
     assert outcome == "full_success"

@@ -311,7 +311,7 @@ def test_the_page_offers_the_preview_with_and_without_javascript(client, setup):
     assert 'name="preview" value="1"' in text  # the button, without JavaScript
     assert f'hx-target="#verdict-{decision.pk}"' in text  # htmx, on each tick
     assert "vendor/htmx/htmx.min.js" in text
-    assert f'id="proposal-{decision.pk}" aria-live="polite"' in text
+    assert f'aria-live="polite" id="proposal-announce-{decision.pk}"' in text
 
 
 # -- each member's level with its épreuve ------------------------------------------------
