@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from assessments.models import Sitting
+from assessments.models import Score, Sitting
 from certifications.models import Level, Modality, Requirement
 from deliberations.models import (
     CandidateDecision,
@@ -21,6 +21,7 @@ from deliberations.models import (
 )
 from deliberations.selectors import DeliberationFilter, deliberation_overview
 from deliberations.services import (
+    StaleProposalError,
     candidate_outcome_override,
     deliberation_propose,
     deliberation_publish,
@@ -315,18 +316,24 @@ def test_the_page_offers_the_preview_with_and_without_javascript(client, setup):
 
 
 # -- each member's level with its épreuve ------------------------------------------------
-def test_each_members_level_is_said_with_its_epreuve_and_label(client, alice):
+def two_epreuves():
+    """C1.1 evaluated by E1 « Étude de cas » (level 2 from everyone) and E2 « Soutenance
+    orale » (3): one candidate, ARNAUD."""
     setup = jury_setup()
-    c11 = setup.competences[0]
     oral = Modality.objects.create(referentiel=setup.session.referentiel, code="E2",
                                    title="Soutenance orale")
-    oral.competences.add(c11)
+    oral.competences.add(setup.competences[0])
     second = AssessmentFactory(session=setup.session, modality=oral,
                                starts_at=timezone.now() - datetime.timedelta(days=1))
     enrolment = enrol(setup, candidate__birth_name="ARNAUD")
     Sitting.objects.create(assessment=second, enrolment=enrolment)
     score_all(setup, enrolment, 2)
     score_all(setup, enrolment, 3, assessment=second)
+    return setup, second
+
+
+def test_each_members_level_is_said_with_its_epreuve_and_label(client, alice):
+    setup, _second = two_epreuves()
     deliberation_propose(session=setup.session, by=alice)
     president = setup.president.user
     name = f"{president.first_name} {president.last_name}".strip()
@@ -338,6 +345,20 @@ def test_each_members_level_is_said_with_its_epreuve_and_label(client, alice):
         in text
     assert escape(f"{name} — E2 Soutenance orale : ") + \
         f"<strong>3</strong> ({escape(labels[3])})" in text
+
+
+def test_a_level_changed_in_one_epreuve_is_listed_with_it_when_signing(alice):
+    setup, second = two_epreuves()
+    deliberation_propose(session=setup.session, by=alice)
+    president = setup.president.user
+    Score.objects.filter(sitting__assessment=second, scorer=president,
+                         competence__code="C1.1").update(level=1)
+    with pytest.raises(StaleProposalError) as stale:
+        deliberation_sign(deliberation=Deliberation.objects.get(),
+                          members_present=setup.members, by=president)
+    name = f"{president.first_name} {president.last_name}".strip()
+    assert [(c.competence, c.member, c.old, c.new) for c in stale.value.changes] == [
+        ("C1.1", f"{name} (E2)", "3", "1")]
 
 
 # -- the action bar and the confirmations --------------------------------------------------
