@@ -146,8 +146,9 @@ class DeliberationFilter(StrEnum):
     next): ``divergent``: two members' levels on one of the candidate's compétences are
     the certification's divergence threshold apart or more (``CompetenceDecision.divergent``,
     set by the proposal); ``undecided``: a compétence has no final level yet, so a bloc
-    cannot be decided; ``departs``: the outcome decided differs from the outcome proposed,
-    or a final level from the level proposed."""
+    cannot be decided (candidates absent or excused aside: nothing to decide);
+    ``departs``: the outcome decided differs from the outcome proposed, or a final level
+    from the level proposed."""
 
     DIVERGENT = "divergent"
     UNDECIDED = "undecided"
@@ -197,7 +198,9 @@ def deliberation_overview(*, session: Session, only: DeliberationFilter | str | 
         is_undecided=Exists(competences.filter(final_level__isnull=True)),
         is_level_departing=Exists(competences.filter(_level_departs())),
     ).order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names", "pk")
-    found = [OverviewRow(decision, decision.is_divergent, decision.is_undecided,
+    settled = (CandidateOutcome.ABSENT, CandidateOutcome.EXCUSED)  # no level to decide
+    found = [OverviewRow(decision, decision.is_divergent,
+                         decision.is_undecided and decision.outcome not in settled,
                          decision.outcome != decision.proposed_outcome,
                          decision.is_level_departing) for decision in rows]
     return [row for row in found if row.matches(only)]

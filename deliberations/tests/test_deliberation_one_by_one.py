@@ -48,15 +48,21 @@ def decision_of(name: str) -> CandidateDecision:
 def setup(alice):
     """Four candidates, in name order: ARNAUD all 2 (nothing to say), BERNARD divergent
     on C1.1 (1 and 3), CHARPENTIER with an outcome departing from the proposal, DUBOIS
-    absent, so without any level (undecided)."""
+    with a compétence without a final level (undecided), ETIENNE absent (no level, nothing
+    to decide)."""
     setup = jury_setup()
     score_all(setup, enrol(setup, candidate__birth_name="ARNAUD"), 2)
     score_all(setup, enrol(setup, candidate__birth_name="BERNARD"), {"C1.1": [1, 3, 3]})
     score_all(setup, enrol(setup, candidate__birth_name="CHARPENTIER"), 2)
-    # Absent: no level at all (the session can still be signed).
-    Sitting.objects.filter(enrolment=enrol(setup, candidate__birth_name="DUBOIS")).update(
+    score_all(setup, enrol(setup, candidate__birth_name="DUBOIS"), 2)
+    # ETIENNE absent: no level at all, but nothing to decide either.
+    Sitting.objects.filter(enrolment=enrol(setup, candidate__birth_name="ETIENNE")).update(
         attendance="absent")
     deliberation_propose(session=setup.session, by=alice)
+    # DUBOIS: a compétence without any level, so without a final level.
+    CompetenceDecision.objects.filter(candidate_decision=decision_of("DUBOIS"),
+                                      competence__code="C2.1").update(final_level=None,
+                                                                      proposed_level=None)
     candidate_outcome_override(decision=decision_of("CHARPENTIER"),
                                outcome=CandidateOutcome.FAILURE,
                                justification="Plagiat établi en séance.",
@@ -72,7 +78,7 @@ def names(rows) -> list[str]:
 def test_the_filters_keep_the_right_candidates(setup):
     session = setup.session
     assert names(deliberation_overview(session=session)) == [
-        "ARNAUD", "BERNARD", "CHARPENTIER", "DUBOIS"]
+        "ARNAUD", "BERNARD", "CHARPENTIER", "DUBOIS", "ETIENNE"]
     assert names(deliberation_overview(session=session, only=DeliberationFilter.DIVERGENT)
                  ) == ["BERNARD"]
     assert names(deliberation_overview(session=session, only="undecided")) == ["DUBOIS"]
@@ -91,9 +97,9 @@ def test_a_final_level_off_the_proposal_departs_too(setup):
 def test_the_overview_is_a_table_of_links_with_the_flags(client, setup):
     client.force_login(setup.president.user)
     text = client.get(url(setup), headers=EN).text
-    for name in ("ARNAUD", "BERNARD", "CHARPENTIER", "DUBOIS"):
+    for name in ("ARNAUD", "BERNARD", "CHARPENTIER", "DUBOIS", "ETIENNE"):
         assert url(setup, "deliberation_decision", decision_of(name)) in text
-    assert "4 candidates" in text
+    assert "5 candidates" in text
     assert "yes: to discuss" in text  # BERNARD
     assert "Divergent <span class=\"deliberation-filters__count\">(1)</span>" in text
     assert "Undecided <span class=\"deliberation-filters__count\">(1)</span>" in text
@@ -111,7 +117,7 @@ def test_an_unknown_filter_shows_everyone(client, setup):
     client.force_login(setup.president.user)
     response = client.get(url(setup, filter="nope"), headers=EN)
     assert response.status_code == 200
-    assert "4 candidates" in response.text
+    assert "5 candidates" in response.text
 
 
 # -- previous and next --------------------------------------------------------------------
@@ -119,15 +125,16 @@ def test_previous_and_next_walk_the_names_with_the_ends_said(client, setup):
     client.force_login(setup.president.user)
     first = client.get(url(setup, "deliberation_decision", decision_of("ARNAUD")),
                        headers=EN)
-    assert first.context["position"], first.context["total"] == (1, 4)
-    assert "1 / 4" in first.text
+    assert (first.context["position"], first.context["total"]) == (1, 5)
+    assert "1 / 5" in first.text
     assert "First candidate" in first.text
     assert first.context["next"] == url(setup, "deliberation_decision", decision_of("BERNARD"))
-    last = client.get(url(setup, "deliberation_decision", decision_of("DUBOIS")), headers=EN)
-    assert "4 / 4" in last.text
+    last = client.get(url(setup, "deliberation_decision", decision_of("ETIENNE")),
+                      headers=EN)
+    assert "5 / 5" in last.text
     assert "Last candidate" in last.text
     assert last.context["previous"] == url(setup, "deliberation_decision",
-                                           decision_of("CHARPENTIER"))
+                                           decision_of("DUBOIS"))
 
 
 def test_previous_and_next_keep_the_filter(client, setup):
@@ -457,3 +464,17 @@ def test_the_pages_run_a_constant_number_of_queries(client, alice, page,
     assert CandidateDecision.objects.count() == 12
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(path()).status_code == 200
+
+
+def test_the_pages_speak_french(client, setup):
+    client.force_login(setup.president.user)
+    overview = client.get(url(setup)).text
+    assert ("Non décidés : une compétence n'a pas encore de niveau final (hors candidats "
+            "absents ou excusés).") in overview
+    assert "Tous <span" in overview
+    assert "Signer le procès-verbal…" in overview
+    page = client.get(url(setup, "deliberation_decision", decision_of("BERNARD"))).text
+    for words in ("Précédent", "Suivant", "2 / 5", "Enregistrer et passer au candidat suivant",
+                  "Recalculer la proposition à partir du formulaire",
+                  "Proposé : <strong>réussite partielle</strong>"):
+        assert words in page, words
