@@ -52,7 +52,8 @@ class CompetenceDecisionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="competence.code")
     member_levels = serializers.ListField(
         child=serializers.DictField(), help_text="What each member gave: scorer (user id), "
-        "name, level, conflicted.")
+        "name, level, conflicted, assessment (the id of the épreuve the level was given "
+        "in; absent from proposals made before it was recorded).")
 
     class Meta:
         model = CompetenceDecision

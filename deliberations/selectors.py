@@ -5,10 +5,11 @@ deliberation is signed and its results published."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from uuid import UUID
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.permissions import is_administrator, is_administrator_or_jury, is_jury_member
-from assessments.models import Sitting
+from assessments.models import Assessment, Sitting
 from candidates.facts import (
     certification_facts,
     certification_gaps,
@@ -87,19 +88,31 @@ class DeliberationPage:
     members: list[JuryMember]
     president_id: int | None
     divergence_threshold: int
+    # Assessment pk → the épreuve as the page names it (« E2 Soutenance orale »): each
+    # member's level is said with the épreuve it was given in.
+    assessments: dict[int, str] = field(default_factory=dict)
 
 
-def deliberation_page(*, session: Session) -> DeliberationPage:
+def _epreuve(modality) -> str:
+    return f"{modality.code} {modality.title}".strip() if modality.code else modality.title
+
+
+def deliberation_page(*, session: Session, decision_id: UUID | str | None = None
+                      ) -> DeliberationPage:
     """The session's deliberation (session reached through
     ``deliberation_session_get_for_user``) with every candidate's decisions, compétence by
-    compétence and bloc by bloc, the requirements, the scale and the jury's members."""
+    compétence and bloc by bloc, the requirements, the scale, the jury's members and the
+    session's épreuves. With ``decision_id``, that candidate's decision only (the page of
+    one candidate); the same queries either way."""
     deliberation = Deliberation.objects.filter(session=session).prefetch_related(
         "members_present").first()
     decisions: list[CandidateDecision] = []
     if deliberation is not None:
+        rows = CandidateDecision.objects.filter(deliberation=deliberation)
+        if decision_id is not None:
+            rows = rows.filter(public_id=decision_id)
         decisions = list(
-            CandidateDecision.objects.filter(deliberation=deliberation)
-            .select_related("enrolment__candidate")
+            rows.select_related("enrolment__candidate")
             .prefetch_related(
                 Prefetch("competences", queryset=CompetenceDecision.objects
                          .select_related("competence__bloc")
@@ -122,7 +135,75 @@ def deliberation_page(*, session: Session) -> DeliberationPage:
         members=members,
         president_id=jury.president_id if jury else None,
         divergence_threshold=certification_rules(certification).divergence_threshold,
+        assessments={assessment.pk: _epreuve(assessment.modality) for assessment in
+                     Assessment.objects.filter(session=session).select_related("modality")},
     )
+
+
+# -- one candidate at a time ----------------------------------------------------------------
+class DeliberationFilter(StrEnum):
+    """The overview's filters (and the order a candidate's page walks with previous and
+    next): ``divergent``: two members' levels on one of the candidate's compétences are
+    the certification's divergence threshold apart or more (``CompetenceDecision.divergent``,
+    set by the proposal); ``undecided``: a compétence has no final level yet, so a bloc
+    cannot be decided (candidates absent or excused aside: nothing to decide);
+    ``departs``: the outcome decided differs from the outcome proposed, or a final level
+    from the level proposed."""
+
+    DIVERGENT = "divergent"
+    UNDECIDED = "undecided"
+    DEPARTS = "departs"
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    decision: CandidateDecision
+    divergent: bool
+    undecided: bool
+    outcome_departs: bool
+    level_departs: bool
+
+    @property
+    def departs(self) -> bool:
+        return self.outcome_departs or self.level_departs
+
+    def matches(self, only: DeliberationFilter | str | None) -> bool:
+        """Whether the filter ``only`` keeps this candidate (no filter keeps everyone)."""
+        match only:
+            case DeliberationFilter.DIVERGENT:
+                return self.divergent
+            case DeliberationFilter.UNDECIDED:
+                return self.undecided
+            case DeliberationFilter.DEPARTS:
+                return self.departs
+        return True
+
+
+def _level_departs() -> Q:
+    return (Q(final_level__isnull=True, proposed_level__isnull=False)
+            | Q(final_level__isnull=False, proposed_level__isnull=True)
+            | (Q(final_level__isnull=False, proposed_level__isnull=False)
+               & ~Q(final_level=F("proposed_level"))))
+
+
+def deliberation_overview(*, session: Session, only: DeliberationFilter | str | None = None
+                          ) -> list[OverviewRow]:
+    """The session's candidates in the deliberation's order (name), each with the flags
+    the overview filters by (``DeliberationFilter``); with ``only``, those it keeps. One
+    query whatever the number of candidates."""
+    rows = CandidateDecision.objects.filter(deliberation__session=session)
+    competences = CompetenceDecision.objects.filter(candidate_decision=OuterRef("pk"))
+    rows = rows.select_related("enrolment__candidate").annotate(
+        is_divergent=Exists(competences.filter(divergent=True)),
+        is_undecided=Exists(competences.filter(final_level__isnull=True)),
+        is_level_departing=Exists(competences.filter(_level_departs())),
+    ).order_by("enrolment__candidate__birth_name", "enrolment__candidate__first_names", "pk")
+    settled = (CandidateOutcome.ABSENT, CandidateOutcome.EXCUSED)  # no level to decide
+    found = [OverviewRow(decision, decision.is_divergent,
+                         decision.is_undecided and decision.outcome not in settled,
+                         decision.outcome != decision.proposed_outcome,
+                         decision.is_level_departing) for decision in rows]
+    return [row for row in found if row.matches(only)]
 
 
 @dataclass(frozen=True)

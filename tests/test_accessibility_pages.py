@@ -19,7 +19,7 @@ from candidates.tests.factories import SessionFactory, make_referentiel
 from certifications.importers import json_format
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
-from deliberations.models import Deliberation
+from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.tests.factories import AssessmentFactory, MemberFactory, SittingFactory, assign
@@ -66,6 +66,8 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
     for _ in range(2):
         score_all(open_, enrol(open_), {"C1.1": [3, 1, 1]})
     deliberation_propose(session=open_.session, by=alice)
+    open_decision = CandidateDecision.objects.filter(deliberation__session=open_.session).first()
+    signed_decision = CandidateDecision.objects.filter(deliberation__session=session).first()
 
     data = json_format.dumps(make_draft(code="RNCP77777"))
     referentiel_import = referentiel_import_preview(
@@ -119,10 +121,17 @@ def world(alice, bob, charlie, signed):  # noqa: F811 - the fixture's value
         (bob, reverse("deliberations:member_home"), 200),
         (bob, reverse("juries:grid", args=[sitting.public_id]), 200),
         (president, reverse("deliberations:member_home"), 200),
-        (president, reverse("deliberations:deliberation", args=[sid]), 200),  # signed: amendments
+        (president, reverse("deliberations:deliberation", args=[sid]), 200),  # signed
+        # A candidate's page, signed: the amendment forms.
+        (president, reverse("deliberations:deliberation_decision",
+                            args=[sid, signed_decision.public_id]), 200),
         # proposed: overrides and signing
         (open_.president.user,
          reverse("deliberations:deliberation", args=[open_.session.public_id]), 200),
+        (open_.president.user,
+         reverse("deliberations:deliberation_decision",
+                 args=[open_.session.public_id, open_decision.public_id]) + "?filter=divergent",
+         200),
         # the confirmations before signing and revoking
         (open_.president.user,
          reverse("deliberations:deliberation_sign", args=[open_.session.public_id]) + "?"

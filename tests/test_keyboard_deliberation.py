@@ -1,13 +1,14 @@
-"""A real Chromium deliberates with the keyboard only (Tab, Shift+Tab, typing, Enter): the
-president overrides a proposed level with a justification, saves, then signs through the
-confirmation page. The skip link is the first stop, and every stop shows where the focus
-is. (The scoring grid has its own keyboard test: juries/tests/test_grid_browser.py.)"""
+"""A real Chromium deliberates with the keyboard only (Tab, Shift+Tab, typing, Enter): on
+the candidate's page, the president overrides a proposed level with a justification,
+saves, then signs from the action bar through the confirmation page. The skip link is
+the first stop, and every stop shows where the focus is. (The scoring grid has its own
+keyboard test: juries/tests/test_grid_browser.py.)"""
 
 from __future__ import annotations
 
 from django.urls import reverse
 
-from deliberations.models import CompetenceDecision, Deliberation
+from deliberations.models import CandidateDecision, CompetenceDecision, Deliberation
 from deliberations.services import deliberation_propose
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from tests.browser import BROWSER_MARKS, open_page, session_cookie, sync_api
@@ -46,7 +47,9 @@ def test_the_president_overrides_and_signs_with_the_keyboard_only(live_server, c
     row = CompetenceDecision.objects.get(candidate_decision__enrolment=enrolment,
                                          competence=competence)
     cookie = session_cookie(client, setup.president.user)
-    path = reverse("deliberations:deliberation", args=[setup.session.public_id])
+    # The candidate's page (one candidate at a time), as the overview's link leads to.
+    path = reverse("deliberations:deliberation_decision",
+                   args=[setup.session.public_id, CandidateDecision.objects.get().public_id])
     stops: list[dict] = []
     with sync_api.sync_playwright() as playwright:
         browser, page = open_page(playwright, live_server, cookie, path)
@@ -60,10 +63,10 @@ def test_the_president_overrides_and_signs_with_the_keyboard_only(live_server, c
             page.keyboard.press("Tab")
             assert page.evaluate(FOCUSED)["id"] == f"justification-{row.pk}"
             page.keyboard.type(JUSTIFICATION)
-            tab_to(page, lambda f: f["tag"] == "BUTTON" and "/candidates/" in f["form"],
-                   stops)
+            tab_to(page, lambda f: f["id"] == "save-decision", stops)
             with page.expect_navigation():
                 page.keyboard.press("Enter")
+            # The action bar's « Sign the minutes… », at the bottom of the page.
             tab_to(page, lambda f: f["tag"] == "BUTTON" and f["form"].endswith("/sign/"),
                    stops)
             with page.expect_navigation():

@@ -162,8 +162,9 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # Every member of the session's jury reads it (DESIGN.md §8), bob included.
     "deliberations:deliberation": ("GET POST", {"admin": OK, "jury": OK}),
     "deliberations:deliberation_propose": ("POST", ADMIN),
-    "deliberations:deliberation_decision": ("POST", {"admin": 422}),  # the form is checked first;
-    "deliberations:deliberation_amend": ("POST", {}),                 # the service refuses then
+    # A candidate's page: read by the jury and administrators; POST writes (the president).
+    "deliberations:deliberation_decision": ("GET POST", {"admin": (OK, 422), "jury": (OK, 404)}),
+    "deliberations:deliberation_amend": ("POST", {}),
     "deliberations:deliberation_rattrapage": ("POST", {"admin": 422}),  # (no bloc given)
     # GET: the confirmation page; POST: acts only with ``confirm=1`` (from that page).
     "deliberations:deliberation_sign": ("GET POST", {}),

@@ -39,6 +39,7 @@ from deliberations.services.propose import (
     _Candidate,
     _Context,
     _verdict,
+    decision_preview,
     deliberation_propose,
 )
 from deliberations.services.rattrapage import rattrapage_carry
@@ -72,6 +73,7 @@ __all__ = [
     "competence_decision_override",
     "composition_messages",
     "composition_preview",
+    "decision_preview",
     "deliberation_propose",
     "deliberation_publish",
     "deliberation_sign",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log
-from assessments.models import Attendance, Score, Sitting
+from assessments.models import Assessment, Attendance, Score, Sitting
 from candidates.models import AcquiredBloc, Enrolment, EnrolmentStatus, Session, TargetBloc
 from candidates.services import session_row_lock
 from certifications.models import Bloc, Competence, Level, Requirement
@@ -136,7 +136,8 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         conflicts_qs = conflicts_qs.filter(candidate__enrolments__in=ids)
     conflicts = set(conflicts_qs.values_list("member__user_id", "candidate_id"))
     rows = list(scores.values_list("sitting__enrolment_id", "sitting__enrolment__candidate_id",
-                                   "competence_id", "scorer_id", "level"))
+                                   "competence_id", "scorer_id", "level",
+                                   "sitting__assessment_id"))
     # The scorers (a handful) in the order the members are listed, by the database's
     # collation as before; the rows sorted by it (stable: ties keep the database's order).
     scorers = User.objects.filter(pk__in={row[3] for row in rows}).order_by(
@@ -146,10 +147,13 @@ def _member_levels(session: Session, enrolment_ids: Iterable[int] | None = None
         rank[pk], names[pk] = position, f"{first} {last}".strip() or email
     rows.sort(key=lambda row: rank[row[3]])
     given: dict[tuple[int, int], list[dict]] = {}
-    for enrolment_id, candidate_id, competence_id, scorer_id, level in rows:
+    for enrolment_id, candidate_id, competence_id, scorer_id, level, assessment_id in rows:
         key = (enrolment_id, competence_id)
+        # The épreuve the level was given in: a compétence evaluated by two épreuves has
+        # two levels from the same member, said apart on the page.
         entry = {"scorer": scorer_id, "name": names[scorer_id], "level": level,
-                 "conflicted": (scorer_id, candidate_id) in conflicts}
+                 "conflicted": (scorer_id, candidate_id) in conflicts,
+                 "assessment": assessment_id}
         if key in given:
             given[key].append(entry)
         else:
@@ -199,29 +203,45 @@ def _proposal_changes(deliberation: Deliberation, ctx: _Context,
     changes += [ProposalChange(candidate=decisions[e], old=_("in the proposal"),
                                new=_("no longer enrolled")) for e in decisions if e not in names]
     codes = {c.pk: c.code or str(c.pk) for cs in ctx.competences.values() for c in cs}
-    before: dict[tuple[int, int], dict[int, dict]] = {
-        (e, c): {m["scorer"]: m for m in levels}
-        for e, c, levels in CompetenceDecision.objects
-        .filter(candidate_decision__deliberation=deliberation)
-        .values_list("candidate_decision__enrolment_id", "competence_id", "member_levels")
-    }
-    now: dict[tuple[int, int], dict[int, dict]] = {}
+    kept = list(CompetenceDecision.objects.filter(candidate_decision__deliberation=deliberation)
+                .values_list("candidate_decision__enrolment_id", "competence_id",
+                             "member_levels"))
+    # A member's level on a compétence evaluated by two épreuves is one per épreuve: said
+    # apart by the épreuve each was given in (a proposal made before it was recorded in
+    # ``member_levels`` is compared member by member, as it was).
+    by_epreuve = all("assessment" in m for _e, _c, levels in kept for m in levels)
+
+    def member(m: dict) -> tuple[int, int | None]:
+        return m["scorer"], m.get("assessment") if by_epreuve else None
+
+    before: dict[tuple[int, int], dict[tuple, dict]] = {
+        (e, c): {member(m): m for m in levels} for e, c, levels in kept}
+    now: dict[tuple[int, int], dict[tuple, dict]] = {}
     for enrolment_id, item in ctx.candidates.items():
         for bloc_id in item.targeted:
             for competence in ctx.competences[bloc_id]:
                 key = (enrolment_id, competence.pk)
-                now[key] = {m["scorer"]: m for m in given.get(key, [])}
+                now[key] = {member(m): m for m in given.get(key, [])}
+    epreuves: dict[int, str] = {}
     for key in sorted(set(before) | set(now)):
         enrolment_id, competence_id = key
         old, new = before.get(key, {}), now.get(key, {})
-        for scorer in sorted(set(old) | set(new)):
-            shown = _level_shown(old.get(scorer)), _level_shown(new.get(scorer))
+        several = len({assessment for _scorer, assessment in set(old) | set(new)}) > 1
+        for who in sorted(set(old) | set(new), key=lambda k: (k[0], k[1] or 0)):
+            shown = _level_shown(old.get(who)), _level_shown(new.get(who))
             if shown[0] != shown[1]:
+                name = (new.get(who) or old.get(who) or {}).get("name", "")
+                if several:
+                    if not epreuves:
+                        epreuves.update(
+                            (pk, code or title) for pk, code, title in Assessment.objects
+                            .filter(session=ctx.session)
+                            .values_list("pk", "modality__code", "modality__title"))
+                    name = f"{name} ({epreuves.get(who[1], '?')})"
                 changes.append(ProposalChange(
                     candidate=names.get(enrolment_id) or decisions.get(enrolment_id, ""),
                     competence=codes.get(competence_id, str(competence_id)),
-                    member=(new.get(scorer) or old.get(scorer) or {}).get("name", ""),
-                    old=shown[0], new=shown[1]))
+                    member=name, old=shown[0], new=shown[1]))
     moved = {pk for pk in set(attendance) | set(deliberation.proposal_attendance)
              if attendance.get(pk) != deliberation.proposal_attendance.get(pk)}
     labels = dict(Attendance.choices)
@@ -523,14 +543,23 @@ def _changes[V: tuple](
     return new, changed
 
 
+def decision_preview(*, decision: CandidateDecision, finals: dict[int, int | None],
+                     requirements_met: dict) -> _Verdict:
+    """What the rules would propose for this candidate with these final levels
+    (compétence pk → level) and these requirements ticked (``requirements_met``'s shape),
+    without writing anything: the blocs' statuses and the proposed outcome, with their
+    reasons. The page shows it as the president ticks and chooses, before saving; saving
+    goes through ``_recompute``, which applies the same rules."""
+    ctx = _context(decision.deliberation.session, [decision.enrolment_id])
+    return _verdict(ctx, ctx.candidates[decision.enrolment_id], finals, requirements_met)
+
+
 def _recompute(decision: CandidateDecision) -> _Verdict:
     """The blocs and proposed outcome of one candidate again, from their final levels;
     the outcome follows unless the president departed from it."""
-    session = decision.deliberation.session
-    ctx = _context(session, [decision.enrolment_id])
-    item = ctx.candidates[decision.enrolment_id]
     finals = dict(decision.competences.values_list("competence_id", "final_level"))
-    verdict = _verdict(ctx, item, finals, decision.requirements_met)
+    verdict = decision_preview(decision=decision, finals=finals,
+                               requirements_met=decision.requirements_met)
     overridden = decision.outcome != decision.proposed_outcome and bool(decision.justification)
     decision.proposed_outcome, decision.outcome_reason = verdict.outcome.value, verdict.reason
     if not overridden:

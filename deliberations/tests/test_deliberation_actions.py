@@ -48,6 +48,11 @@ def url(setup, name="deliberation", decision=None):
     return reverse(f"deliberations:{name}", args=args)
 
 
+def candidate_page(setup):
+    """The page of the candidate (one in these tests): the amendment and rattrapage forms."""
+    return url(setup, "deliberation_decision", CandidateDecision.objects.get())
+
+
 def row(code="C1.1"):
     return CompetenceDecision.objects.get(competence__code=code)
 
@@ -68,13 +73,13 @@ def test_only_the_president_amends_and_only_an_administrator_carries(
         client, setup, later, alice):
     decision = CandidateDecision.objects.get()
     client.force_login(alice)
-    page = client.get(url(setup)).text
+    page = client.get(candidate_page(setup)).text
     assert 'name="to_session"' in page
     assert 'name="reason"' not in page
     amend = {"target": f"competence:{row().pk}", "value": "2", "reason": "Erreur de saisie."}
     assert client.post(url(setup, "deliberation_amend", decision), amend).status_code == 404
     client.force_login(setup.president.user)
-    page = client.get(url(setup)).text
+    page = client.get(candidate_page(setup)).text
     assert 'name="reason"' in page
     assert 'name="to_session"' not in page
     assert client.post(url(setup, "deliberation_rattrapage", decision),
@@ -135,7 +140,8 @@ def test_the_president_amends_a_final_level_and_the_bloc_and_outcome_follow(clie
     first = Amendment.objects.order_by("pk").first()
     assert (first.field, first.old, first.new, first.by) == (
         "final_level", 4, 2, setup.president.user)
-    assert "Erreur de report de la grille." in client.get(url(setup)).text
+    assert response["Location"] == candidate_page(setup)
+    assert "Erreur de report de la grille." in client.get(candidate_page(setup)).text
 
 
 def test_the_president_amends_an_outcome_and_a_requirement(client, setup):
@@ -148,7 +154,8 @@ def test_the_president_amends_an_outcome_and_a_requirement(client, setup):
     assert decision.outcome == CandidateOutcome.EXCUSED
     requirement = Requirement.objects.create(
         certification=setup.session.referentiel.certification, label="Mission en entreprise")
-    assert f"amend-requirement-{decision.pk}-{requirement.pk}" in client.get(url(setup)).text
+    assert f"amend-requirement-{decision.pk}-{requirement.pk}" in client.get(
+        candidate_page(setup)).text
     response = client.post(url(setup, "deliberation_amend", decision), {
         "target": f"requirement:{requirement.pk}", "value": "yes", "reason": "Rapport reçu."})
     assert response.status_code == 302
@@ -179,7 +186,7 @@ def test_an_administrator_carries_the_blocs_not_validated_to_a_later_session(
 
 def test_without_a_later_session_the_page_says_so(client, setup, alice):
     client.force_login(alice)
-    page = client.get(url(setup)).text
+    page = client.get(candidate_page(setup)).text
     assert "Aucune session ultérieure de cette certification" in page
     assert 'name="to_session"' not in page
 
@@ -192,7 +199,7 @@ def test_an_earlier_session_is_refused_with_the_reason_on_the_select(client, set
                              ends_on=session.starts_on - timedelta(days=60))
     decision = CandidateDecision.objects.get()
     client.force_login(alice)
-    assert str(earlier.public_id) not in client.get(url(setup)).text
+    assert str(earlier.public_id) not in client.get(candidate_page(setup)).text
     response = client.post(url(setup, "deliberation_rattrapage", decision),
                            {"to_session": str(earlier.public_id)})
     assert response.status_code == 422
@@ -207,7 +214,7 @@ def test_no_action_before_signing(client, alice):
     deliberation_propose(session=setup.session, by=alice)
     assert not Deliberation.objects.get().is_signed
     client.force_login(setup.president.user)
-    assert 'name="reason"' not in client.get(url(setup)).text
+    assert 'name="reason"' not in client.get(candidate_page(setup)).text
     decision = CandidateDecision.objects.get()
     response = client.post(url(setup, "deliberation_amend", decision), {
         "target": "outcome", "value": CandidateOutcome.FAILURE, "reason": "Test."})
@@ -226,6 +233,6 @@ def test_a_president_absent_at_the_signature_is_offered_no_amendment(client, ali
     deliberation_sign(deliberation=deliberation, members_present=setup.members[1:],
                       by=setup.president.user)
     client.force_login(setup.president.user)
-    response = client.get(url(setup))
+    response = client.get(candidate_page(setup))
     assert response.status_code == 200
     assert 'class="deliberation-amend"' not in response.text

@@ -39,8 +39,10 @@ def sign_form(setup, members=None, **extra):
 def test_the_page_sends_sign_and_publish_to_their_confirmation(client, setup):
     client.force_login(setup.president.user)
     text = client.get(url(setup, "deliberation"), headers=EN).text
-    assert f'<form method="get" action="{url(setup, "deliberation_sign")}">' in text
+    assert (f'<form method="get" action="{url(setup, "deliberation_sign")}" id="sign-form">'
+            in text)
     assert "Sign…" in text
+    assert 'form="sign-form"' in text  # the action bar's button submits it too
 
 
 def test_the_sign_confirmation_says_what_will_happen(client, setup):
@@ -49,7 +51,7 @@ def test_the_sign_confirmation_says_what_will_happen(client, setup):
     assert response.status_code == 200
     text = response.text
     assert escape(f"Sign the deliberation of {setup.session.name}?") in text
-    assert "The session's decisions are locked." in text
+    assert "The decisions, the scores and the enrolments of the session are locked." in text
     assert "only the president present at the signature can make it" in text
     assert "The minutes record 3 members present:" in text
     for member in setup.members:
@@ -142,14 +144,14 @@ def signed(setup):
 def test_the_publish_confirmation_says_what_candidates_see(client, signed, alice):
     client.force_login(alice)
     page = client.get(url(signed, "deliberation"), headers=EN).text
-    assert f'<a class="button" href="{url(signed, "deliberation_publish")}">' in page
+    assert f'<a class="button" href="{url(signed, "deliberation_publish")}"' in page
     response = client.get(url(signed, "deliberation_publish"), headers=EN)
     assert response.status_code == 200
     text = response.text
     assert escape(f"Publish the results of {signed.session.name}?") in text
     assert "1 candidate with an account sees their results in their candidate space" in text
     assert "1 candidate has no account on the candidate space yet" in text
-    assert "No e-mail is sent:" in text
+    assert "Each candidate with an account is notified by e-mail," in text
     assert '<input type="hidden" name="confirm" value="1">' in text
     signed.session.refresh_from_db()
     assert signed.session.results_published_at is None

@@ -44,9 +44,13 @@ def test_a_member_of_the_jury_reads_it_without_any_control(client, setup, alice)
     response = client.get(url(setup))
     assert response.status_code == 200
     assert enrolment.candidate.legal_name in response.text
-    for control in ('name="final-', 'name="present"', "deliberation/propose",
-                    "deliberation/publish"):
-        assert control not in response.text
+    decision = CandidateDecision.objects.get()
+    candidate_page = client.get(url(setup, "deliberation_decision", decision.public_id))
+    assert candidate_page.status_code == 200
+    for text in (response.text, candidate_page.text):
+        for control in ('name="final-', 'name="present"', "deliberation/propose",
+                        "deliberation/publish", "Signer le procès-verbal"):
+            assert control not in text
     assert client.post(url(setup, "deliberation_propose")).status_code == 404
     assert client.post(url(setup, "deliberation_sign"), {"present": []}).status_code == 404
     home = client.get(reverse("deliberations:member_home")).content.decode()
@@ -59,9 +63,17 @@ def test_an_administrator_proposes_and_reads_without_write_controls(client, setu
     client.post(url(setup, "deliberation_propose"))
     response = client.get(url(setup))
     assert response.status_code == 200
+    assert 'name="present"' not in response.text
+    decision = CandidateDecision.objects.get()
+    response = client.get(url(setup, "deliberation_decision", decision.public_id))
+    assert response.status_code == 200
     assert "Bloc" in response.text
     assert 'name="final-' not in response.text
     assert 'name="present"' not in response.text
+    # Previewing is the president's: an administrator's POST is a 404.
+    preview = client.post(url(setup, "deliberation_decision", decision.public_id),
+                          {"preview": "1"})
+    assert preview.status_code == 404
 
 
 def test_the_president_overrides_with_a_justification_tied_to_the_field(client, setup, alice):
@@ -76,6 +88,7 @@ def test_the_president_overrides_with_a_justification_tied_to_the_field(client, 
     response = client.post(url(setup, "deliberation_decision", decision.public_id), form)
     assert response.status_code == 422
     assert f'aria-describedby="justification-{row.pk}-error"' in response.text
+    assert f'<a href="#justification-{row.pk}">' in response.text  # the error summary
     row.refresh_from_db()
     assert row.final_level == 3
     form[f"justification-{row.pk}"] = "Complément rendu en séance."
@@ -154,13 +167,13 @@ def test_an_attendance_changed_since_the_proposal_is_listed(setup, alice):
 
 def test_the_page_runs_a_constant_number_of_queries(client, setup, alice,
                                                     django_assert_max_num_queries):
-    for _ in range(2):
+    for _ in range(3):
         score_all(setup, enrol(setup), 2)
     deliberation_propose(session=setup.session, by=alice)
     client.force_login(setup.president.user)
     with django_assert_max_num_queries(30) as few:
         client.get(url(setup))
-    for _ in range(8):
+    for _ in range(9):
         score_all(setup, enrol(setup), 3)
     deliberation_propose(session=setup.session, by=alice)
     with django_assert_max_num_queries(len(few.captured_queries)):
