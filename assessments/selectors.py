@@ -39,10 +39,7 @@ def sittings_for_enrolments(*, enrolments: Sequence[Enrolment]) -> dict[int, lis
     assessment and its modality selected (date, place, title, duration, team,
     attendance). Past and upcoming are the caller's to tell apart (assessments.timing),
     against its own clock.
-
-    A candidate given their own time slot (``Sitting.starts_at``) starts then: each
-    sitting's assessment is its own instance, on which the slot is noted as
-    ``candidate_slot`` (read by ``assessments.timing.candidate_timing``)."""
+    Sorted by each candidate's own time (``Sitting.slot_starts_at``)."""
     found: dict[int, list[Sitting]] = {enrolment.pk: [] for enrolment in enrolments}
     if not found:
         return {}
@@ -52,7 +49,6 @@ def sittings_for_enrolments(*, enrolments: Sequence[Enrolment]) -> dict[int, lis
         .order_by("assessment__starts_at", "assessment_id")
     )
     for sitting in sittings:
-        sitting.assessment.candidate_slot = sitting.starts_at
         found[sitting.enrolment_id].append(sitting)
     for listed in found.values():
         listed.sort(key=lambda s: (s.slot_starts_at, s.assessment_id))

@@ -57,11 +57,10 @@ def candidate_timing(assessment: Assessment, *, extra_time_percent: int,
                      starts_at: datetime | None = None) -> CandidateTiming:
     """Reads ``assessment.modality``: select it with the assessment.
 
-    The candidate starts at ``starts_at`` (their time slot) when given, else at the slot
-    ``assessments.selectors.sittings_for_enrolments`` noted on the assessment it loaded
-    for that sitting (``candidate_slot``), else at the épreuve's time."""
+    The candidate starts at ``starts_at`` (their time slot) when given, else at the
+    épreuve's time."""
     minutes = assessment.modality.duration_minutes or None
-    starts_at = starts_at or getattr(assessment, "candidate_slot", None) or assessment.starts_at
+    starts_at = starts_at or assessment.starts_at
     return CandidateTiming(starts_at=starts_at, minutes=minutes,
                            extra_minutes=extra_minutes(minutes, extra_time_percent))
 

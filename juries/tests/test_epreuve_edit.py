@@ -251,10 +251,8 @@ def test_the_candidate_space_selector_gives_the_slot_and_leaves_out_cancelled(
     sitting = assessment.sittings.get(enrolment=enrolments[1])
     slot = SOON + datetime.timedelta(hours=3)
     sitting_slot_set(sitting=sitting, starts_at=slot, by=alice)
-    from assessments.timing import candidate_timing
     [listed] = sittings_for_enrolments(enrolments=[enrolments[1]])[enrolments[1].pk]
-    # what portal/views/space.py computes, unchanged
-    assert candidate_timing(listed.assessment, extra_time_percent=33).starts_at == slot
+    assert listed.slot_starts_at == slot
     other = assessment_create(session=session, modality=modality, starts_at=SOON,
                               enrolments=[enrolments[1]], created_by=alice)
     assessment_cancel(assessment=other, by=alice, reason="Doublon")

@@ -190,3 +190,25 @@ def test_the_space_runs_a_constant_number_of_queries_whatever_the_epreuves(
     assert response.status_code == 200, response.get("Location")
     assert len(response.context["upcoming_epreuves"]) + len(
         response.context["past_epreuves"]) == epreuves
+
+
+def test_the_candidate_sees_their_own_time_slot_and_what_to_bring(client, charlie, session):
+    """The administrator gave this candidate a later slot and wrote what to bring: the space
+    says 10:30 (not the épreuve's 9:00), the end with the extra time, and the instructions."""
+    from assessments.models import Sitting
+
+    enrolment = enrol(charlie, session, extra_time_percent=0)
+    assessment = schedule(session, enrolment,
+                          starts_at=datetime.datetime(2099, 3, 15, 9, 0, tzinfo=PARIS))
+    assessment.instructions = "Pièce d'identité et calculatrice non programmable"
+    assessment.save(update_fields=["instructions"])
+    Sitting.objects.filter(assessment=assessment).update(
+        starts_at=datetime.datetime(2099, 3, 15, 10, 30, tzinfo=PARIS))
+    client.force_login(charlie)
+
+    upcoming, _ = sections(page(client, "fr").content.decode())
+    assert "10:30" in upcoming
+    assert "09:00" not in upcoming
+    assert "À apporter : Pièce d&#x27;identité et calculatrice non programmable" in upcoming
+    upcoming, _ = sections(page(client).content.decode())
+    assert "To bring: Pièce d&#x27;identité et calculatrice non programmable" in upcoming

@@ -63,6 +63,7 @@ class ScheduledEpreuve:
     timing: CandidateTiming
     place: str = ""
     duration_text: str = ""  # as the référentiel writes it, shown only without minutes
+    instructions: str = ""  # what to bring, as the administrator wrote it
 
     @property
     def starts_at(self) -> datetime:
@@ -105,9 +106,11 @@ def scheduled_epreuve(sitting: Sitting, enrolment: Enrolment) -> ScheduledEpreuv
     assessment = sitting.assessment
     return ScheduledEpreuve(
         title=assessment.modality.title,
-        timing=candidate_timing(assessment, extra_time_percent=enrolment.extra_time_percent),
+        timing=candidate_timing(assessment, extra_time_percent=enrolment.extra_time_percent,
+                                starts_at=sitting.slot_starts_at),
         place=assessment.place,
         duration_text=assessment.modality.duration_text,
+        instructions=assessment.instructions,
     )
 
 
