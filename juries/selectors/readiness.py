@@ -134,8 +134,9 @@ def signing_blockers_of(progress: list[AssessmentProgress]) -> list[AssessmentRe
 def session_signing_blockers(*, session: Session, now: datetime | None = None
                              ) -> list[AssessmentReadiness]:
     """The session's épreuves not cancelled that are not over (their end, the latest of
-    their candidates' ends — own time slot, duration and extra time — is after ``now``), then, for those over, the candidates present (not
-    absent, not excused) with a compétence of the épreuve that no member gave a level to
-    (a level given by a member in conflict with the candidate does not count). Empty: the
-    session may be signed. The caller has reached the session. Five queries."""
+    their candidates' ends — own time slot, duration and extra time — is after ``now``),
+    then, for those over, the candidates present (not absent, not excused) with a
+    compétence of the épreuve that no member gave a level to (a level given by a member in
+    conflict with the candidate does not count). Empty: the session may be signed. The
+    caller has reached the session. Five queries."""
     return signing_blockers_of(session_scoring_progress(session=session, now=now))
