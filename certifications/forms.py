@@ -165,6 +165,14 @@ class CertificationMentionsForm(forms.Form):
                                      required=False)
     certifier_siret = forms.CharField(label=_("Certifier SIRET"), max_length=14,
                                       required=False)
+    cdc_client_id = forms.CharField(
+        label=_("Caisse des Dépôts client id (idClient)"), max_length=8, min_length=8,
+        required=False,
+        help_text=_("Given by the Caisse des Dépôts when the certifier registers for the "
+                    "accrochage: eight characters, e.g. 03ABC123."))
+    cdc_contract_id = forms.CharField(
+        label=_("Caisse des Dépôts contract id (idContrat)"), max_length=20, required=False,
+        help_text=_("For example MCFCER000123. The holders file needs both ids."))
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
@@ -183,6 +191,15 @@ class CertificationMentionsForm(forms.Form):
 
     def clean_certifier_siret(self) -> str:
         return _siret(self.cleaned_data["certifier_siret"])
+
+    def clean_cdc_client_id(self) -> str:
+        value = self.cleaned_data["cdc_client_id"].strip().upper()
+        if value and not re.fullmatch(r"\S{8}", value):
+            raise forms.ValidationError(_("Eight characters, e.g. 03ABC123."))
+        return value
+
+    def clean_cdc_contract_id(self) -> str:
+        return self.cleaned_data["cdc_contract_id"].strip().upper()
 
 
 class CertifierForm(forms.Form):

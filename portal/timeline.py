@@ -70,6 +70,7 @@ class SessionFacts:
     declaration: CdcDeclaration | None  # None before signing
     today: date
     cdc_downloaded_at: datetime | None = None  # the holders file's last download
+    cdc_ids_missing: bool = False  # the certification lacks its Caisse des Dépôts ids
 
     @property
     def cdc_downloaded_in_time(self) -> bool:
@@ -139,6 +140,7 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
                      if signed else None),
         today=timezone.localdate(now),
         cdc_downloaded_at=export.at if export is not None else None,
+        cdc_ids_missing=not (certification.cdc_client_id and certification.cdc_contract_id),
     )
 
 
@@ -380,6 +382,11 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     problems = list(declaration.problems)
     if problems:
         lines.append(_("The holders file cannot be produced yet:"))
+        if facts.cdc_ids_missing:
+            links.append(Link(
+                _("Legal mentions and Caisse des Dépôts ids of the certification"),
+                _url("certifications:certification_mentions",
+                     facts.session.referentiel.certification.public_id)))
     else:
         links.append(Link(_("Download the holders file (XML)"),
                           _url("reports:cdc_accrochage", facts.session.public_id)))

@@ -20,7 +20,7 @@ from certifications.models import Certification, Certifier
 #: The certification fields an administrator completes on the legal mentions page.
 MENTION_FIELDS = ("code", "title", "level", "eqf_level", "nsf_codes", "registration_date",
                   "registration_end_date", "last_issuing_date", "certifier_name",
-                  "certifier_siret")
+                  "certifier_siret", "cdc_client_id", "cdc_contract_id")
 #: Fields a signed deliberation has printed: completed when empty, never rewritten.
 SETTLED_FIELDS = ("code", "title")
 CERTIFIER_FIELDS = ("siret", "representative_name", "representative_quality")

@@ -415,3 +415,6 @@ def test_a_declaration_that_cannot_be_produced_says_why(alice):
     assert "The holders file cannot be produced yet:" in text
     assert "Caisse des Dépôts client id" in text
     assert "cdc-accrochage.xml" not in text
+    mentions = reverse("certifications:certification_mentions",
+                       args=[setup.session.referentiel.certification.public_id])
+    assert f'href="{mentions}"' in text

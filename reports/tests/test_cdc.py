@@ -315,9 +315,9 @@ def test_missing_identifiers_refuse_the_file(signed):
         xml_of(signed)
     assert refused.value.problems == [
         gettext("Enter the certification's Caisse des Dépôts client id (idClient, eight "
-                "characters) in the administration."),
-        gettext("Enter the certification's Caisse des Dépôts contract id (idContrat) in the "
-                "administration."),
+                "characters) on its legal mentions page (Frameworks → Legal mentions)."),
+        gettext("Enter the certification's Caisse des Dépôts contract id (idContrat) on its "
+                "legal mentions page (Frameworks → Legal mentions)."),
     ]
 
 
@@ -391,8 +391,8 @@ def test_a_refused_file_goes_back_to_the_dashboard_with_the_reasons(client, alic
     assert response["Location"] == dashboard
     shown = [str(message) for message in get_messages(response.wsgi_request)]
     assert shown[0] == gettext("The file for the Caisse des Dépôts was not produced:")
-    assert gettext("Enter the certification's Caisse des Dépôts contract id (idContrat) in "
-                   "the administration.") in shown
+    assert gettext("Enter the certification's Caisse des Dépôts contract id (idContrat) on "
+                   "its legal mentions page (Frameworks → Legal mentions).") in shown
     assert not AuditEvent.objects.filter(action="cdc_accrochage.exported").exists()
     page = client.get(dashboard).content.decode()
     assert escape(gettext("The file for the Caisse des Dépôts was not produced:")) in page
@@ -462,7 +462,7 @@ def test_the_dashboard_shows_the_deadline_and_the_link(client, alice, signed, ce
     assert download_url(signed.setup.session) in page
     assert 'role="alert"' not in page
     assert gettext("First enter the Caisse des Dépôts client and contract ids of the "
-                   "certification in the administration.") not in page
+                   "certification on its legal mentions page.") not in page
 
 
 def test_the_dashboard_warns_when_the_deadline_is_near(client, alice, signed, certification):
@@ -488,7 +488,37 @@ def test_the_dashboard_warns_when_the_deadline_is_passed(client, alice, signed, 
 def test_the_dashboard_asks_for_the_missing_identifiers(client, alice, signed):
     page = dashboard_after(client, alice, signed, days_ago=1)
     assert gettext("First enter the Caisse des Dépôts client and contract ids of the "
-                   "certification in the administration.") in page
+                   "certification on its legal mentions page.") in page
+    certification = signed.setup.session.referentiel.certification
+    assert reverse("certifications:certification_mentions",
+                   args=[certification.public_id]) in page
+
+
+def test_the_identifiers_are_entered_on_the_legal_mentions_page(client, alice, signed):
+    """No Django admin: the ids go in with the certification's other mentions, audited, and
+    the holders file can then be produced."""
+    from accounts.models import AuditEvent
+
+    certification = signed.setup.session.referentiel.certification
+    configure(certification, cdc_client_id="", cdc_contract_id="")
+    client.force_login(alice)
+    url = reverse("certifications:certification_mentions", args=[certification.public_id])
+    form = client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["nsf_codes"] = ", ".join(certification.nsf_codes or [])
+    for name in ("registration_date", "registration_end_date", "last_issuing_date"):
+        if data.get(name):
+            data[name] = data[name].isoformat()
+    refused = client.post(url, {**data, "cdc_client_id": "03AB", "cdc_contract_id": "x"})
+    assert refused.status_code == 200
+    assert "cdc_client_id" in refused.context["form"].errors
+    client.post(url, {**data, "cdc_client_id": "03abc123", "cdc_contract_id": "mcfcer000123"})
+    certification.refresh_from_db()
+    assert (certification.cdc_client_id, certification.cdc_contract_id) == (
+        "03ABC123", "MCFCER000123")
+    event = AuditEvent.objects.filter(action="certification.mentions_changed").latest("pk")
+    assert event.new["cdc_client_id"] == "03ABC123"
+    assert b"<idClient>03ABC123</idClient>" in xml_of(signed)
 
 
 def test_an_unsigned_session_shows_no_deadline(client, alice):
