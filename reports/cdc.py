@@ -131,10 +131,12 @@ def _certification_problems(certification: Certification) -> list[str]:
                           "(RNCP35609, RS5286); it is “%(code)s”.") % {"code": certification.code})
     if len(certification.cdc_client_id) != 8:
         problems.append(_("Enter the certification's Caisse des Dépôts client id (idClient, "
-                          "eight characters) on its legal mentions page (Frameworks → Legal mentions)."))
+                          "eight characters) on its legal mentions page (Frameworks → Legal "
+                          "mentions)."))
     if not certification.cdc_contract_id:
         problems.append(_("Enter the certification's Caisse des Dépôts contract id "
-                          "(idContrat) on its legal mentions page (Frameworks → Legal mentions)."))
+                          "(idContrat) on its legal mentions page (Frameworks → Legal "
+                          "mentions)."))
     return problems
 
 
