@@ -170,6 +170,9 @@ def enrolment_invite_again(request: HttpRequest, public_id: UUID,
     else:
         messages.success(request, _("The invitation was sent to %(email)s.")
                          % {"email": enrolment.candidate.email})
+    if request.POST.get("back") == "enrolment":
+        return redirect("candidates:enrolment_detail", public_id=session.public_id,
+                        enrolment_id=enrolment.public_id)
     return redirect("candidates:session_detail", public_id=session.public_id)
 
 
