@@ -341,3 +341,45 @@ def test_suggestions_read_the_field_htmx_sends_and_countries(alice):
     html = client.get(reverse("candidates:birthplace_suggest"),
                       {"q": "zzzzqq"}).content.decode()
     assert "No commune of the INSEE list" in html
+
+
+# -- the same check at entry: the enrolment form and the spreadsheet import ----------------
+def test_the_enrolment_form_refuses_a_wrong_code_with_a_suggestion(alice):
+    session = SessionFactory()
+    data = {
+        "birth_name": "Petit", "usage_name": "", "first_names": "Jules",
+        "birth_date": "1994-03-12", "birth_commune": "Nantes", "birth_insee_code": "44190",
+        "birth_country": "", "sex": "M", "email": "jules@exemple.fr", "phone": "",
+        "access_route": "vae", "target": "whole", "extra_time_percent": "0",
+        "acquired-TOTAL_FORMS": "3", "acquired-INITIAL_FORMS": "0",
+        "acquired-MIN_NUM_FORMS": "0", "acquired-MAX_NUM_FORMS": "3",
+    }
+    response = _client(alice).post(
+        reverse("candidates:enrolment_create", kwargs={"public_id": session.public_id}), data)
+    assert response.status_code == 200
+    assert "Did you mean Nantes (44109)?" in response.content.decode()
+    assert not Candidate.objects.filter(birth_name="Petit").exists()
+
+
+def test_the_import_preview_warns_of_a_wrong_code_with_a_suggestion(alice):
+    from io import BytesIO
+
+    from candidates import importers
+    from candidates.services import enrolment_import_preview
+
+    session = SessionFactory()
+    headers = importers.template_headers()
+    values = {"birth_name": "Petit", "first_names": "Jules", "birth_date": "12/03/1994",
+              "birth_commune": "Nantes", "birth_insee_code": "44190", "sex": "M",
+              "access_route": "VAE"}
+    row = [values.get(key, "") for key in importers.COLUMNS]
+    text = ";".join(headers) + "\n" + ";".join(row) + "\n"
+    staged = enrolment_import_preview(session=session, file=BytesIO(text.encode()),
+                                      file_name="inscriptions.csv", created_by=alice)
+    [stored] = staged.rows
+    assert stored["errors"] == []
+    assert "Nantes (44109)" in stored["warnings"][0]["message"]
+    html = _client(alice).get(reverse("candidates:enrolment_import_preview", kwargs={
+        "public_id": session.public_id, "import_id": staged.public_id})).content.decode()
+    assert "Nantes (44109)" in html
+    assert "To check" in html

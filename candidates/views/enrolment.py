@@ -321,6 +321,7 @@ class PreviewRow:
     acquired: list[str]
     existing: dict[str, str] | None
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def _preview_row(row: dict[str, Any]) -> PreviewRow:
@@ -339,6 +340,7 @@ def _preview_row(row: dict[str, Any]) -> PreviewRow:
         acquired=values["acquired_blocs"],
         existing=row.get("existing"),
         errors=row["errors"],
+        warnings=row.get("warnings", []),
     )
 
 
