@@ -69,7 +69,7 @@ def test_the_enrolment_page_shows_identity_enrolment_and_links(alice, enrolment)
     assert "MARTIN Léa Anne" in html
     assert "Lyon" in html
     assert "69123" in html
-    assert "33 %" in html
+    assert "33% extra time" in html
     assert "Loupe" in html
     assert "Boulangerie Dupain" in html
     assert "Pause toutes les heures" in html
@@ -383,3 +383,44 @@ def test_the_import_preview_warns_of_a_wrong_code_with_a_suggestion(alice):
         "public_id": session.public_id, "import_id": staged.public_id})).content.decode()
     assert "Nantes (44109)" in html
     assert "To check" in html
+
+
+# -- the API: the same services --------------------------------------------------------------
+def _api(user):
+    from rest_framework.test import APIClient
+
+    client = APIClient(headers={"accept-language": "en"})
+    client.force_login(user)
+    return client
+
+
+def test_the_api_patches_an_identity_through_the_service(alice, bob, enrolment):
+    url = f"/api/v1/candidates/{enrolment.candidate.public_id}/"
+    refused = _api(alice).patch(url, {"birth_insee_code": "44190", "birth_commune": "Nantes"},
+                                format="json")
+    assert refused.status_code == 400
+    assert "Did you mean Nantes (44109)?" in str(refused.json())
+    response = _api(alice).patch(url, {"usage_name": "Durand"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["usage_name"] == "Durand"
+    assert AuditEvent.objects.filter(action="candidate.identity_changed").count() == 1
+    assert _api(bob).patch(url, {"usage_name": "X"}, format="json").status_code == 404
+
+
+def test_the_api_patches_and_withdraws_an_enrolment(alice, charlie, enrolment):
+    url = f"/api/v1/enrolments/{enrolment.public_id}/"
+    bloc = enrolment.session.referentiel.blocs.exclude(code="").first()
+    response = _api(alice).patch(url, {"whole_certification": False,
+                                       "target_blocs": [bloc.code]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["target_blocs"] == [bloc.code]
+    assert response.json()["extra_time_percent"] == 33
+    enrolment.candidate.user = charlie
+    enrolment.candidate.save()
+    assert _api(charlie).patch(url, {"extra_time_percent": 50},
+                               format="json").status_code == 404
+    assert _api(charlie).post(f"{url}withdraw/", {"reason": "x"},
+                              format="json").status_code == 404
+    response = _api(alice).post(f"{url}withdraw/", {"reason": "Abandon"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
