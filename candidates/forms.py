@@ -356,7 +356,8 @@ class EnrolmentWithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the withdrawal"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("For example: the candidate gave up on 3 March (e-mail received)."))
+        help_text=_("For example: the candidate gave up on 3 March (e-mail received). Kept in "
+                    "the audit trail: write no health or private detail."))
     scores_confirmed = forms.BooleanField(
         label=_("I confirm: the scores already entered are kept in the record, and the "
                 "deliberation leaves this candidate out."), required=False)

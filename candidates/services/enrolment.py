@@ -285,6 +285,10 @@ def enrolment_invite(*, enrolment: Enrolment) -> Enrolment:
 
 
 # -- an enrolment changed or withdrawn -------------------------------------------------------
+#: Free texts about the person: the audit trail names them when they change, never their
+#: words (an erasure empties them and must leave nothing behind: docs/rgpd.md).
+PERSONAL_TEXTS = ("technical_aids", "other_accommodations", "employer", "jury_note")
+
 def _enrolment_state(enrolment: Enrolment) -> dict[str, object]:
     return {
         "access_route": enrolment.access_route,
@@ -322,7 +326,8 @@ def enrolment_update(
 ) -> Enrolment:
     """Change an enrolment's route, target and accommodations, checked as at its creation
     (``enrolment_terms_check``, with the blocs it holds). Refused once the session is
-    signed (SessionLockedError); recorded in the audit trail, old and new values."""
+    signed (SessionLockedError); recorded in the audit trail (old and new values, but
+    only the names of the free texts about the person)."""
     session_lock_for_write(session_id=enrolment.session_id)
     stored = Enrolment.objects.select_related("session", "candidate").get(pk=enrolment.pk)
     if stored.candidate.anonymised_at is not None:
@@ -352,9 +357,11 @@ def enrolment_update(
     new = _enrolment_state(stored)
     changed = [name for name in new if new[name] != old[name]]
     if changed:
+        # Free texts about the person (erased with their data): which changed, not what.
+        shown = [name for name in changed if name not in PERSONAL_TEXTS]
         audit_log(actor=by, action="enrolment.changed", obj=stored,
-                  old={name: old[name] for name in changed},
-                  new={name: new[name] for name in changed},
+                  old={"fields": changed, **{name: old[name] for name in shown}},
+                  new={"fields": changed, **{name: new[name] for name in shown}},
                   context=_audit_context(stored), ip_address=ip_address)
     return stored
 

@@ -151,10 +151,6 @@ def _signed_session(candidate: Candidate) -> Session | None:
     return None
 
 
-def _audit_value(value: object) -> object:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 @transaction.atomic
 def candidate_update_identity(*, candidate: Candidate, by: User | None,
                               ip_address: str | None = None, **fields: object) -> Candidate:
@@ -162,7 +158,7 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
     signed deliberation included them (IdentityLockedError), when the data were erased,
     when the new identity is another candidate's (DuplicateCandidateError), or when the
     birthplace does not match the INSEE lists (a suggestion in the message). The key is
-    recomputed; the change is recorded in the audit trail, old and new values."""
+    recomputed; the audit trail records who changed which fields (not their values)."""
     unknown = set(fields) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"Not identity fields: {sorted(unknown)}")
@@ -189,7 +185,6 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
         birth_date=values["birth_date"], exclude=stored.pk)
     if existing is not None:
         raise DuplicateCandidateError(existing)
-    old = {name: _audit_value(getattr(stored, name)) for name in changed}
     for name, value in changed.items():
         setattr(stored, name, value)
     stored.identity_key = identity_key(birth_name=stored.birth_name,
@@ -198,8 +193,11 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
     stored.full_clean(exclude=["identity_key", "user"], validate_unique=False,
                       validate_constraints=False)
     stored.save(update_fields=[*changed, "identity_key"])
-    audit_log(actor=by, action="candidate.identity_changed", obj=stored, old=old,
-              new={name: _audit_value(value) for name, value in changed.items()},
+    # Which fields changed, never their values: the trail is append-only and an erasure
+    # must leave nothing of the person in it (accounts.admin_audit, docs/rgpd.md).
+    fields = sorted(changed)
+    audit_log(actor=by, action="candidate.identity_changed", obj=stored,
+              old={"fields": fields}, new={"fields": fields},
               context={"candidate": str(stored.public_id)}, ip_address=ip_address)
     for name in [*changed, "identity_key"]:
         setattr(candidate, name, getattr(stored, name))

@@ -149,10 +149,11 @@ def test_the_change_is_in_the_audit_trail(alice, enrolment):
                         _identity(first_names="Léa"))
     event = AuditEvent.objects.get(action="candidate.identity_changed")
     assert event.actor == alice
-    assert event.old["first_names"] == "Léa Anne"
-    assert event.new["first_names"] == "Léa"
-    assert event.old["birth_insee_code"] == "69123"
-    assert event.new["birth_insee_code"] == "44109"
+    # Which fields, never their values: an erasure must leave nothing in the trail.
+    assert event.new["fields"] == ["birth_commune", "birth_insee_code", "first_names",
+                                   "usage_name"]
+    assert "Léa" not in str(event.old) + str(event.new)
+    assert "Durand" not in str(event.old) + str(event.new)
     assert event.context["candidate"] == str(enrolment.candidate.public_id)
 
 
@@ -239,6 +240,9 @@ def test_it_changes_the_target_and_accommodations(alice, enrolment):
     assert event.old["extra_time_percent"] == 33
     assert event.new["extra_time_percent"] == 25
     assert event.new["target_blocs"] == [bloc.code]
+    assert "technical_aids" in event.new["fields"]
+    assert "Écran agrandi" not in str(event.new)
+    assert "Dupain" not in str(event.new)
 
 
 def test_a_target_without_bloc_is_refused_next_to_the_field(alice, enrolment):
