@@ -94,12 +94,29 @@ def test_the_enrolment_page_warns_of_a_birthplace_the_cdc_would_refuse(alice, en
     assert "Did you mean Nantes (44109)?" in html
 
 
-def test_the_enrolment_page_takes_constant_queries(alice, django_assert_max_num_queries):
+@pytest.mark.parametrize("assessments", [1, 6])
+def test_the_enrolment_page_takes_constant_queries(alice, django_assert_max_num_queries,
+                                                   assessments):
+    from assessments.models import Sitting
+    from candidates.models import AcquiredBloc
+    from juries.tests.factories import AssessmentFactory
+
     setup = jury_setup()
-    enrolment = enrol(setup)
+    enrolment = enrol(setup, whole_certification=False)
+    blocs = list(setup.session.referentiel.blocs.all())
+    enrolment.target_blocs.set(blocs[1:])
+    AcquiredBloc.objects.create(enrolment=enrolment, bloc=blocs[0], origin="vae",
+                                acquired_on=datetime.date(2024, 6, 1))
+    for _ in range(assessments - 1):
+        Sitting.objects.create(assessment=AssessmentFactory(session=setup.session),
+                               enrolment=enrolment)
+    enrolment_withdraw(enrolment=enrolment, by=alice, reason="Abandon",
+                       scores_confirmed=True)
     client = _client(alice)
-    with django_assert_max_num_queries(12):
-        assert client.get(_url("enrolment_detail", enrolment)).status_code == 200
+    with django_assert_max_num_queries(11):
+        response = client.get(_url("enrolment_detail", enrolment))
+    assert response.status_code == 200
+    assert response.content.decode().count("Salle 204") == assessments
 
 
 @pytest.mark.parametrize("persona", ["bob", "charlie", "anonymous"])
