@@ -86,6 +86,16 @@
     }
   });
 
+  document.addEventListener("focusout", function (event) {
+    var box = event.target.closest && event.target.closest(".birthplace-combobox");
+    if (box && !(event.relatedTarget && box.contains(event.relatedTarget))) {
+      // A click on an option arrives after the focus left: let it be taken first.
+      window.setTimeout(function () {
+        if (!box.contains(document.activeElement)) { close(box); }
+      }, 150);
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var option = event.target.closest && event.target.closest(".birthplace-combobox [role=option]");
     if (option) {
