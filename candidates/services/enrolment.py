@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -381,10 +381,11 @@ class WithdrawalNeedsConfirmationError(ValidationError):
 
 
 def enrolment_score_count(*, enrolment: Enrolment) -> int:
-    """How many levels were entered for this enrolment, in every épreuve."""
-    from assessments.models import Score
-
-    return Score.objects.filter(sitting__enrolment=enrolment, level__isnull=False).count()
+    """How many levels were entered for this enrolment, in every épreuve (read through
+    the relations the apps above declare: candidates imports none of them)."""
+    return Enrolment.objects.filter(pk=enrolment.pk).aggregate(
+        scores=Count("sittings__scores", filter=Q(sittings__scores__level__isnull=False))
+    )["scores"]
 
 
 @transaction.atomic

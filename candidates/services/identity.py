@@ -117,9 +117,8 @@ class IdentityLockedError(ValidationError):
         self.session = session
         super().__init__(
             _("The deliberation of the session « %(session)s » is signed: the identity it "
-              "decided on and its documents print can no longer change here. A correction "
-              "after signing goes through the jury president's amendment and the reissue "
-              "of the documents.") % {"session": session.name},
+              "decided on, which its documents print, can no longer change.")
+            % {"session": session.name},
             code="identity_locked",
         )
 

@@ -66,14 +66,13 @@ def _identity_locked(enrolment: Enrolment) -> bool:
 @require_GET
 @administrator_required
 def enrolment_detail(request: HttpRequest, public_id: UUID, enrolment_id: UUID) -> HttpResponse:
-    from assessments.models import Sitting
-
+    # The épreuves through the relation the assessments app declares (candidates imports
+    # no app above it); the template orders them by date.
     enrolments = enrolment_list_for_user(user=request.user).prefetch_related(
         Prefetch("target_blocs", queryset=Bloc.objects.order_by("position", "pk")),
         Prefetch("acquired_blocs",
                  queryset=AcquiredBloc.objects.select_related("bloc").order_by("bloc__position")),
-        Prefetch("sittings", queryset=Sitting.objects.select_related("assessment__modality")
-                 .order_by("assessment__starts_at", "pk")),
+        "sittings__assessment__modality",
     )
     enrolment = _enrolment_or_404(request, public_id, enrolment_id, enrolments)
     candidate = enrolment.candidate
