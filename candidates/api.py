@@ -44,7 +44,10 @@ from candidates.services import (
     candidate_create,
     candidate_erase,
     candidate_export_data,
+    candidate_update_identity,
     enrolment_create,
+    enrolment_update,
+    enrolment_withdraw,
     session_create,
 )
 from certifications.models import Bloc, Referentiel
@@ -137,8 +140,36 @@ class CandidateListAPI(generics.ListCreateAPIView):
         return Response(CandidateSerializer(candidate).data, status=status.HTTP_201_CREATED)
 
 
-class CandidateDetailAPI(generics.RetrieveAPIView):
+class IdentityUpdateSerializer(serializers.Serializer):
+    """The identity fields to change; those left out stay as they are."""
+
+    birth_name = serializers.CharField(max_length=150, required=False)
+    usage_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    first_names = serializers.CharField(max_length=200, required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False)
+    birth_commune = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    birth_insee_code = serializers.CharField(
+        max_length=5, required=False, allow_blank=True,
+        help_text="The commune's INSEE code, or 99xxx (the country's) for a birth abroad: "
+                  "checked against the INSEE lists, the right code suggested.")
+    birth_country = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class _AdministratorWritesOr404:
+    """A write refused to someone signed in is a 404: the endpoint does not exist for them
+    (DESIGN.md §8), as on the pages."""
+
+    def permission_denied(self, request: Request, message: str | None = None,
+                          code: str | None = None) -> None:
+        if request.user.is_authenticated:
+            raise NotFound
+        super().permission_denied(request, message=message, code=code)  # type: ignore[misc]
+
+
+class CandidateDetailAPI(_AdministratorWritesOr404, generics.RetrieveAPIView):
     serializer_class = CandidateSerializer
+    permission_classes = [IsAuthenticated, AdministratorWrites]
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Candidate]:
@@ -147,6 +178,23 @@ class CandidateDetailAPI(generics.RetrieveAPIView):
     @extend_schema(summary="One candidate")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=IdentityUpdateSerializer,
+                   responses={200: CandidateSerializer, 400: REFUSED},
+                   summary="Correct a candidate's identity (administrators): audited; refused "
+                           "once a signed deliberation decided on it, for a duplicate, or for "
+                           "a birthplace that does not match the INSEE lists")
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        candidate = self.get_object()
+        serializer = IdentityUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            candidate = candidate_update_identity(
+                candidate=candidate, by=request.user, ip_address=request.META.get("REMOTE_ADDR"),
+                **serializer.validated_data)
+        except DjangoValidationError as exc:
+            return _refused(exc)
+        return Response(CandidateSerializer(candidate).data)
 
 
 class CandidateRGPDAPIView(AdministratorAPIView):
@@ -417,8 +465,31 @@ class EnrolmentListAPI(generics.ListCreateAPIView):
                         status=status.HTTP_201_CREATED)
 
 
-class EnrolmentDetailAPI(generics.RetrieveAPIView):
+class EnrolmentUpdateSerializer(serializers.Serializer):
+    """The terms to change; those left out stay as they are."""
+
+    access_route = serializers.ChoiceField(choices=AccessRoute.choices, required=False)
+    whole_certification = serializers.BooleanField(required=False)
+    target_blocs = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False,
+        help_text="Bloc codes, when the whole certification is not targeted.")
+    extra_time_percent = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    technical_aids = serializers.CharField(required=False, allow_blank=True)
+    other_accommodations = serializers.CharField(required=False, allow_blank=True)
+    employer = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    jury_note = serializers.CharField(required=False, allow_blank=True)
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    scores_confirmed = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Needed when scores were already entered (they are kept).")
+
+
+class EnrolmentDetailAPI(_AdministratorWritesOr404, generics.RetrieveAPIView):
     serializer_class = EnrolmentSerializer
+    permission_classes = [IsAuthenticated, AdministratorWrites]
     lookup_field = "public_id"
 
     def get_queryset(self) -> QuerySet[Enrolment]:
@@ -427,4 +498,56 @@ class EnrolmentDetailAPI(generics.RetrieveAPIView):
     @extend_schema(summary="One enrolment")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=EnrolmentUpdateSerializer,
+                   responses={200: EnrolmentSerializer, 400: REFUSED},
+                   summary="Change an enrolment's route, target and accommodations "
+                           "(administrators): audited; refused once the session is signed")
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        enrolment = self.get_object()
+        serializer = EnrolmentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        values: dict[str, Any] = {
+            "access_route": enrolment.access_route,
+            "whole_certification": enrolment.whole_certification,
+            "target_blocs": list(enrolment.target_blocs.all()),
+            **{name: getattr(enrolment, name) for name in (
+                "extra_time_percent", "technical_aids", "other_accommodations", "employer",
+                "jury_note")},
+        }
+        values.update({name: value for name, value in data.items() if name != "target_blocs"})
+        if "target_blocs" in data:
+            blocs = _blocs_by_code(enrolment.session, data["target_blocs"], "target_blocs")
+            values["target_blocs"] = [blocs[code] for code in data["target_blocs"]]
+        try:
+            enrolment_update(enrolment=enrolment, by=request.user,
+                             ip_address=request.META.get("REMOTE_ADDR"), **values)
+        except DjangoValidationError as exc:
+            return _refused(exc)
+        enrolment = self.get_queryset().get(pk=enrolment.pk)
+        return Response(EnrolmentSerializer(enrolment, context={"request": request}).data)
+
+
+class EnrolmentWithdrawAPI(AdministratorAPIView):
+    @extend_schema(request=WithdrawalSerializer,
+                   responses={200: EnrolmentSerializer, 400: REFUSED},
+                   summary="Withdraw a candidate from a session (administrators): the "
+                           "deliberation leaves them out, scores are kept; refused once the "
+                           "session is signed")
+    def post(self, request: Request, public_id: str) -> Response:
+        enrolment = enrolment_list_for_user(user=request.user).filter(
+            public_id=public_id).first()
+        if enrolment is None:
+            raise NotFound
+        serializer = WithdrawalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            enrolment_withdraw(enrolment=enrolment, by=request.user,
+                               ip_address=request.META.get("REMOTE_ADDR"),
+                               **serializer.validated_data)
+        except DjangoValidationError as exc:
+            return _refused(exc)
+        enrolment = _with_blocs(enrolment_list_for_user(user=request.user)).get(pk=enrolment.pk)
+        return Response(EnrolmentSerializer(enrolment, context={"request": request}).data)
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("enrolments/", api.EnrolmentListAPI.as_view(), name="api_enrolment_list"),
     path("enrolments/<uuid:public_id>/", api.EnrolmentDetailAPI.as_view(),
          name="api_enrolment_detail"),
+    path("enrolments/<uuid:public_id>/withdraw/", api.EnrolmentWithdrawAPI.as_view(),
+         name="api_enrolment_withdraw"),
 ]

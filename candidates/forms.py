@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from candidates.geography import birthplace_problems
 from candidates.models import AccessRoute, AcquisitionOrigin, Sex
 from candidates.services import AcquiredBlocInput, EnrolmentTerms, Identity
 from candidates.validators import INSEE_CODE_MESSAGE, is_insee_code
@@ -150,6 +151,13 @@ class EnrolmentForm(forms.Form):
         if not cleaned.get("birth_commune") and not cleaned.get("birth_country"):
             self.add_error("birth_commune", _(
                 "Give the birth commune (with its INSEE code) or the birth country."))
+        elif "birth_insee_code" not in self.errors:
+            # The INSEE lists: a code that is not the commune's or country's is refused here,
+            # with the right one suggested, so the Caisse des Dépôts export never finds it.
+            for problem in birthplace_problems(cleaned.get("birth_insee_code", ""),
+                                               cleaned.get("birth_commune", ""),
+                                               cleaned.get("birth_country", "")):
+                self.add_error("birth_insee_code", problem)
         if cleaned.get("invite") and not cleaned.get("email") and "email" not in self.errors:
             self.add_error("email", _("The invitation needs an e-mail address: give one, or "
                                       "do not send the invitation."))
@@ -260,3 +268,96 @@ class EnrolmentImportConfirmForm(forms.Form):
         label=_("Send each candidate the invitation to their space"), required=False,
         initial=True,
     )
+
+
+# -- a candidate's identity and an enrolment, edited ---------------------------------------
+class CandidateIdentityForm(forms.Form):
+    """The identity documents print and the Caisse des Dépôts declaration states. The
+    birthplace is checked against the INSEE lists by the service (with a suggestion)."""
+
+    birth_name = forms.CharField(label=_("Birth name"), max_length=150)
+    usage_name = forms.CharField(label=_("Usage name"), max_length=150, required=False,
+                                 help_text=_("Only when it differs from the birth name."))
+    first_names = forms.CharField(label=_("First names"), max_length=200,
+                                  help_text=_("All first names, as on the ID document."))
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    birth_date = _date_field(_("Birth date"))
+    birth_commune = forms.CharField(
+        label=_("Birth commune"), max_length=150, required=False,
+        help_text=_("Type a few letters, a postal code or an INSEE code: the communes found "
+                    "are suggested, with their code."))
+    birth_insee_code = forms.CharField(
+        label=_("INSEE code of the birthplace"), max_length=5, required=False,
+        help_text=_("The commune's code (e.g. 44109 for Nantes), or for a birth abroad the "
+                    "country's (99 and three digits, e.g. 99352 for Algeria)."))
+    birth_country = forms.CharField(
+        label=_("Birth country"), max_length=100, required=False,
+        help_text=_("For candidates born outside France: type a few letters, the countries "
+                    "found are suggested with their code."))
+
+    def clean_birth_insee_code(self) -> str:
+        code = self.cleaned_data["birth_insee_code"].strip().upper()
+        if code and not is_insee_code(code):
+            raise forms.ValidationError(INSEE_CODE_MESSAGE)
+        return code
+
+
+class EnrolmentEditForm(forms.Form):
+    """An enrolment's route, target and accommodations (the identity has its own page)."""
+
+    access_route = forms.ChoiceField(label=_("Access route"), choices=AccessRoute.choices)
+    target = forms.ChoiceField(
+        label=_("Target"), widget=forms.RadioSelect,
+        choices=[("whole", _("The whole certification")), ("blocs", _("Chosen blocs"))],
+    )
+    blocs = forms.ModelMultipleChoiceField(
+        label=_("Chosen blocs"), queryset=Bloc.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only when the target is chosen blocs."),
+    )
+    extra_time_percent = forms.IntegerField(
+        label=_("Extra time (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Tiers-temps: 33."),
+    )
+    technical_aids = forms.CharField(label=_("Technical aids"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    other_accommodations = forms.CharField(label=_("Other accommodations"), required=False,
+                                           widget=forms.Textarea(attrs={"rows": 2}))
+    employer = forms.CharField(
+        label=_("Employer or host organisation"), max_length=300, required=False,
+        help_text=_("A jury member working there may not assess the candidate."))
+    jury_note = forms.CharField(
+        label=_("Note for the jury"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the jury must know about the accommodations, shown on the grid."),
+    )
+
+    def __init__(self, *args: Any, blocs: QuerySet[Bloc], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["blocs"].queryset = blocs
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("target") == "blocs" and not cleaned.get("blocs"):
+            self.add_error("blocs", _("Choose at least one bloc, or the whole certification."))
+        return cleaned
+
+    def update_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        whole = data["target"] == "whole"
+        return {
+            "access_route": data["access_route"], "whole_certification": whole,
+            "target_blocs": [] if whole else list(data["blocs"]),
+            **{name: data[name] for name in ("extra_time_percent", "technical_aids",
+                                             "other_accommodations", "employer", "jury_note")},
+        }
+
+
+class EnrolmentWithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"), max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the candidate gave up on 3 March (e-mail received). Kept in "
+                    "the audit trail: write no health or private detail."))
+    scores_confirmed = forms.BooleanField(
+        label=_("I confirm: the scores already entered are kept in the record, and the "
+                "deliberation leaves this candidate out."), required=False)

@@ -105,7 +105,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_session_list": ("GET POST", API_LIST_ADMIN_CREATES),
     "api_session_detail": ("GET", ADMIN),
     "api_enrolment_list": ("GET POST", API_LIST_ADMIN_CREATES),
-    "api_enrolment_detail": ("GET", ADMIN),
+    "api_enrolment_detail": ("GET", ADMIN),  # PATCH: tests of candidates/test_candidate_edit
+    "api_enrolment_withdraw": ("POST", {"admin": 409}),  # session X is signed: refused
     "candidates:space": ("GET POST", SIGNED_IN),  # one's own space (empty for staff)
     "candidates:space_preview": ("GET POST", ADMIN),
     "candidates:session_dashboard": ("GET POST", ADMIN),
@@ -120,6 +121,11 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "candidates:enrolment_import_preview": ("GET", ADMIN),
     "candidates:enrolment_import_confirm": ("POST", ADMIN),
     "candidates:enrolment_import_cancel": ("POST", ADMIN),
+    "candidates:enrolment_detail": ("GET", ADMIN),
+    "candidates:candidate_identity_edit": ("GET POST", ADMIN),  # locked: the form says so
+    "candidates:enrolment_edit": ("GET POST", ADMIN),  # an empty form: its errors
+    "candidates:enrolment_withdraw": ("GET POST", ADMIN),
+    "candidates:birthplace_suggest": ("GET", ADMIN),
     "candidates:rgpd_detail": ("GET", ADMIN),
     "candidates:rgpd_export": ("GET", ADMIN),
     "candidates:rgpd_erase": ("GET POST", ADMIN),
@@ -306,6 +312,7 @@ def build_world() -> World:
                                       "proposal_version": "the one displayed"},
             "api_document_revoke": {"reason": "Erreur de saisie."},
             "api_candidate_erase": {"reason": "Demande RGPD."},
+            "api_enrolment_withdraw": {"reason": "Abandon."},
         },
     )
 
@@ -341,6 +348,9 @@ PUBLIC_ID = {
     "candidates:enrolment_import_cancel": "session",
     "candidates:rgpd_detail": "candidate", "candidates:rgpd_export": "candidate",
     "candidates:rgpd_erase": "candidate",
+    "candidates:enrolment_detail": "session", "candidates:candidate_identity_edit": "session",
+    "candidates:enrolment_edit": "session", "candidates:enrolment_withdraw": "session",
+    "api_enrolment_withdraw": "enrolment",
     "juries:jury_compose": "session", "juries:assessment_list": "session",
     "juries:assessment_create": "session", "juries:assignments": "assessment",
     "juries:assessment_open_early": "assessment",

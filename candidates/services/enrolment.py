@@ -9,18 +9,20 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from accounts.services import audit_log
 from candidates.models import (
     AccessRoute,
     AcquiredBloc,
     AcquisitionOrigin,
     Candidate,
     Enrolment,
+    EnrolmentStatus,
     Session,
     TargetBloc,
 )
@@ -166,6 +168,18 @@ def _check_blocs(session: Session, blocs: Iterable[Bloc], what: str) -> None:
         )
 
 
+def enrolment_terms_check(*, session: Session, whole_certification: bool,
+                          target_blocs: Sequence[Bloc], acquired_blocs: Sequence[Bloc]) -> None:
+    """The target and the blocs held, as an enrolment's creation and its edit check them:
+    a target (the whole certification or at least one bloc), blocs of the session's
+    framework version only."""
+    if not whole_certification and not target_blocs:
+        raise ValidationError(_("Choose at least one bloc, or the whole certification."),
+                              code="no_target")
+    _check_blocs(session, target_blocs, _("The chosen blocs"))
+    _check_blocs(session, acquired_blocs, _("The blocs acquired before"))
+
+
 @transaction.atomic
 def enrolment_create(
     *,
@@ -180,11 +194,9 @@ def enrolment_create(
     if candidate.anonymised_at is not None:
         raise ValidationError(_("This candidate's data was erased: they cannot be enrolled."),
                               code="erased")
-    if not terms.whole_certification and not terms.target_blocs:
-        raise ValidationError(_("Choose at least one bloc, or the whole certification."),
-                              code="no_target")
-    _check_blocs(session, terms.target_blocs, _("The chosen blocs"))
-    _check_blocs(session, [a.bloc for a in terms.acquired_blocs], _("The blocs acquired before"))
+    enrolment_terms_check(session=session, whole_certification=terms.whole_certification,
+                          target_blocs=terms.target_blocs,
+                          acquired_blocs=[a.bloc for a in terms.acquired_blocs])
     if Enrolment.objects.filter(candidate=candidate, session=session).exists():
         raise ValidationError(
             _("%(candidate)s is already enrolled in this session.") % {"candidate": candidate},
@@ -270,3 +282,137 @@ def enrolment_invite(*, enrolment: Enrolment) -> Enrolment:
     enrolment.invited_at = timezone.now()
     enrolment.save(update_fields=["invited_at"])
     return enrolment
+
+
+# -- an enrolment changed or withdrawn -------------------------------------------------------
+#: Free texts about the person: the audit trail names them when they change, never their
+#: words (an erasure empties them and must leave nothing behind: docs/rgpd.md).
+PERSONAL_TEXTS = ("technical_aids", "other_accommodations", "employer", "jury_note")
+
+def _enrolment_state(enrolment: Enrolment) -> dict[str, object]:
+    return {
+        "access_route": enrolment.access_route,
+        "whole_certification": enrolment.whole_certification,
+        "target_blocs": sorted(TargetBloc.objects.filter(enrolment=enrolment)
+                               .values_list("bloc__code", flat=True)),
+        "extra_time_percent": enrolment.extra_time_percent,
+        "technical_aids": enrolment.technical_aids,
+        "other_accommodations": enrolment.other_accommodations,
+        "employer": enrolment.employer,
+        "jury_note": enrolment.jury_note,
+    }
+
+
+def _audit_context(enrolment: Enrolment) -> dict[str, str]:
+    return {"session": str(enrolment.session.public_id),
+            "candidate": str(enrolment.candidate.public_id),
+            "enrolment": str(enrolment.public_id)}
+
+
+@transaction.atomic
+def enrolment_update(
+    *,
+    enrolment: Enrolment,
+    by: User | None,
+    access_route: AccessRoute | str,
+    whole_certification: bool,
+    target_blocs: Sequence[Bloc] = (),
+    extra_time_percent: int = 0,
+    technical_aids: str = "",
+    other_accommodations: str = "",
+    employer: str = "",
+    jury_note: str = "",
+    ip_address: str | None = None,
+) -> Enrolment:
+    """Change an enrolment's route, target and accommodations, checked as at its creation
+    (``enrolment_terms_check``, with the blocs it holds). Refused once the session is
+    signed (SessionLockedError); recorded in the audit trail (old and new values, but
+    only the names of the free texts about the person)."""
+    session_lock_for_write(session_id=enrolment.session_id)
+    stored = Enrolment.objects.select_related("session", "candidate").get(pk=enrolment.pk)
+    if stored.candidate.anonymised_at is not None:
+        raise ValidationError(_("This candidate's data was erased: the enrolment no longer "
+                                "changes."), code="erased")
+    target_blocs = [] if whole_certification else list(dict.fromkeys(target_blocs))
+    enrolment_terms_check(
+        session=stored.session, whole_certification=whole_certification,
+        target_blocs=target_blocs,
+        acquired_blocs=[a.bloc for a in stored.acquired_blocs.select_related("bloc")])
+    old = _enrolment_state(stored)
+    stored.access_route = AccessRoute(access_route)
+    stored.whole_certification = whole_certification
+    stored.extra_time_percent = extra_time_percent
+    stored.technical_aids = technical_aids.strip()
+    stored.other_accommodations = other_accommodations.strip()
+    stored.employer = " ".join(employer.split())
+    stored.jury_note = jury_note.strip()
+    stored.full_clean(exclude=["candidate", "session"], validate_unique=False,
+                      validate_constraints=False)
+    stored.save()
+    TargetBloc.objects.filter(enrolment=stored).exclude(
+        bloc__in=[b.pk for b in target_blocs]).delete()
+    present = set(TargetBloc.objects.filter(enrolment=stored).values_list("bloc_id", flat=True))
+    TargetBloc.objects.bulk_create(TargetBloc(enrolment=stored, bloc=bloc)
+                                   for bloc in target_blocs if bloc.pk not in present)
+    new = _enrolment_state(stored)
+    changed = [name for name in new if new[name] != old[name]]
+    if changed:
+        # Free texts about the person (erased with their data): which changed, not what.
+        shown = [name for name in changed if name not in PERSONAL_TEXTS]
+        audit_log(actor=by, action="enrolment.changed", obj=stored,
+                  old={"fields": changed, **{name: old[name] for name in shown}},
+                  new={"fields": changed, **{name: new[name] for name in shown}},
+                  context=_audit_context(stored), ip_address=ip_address)
+    return stored
+
+
+class WithdrawalNeedsConfirmationError(ValidationError):
+    """The candidate has scores: they are kept, but the administrator must say so."""
+
+    def __init__(self, scores: int) -> None:
+        self.scores = scores
+        super().__init__(
+            ngettext("This candidate already has %(count)d score: confirm the withdrawal "
+                     "(the score is kept).",
+                     "This candidate already has %(count)d scores: confirm the withdrawal "
+                     "(the scores are kept).", scores) % {"count": scores},
+            code="confirm_scores",
+        )
+
+
+def enrolment_score_count(*, enrolment: Enrolment) -> int:
+    """How many levels were entered for this enrolment, in every épreuve (read through
+    the relations the apps above declare: candidates imports none of them)."""
+    return Enrolment.objects.filter(pk=enrolment.pk).aggregate(
+        scores=Count("sittings__scores", filter=Q(sittings__scores__level__isnull=False))
+    )["scores"]
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment, by: User | None, reason: str,
+                       scores_confirmed: bool = False,
+                       ip_address: str | None = None) -> Enrolment:
+    """Withdraw a candidate from a session: the deliberation leaves them out, their
+    sittings and scores stay in the record (nothing is deleted). Refused once the session
+    is signed; with scores already entered, refused until ``scores_confirmed``."""
+    session_lock_for_write(session_id=enrolment.session_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(
+            _("Give the reason for the withdrawal."), code="no_reason")})
+    stored = Enrolment.objects.select_related("session", "candidate").get(pk=enrolment.pk)
+    if stored.status == EnrolmentStatus.WITHDRAWN:
+        raise ValidationError(_("This candidate was already withdrawn from the session."),
+                              code="already_withdrawn")
+    scores = enrolment_score_count(enrolment=stored)
+    if scores and not scores_confirmed:
+        raise WithdrawalNeedsConfirmationError(scores)
+    old_status = stored.status
+    stored.status = EnrolmentStatus.WITHDRAWN
+    stored.save(update_fields=["status"])
+    audit_log(actor=by, action="enrolment.withdrawn", obj=stored,
+              old={"status": old_status},
+              new={"status": stored.status, "reason": reason, "scores_kept": scores},
+              context=_audit_context(stored), ip_address=ip_address)
+    enrolment.status = stored.status
+    return stored

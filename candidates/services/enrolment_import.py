@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.staging import staged_claim
 from candidates import importers as enrolment_importers
+from candidates.geography import birthplace_problems
 from candidates.models import (
     AccessRoute,
     AcquisitionOrigin,
@@ -93,6 +94,21 @@ def _check_row_blocs(row: dict, headers: dict[str, str], blocs: dict[str, Bloc],
             ) % {"codes": ", ".join(unknown), "version": version})
 
 
+def _check_row_birthplace(row: dict, headers: dict[str, str]) -> None:
+    """The birthplace against the INSEE lists (``candidates.geography``): a warning with
+    the right code suggested, shown in the preview — the file may still be imported, and
+    the code fixed on the candidate's page before the Caisse des Dépôts declaration."""
+    values = row["values"]
+    if any(error["field"] == "birth_insee_code" for error in row["errors"]):
+        return
+    row["warnings"] = [
+        {"field": "birth_insee_code", "column": headers.get("birth_insee_code", ""),
+         "message": message}
+        for message in birthplace_problems(values["birth_insee_code"], values["birth_commune"],
+                                           values["birth_country"], require_code=True)
+    ]
+
+
 def _known_candidates(keys: set[str]) -> dict[str, Candidate]:
     candidates = Candidate.objects.filter(identity_key__in=keys, anonymised_at__isnull=True)
     return {candidate.identity_key: candidate for candidate in candidates}
@@ -136,6 +152,7 @@ def _check_rows(session: Session, rows: list[dict], headers: dict[str, str]) -> 
     seen_emails: dict[str, tuple[str | None, int]] = {}
     for row in rows:
         _check_row_blocs(row, headers, blocs, version)
+        _check_row_birthplace(row, headers)
         key, values = keys[row["number"]], row["values"]
         row["existing"] = None
         if key in seen_people:

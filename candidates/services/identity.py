@@ -12,7 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from candidates.models import Candidate
+from accounts.models import User
+from accounts.services import audit_log
+from candidates.geography import birthplace_problems
+from candidates.models import Candidate, Session
 
 
 class DuplicateCandidateError(ValidationError):
@@ -99,3 +102,102 @@ def candidate_create(*, identity: Identity) -> Candidate:
     candidate.full_clean(exclude=["identity_key", "user"])
     candidate.save()
     return candidate
+
+
+#: What the identity edit page changes: the identity documents print and the Caisse des
+#: Dépôts declaration states (the e-mail opens the candidate's account: not here).
+IDENTITY_FIELDS = ("birth_name", "usage_name", "first_names", "sex", "birth_date",
+                   "birth_commune", "birth_insee_code", "birth_country")
+
+
+class IdentityLockedError(ValidationError):
+    """A signed deliberation decided on this identity; its documents print it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        super().__init__(
+            _("The deliberation of the session « %(session)s » is signed: the identity it "
+              "decided on, which its documents print, can no longer change.")
+            % {"session": session.name},
+            code="identity_locked",
+        )
+
+
+def birthplace_check(*, birth_insee_code: str, birth_commune: str, birth_country: str,
+                     require_code: bool = True) -> None:
+    """The birthplace against the INSEE lists (``candidates.geography``): a
+    ValidationError on the code's field, with the right code suggested."""
+    if not birth_commune.strip() and not birth_country.strip():
+        raise ValidationError({"birth_commune": ValidationError(
+            _("Give the birth commune (with its INSEE code) or the birth country."),
+            code="birth_place")})
+    problems = birthplace_problems(birth_insee_code, birth_commune, birth_country,
+                                   require_code=require_code)
+    if problems:
+        raise ValidationError({"birth_insee_code": [
+            ValidationError(message, code="birthplace") for message in problems]})
+
+
+def _signed_session(candidate: Candidate) -> Session | None:
+    """A session whose signed deliberation includes this candidate, taking each session's
+    write lock (``session_row_lock``) so no signature commits before this transaction."""
+    from candidates.services.enrolment import session_row_lock
+
+    sessions = Session.objects.filter(enrolments__candidate=candidate).order_by("pk")
+    for session in sessions:
+        if session_row_lock(session_id=session.pk):
+            return session
+    return None
+
+
+@transaction.atomic
+def candidate_update_identity(*, candidate: Candidate, by: User | None,
+                              ip_address: str | None = None, **fields: object) -> Candidate:
+    """Correct a candidate's identity (names, sex, birth date and place). Refused when a
+    signed deliberation included them (IdentityLockedError), when the data were erased,
+    when the new identity is another candidate's (DuplicateCandidateError), or when the
+    birthplace does not match the INSEE lists (a suggestion in the message). The key is
+    recomputed; the audit trail records who changed which fields (not their values)."""
+    unknown = set(fields) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"Not identity fields: {sorted(unknown)}")
+    stored = Candidate.objects.get(pk=candidate.pk)
+    if stored.anonymised_at is not None:
+        raise ValidationError(_("This candidate's data were erased: the identity that "
+                                "remains is a legal record and does not change."),
+                              code="erased")
+    values = {name: getattr(stored, name) for name in IDENTITY_FIELDS}
+    for name, value in fields.items():
+        values[name] = " ".join(value.split()) if isinstance(value, str) else value
+    values["birth_insee_code"] = str(values["birth_insee_code"] or "").upper()
+    changed = {name: value for name, value in values.items() if getattr(stored, name) != value}
+    if not changed:
+        return stored
+    locked = _signed_session(stored)
+    if locked is not None:
+        raise IdentityLockedError(locked)
+    birthplace_check(birth_insee_code=values["birth_insee_code"],
+                     birth_commune=values["birth_commune"],
+                     birth_country=values["birth_country"])
+    existing = candidate_find_duplicate(
+        birth_name=values["birth_name"], first_names=values["first_names"],
+        birth_date=values["birth_date"], exclude=stored.pk)
+    if existing is not None:
+        raise DuplicateCandidateError(existing)
+    for name, value in changed.items():
+        setattr(stored, name, value)
+    stored.identity_key = identity_key(birth_name=stored.birth_name,
+                                       first_names=stored.first_names,
+                                       birth_date=stored.birth_date)
+    stored.full_clean(exclude=["identity_key", "user"], validate_unique=False,
+                      validate_constraints=False)
+    stored.save(update_fields=[*changed, "identity_key"])
+    # Which fields changed, never their values: the trail is append-only and an erasure
+    # must leave nothing of the person in it (accounts.admin_audit, docs/rgpd.md).
+    fields = sorted(changed)
+    audit_log(actor=by, action="candidate.identity_changed", obj=stored,
+              old={"fields": fields}, new={"fields": fields},
+              context={"candidate": str(stored.public_id)}, ip_address=ip_address)
+    for name in [*changed, "identity_key"]:
+        setattr(candidate, name, getattr(stored, name))
+    return stored

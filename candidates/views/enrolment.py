@@ -162,6 +162,9 @@ def enrolment_invite_again(request: HttpRequest, public_id: UUID,
     else:
         messages.success(request, _("The invitation was sent to %(email)s.")
                          % {"email": enrolment.candidate.email})
+    if request.POST.get("back") == "enrolment":
+        return redirect("candidates:enrolment_detail", public_id=session.public_id,
+                        enrolment_id=enrolment.public_id)
     return redirect("candidates:session_detail", public_id=session.public_id)
 
 
@@ -310,6 +313,7 @@ class PreviewRow:
     acquired: list[str]
     existing: dict[str, str] | None
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def _preview_row(row: dict[str, Any]) -> PreviewRow:
@@ -328,6 +332,7 @@ def _preview_row(row: dict[str, Any]) -> PreviewRow:
         acquired=values["acquired_blocs"],
         existing=row.get("existing"),
         errors=row["errors"],
+        warnings=row.get("warnings", []),
     )
 
 
