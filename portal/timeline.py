@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from accounts.models import User
 from candidates.models import EnrolmentStatus, Session
@@ -202,7 +202,7 @@ def _enrolment_stage(facts: SessionFacts) -> Stage:
         Link(_("Enrol a candidate"), _url("candidates:enrolment_create", sid)),
         Link(_("Enrol from a spreadsheet"), _url("candidates:enrolment_import_upload", sid))]
     return Stage(
-        "enrolment", _("Enrolment"),
+        "enrolment", pgettext("session stage", "Enrolment"),
         StageState.DONE if facts.enrolled else StageState.TODO,
         lines=[ngettext("%(count)d candidate enrolled.", "%(count)d candidates enrolled.",
                         facts.enrolled) % {"count": facts.enrolled}],
