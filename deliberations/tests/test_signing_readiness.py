@@ -163,3 +163,25 @@ def test_the_reasons_are_said_in_french(alice):
     assert "il manque des évaluations pour" in first
     assert "compétences évaluées)" in first
     assert second.endswith("n’a pas encore eu lieu.")
+
+
+def test_a_withdrawn_candidate_neither_holds_the_signature_up_nor_reaches_the_grid(alice):
+    """Withdrawn after being scheduled, never scored: the signature is not held up for them,
+    and the member assigned to them no longer finds their sitting."""
+    from candidates.services import enrolment_withdraw
+    from juries.selectors.scoring import sittings_for_scorer
+    from juries.services import assignment_create
+
+    setup = jury_setup()
+    kept, withdrawn = enrol(setup), enrol(setup)
+    score_all(setup, kept, 2)
+    sitting = Sitting.objects.get(enrolment=withdrawn)
+    member = setup.members[0]
+    if not sitting.assignments.filter(member=member).exists():
+        assignment_create(sitting=sitting, member=member, assigned_by=alice)
+    assert sittings_for_scorer(user=member.user).filter(pk=sitting.pk).exists()
+    enrolment_withdraw(enrolment=withdrawn, by=alice, reason="Abandon de la formation")
+    assert not sittings_for_scorer(user=member.user).filter(pk=sitting.pk).exists()
+    deliberation_propose(session=setup.session, by=alice)
+    sign(setup)
+    assert Deliberation.objects.get().is_signed

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Attendance, Score, Sitting
 from assessments.timing import candidate_timing
-from candidates.models import Candidate, Session
+from candidates.models import Candidate, EnrolmentStatus, Session
 from certifications.models import Modality
 from juries.models import Assignment, ConflictOfInterest
 
@@ -67,16 +67,17 @@ class AssessmentProgress:
 def session_scoring_progress(*, session: Session, now: datetime | None = None
                              ) -> list[AssessmentProgress]:
     """Every épreuve of the session not cancelled, in calendar order, with its scoring
-    progress. An épreuve is over at the latest of its candidates' ends (own time slot,
-    duration and extra time); a level
-    given by a member in conflict with the candidate does not count. The caller has
-    reached the session. Five queries whatever the number of épreuves and candidates."""
+    progress, candidates withdrawn left out. An épreuve is over at the latest of its
+    candidates' ends (own time slot, duration and extra time); a level given by a member in
+    conflict with the candidate does not count. The caller has reached the session. Five
+    queries whatever the number of épreuves and candidates."""
     now = now or timezone.now()
     assessments = list(Assessment.objects.filter(session=session, cancelled_at__isnull=True)
                        .select_related("modality").order_by("starts_at", "pk"))
     if not assessments:
         return []
     sittings = list(Sitting.objects.filter(assessment__in=assessments)
+                    .exclude(enrolment__status=EnrolmentStatus.WITHDRAWN)
                     .select_related("enrolment__candidate")
                     .annotate(assigned=Exists(Assignment.objects.filter(sitting=OuterRef("pk"))))
                     .order_by("enrolment__candidate__birth_name",

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from accounts.models import User
 from accounts.permissions import by_role, is_jury_member
 from assessments.models import CriterionCheck, Score, Sitting
+from candidates.models import EnrolmentStatus
 from certifications.models import Bloc, Competence, Criterion, Level, Modality
 from certifications.selectors import scale_levels
 from juries.models import Assignment, JuryMember
@@ -22,12 +23,12 @@ def member_for_user(*, user: User) -> JuryMember | None:
 
 def sittings_for_scorer(*, user: User) -> QuerySet[Sitting]:
     """The sittings a user may score: those they are assigned to (nobody else's), of
-    épreuves not cancelled."""
+    épreuves not cancelled, of candidates not withdrawn."""
     if not is_jury_member(user):
         return Sitting.objects.none()
     return Sitting.objects.filter(
         assignments__member__user=user, assessment__cancelled_at__isnull=True
-    ).select_related(
+    ).exclude(enrolment__status=EnrolmentStatus.WITHDRAWN).select_related(
         "assessment__session__referentiel__scale",
         "assessment__modality",
         "enrolment__candidate",
