@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "juries",
     "deliberations",
     "reports",
+    "notifications",
     # The top floor, no models: pages that gather several apps, demo data and commands.
     "portal",
     "demo",
