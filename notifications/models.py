@@ -10,15 +10,17 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from candidates.models import Session
 
 
 class MessageKind(models.TextChoices):
-    JURY_ASSIGNMENT = "jury_assignment", _("jury assignment")
-    CONVOCATION = "convocation", _("convocation")
-    RESULTS_PUBLISHED = "results_published", _("results published")
-    DOCUMENTS_AVAILABLE = "documents_available", _("documents available")
+    JURY_ASSIGNMENT = "jury_assignment", pgettext_lazy("message kind", "jury assignment")
+    CONVOCATION = "convocation", pgettext_lazy("message kind", "convocation")
+    RESULTS_PUBLISHED = "results_published", pgettext_lazy("message kind", "results published")
+    DOCUMENTS_AVAILABLE = "documents_available", pgettext_lazy("message kind",
+                                                               "documents available")
 
 
 class MessageStatus(models.TextChoices):
