@@ -226,6 +226,7 @@ def _convocation(message: Message) -> tuple[dict, list[Attachment]]:
                              extra_minutes=extra_minutes(minutes, enrolment.extra_time_percent))
     context = {
         "candidate": enrolment.candidate, "enrolment": enrolment, "assessment": assessment,
+        "session": session,
         "modality": modality, "certification": session.referentiel.certification,
         "timing": timing, "place": assessment.place or session.place,
         "instructions": getattr(assessment, "instructions", ""),

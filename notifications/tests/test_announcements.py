@@ -89,3 +89,23 @@ def test_documents_available_once_all_of_a_candidates_documents_are_issued_and_p
     message = message_send(message_id=message.pk)
     assert message.subject.startswith("Vos documents sont disponibles — ")
     assert "téléchargez-les depuis votre espace candidat" in message.body
+
+
+def test_documents_issued_before_the_publication_are_announced_with_it(
+        signed, rendered, enqueued, django_capture_on_commit_callbacks):  # noqa: F811
+    documents = documents_issue_for_deliberation(deliberation=signed.deliberation)
+    documents_render_task([d.pk for d in documents])
+    assert not Message.objects.exists()  # not published: the candidates cannot read them
+    with django_capture_on_commit_callbacks(execute=True):
+        deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
+    assert sorted(Message.objects.filter(kind=MessageKind.DOCUMENTS_AVAILABLE)
+                  .values_list("enrolment_ref", flat=True)) == sorted(
+        [signed.charlie.pk, signed.dave.pk])
+
+
+def test_a_withdrawn_candidate_is_not_told(signed, django_capture_on_commit_callbacks):  # noqa: F811
+    signed.dave.status = "withdrawn"
+    signed.dave.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
+    assert list(Message.objects.values_list("enrolment_ref", flat=True)) == [signed.charlie.pk]

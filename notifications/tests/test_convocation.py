@@ -85,6 +85,7 @@ def test_the_pdf_convocation_names_the_candidate_and_the_date(alice, tmp_path):
     assert "14:00" in text
     assert "Salle 204" in text
     assert "2 h 40" in text
+    assert "Session de printemps" in text
 
 
 def test_the_calendar_file_parses_with_the_start_in_utc(alice):
