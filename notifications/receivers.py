@@ -13,7 +13,9 @@ def on_assignment_created(*, assignment_id: int, **_kwargs: Any) -> None:
 
 
 def on_results_published(*, session_id: int, **_kwargs: Any) -> None:
-    services.results_published_notify(session_id=session_id)
+    from notifications.tasks import notify_results_published
+
+    notify_results_published.delay(session_id)
 
 
 def on_documents_rendered(*, document_ids: list[int], **_kwargs: Any) -> None:

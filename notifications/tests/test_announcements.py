@@ -24,6 +24,14 @@ pytestmark = pytest.mark.django_db
 STARTS_AT = datetime.datetime(2027, 3, 15, 8, 30, tzinfo=datetime.UTC)
 
 
+@pytest.fixture(autouse=True)
+def _eager(monkeypatch):
+    """The publication's task runs at once (no worker here)."""
+    from notifications.tasks import notify_results_published
+
+    monkeypatch.setattr(notify_results_published, "delay", notify_results_published)
+
+
 def _send_all() -> None:
     for pk in Message.objects.filter(status=MessageStatus.QUEUED).values_list("pk", flat=True):
         message_send(message_id=pk)
