@@ -112,8 +112,23 @@ def test_the_worker_writes_its_log_to_the_logfile_as_bin_run_asks(tmp_path):
         output = worker.communicate(timeout=30)[0].decode(errors="replace")
     log = logfile.read_text()
     assert "INFO celery.app.trace Task accounts.tasks.email_send[" in log
+    assert "INFO certassess.tasks accounts.tasks.email_send []: SUCCESS" in log
+    assert "Bonjour" not in log  # a message's contents never reach the log
     assert "succeeded" in log
     assert "celery.app.trace" not in output
+
+
+def test_each_task_run_logs_its_ids_and_outcome(caplog):
+    from config.celery_app import log_the_outcome
+
+    class Task:
+        name = "reports.tasks.documents_render_task"
+
+    with caplog.at_level("INFO", logger="certassess.tasks"):
+        log_the_outcome(task=Task(), args=[[3, 4]], state="SUCCESS")
+        log_the_outcome(task=Task(), args=[{"body": "Bonjour"}, 7, "token"], state="FAILURE")
+    assert caplog.messages == ["reports.tasks.documents_render_task [[3, 4]]: SUCCESS",
+                               "reports.tasks.documents_render_task [7]: FAILURE"]
 
 
 def test_it_routes_document_rendering_to_the_pdf_queue():
