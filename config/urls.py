@@ -34,4 +34,5 @@ urlpatterns = [
     path("jury/", include("juries.urls")),
     path("jury/", include("deliberations.urls")),
     path("", include("reports.urls")),
+    path("", include("notifications.urls")),
 ]

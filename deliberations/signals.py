@@ -8,3 +8,5 @@ from django.dispatch import Signal
 deliberation_signed = Signal()
 #: A signed decision was amended: ``amendment_id``.
 decision_amended = Signal()
+#: A session's results were published: ``session_id``.
+results_published = Signal()

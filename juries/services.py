@@ -23,6 +23,7 @@ from candidates.models import Candidate, Session
 from candidates.services import invitation_url, session_lock_for_write
 from certifications.models import Competence, Criterion
 from juries.models import Assignment, ConflictKind, ConflictOfInterest, Jury, JuryMember, Quality
+from juries.signals import assignment_created
 
 
 class ConflictOfInterestError(ValidationError):
@@ -196,6 +197,8 @@ def assignment_create(
         audit_log(actor=assigned_by, action="assignment.created", obj=assignment,
                   new={"member": member.pk, "sitting": str(sitting.public_id)},
                   context=_context(sitting), ip_address=ip_address)
+        transaction.on_commit(
+            lambda: assignment_created.send(Assignment, assignment_id=assignment.pk))
     return assignment
 
 

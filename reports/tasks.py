@@ -7,6 +7,8 @@ from celery import shared_task
 
 from deliberations.models import Amendment, Deliberation
 from reports import exports, services
+from reports.models import Document
+from reports.signals import documents_rendered
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
@@ -14,6 +16,7 @@ from reports import exports, services
 def document_render_task(document_id: int) -> None:
     """Render one document; a second run on an issued document does nothing."""
     services.document_render(document_id=document_id)
+    documents_rendered.send(Document, document_ids=[document_id])
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600,
@@ -21,6 +24,7 @@ def document_render_task(document_id: int) -> None:
 def documents_render_task(document_ids: list[int]) -> None:
     """Render a batch in one layout; documents already issued are left alone."""
     services.documents_render(document_ids=document_ids)
+    documents_rendered.send(Document, document_ids=document_ids)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -93,10 +93,50 @@ def test_it_runs_background_work_on_redis(tmp_path):
     _run_worker_and_send(_env(tmp_path, REDIS_URL=REDIS_TEST_URL), tmp_path)
 
 
+@pytest.mark.worker
+def test_the_worker_writes_its_log_to_the_logfile_as_bin_run_asks(tmp_path):
+    """bin/run starts the worker with --logfile=var/log/worker.log: each task's line
+    (received, succeeded or failed) lands there, not in the terminal."""
+    env, subject, logfile = _env(tmp_path), f"Log {uuid.uuid4()}", tmp_path / "worker.log"
+    _send_mail(env, subject)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,pdf",
+         "--pool=solo", "--loglevel=INFO", f"--logfile={logfile}", "--without-heartbeat",
+         "--without-mingle", "--without-gossip"],
+        env=env, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        assert _delivered(tmp_path / "outbox", subject), "the worker did not deliver the mail"
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode(errors="replace")
+    log = logfile.read_text()
+    assert "INFO celery.app.trace Task accounts.tasks.email_send[" in log
+    assert "INFO certassess.tasks accounts.tasks.email_send []: SUCCESS" in log
+    assert "Bonjour" not in log  # a message's contents never reach the log
+    assert "succeeded" in log
+    assert "celery.app.trace" not in output
+
+
+def test_each_task_run_logs_its_ids_and_outcome(caplog):
+    from config.celery_app import log_the_outcome
+
+    class Task:
+        name = "reports.tasks.documents_render_task"
+
+    with caplog.at_level("INFO", logger="certassess.tasks"):
+        log_the_outcome(task=Task(), args=[[3, 4]], state="SUCCESS")
+        log_the_outcome(task=Task(), args=[{"body": "Bonjour"}, 7, "token"], state="FAILURE")
+    assert caplog.messages == ["reports.tasks.documents_render_task [[3, 4]]: SUCCESS",
+                               "reports.tasks.documents_render_task [7]: FAILURE"]
+
+
 def test_it_routes_document_rendering_to_the_pdf_queue():
     route = app.amqp.router.route({}, "reports.tasks.document_render")
     assert route["queue"].name == "pdf"
     assert app.amqp.router.route({}, "accounts.tasks.email_send")["queue"].name == "default"
+    assert app.amqp.router.route({}, "notifications.tasks.send_message")["queue"].name == \
+        "default"
 
 
 def test_it_does_not_lose_work():

@@ -34,6 +34,7 @@ from deliberations.services import deliberation_propose, deliberation_sign
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.models import Assignment
 from juries.tests.factories import MemberFactory
+from notifications.models import Message, MessageKind
 from reports.models import SessionExport, SessionExportStatus
 from reports.services import document_render, documents_issue_for_deliberation
 from reports.tests.conftest import enqueued, rendered  # noqa: F401 - fixtures
@@ -182,6 +183,11 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # Readers (administrators, the jury's other members) see it but never sign.
     "api_deliberation_sign": ("POST", {"admin": 403, "jury": 403}),
     "api_deliberation_publish": ("POST", {"admin": OK, "jury": 403}),
+    # -- notifications: the session's messages, administrators only
+    "notifications:session_messages": ("GET", ADMIN),
+    "notifications:message_detail": ("GET", ADMIN),
+    "notifications:message_resend": ("POST", ADMIN),
+    "notifications:convoke": ("POST", ADMIN),
     # -- documents
     "reports:cdc_accrochage": ("GET", ADMIN),
     "reports:verify_form": ("GET", EVERYONE),  # the public form: a code leads to its page
@@ -261,6 +267,9 @@ def build_world() -> World:
     referentiel_import = referentiel_import_preview(
         file=io.BytesIO(data), file_name="r.json", size=len(data), created_by=other_admin)
     token, _secret = api_token_create(by=other_admin, name="LMS", scope=ApiTokenScope.READ)
+    message = Message.objects.create(session=x.session, kind=MessageKind.RESULTS_PUBLISHED,
+                                     recipient_email="dave@certif.example",
+                                     recipient_name="Dave", language="fr", enrolment_ref=dave.pk)
 
     y = jury_setup()
     y.jury.president = MemberFactory(user=paula)
@@ -290,7 +299,7 @@ def build_world() -> World:
         "criterion_id": criterion.pk, "decision_id": decision.public_id,
         "document_id": document.public_id, "export_id": export.public_id,
         "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
-        "kind": "csv",
+        "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),

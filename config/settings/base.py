@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "juries",
     "deliberations",
     "reports",
+    "notifications",
     # The top floor, no models: pages that gather several apps, demo data and commands.
     "portal",
     "demo",
@@ -339,6 +340,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Django's LOGGING stays; ``--logfile`` still gets the log (config/celery_app.py).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {

@@ -40,7 +40,7 @@ from deliberations.services.propose import (
     _proposal_basis,
     _proposal_changes,
 )
-from deliberations.signals import deliberation_signed
+from deliberations.signals import deliberation_signed, results_published
 from juries.models import JuryMember
 from juries.selectors import AssessmentReadiness, session_signing_blockers
 
@@ -285,4 +285,5 @@ def deliberation_publish(*, deliberation: Deliberation, by: User) -> Session:
         audit_log(actor=by, action="deliberation.published", obj=deliberation,
                   new={"published_at": session.results_published_at.isoformat()},
                   context={"session": str(session.public_id)})
+        transaction.on_commit(lambda: results_published.send(Deliberation, session_id=session.pk))
     return session

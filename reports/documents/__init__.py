@@ -33,6 +33,7 @@ __all__ = [
     "KINDS",
     "PDFA_KINDS",
     "StaticOnlyURLFetcher",
+    "render_letter_pdf",
     "render_pdf",
     "render_pdfs",
     "verification_qr_svg",
@@ -164,6 +165,17 @@ def render_pdf(kind: str, context: dict[str, Any], *, language: str = "fr") -> b
     with translation.override(language):
         document = _layout(_render_html(kind, context), language)
         return _write(document, kind, context, language)
+
+
+def render_letter_pdf(template: str, context: dict[str, Any], *, language: str, title: str,
+                      author: str) -> bytes:
+    """A letter outside the register (a convocation): ``template`` laid out with the
+    documents' stylesheet, fonts and static-only fetcher; no number, no verification."""
+    with translation.override(language):
+        document = _layout(render_to_string(template, context), language)
+        document.metadata = DocumentMetadata(title=title, authors=[author],
+                                             generator="certassess", lang=language)
+        return document.write_pdf(pdf_tags=True)
 
 
 def _split_pages(document: Document, count: int) -> list[range]:
