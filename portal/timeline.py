@@ -236,6 +236,9 @@ def _epreuves_stage(facts: SessionFacts) -> Stage:
     links = [Link(_("The épreuves"), _url("juries:assessment_list", sid))]
     if not facts.signed:
         links.append(Link(_("Schedule an épreuve"), _url("juries:assessment_create", sid)))
+    if facts.epreuves and not facts.signed:
+        links.append(Link(_("Convoke the candidates"),
+                          _url("notifications:session_messages", sid)))
     if not facts.epreuves:
         return Stage("epreuves", _("Épreuves and scoring"),
                      StageState.TODO if facts.enrolled else StageState.WAITING,
