@@ -1,8 +1,9 @@
 """Reads on users."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import AuditEvent, Role, User
 from accounts.permissions import administered_scope
 
 
@@ -25,3 +26,14 @@ def user_list(*, viewer: User, role: str = "", query: str = "") -> QuerySet[User
 def user_get(*, viewer: User, pk: int) -> User:
     """One account, for administrators; ``User.DoesNotExist`` otherwise."""
     return User.objects.filter(administered_scope(viewer)).get(pk=pk)
+
+
+def user_invitation_language(*, user: User) -> str:
+    """The language of the last invitation sent to ``user`` from the users page (the
+    default language otherwise)."""
+    event = (AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk),
+                                       action__in=["user.invited", "user.invitation_resent"])
+             .order_by("-at", "-id").only("new").first())
+    if event is None:
+        return settings.LANGUAGE_CODE
+    return (event.new or {}).get("language", settings.LANGUAGE_CODE)

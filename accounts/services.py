@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.permissions import grants_admin_site, is_administrator, require
+from accounts.permissions import grants_admin_site, is_administrator, is_jury_member, require
 
 
 @transaction.atomic
@@ -170,6 +170,12 @@ def user_invite(
         raise ValidationError({"role": _("Only administrators and jury members are invited "
                                          "here; candidates are invited when enrolled.")},
                               code="role")
+    existing = User.objects.filter(email__iexact=email.strip()).first()
+    if existing is not None and is_jury_member(existing):
+        raise ValidationError({"email": _(
+            "%(email)s is already the account of a jury member (%(name)s): add them to a "
+            "session's jury from its jury page.") % {"email": existing.email,
+                                                      "name": existing}}, code="email_taken")
     user, _created = user_invited_account(email=email, role=role, first_name=first_name,
                                           last_name=last_name, reuse=False)
     audit_log(actor=by, action="user.invited", obj=user,

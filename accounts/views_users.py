@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Role, User
 from accounts.permissions import administrator_required
-from accounts.selectors import user_get, user_list
+from accounts.selectors import user_get, user_invitation_language, user_list
 from accounts.services import (
     INVITABLE_ROLES,
     user_deactivate,
@@ -132,7 +132,7 @@ def user_edit_page(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(request, "accounts/user_edit.html", {
         "account": account, "role_form": role_form,
         "role_changeable": account.role in INVITABLE_ROLES,
-        "resend_form": ResendForm(),
+        "resend_form": ResendForm(initial={"language": user_invitation_language(user=account)}),
         "is_self": account.pk == request.user.pk,
     }, status=422 if role_form.errors else 200)
 

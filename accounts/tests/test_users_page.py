@@ -133,15 +133,29 @@ def test_an_invited_administrator_gets_the_administrator_rights(alice):
     assert user.is_superuser
 
 
-def test_an_existing_address_is_refused_next_to_the_field(alice, bob):
-    response = _invite(_client(alice), email="BOB@certif.example")
+def test_an_existing_address_is_refused_next_to_the_field(alice, charlie):
+    response = _invite(_client(alice), email="CHARLIE@certif.example")
     page = response.content.decode()
     assert response.status_code == 422
-    assert "An account with the address bob@certif.example already exists." in page
+    assert "An account with the address charlie@certif.example already exists." in page
     assert re.search(r'aria-describedby="[^"]*id_email_error', page)
     assert 'value="Inès"' in page
     assert User.objects.count() == 2
     assert mail.outbox == []
+
+
+def test_an_existing_jury_member_is_pointed_to_the_jury_page(alice, bob):
+    page = _invite(_client(alice), email="bob@certif.example").content.decode()
+    assert "is already the account of a jury member" in page
+    assert "from its jury page" in page
+
+
+def test_the_resend_form_offers_the_language_of_the_invitation(alice):
+    client = _client(alice)
+    _invite(client, language="en")
+    user = User.objects.get(email="ines.morel@exemple.fr")
+    page = client.get(reverse("users:edit", args=[user.pk])).content.decode()
+    assert re.search(r'<option value="en"[^>]*selected', page)
 
 
 def test_a_candidate_cannot_be_invited_from_here(alice):
