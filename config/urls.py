@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("account/tokens/", include("accounts.views_tokens")),
+    path("account/users/", include("accounts.views_users")),
     # The portal's candidate space and dashboard keep their names in the candidates namespace.
     path("", include(([*portal_urls.candidates_namespace_urlpatterns,
                        *candidates_urls.urlpatterns], candidates_urls.app_name))),

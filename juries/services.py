@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import is_jury_member, may_manage_session, may_score_sitting, require
-from accounts.services import audit_log, user_create
+from accounts.services import audit_log, invitation_url, user_invited_account
 from assessments.models import Attendance, CriterionCheck, Score, Sitting
 from assessments.services import attendance_mark, criterion_check_record, score_record
 from candidates.models import Candidate, Session
-from candidates.services import invitation_url, session_lock_for_write
+from candidates.services import session_lock_for_write
 from certifications.models import Competence, Criterion
 from juries.models import Assignment, ConflictKind, ConflictOfInterest, Jury, JuryMember, Quality
 from juries.signals import assignment_created
@@ -106,15 +106,8 @@ def jury_member_invite(
     require(may_manage_session(invited_by, session))
     session_lock_for_write(session_id=session.pk)
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if user is None:
-        user = user_create(email=email, role=Role.JURY, first_name=first_name.strip(),
-                           last_name=last_name.strip())
-    elif not is_jury_member(user):
-        raise ValidationError({"email": _(
-            "%(email)s belongs to an administrator or candidate account: use another "
-            "address.") % {"email": email}}, code="email_taken")
+    user, created = user_invited_account(email=email, role=Role.JURY, first_name=first_name,
+                                         last_name=last_name)
     member = JuryMember.objects.filter(user=user).select_related("user").first()
     if member is None:
         member = JuryMember.objects.create(

@@ -212,6 +212,13 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "tokens:list": ("GET POST", ADMIN),
     "tokens:create": ("GET POST", ADMIN),
     "tokens:revoke": ("GET POST", ADMIN),  # another administrator's token
+    # The users page: another administrator's account (an empty form: 422).
+    "users:list": ("GET", ADMIN),
+    "users:invite": ("GET POST", {"admin": (OK, 422)}),
+    "users:edit": ("GET POST", {"admin": (OK, 422)}),
+    "users:deactivate": ("GET POST", ADMIN),  # GET: what it does; POST: deactivates
+    "users:reactivate": ("POST", ADMIN),
+    "users:resend": ("POST", ADMIN),  # they have a password: refused with a message
 }
 # Never an answer of a view to a method it does not take.
 REFUSED = {LOGIN, 401, 403, 404, 405}
@@ -300,6 +307,7 @@ def build_world() -> World:
         "document_id": document.public_id, "export_id": export.public_id,
         "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
         "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
+        "user_id": other_admin.pk,
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),

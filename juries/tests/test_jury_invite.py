@@ -170,7 +170,7 @@ def test_the_page_keeps_inputs_and_shows_errors_next_to_fields(alice, charlie, s
     assert 'value="pas-une-adresse"' in page
     assert "aria-describedby" in page
     page = _post(_client(alice), session, **{"invite-email": charlie.email}).content.decode()
-    assert "belongs to an administrator or candidate account" in page
+    assert "belongs to an account with another role" in page
     assert not JuryMember.objects.exists()
     assert mail.outbox == []
 
