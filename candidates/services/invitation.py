@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from allauth.account.forms import default_token_generator
-from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import is_candidate
-from accounts.services import user_create
+from accounts.services import invitation_url, user_create
 from candidates.models import Candidate, Session
 
 
@@ -36,17 +33,6 @@ def _ensure_account(candidate: Candidate) -> User:
     candidate.user = user
     candidate.save(update_fields=["user"])
     return user
-
-
-def invitation_url(user: User) -> str:
-    """The link to choose a password (allauth's reset-from-key view, valid
-    PASSWORD_RESET_TIMEOUT seconds)."""
-    key = default_token_generator.make_token(user)
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": key},
-    )
-    return f"{settings.SITE_URL}{path}"
 
 
 @transaction.atomic
