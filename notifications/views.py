@@ -90,9 +90,10 @@ def convoke(request: HttpRequest, session_id: UUID, assessment_id: UUID) -> Http
         raise Http404 from None
     result = services.convocations_send(assessment=assessment, by=request.user,
                                         resend=request.POST.get("resend") == "1")
-    flash.success(request, ngettext(
-        "%(count)d convocation is being sent.", "%(count)d convocations are being sent.",
-        result.queued) % {"count": result.queued})
+    if result.queued:
+        flash.success(request, ngettext(
+            "%(count)d convocation is being sent.", "%(count)d convocations are being sent.",
+            result.queued) % {"count": result.queued})
     if result.already:
         flash.info(request, ngettext(
             "%(count)d candidate was already convoked to this date and place.",
