@@ -266,6 +266,21 @@ def published_final_levels_for_enrolments(*, enrolments: Iterable[Enrolment]
     return found
 
 
+def published_decisions_for_enrolments(*, enrolments: Iterable[Enrolment]
+                                       ) -> dict[int, CandidateDecision]:
+    """Per enrolment pk, the jury's decision (outcome, with the deliberation's signing
+    date) from a SIGNED deliberation whose results are PUBLISHED; enrolments without one
+    are left out. One query whatever the number of enrolments."""
+    ids = [enrolment.pk for enrolment in enrolments]
+    if not ids:
+        return {}
+    decisions = CandidateDecision.objects.filter(
+        enrolment__in=ids, deliberation__status=Deliberation.Status.SIGNED,
+        deliberation__session__results_published_at__isnull=False,
+    ).select_related("deliberation")
+    return {decision.enrolment_id: decision for decision in decisions}
+
+
 def deliberation_list_for_user(*, user: User) -> QuerySet[Deliberation]:
     """The deliberations ``user`` reaches, as the deliberation page: administrators all,
     a jury member (the president included) those of the juries they sit on; anyone else

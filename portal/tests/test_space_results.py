@@ -143,3 +143,36 @@ def test_it_never_shows_another_candidates_epreuves_or_scores(client, charlie, d
     content = client.get(SPACE).content.decode()
     assert "Salle de Dave" in content
     assert content.count(">In progress</strong>") == 1
+
+
+def test_it_states_the_jurys_decision_once_published_and_not_before(client, alice, charlie):
+    """Signed, the decision stays with the jury; published, the candidate reads it in words
+    with its date, and what it gives them."""
+    from django.utils.formats import date_format
+
+    from candidates.tests.factories import CandidateFactory as Candidates
+    from deliberations.services import deliberation_publish
+    from deliberations.tests.deliberation_helpers import (
+        enrol as enrol_in,
+    )
+    from deliberations.tests.deliberation_helpers import (
+        jury_setup,
+        propose_and_sign,
+        score_all,
+    )
+
+    setup = jury_setup()
+    enrolment = enrol_in(setup, candidate=Candidates(user=charlie, email=charlie.email))
+    score_all(setup, enrolment, 1)
+    deliberation = propose_and_sign(setup, alice)
+    client.force_login(charlie)
+    page = client.get(reverse("candidates:space")).content.decode()
+    assert "Decision of the jury" not in page
+
+    deliberation.refresh_from_db()
+    deliberation_publish(deliberation=deliberation, by=alice)
+    page = client.get(reverse("candidates:space")).content.decode()
+    signed_on = date_format(timezone.localtime(deliberation.signed_at), "DATE_FORMAT")
+    # jury_setup's certification asks for a requirement nobody ticked: a partial success.
+    assert f"Decision of the jury of {signed_on}: partial success." in page
+    assert "Each skills block validated is awarded to you with a bloc attestation." in page

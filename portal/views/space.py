@@ -40,7 +40,11 @@ from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
-from deliberations.selectors import published_final_levels_for_enrolments
+from deliberations.models import CandidateDecision
+from deliberations.selectors import (
+    published_decisions_for_enrolments,
+    published_final_levels_for_enrolments,
+)
 from reports.models import Document
 from reports.selectors import issued_documents_for_enrolments
 
@@ -100,6 +104,7 @@ class EnrolmentResults:
     scored: frozenset[int] = frozenset()  # compétences with at least one score
     epreuves: tuple[ScheduledEpreuve, ...] = ()  # soonest first, past ones included
     documents: tuple[IssuedDocument, ...] = ()
+    decision: CandidateDecision | None = None  # the jury's, once published
 
 
 def scheduled_epreuve(sitting: Sitting, enrolment: Enrolment) -> ScheduledEpreuve:
@@ -132,6 +137,7 @@ def results_for_enrolments(enrolments: Sequence[Enrolment], *, documents: bool =
     # Only a published session has final levels: no query for the others.
     published = [e for e in enrolments if e.session.results_published_at is not None]
     final_levels = published_final_levels_for_enrolments(enrolments=published)
+    decisions = published_decisions_for_enrolments(enrolments=published)
     issued = issued_documents_for_enrolments(
         enrolment_ids=[e.pk for e in published] if documents else [])
     return {
@@ -141,6 +147,7 @@ def results_for_enrolments(enrolments: Sequence[Enrolment], *, documents: bool =
             epreuves=tuple(scheduled_epreuve(sitting, enrolment)
                            for sitting in sittings[enrolment.pk]),
             documents=tuple(issued_document(d) for d in issued.get(enrolment.pk, [])),
+            decision=decisions.get(enrolment.pk),
         )
         for enrolment in enrolments
     }
@@ -169,7 +176,7 @@ def epreuves_by_date(epreuves: Sequence[ScheduledEpreuve], now: datetime
 def visible_results(enrolment: Enrolment, results: EnrolmentResults) -> EnrolmentResults:
     """Levels exist for nobody until the session's results are published."""
     if enrolment.session.results_published_at is None:
-        return replace(results, final_levels={})
+        return replace(results, final_levels={}, decision=None)
     return results
 
 
