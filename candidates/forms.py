@@ -65,38 +65,8 @@ class SessionForm(forms.Form):
         return cleaned
 
 
-class EnrolmentForm(forms.Form):
-    """One person enrolled in one session: identity, route and target, accommodations."""
-
-    IDENTITY = ("birth_name", "usage_name", "first_names", "birth_date", "birth_commune",
-                "birth_insee_code", "birth_country", "sex", "email", "phone", "language")
-    ROUTE = ("access_route", "target", "blocs")
-    ACCOMMODATIONS = ("extra_time_percent", "technical_aids", "other_accommodations",
-                      "jury_note")
-
-    birth_name = forms.CharField(label=_("Birth name"), max_length=150)
-    usage_name = forms.CharField(label=_("Usage name"), max_length=150, required=False,
-                                 help_text=_("Only when it differs from the birth name."))
-    first_names = forms.CharField(label=_("First names"), max_length=200,
-                                  help_text=_("All first names, as on the ID document."))
-    birth_date = _date_field(_("Birth date"))
-    birth_commune = forms.CharField(label=_("Birth commune"), max_length=150, required=False)
-    birth_insee_code = forms.CharField(
-        label=_("INSEE code of the commune"), max_length=5, required=False,
-        help_text=_("Five characters, e.g. 75056."),
-    )
-    birth_country = forms.CharField(label=_("Birth country"), max_length=100, required=False,
-                                    help_text=_("For candidates born outside France."))
-    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices],
-                            required=False)
-    email = forms.EmailField(label=_("E-mail address"), required=False,
-                             help_text=_("The invitation is sent to this address."))
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
-    language = forms.ChoiceField(
-        label=_("Language of documents"), choices=settings.LANGUAGES, initial="fr",
-        required=False,
-        help_text=_("Transcript, attestations and certificate are issued in this language."),
-    )
+class EnrolmentTermsForm(forms.Form):
+    """What an enrolment sets, on its creation and its edit: route, target, accommodations."""
 
     access_route = forms.ChoiceField(label=_("Access route"), choices=AccessRoute.choices)
     target = forms.ChoiceField(
@@ -123,13 +93,55 @@ class EnrolmentForm(forms.Form):
         help_text=_("What the jury must know about the accommodations, shown on the grid."),
     )
 
-    invite = forms.BooleanField(
-        label=_("Send the invitation to the candidate space"), required=False, initial=True,
-    )
-
     def __init__(self, *args: Any, blocs: QuerySet[Bloc], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["blocs"].queryset = blocs
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("target") == "blocs" and not cleaned.get("blocs"):
+            self.add_error("blocs", _("Choose at least one bloc, or the whole certification."))
+        return cleaned
+
+
+class EnrolmentForm(EnrolmentTermsForm):
+    """One person enrolled in one session: identity, route and target, accommodations."""
+
+    IDENTITY = ("birth_name", "usage_name", "first_names", "birth_date", "birth_commune",
+                "birth_insee_code", "birth_country", "sex", "email", "phone", "language")
+    ROUTE = ("access_route", "target", "blocs")
+    ACCOMMODATIONS = ("extra_time_percent", "technical_aids", "other_accommodations",
+                      "jury_note")
+    field_order = [*IDENTITY, *ROUTE, *ACCOMMODATIONS, "invite"]
+
+    birth_name = forms.CharField(label=_("Birth name"), max_length=150)
+    usage_name = forms.CharField(label=_("Usage name"), max_length=150, required=False,
+                                 help_text=_("Only when it differs from the birth name."))
+    first_names = forms.CharField(label=_("First names"), max_length=200,
+                                  help_text=_("All first names, as on the ID document."))
+    birth_date = _date_field(_("Birth date"))
+    birth_commune = forms.CharField(label=_("Birth commune"), max_length=150, required=False)
+    birth_insee_code = forms.CharField(
+        label=_("INSEE code of the commune"), max_length=5, required=False,
+        help_text=_("Five characters, e.g. 75056."),
+    )
+    birth_country = forms.CharField(label=_("Birth country"), max_length=100, required=False,
+                                    help_text=_("For candidates born outside France."))
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices],
+                            required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False,
+                             help_text=_("The invitation is sent to this address."))
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of documents"), choices=settings.LANGUAGES, initial="fr",
+        required=False,
+        help_text=_("Transcript, attestations and certificate are issued in this language."),
+    )
+
+
+    invite = forms.BooleanField(
+        label=_("Send the invitation to the candidate space"), required=False, initial=True,
+    )
 
     def clean_language(self) -> str:
         return self.cleaned_data["language"] or "fr"
@@ -161,8 +173,6 @@ class EnrolmentForm(forms.Form):
         if cleaned.get("invite") and not cleaned.get("email") and "email" not in self.errors:
             self.add_error("email", _("The invitation needs an e-mail address: give one, or "
                                       "do not send the invitation."))
-        if cleaned.get("target") == "blocs" and not cleaned.get("blocs"):
-            self.add_error("blocs", _("Choose at least one bloc, or the whole certification."))
         return cleaned
 
     def identity(self) -> Identity:
@@ -302,44 +312,14 @@ class CandidateIdentityForm(forms.Form):
         return code
 
 
-class EnrolmentEditForm(forms.Form):
+class EnrolmentEditForm(EnrolmentTermsForm):
     """An enrolment's route, target and accommodations (the identity has its own page)."""
 
-    access_route = forms.ChoiceField(label=_("Access route"), choices=AccessRoute.choices)
-    target = forms.ChoiceField(
-        label=_("Target"), widget=forms.RadioSelect,
-        choices=[("whole", _("The whole certification")), ("blocs", _("Chosen blocs"))],
-    )
-    blocs = forms.ModelMultipleChoiceField(
-        label=_("Chosen blocs"), queryset=Bloc.objects.none(), required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only when the target is chosen blocs."),
-    )
-    extra_time_percent = forms.IntegerField(
-        label=_("Extra time (%)"), validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Tiers-temps: 33."),
-    )
-    technical_aids = forms.CharField(label=_("Technical aids"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}))
-    other_accommodations = forms.CharField(label=_("Other accommodations"), required=False,
-                                           widget=forms.Textarea(attrs={"rows": 2}))
     employer = forms.CharField(
         label=_("Employer or host organisation"), max_length=300, required=False,
         help_text=_("A jury member working there may not assess the candidate."))
-    jury_note = forms.CharField(
-        label=_("Note for the jury"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("What the jury must know about the accommodations, shown on the grid."),
-    )
-
-    def __init__(self, *args: Any, blocs: QuerySet[Bloc], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["blocs"].queryset = blocs
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("target") == "blocs" and not cleaned.get("blocs"):
-            self.add_error("blocs", _("Choose at least one bloc, or the whole certification."))
-        return cleaned
+    field_order = ["access_route", "target", "blocs", "extra_time_percent", "technical_aids",
+                   "other_accommodations", "employer", "jury_note"]
 
     def update_values(self) -> dict[str, Any]:
         data = self.cleaned_data
