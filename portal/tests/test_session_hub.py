@@ -392,7 +392,10 @@ def test_the_enrolment_table_keeps_the_invitation_button(alice):
     assert enrolment.candidate.legal_name in text
     assert reverse("candidates:enrolment_invite",
                    args=[session.public_id, enrolment.public_id]) in text
-    assert "Resend invitation" in text
+    assert "Send the invitation" in text  # never invited yet
+    enrolment.invited_at = timezone.now()
+    enrolment.save(update_fields=["invited_at"])
+    assert "Resend invitation" in _page(alice, session)
 
 
 @pytest.mark.django_db
