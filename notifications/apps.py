@@ -11,7 +11,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         """Subscribe to the announcements of the apps below (DESIGN.md §3): an assignment,
-        a publication, rendered documents each queue their messages."""
+        a publication, rendered documents each queue their messages; an erasure scrubs
+        the messages that name the person."""
+        from candidates.signals import candidate_erased
         from deliberations.signals import results_published
         from juries.signals import assignment_created
         from notifications import receivers
@@ -23,3 +25,5 @@ class NotificationsConfig(AppConfig):
                                   dispatch_uid="notifications.results_published")
         documents_rendered.connect(receivers.on_documents_rendered,
                                    dispatch_uid="notifications.documents_available")
+        candidate_erased.connect(receivers.on_candidate_erased,
+                                 dispatch_uid="notifications.candidate_erased")

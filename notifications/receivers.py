@@ -20,3 +20,9 @@ def on_results_published(*, session_id: int, **_kwargs: Any) -> None:
 
 def on_documents_rendered(*, document_ids: list[int], **_kwargs: Any) -> None:
     services.documents_available_notify(document_ids=document_ids)
+
+
+def on_candidate_erased(*, user_id: int | None, email: str, enrolment_ids: list[int],
+                        **_kwargs: Any) -> None:
+    services.messages_scrub_for_erasure(user_id=user_id, email=email,
+                                        enrolment_ids=enrolment_ids)

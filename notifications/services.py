@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -187,6 +188,9 @@ def message_resend(*, message: Message, by: User) -> Message:
     """Send a message again: a new message, rendered afresh (today's dates and places);
     the first stays as it was sent."""
     require(may_manage_session(by, message.session))
+    if not message.recipient_email:
+        raise ValidationError(_("This message's recipient was erased: it cannot be sent "
+                                "again."), code="erased")
     again = notification_queue(
         kind=message.kind, email=message.recipient_email, name=message.recipient_name,
         language=message.language, session=message.session, recipient=message.recipient,
@@ -196,6 +200,23 @@ def message_resend(*, message: Message, by: User) -> Message:
     audit_log(actor=by, action="message.resent", obj=message, new={"message": str(again.public_id)},
               context={"session": str(message.session.public_id)} if message.session else {})
     return again
+
+
+def messages_scrub_for_erasure(*, user_id: int | None, email: str,
+                               enrolment_ids: list[int]) -> int:
+    """A candidate's personal data were erased: the messages sent to them lose the address,
+    the name and the body (which named them, their birth date, their accommodations); the
+    kind, the date, the subject and the status stay, as the trail of what was sent. Those
+    not sent yet are not sent. Returns how many messages were scrubbed."""
+    about = Q(enrolment_ref__in=enrolment_ids)
+    if user_id is not None:
+        about |= Q(recipient_id=user_id)
+    if email:
+        about |= Q(recipient_email__iexact=email)
+    messages = Message.objects.filter(about)
+    messages.exclude(status=MessageStatus.SENT).update(
+        status=MessageStatus.FAILED, error=_("Personal data erased: not sent."))
+    return messages.update(recipient_email="", recipient_name="—", body="", recipient=None)
 
 
 # -- sending (the worker) ----------------------------------------------------------------------
@@ -285,6 +306,11 @@ def message_send(*, message_id: int) -> Message:
             attempts=F("attempts") + 1):
         return Message.objects.get(pk=message_id)
     message = Message.objects.select_related("session").get(pk=message_id)
+    if not message.recipient_email:  # erased (RGPD): nobody to send it to, ever
+        Message.objects.filter(pk=message.pk).update(
+            status=MessageStatus.FAILED, error=_("Personal data erased: not sent."))
+        message.refresh_from_db()
+        return message
     try:
         subject, body, attachments = message_render(message)
     except Exception as error:  # data gone or broken: said on the messages page

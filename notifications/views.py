@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -74,9 +75,13 @@ def message_detail(request: HttpRequest, session_id: UUID, message_id: UUID) -> 
 def message_resend(request: HttpRequest, session_id: UUID, message_id: UUID) -> HttpResponse:
     session = _session(request, session_id)
     message = _message(request, session, message_id)
-    services.message_resend(message=message, by=request.user)
-    flash.success(request, _("The message to %(email)s is being sent again.")
-                  % {"email": message.recipient_email})
+    try:
+        services.message_resend(message=message, by=request.user)
+    except ValidationError as refused:
+        flash.error(request, " ".join(refused.messages))
+    else:
+        flash.success(request, _("The message to %(email)s is being sent again.")
+                      % {"email": message.recipient_email})
     return redirect("notifications:session_messages", session_id=session.public_id)
 
 

@@ -21,6 +21,7 @@ from accounts.models import User
 from candidates.models import Candidate, Enrolment, EnrolmentImport, ErasureRecord
 from candidates.selectors import enrolments_of_candidate
 from candidates.services.identity import identity_key
+from candidates.signals import candidate_erased
 from certifications.models import Bloc
 
 ExportSection = Callable[[Candidate], tuple[str, object]]
@@ -281,8 +282,9 @@ def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Ca
     jury notes of every enrolment. Kept, because issued documents and signed minutes must
     stay verifiable and show their holder: birth name, first names, birth date and place,
     sex (the Caisse des Dépôts declaration of holders requires it), the enrolments and
-    the blocs acquired. The copies go too: Django's admin log, past enrolment imports and
-    mail files lose the erased values (docs/rgpd.md). A second erasure is refused."""
+    the blocs acquired. The copies go too: Django's admin log, past enrolment imports,
+    mail files and the messages sent (``candidate_erased``) lose the erased values
+    (docs/rgpd.md). A second erasure is refused."""
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("Give the reason for the erasure."), code="no_reason")
@@ -305,6 +307,9 @@ def candidate_erase(*, candidate: Candidate, erased_by: User, reason: str) -> Ca
     # append-only, down to a PostgreSQL trigger: docs/rgpd.md says why it is kept).
     _admin_log_scrub(candidate, values)
     _imports_scrub(candidate)
+    candidate_erased.send(sender=Candidate, candidate_id=candidate.pk,
+                          user_id=candidate.user_id, email=email,
+                          enrolment_ids=list(candidate.enrolments.values_list("pk", flat=True)))
     transaction.on_commit(lambda: _mail_files_scrub(email, values))
     ErasureRecord.objects.create(candidate=candidate, erased_by=erased_by, reason=reason)
     candidate.refresh_from_db()

@@ -76,3 +76,37 @@ def test_the_task_sends_the_message(alice):
     send_message(message.pk)
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
+
+
+def test_an_erasure_scrubs_the_messages_that_named_the_candidate(alice):
+    """RGPD: the candidate's address, name and the bodies (birth date, accommodations) go;
+    what was sent and when stays; a message not sent yet is never sent; it cannot be sent
+    again."""
+    from django.core.exceptions import ValidationError
+
+    from candidates.services import candidate_erase
+
+    setup = convocation_setup("fr", email="claire.durand@exemple.fr")
+    other = convocation_setup("fr", session=setup.assessment.session,
+                              email="paul.martin@exemple.fr")
+    convocations_send(assessment=setup.assessment, by=alice)
+    sent = Message.objects.get(enrolment_ref=setup.enrolment.pk)
+    message_send(message_id=sent.pk)
+    pending = message_resend(message=Message.objects.get(pk=sent.pk), by=alice)
+    kept = Message.objects.get(enrolment_ref=other.enrolment.pk)
+
+    candidate_erase(candidate=setup.enrolment.candidate, erased_by=alice,
+                    reason="Demande de la candidate")
+
+    sent.refresh_from_db()
+    assert (sent.recipient_email, sent.recipient_name, sent.body) == ("", "—", "")
+    assert sent.status == MessageStatus.SENT
+    assert "Convocation" in sent.subject
+    pending.refresh_from_db()
+    assert pending.status == MessageStatus.FAILED
+    assert message_send(message_id=pending.pk).status == MessageStatus.FAILED
+    assert len([m for m in mail.outbox if "claire.durand@exemple.fr" in m.to]) == 1
+    with pytest.raises(ValidationError, match="erased"):
+        message_resend(message=sent, by=alice)
+    kept.refresh_from_db()
+    assert kept.recipient_email == "paul.martin@exemple.fr"
