@@ -249,3 +249,19 @@ def test_it_runs_a_constant_number_of_queries(client, alice, django_assert_max_n
     client.force_login(alice)
     with django_assert_max_num_queries(12):  # +2: scores, upcoming sittings; +1: CDC deadline
         assert client.get(url(session), query).status_code == 200
+
+
+def test_a_withdrawn_candidate_is_said_withdrawn_on_the_dashboard(client, alice):
+    from candidates.services import enrolment_withdraw
+    from candidates.tests.factories import EnrolmentFactory, SessionFactory
+
+    session = SessionFactory()
+    kept, withdrawn = EnrolmentFactory(session=session), EnrolmentFactory(session=session)
+    enrolment_withdraw(enrolment=withdrawn, by=alice, reason="Abandon")
+    client.force_login(alice)
+    page = client.get(reverse("candidates:session_dashboard", args=[session.public_id]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row_of = {e: page.split(e.candidate.legal_name, 1)[1].split("</th>", 1)[0]
+              for e in (kept, withdrawn)}
+    assert "withdrawn" in row_of[withdrawn]
+    assert "withdrawn" not in row_of[kept]
