@@ -4,8 +4,11 @@ and scores written directly (the scoring rules have their own tests)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from assessments.models import Assessment, Score, Sitting
@@ -76,3 +79,18 @@ def propose_and_sign(setup: Setup, by) -> Deliberation:
     deliberation_sign(deliberation=deliberation, members_present=setup.members,
                       by=setup.president.user)
     return deliberation
+
+
+@contextmanager
+def lock_opened() -> Iterator[None]:
+    """On PostgreSQL a trigger refuses any change to a signed deliberation outside an
+    amendment; the tests move the signing date by opening the lock the same way."""
+    def switch(on: str) -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('certassess.amendment', %s, true)", [on])
+    switch("on")
+    try:
+        yield
+    finally:
+        switch("off")

@@ -18,11 +18,11 @@ from candidates.models import EnrolmentStatus, Session
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
 from certifications.models import Certification, Modality
 from deliberations.models import CandidateOutcome, Deliberation
-from deliberations.services import deliberation_propose, deliberation_publish
+from deliberations.services import deliberation_propose, deliberation_publish, deliberation_sign
 from deliberations.tests.deliberation_helpers import (
     enrol,
     jury_setup,
-    propose_and_sign,
+    lock_opened,
     score_all,
 )
 from juries.models import Assignment
@@ -326,9 +326,15 @@ def _signed_session(alice, *, candidates: int = 2, epreuves: int = 1, cdc_ids: b
             score_all(setup, enrolment, 3, assessment=assessment)
     for sitting in Sitting.objects.filter(assessment__session=setup.session):
         Assignment.objects.create(sitting=sitting, member=setup.members[1])
-    deliberation = propose_and_sign(setup, alice)
+    # Every candidate obtains the certification: decided before signing (once signed,
+    # PostgreSQL's trigger refuses any change outside an amendment).
+    deliberation_propose(session=setup.session, by=alice)
+    deliberation = Deliberation.objects.get(session=setup.session)
+    deliberation.candidates.update(outcome=CandidateOutcome.FULL_SUCCESS,
+                                   proposed_outcome=CandidateOutcome.FULL_SUCCESS)
+    deliberation_sign(deliberation=deliberation, members_present=setup.members,
+                      by=setup.president.user)
     deliberation.refresh_from_db()
-    deliberation.candidates.update(outcome=CandidateOutcome.FULL_SUCCESS)
     for index, decision in enumerate(deliberation.candidates.select_related("enrolment")):
         for status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
             Document.objects.create(
@@ -372,10 +378,11 @@ def test_a_signed_session_shows_the_signature_documents_and_declaration(alice):
 @pytest.mark.django_db
 def test_an_overdue_declaration_is_said_late(alice):
     setup, deliberation = _signed_session(alice)
-    Deliberation.objects.filter(pk=deliberation.pk).update(
-        signed_at=timezone.now() - datetime.timedelta(days=120))
-    setup.session.results_published_at = timezone.now()
-    setup.session.save()
+    with lock_opened():  # signed 120 days ago (PostgreSQL's trigger guards a signed one)
+        Deliberation.objects.filter(pk=deliberation.pk).update(
+            signed_at=timezone.now() - datetime.timedelta(days=120))
+    deliberation.refresh_from_db()
+    deliberation_publish(deliberation=deliberation, by=alice)
     Document.objects.update(status=DocumentStatus.ISSUED)
     text = _page(alice, setup.session)
     assert "overdue by" in text

@@ -7,13 +7,10 @@ from __future__ import annotations
 import datetime
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from defusedxml.ElementTree import fromstring
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -26,6 +23,7 @@ from candidates.services import candidate_erase
 from candidates.tests.factories import SessionFactory
 from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
 from deliberations.services import OutcomeAmended, amendment_record
+from deliberations.tests.deliberation_helpers import lock_opened
 from reports.cdc import (
     CDC_NAMESPACE,
     XSI_NAMESPACE,
@@ -159,21 +157,6 @@ def text(element: ET.Element, path: str) -> str | None:
 
 def holder_of(passage: ET.Element) -> ET.Element:
     return passage.find("cpf:identificationTitulaire/cpf:titulaire", NS)
-
-
-@contextmanager
-def lock_opened() -> Iterator[None]:
-    """On PostgreSQL a trigger refuses any change to a signed deliberation outside an
-    amendment; the tests move the signing date by opening the lock the same way."""
-    def switch(on: str) -> None:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('certassess.amendment', %s, true)", [on])
-    switch("on")
-    try:
-        yield
-    finally:
-        switch("off")
 
 
 def sign_on(signed, signed_at: datetime.datetime) -> None:
