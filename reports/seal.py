@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import io
+import re
 import secrets
 from pathlib import Path
 
@@ -50,11 +51,44 @@ def _signer(path: str, mtime_ns: int, password: bytes | None):  # mtime: in the 
         raise SealError(_("The seal file cannot be read (%(path)s): %(error)s")
                         % {"path": path, "error": error.strerror or error}) from error
     try:
-        return signers.SimpleSigner.load_pkcs12_data(data, other_certs=[],
-                                                     passphrase=password)
+        loaded = signers.SimpleSigner.load_pkcs12_data(data, other_certs=[],
+                                                       passphrase=password)
     except ValueError as error:
         raise SealError(_("The seal file %(path)s cannot be opened: wrong password or not a "
                           "PKCS#12 file.") % {"path": path}) from error
+    return _kept_key_signer_class()(signing_cert=loaded.signing_cert,
+                                    signing_key=loaded.signing_key,
+                                    cert_registry=loaded.cert_registry)
+
+
+@functools.cache
+def _kept_key_signer_class():  # made on first use: pyHanko is slow to import
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+    class KeptKeySigner(signers.SimpleSigner):
+        """pyHanko's ``SimpleSigner`` parses its key again for each signature, which pays
+        OpenSSL's RSA key check every time (about 200 ms for a 3072-bit key): the key is
+        parsed once here. Other mechanisms than RSA PKCS#1 v1.5 and ECDSA: pyHanko's."""
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            if not hasattr(self, "_key"):
+                self._key = load_der_private_key(self.signing_key.dump(), password=None)
+            try:
+                mechanism = self.get_signature_mechanism_for_digest(
+                    digest_algorithm).signature_algo
+            except ValueError:
+                return super().sign_raw(data, digest_algorithm)
+            hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
+                return self._key.sign(data, padding.PKCS1v15(), hash_algorithm)
+            if mechanism == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
+                return self._key.sign(data, ec.ECDSA(hash_algorithm))
+            return super().sign_raw(data, digest_algorithm)
+
+    return KeptKeySigner
 
 
 def _configured_signer():
@@ -80,14 +114,32 @@ def seal_pdf(data: bytes) -> bytes:
         field_name="Cachet", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         name=settings.CERTIFIER_NAME)
+    # pyHanko sizes the signature's room with a trial signature, half the cost of a seal:
+    # without a time stamp (whose size varies) the room it found for this key is kept.
+    reserved = None if timestamper else getattr(signer, "reserved_room", None)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
-            writer)
+        sealed = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
+            writer, bytes_reserved=reserved).getvalue()
     except Exception as error:  # a time stamp authority down, an unreadable PDF
         raise SealError(_("The document could not be sealed: %(error)s")
                         % {"error": f"{type(error).__name__}: {error}"}) from error
-    return output.getvalue()
+    if reserved is None and timestamper is None:
+        signer.reserved_room = _room(sealed)
+    return sealed
+
+
+def _room(sealed: bytes) -> int | None:
+    """The hexadecimal digits reserved for the signature: the gap of its /ByteRange
+    (``[0 a b c]``, the gap from ``a`` to ``b`` holds ``<``, the digits and ``>``)."""
+    found = _BYTE_RANGE.findall(sealed)
+    if not found:
+        return None
+    _start, before, after, _length = map(int, found[-1])
+    return after - before - 2
+
+
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
 
 def seal_if_configured(data: bytes) -> bytes:
