@@ -39,11 +39,9 @@ class Seal:
     password: str
 
 
-@pytest.fixture(scope="session")
-def seal_file(tmp_path_factory) -> Seal:
-    """A throwaway seal, one key for the whole session."""
+def make_seal(path: Path, common_name: str) -> Seal:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Cachet de test"),
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name),
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Certificateur test")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
@@ -51,11 +49,16 @@ def seal_file(tmp_path_factory) -> Seal:
                    .not_valid_before(now - datetime.timedelta(days=1))
                    .not_valid_after(now + datetime.timedelta(days=30))
                    .sign(key, hashes.SHA256()))
-    path = tmp_path_factory.mktemp("seal") / "seal.p12"
     path.write_bytes(pkcs12.serialize_key_and_certificates(
         b"test", key, certificate, None,
         serialization.BestAvailableEncryption(PASSWORD.encode())))
     return Seal(path, PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def seal_file(tmp_path_factory) -> Seal:
+    """A throwaway seal, one key for the whole session."""
+    return make_seal(tmp_path_factory.mktemp("seal") / "seal.p12", "Cachet de test")
 
 
 @pytest.fixture(scope="session")
@@ -284,3 +287,17 @@ def test_verify_a_file_that_is_not_a_pdf(tmp_path, db):
         ok, out = verify(path)
     assert not ok
     assert "not a readable PDF" in out
+
+
+@pytest.mark.django_db
+def test_rotation_keeps_old_documents_verifiable(settings, sealing, real_pdf, issued, tmp_path):
+    old = document_render(document_id=certificate_of(issued).pk)
+    settings.SEAL_PKCS12_PATH = str(make_seal(tmp_path / "new.p12", "Cachet 2028").path)
+    new = document_render(document_id=next(
+        d for d in issued if d.kind == DocumentKind.TRANSCRIPT).pk)
+    old_check, new_check = pdf_seal_check(file_bytes(old)), pdf_seal_check(file_bytes(new))
+    assert old_check.seal_ok
+    assert old_check.signer == "Cachet de test"
+    assert old_check.document == old
+    assert new_check.seal_ok
+    assert new_check.signer == "Cachet 2028"
