@@ -11,6 +11,9 @@ import io
 import logging
 from dataclasses import dataclass, field
 
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
 from reports.models import Document
 from reports.selectors import document_statement
 
@@ -40,6 +43,13 @@ class SealCheck:
     @property
     def in_register(self) -> bool:
         return self.document is not None
+
+    @property
+    def authentic(self) -> bool:
+        """Exactly a valid document of the register, with its seal intact if it has one
+        (documents issued before a seal was configured have none)."""
+        return (self.document is not None and self.document.is_valid
+                and (self.seal_ok or not self.sealed))
 
 
 def _register_document(sha256: str) -> Document | None:
@@ -94,3 +104,61 @@ def pdf_seal_check(data: bytes) -> SealCheck:
     else:
         check.signed_at = status.signer_reported_dt
     return check
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def seal_check_lines(check: SealCheck) -> list[str]:
+    """The check said in sentences, one a line (the verification page will reuse them)."""
+    lines = [_("SHA-256 fingerprint: %(sha256)s") % {"sha256": check.sha256}]
+    if not check.readable:
+        lines.append(_("This file is not a readable PDF."))
+    elif not check.sealed:
+        lines.append(_("This file carries no electronic seal: nothing in the file itself "
+                       "proves who issued it."))
+    else:
+        if check.seal_ok:
+            lines.append(_("The electronic seal is intact: the file has not been changed "
+                           "since it was sealed."))
+        elif check.intact:
+            lines.append(_("The electronic seal is intact, but something was added to the "
+                           "file after it was sealed: that part is not covered by the seal."))
+        else:
+            lines.append(_("The electronic seal is broken: the file was changed after it "
+                           "was sealed. Do not rely on its content."))
+        if check.signer:
+            signer = check.signer
+            if check.signer_organisation and check.signer_organisation not in signer:
+                signer = f"{signer} ({check.signer_organisation})"
+            lines.append(_("Sealed by: %(signer)s") % {"signer": signer})
+        if check.signed_at is not None:
+            source = (_("time certified by a time stamp authority") if check.timestamped
+                      else _("time given by the sealer's own clock"))
+            lines.append(_("Sealed on: %(when)s (%(source)s)")
+                         % {"when": _when(check.signed_at), "source": source})
+        if check.intact and not check.trusted:
+            lines.append(_("The seal's certificate is not vouched for by a recognised "
+                           "authority (a demonstration seal, for instance): rely on the "
+                           "register check below."))
+    document = check.document
+    if document is None:
+        lines.append(_("This file is not in the register: no document issued here has "
+                       "exactly these bytes. It may have been changed, or come from "
+                       "elsewhere."))
+        return lines
+    lines.append(_("This file is exactly document %(number)s (%(kind)s) of the register "
+                   "kept by %(certifier)s, issued on %(when)s.")
+                 % {"number": document.number, "kind": document.get_kind_display(),
+                    "certifier": document.certifier, "when": _when(document.issued_at)})
+    holder = getattr(document, "statement", {}).get("holder")
+    if holder:
+        lines.append(_("Holder: %(holder)s") % {"holder": holder})
+    if document.is_valid:
+        lines.append(_("Status: valid."))
+    else:
+        lines.append(_("Status: revoked on %(when)s. %(reason)s")
+                     % {"when": _when(document.revoked_at) if document.revoked_at else "—",
+                        "reason": document.public_reason})
+    return lines
