@@ -19,7 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import translation
 
 from reports.documents import render_pdf
@@ -301,3 +303,84 @@ def test_rotation_keeps_old_documents_verifiable(settings, sealing, real_pdf, is
     assert old_check.document == old
     assert new_check.seal_ok
     assert new_check.signer == "Cachet 2028"
+
+
+# --- the verification page: an uploaded PDF -------------------------------------------------
+
+
+
+def upload(client, data: bytes, language: str = "en"):
+    client.cookies["django_language"] = language
+    pdf = SimpleUploadedFile("doc.pdf", data, "application/pdf")
+    return client.post(reverse("reports:verify_file"), {"file": pdf},
+                       HTTP_ACCEPT_LANGUAGE=language)
+
+
+@pytest.mark.django_db
+def test_the_form_says_what_to_upload(client):
+    response = client.get(reverse("reports:verify_file"), HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<label for="id_file">PDF file</label>' in page
+    assert 'aria-describedby="id_file_helptext"' in page
+    assert "never kept" in page
+
+
+@pytest.mark.django_db
+def test_a_sealed_register_document_is_authentic(client, sealing, real_pdf, issued, tmp_path,
+                                                 django_assert_max_num_queries, settings):
+    settings.MEDIA_ROOT = str(tmp_path)
+    document = document_render(document_id=certificate_of(issued).pk)
+    data = file_bytes(document)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with django_assert_max_num_queries(12):
+        response = upload(client, data)
+    page = response.content.decode()
+    assert "Authentic, valid document" in page
+    assert "The electronic seal is intact" in page
+    assert f"exactly document {document.number}" in page
+    assert "Status: valid." in page
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing kept
+
+
+@pytest.mark.django_db
+def test_a_changed_file_is_not(client, sealing, real_pdf, issued):
+    data = bytearray(file_bytes(document_render(document_id=certificate_of(issued).pk)))
+    data[11] ^= 1
+    page = upload(client, bytes(data)).content.decode()
+    assert "Do not rely on this file" in page
+    assert "The electronic seal is broken" in page
+    assert "This file is not in the register" in page
+
+
+@pytest.mark.django_db
+def test_a_revoked_document_says_so_in_french(client, sealing, real_pdf, issued, alice):
+    document = document_render(document_id=certificate_of(issued).pk)
+    document_revoke(document=document, by=alice, reason="interne", public_reason="Erreur.")
+    page = upload(client, file_bytes(document), "fr").content.decode()
+    assert "Ne vous fiez pas à ce fichier" in page
+    assert "Statut : révoqué le" in page
+    assert "interne" not in page
+
+
+@pytest.mark.django_db
+def test_not_a_pdf_and_no_file(client):
+    page = upload(client, b"hello").content.decode()
+    assert "This file is not a readable PDF." in page
+    response = client.post(reverse("reports:verify_file"), {}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Choose the PDF file to check" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_file_too_large_is_refused(client):
+    page = upload(client, b"%PDF-1.7\n" + b"0" * 2_600_000).content.decode()
+    assert "larger than 2.5 MB" in page
+
+
+@pytest.mark.django_db
+def test_the_upload_needs_the_csrf_token(certificate_pdf):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    pdf = SimpleUploadedFile("doc.pdf", certificate_pdf, "application/pdf")
+    assert client.post(reverse("reports:verify_file"), {"file": pdf}).status_code == 403
