@@ -112,7 +112,7 @@ def _when(moment) -> str:
 
 def seal_check_lines(check: SealCheck) -> list[str]:
     """The check said in sentences, one a line (the verification page will reuse them)."""
-    lines = [_("SHA-256 fingerprint: %(sha256)s") % {"sha256": check.sha256}]
+    lines: list[str] = []
     if not check.readable:
         lines.append(_("This file is not a readable PDF."))
     elif not check.sealed:
@@ -147,7 +147,7 @@ def seal_check_lines(check: SealCheck) -> list[str]:
         lines.append(_("This file is not in the register: no document issued here has "
                        "exactly these bytes. It may have been changed, or come from "
                        "elsewhere."))
-        return lines
+        return [*lines, _fingerprint(check)]
     lines.append(_("This file is exactly document %(number)s (%(kind)s) of the register "
                    "kept by %(certifier)s, issued on %(when)s.")
                  % {"number": document.number, "kind": document.get_kind_display(),
@@ -161,4 +161,8 @@ def seal_check_lines(check: SealCheck) -> list[str]:
         lines.append(_("Status: revoked on %(when)s. %(reason)s")
                      % {"when": _when(document.revoked_at) if document.revoked_at else "—",
                         "reason": document.public_reason})
-    return lines
+    return [*lines, _fingerprint(check)]
+
+
+def _fingerprint(check: SealCheck) -> str:
+    return _("SHA-256 fingerprint: %(sha256)s") % {"sha256": check.sha256}
