@@ -82,7 +82,9 @@ def pdf_seal_check(data: bytes) -> SealCheck:
     if not signatures:
         return check
     check.sealed = True
-    signature = signatures[-1]  # the last one covers the most: ours is the only one
+    # Ours is the first (a certification signature): anything after it, another signature
+    # included, means it no longer covers the whole file.
+    signature = signatures[0]
     try:
         status = validate_pdf_signature(
             signature, signer_validation_context=ValidationContext(trust_roots=[],

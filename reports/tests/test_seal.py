@@ -29,7 +29,7 @@ from reports.models import Document, DocumentKind, DocumentStatus
 from reports.seal import demo_seal_ensure, seal_pdf
 from reports.services import document_render, documents_issue_for_deliberation
 from reports.services.revocation import document_revoke
-from reports.services.seal_check import pdf_seal_check
+from reports.services.seal_check import pdf_seal_check, seal_check_lines
 from reports.tests.test_documents_render import sample_context
 
 PASSWORD = "correct horse"
@@ -384,3 +384,21 @@ def test_the_upload_needs_the_csrf_token(certificate_pdf):
     client = Client(enforce_csrf_checks=True)
     pdf = SimpleUploadedFile("doc.pdf", certificate_pdf, "application/pdf")
     assert client.post(reverse("reports:verify_file"), {"file": pdf}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_update_added_after_the_seal_is_said(sealing, certificate_pdf):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(seal_pdf(certificate_pdf)), strict=False)
+    writer.root["/Lang"] = generic.TextStringObject("en")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    check = pdf_seal_check(out.getvalue())
+    assert check.intact
+    assert not check.whole_file
+    assert not check.seal_ok
+    with translation.override("en"):
+        assert any("something was added" in line for line in seal_check_lines(check))
