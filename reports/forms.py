@@ -34,3 +34,28 @@ class VerifyForm(forms.Form):
                   "2 to 9 (never I, L, O, 0 or 1). Check it against the document.")
                 % {"length": CODE_LENGTH}, code="malformed")
         return code
+
+
+VERIFY_FILE_MAX_BYTES = 2_500_000  # Django's FILE_UPLOAD_MAX_MEMORY_SIZE: read in memory only
+
+
+class VerifyFileForm(forms.Form):
+    """A PDF received by e-mail or downloaded: read in memory, checked, never kept."""
+
+    file = forms.FileField(
+        label=_("PDF file"),
+        help_text=_("A transcript, attestation or certificate as a PDF file, at most 2.5 MB. "
+                    "It is read to check it, never kept."),
+        error_messages={"required": _("Choose the PDF file to check (at most 2.5 MB).")},
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > VERIFY_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("This file is larger than 2.5 MB: it cannot be one "
+                                          "of our documents."), code="size")
+        return upload

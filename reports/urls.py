@@ -10,6 +10,7 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/cdc-accrochage.xml", views.cdc_accrochage,
          name="cdc_accrochage"),
     path("verify/", views.verify_form, name="verify_form"),
+    path("verify/file/", views.verify_file, name="verify_file"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("documents/<uuid:document_id>/download/", views.download, name="download"),
     path("sessions/<uuid:session_id>/documents/", views.session_documents,

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.downloads import attachment_disposition
@@ -28,7 +30,7 @@ from reports.exports import (
     session_export_start,
     session_exports_resume_stale,
 )
-from reports.forms import VerifyForm
+from reports.forms import VERIFY_FILE_MAX_BYTES, VerifyFileForm, VerifyForm
 from reports.models import Document, SessionExport
 from reports.selectors import (
     document_download_get_for_user,
@@ -47,6 +49,7 @@ from reports.services import (
     document_revoke,
     issuing_override_record,
 )
+from reports.services.seal_check import pdf_seal_check, seal_check_lines
 
 # The register of a session is read a page at a time (thousands of rows in a large one).
 DOCUMENTS_PER_PAGE = 100
@@ -75,6 +78,36 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         return _verify_page(request, "reports/verify_form.html", {
             "form": VerifyForm(initial={"code": code}), "unknown_code": code}, status=404)
     return _verify_page(request, "reports/verify.html", {"document": document})
+
+
+@csrf_exempt  # the upload handlers are set first, then CSRF is checked (csrf_protect)
+@require_http_methods(["GET", "POST"])
+def verify_file(request: HttpRequest) -> HttpResponse:
+    """A PDF uploaded and checked (``pdf_seal_check``): its seal, the register, the
+    document's status. Read in memory only (never written anywhere), at most
+    ``VERIFY_FILE_MAX_BYTES``."""
+    request.upload_handlers = [MemoryFileUploadHandler(request)]
+    return _verify_file(request)
+
+
+@csrf_protect
+def _verify_file(request: HttpRequest) -> HttpResponse:
+    form, check = VerifyFileForm(), None
+    if request.method == "POST":
+        if not rate_limit_consume(request, action="verify"):
+            return _verify_limited(request)
+        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > VERIFY_FILE_MAX_BYTES + 10_000
+        form = VerifyFileForm(request.POST, request.FILES)
+        if too_large:
+            form.is_valid()
+            form.errors.clear()
+            form.add_error("file", _("This file is larger than 2.5 MB: it cannot be one of "
+                                     "our documents."))
+        elif form.is_valid():
+            check = pdf_seal_check(form.cleaned_data["file"].read())
+    return _verify_page(request, "reports/verify_file.html", {
+        "form": form, "check": check,
+        "sentences": seal_check_lines(check) if check else []})
 
 
 def _verify_page(request: HttpRequest, template: str, context: dict,

@@ -192,6 +192,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "reports:cdc_accrochage": ("GET", ADMIN),
     "reports:verify_form": ("GET", EVERYONE),  # the public form: a code leads to its page
     "reports:verify": ("GET", EVERYONE),
+    "reports:verify_file": ("GET POST", EVERYONE),  # a PDF uploaded, checked, never kept
     "reports:download": ("GET", ADMIN),  # and the holder
     "reports:session_documents": ("GET", ADMIN),
     "reports:session_issue": ("POST", ADMIN),

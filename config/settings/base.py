@@ -335,6 +335,20 @@ DOCUMENT_RENDER_STALE_AFTER = env.int("DOCUMENT_RENDER_STALE_AFTER",
 # Documents per rendering task: laid out as one WeasyPrint document and split (the font
 # subsetting, most of a render's cost, is paid once per batch).
 DOCUMENT_RENDER_BATCH = env.int("DOCUMENT_RENDER_BATCH", default=40)
+# The certifier's seal on every issued PDF (reports/seal.py, docs/operations.md): a PKCS#12
+# file and its password (or a file holding it); unset, documents are issued unsealed. The
+# embedded mode, unless told otherwise, seals with a self-signed demo seal that load_demo
+# creates once under var/seal/ (never in the repository).
+SEAL_PKCS12_PATH = env.str("SEAL_PKCS12_PATH", default="")
+SEAL_PKCS12_PASSWORD = env.str("SEAL_PKCS12_PASSWORD", default="")
+SEAL_PKCS12_PASSWORD_FILE = env.str("SEAL_PKCS12_PASSWORD_FILE", default="")
+SEAL_DEMO_PATH = None
+if EMBEDDED and not SEAL_PKCS12_PATH and env.bool("SEAL_DEMO", default=True):
+    SEAL_DEMO_PATH = VAR_DIR / "seal" / "demo-seal.p12"
+    SEAL_PKCS12_PATH = str(SEAL_DEMO_PATH)
+    SEAL_PKCS12_PASSWORD_FILE = str(SEAL_DEMO_PATH.with_suffix(".password"))
+# An RFC 3161 time stamp authority: PAdES B-T instead of B-B.
+SEAL_TSA_URL = env.str("SEAL_TSA_URL", default="")
 # Progress and outcomes live in database rows (documents, exports), not in a result store.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
@@ -404,5 +418,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint logs every rendering step at INFO: keep warnings only.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                # A self-signed seal (the demo one) is logged as a warning with a traceback
+                # on each check; the check says it in words (reports/services/seal_check.py).
+                "pyhanko.sign.validation.generic_cms": {"level": "ERROR"}},
 }

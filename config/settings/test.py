@@ -27,3 +27,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}  # noqa: F405
+
+# No seal by default (the rest of the suite renders unsealed, as fast as before);
+# reports/tests/test_seal.py configures a throwaway one.
+SEAL_PKCS12_PATH = ""
+SEAL_PKCS12_PASSWORD = ""
+SEAL_PKCS12_PASSWORD_FILE = ""
+SEAL_DEMO_PATH = None
+SEAL_TSA_URL = ""

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from accounts.services import audit_log
 from reports.models import Document, DocumentStatus
+from reports.seal import SealError, seal_if_configured
 from reports.services.context import DeliberationShared, deliberation_shared, document_context
 
 
@@ -65,6 +66,8 @@ def _failed(document: Document, error: Exception) -> None:
     """A legal document's failure is a recorded status with its reason."""
     if isinstance(error, ValidationError):  # a missing mention: said in words
         reason = " ".join(error.messages)[:2000]
+    elif isinstance(error, SealError):  # the configured seal cannot be applied: said why
+        reason = str(error)[:2000]
     else:
         reason = f"{type(error).__name__}: {error}"[:2000]
     Document.objects.filter(pk=document.pk, status=DocumentStatus.RENDERING).update(
@@ -163,7 +166,12 @@ def _store(document: Document, pdf: bytes, issued_at: datetime.datetime) -> None
 
     The same name on every run (the row's public id under its creation year, the row
     being unissued here): a file a killed worker wrote but did not record is replaced,
-    never left beside a copy with a suffix (``get_available_name``)."""
+    never left beside a copy with a suffix (``get_available_name``).
+
+    The PDF is sealed here, when a seal is configured (``reports.seal``): the file stored,
+    downloaded and hashed in the register is the sealed one. A seal that cannot be applied
+    raises ``SealError``: the document fails with that reason, never issued unsealed."""
+    pdf = seal_if_configured(pdf)
     name = document.file.field.generate_filename(document, "document.pdf")
     storage = document.file.storage
     if storage.exists(name):

@@ -19,6 +19,7 @@ from demo import juries as juries_demo
 from demo.issuing import documents_issue_and_wait
 from demo.session import MEMBER_PASSWORD, DemoSessionResult
 from demo.showcase import showcase_create, showcase_reissue
+from reports.seal import demo_seal_ensure
 
 # A second demo session, deliberated: signed and published, so that the demo jury login
 # sees a deliberation and the demo candidate login sees results. It is the showcase
@@ -70,6 +71,7 @@ class Command(BaseCommand):
                 "Refusing to create demo logins on a production configuration "
                 "(use --allow-production if you really mean it)."
             )
+        demo_seal_ensure(settings.SEAL_DEMO_PATH)  # embedded mode: the demo seal, once
         with transaction.atomic():
             users = accounts_demo.load()
             imports = certifications_demo.load()
