@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from accounts.selectors_audit import AuditFilters, audit_events_for_user
@@ -119,7 +120,7 @@ def test_it_filters_the_events(alice, events, query, expected):
 
 
 def test_it_filters_by_date_range(alice, events):
-    today = events[0].at.date()
+    today = timezone.localdate(events[0].at)  # the filter's days are Paris days
     url = reverse("juries:audit_log")
     client = _client(alice)
     assert len(_actions(client.get(url, {"since": today, "until": today}))) == 3
