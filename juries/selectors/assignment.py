@@ -15,6 +15,7 @@ from accounts.permissions import (
     may_manage_session,
 )
 from assessments.models import Assessment, Sitting
+from assessments.services import assessment_has_scores
 from candidates.models import Candidate, Session
 from certifications.models import Modality
 from juries.models import Assignment, ConflictOfInterest, JuryMember
@@ -130,3 +131,13 @@ def sitting_list_for_reader(*, user: User) -> QuerySet[Sitting]:
     if is_administrator(user):
         return sitting_list_for_user(user=user)
     return sittings_for_scorer(user=user)
+
+
+def assessment_consequences(*, assessment: Assessment) -> dict[str, object]:
+    """What cancelling or deleting the épreuve touches, for its confirmation page: its
+    candidates, the assignments made, whether anything was scored. Three queries."""
+    return {
+        "candidates": assessment.sittings.count(),
+        "assigned": Assignment.objects.filter(sitting__assessment=assessment).count(),
+        "scored": assessment_has_scores(assessment=assessment),
+    }

@@ -66,9 +66,10 @@ from juries.forms import (
     SlotDistributeForm,
     SlotForm,
 )
-from juries.models import Assignment, Jury, JuryMember
+from juries.models import Jury, JuryMember
 from juries.selectors import (
     AssignmentMatrix,
+    assessment_consequences,
     assessment_get_for_user,
     assessment_list_for_user,
     assessment_sittings_for_user,
@@ -344,9 +345,7 @@ def assessment_cancel_page(request: HttpRequest, public_id: UUID) -> HttpRespons
             return redirect("juries:assessment_list", public_id=assessment.session.public_id)
     return render(request, "juries/manage_assessment_cancel.html", {
         "assessment": assessment, "session": assessment.session, "form": form,
-        "candidates": assessment.sittings.count(),
-        "assigned": Assignment.objects.filter(sitting__assessment=assessment).count(),
-        "scored": assessment_has_scores(assessment=assessment),
+        **assessment_consequences(assessment=assessment),
     })
 
 
@@ -365,9 +364,7 @@ def assessment_delete_page(request: HttpRequest, public_id: UUID) -> HttpRespons
             return redirect("juries:assessment_list", public_id=assessment.session.public_id)
     return render(request, "juries/manage_assessment_delete.html", {
         "assessment": assessment, "session": assessment.session, "error": error,
-        "candidates": assessment.sittings.count(),
-        "assigned": Assignment.objects.filter(sitting__assessment=assessment).count(),
-        "scored": assessment_has_scores(assessment=assessment),
+        **assessment_consequences(assessment=assessment),
     })
 
 
