@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import administrator_required
 from assessments.models import Assessment
 from candidates.models import Session
-from candidates.selectors import session_list_for_user
+from candidates.selectors import session_get_for_user
 from notifications import selectors, services
 from notifications.models import Message, MessageKind, MessageStatus
 
@@ -27,7 +27,7 @@ MESSAGES_PER_PAGE = 50
 
 def _session(request: HttpRequest, session_id: UUID) -> Session:
     try:
-        return session_list_for_user(user=request.user).get(public_id=session_id)
+        return session_get_for_user(user=request.user, public_id=session_id)
     except Session.DoesNotExist:
         raise Http404 from None
 
