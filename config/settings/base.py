@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "deliberations",
     "reports",
     "notifications",
+    "credentials",
     # The top floor, no models: pages that gather several apps, demo data and commands.
     "portal",
     "demo",
@@ -349,6 +350,15 @@ if EMBEDDED and not SEAL_PKCS12_PATH and env.bool("SEAL_DEMO", default=True):
     SEAL_PKCS12_PASSWORD_FILE = str(SEAL_DEMO_PATH.with_suffix(".password"))
 # An RFC 3161 time stamp authority: PAdES B-T instead of B-B.
 SEAL_TSA_URL = env.str("SEAL_TSA_URL", default="")
+
+# Open Badges 3.0 credentials (credentials.keys, docs/operations.md): a PEM private key;
+# nothing configured, no credential. The embedded mode makes a demonstration key once.
+CREDENTIAL_KEY_PATH = env.str("CREDENTIAL_KEY_PATH", default="")
+CREDENTIAL_KEY_PASSWORD_FILE = env.str("CREDENTIAL_KEY_PASSWORD_FILE", default="")
+CREDENTIAL_DEMO_PATH = None
+if EMBEDDED and not CREDENTIAL_KEY_PATH and env.bool("CREDENTIAL_DEMO", default=True):
+    CREDENTIAL_DEMO_PATH = VAR_DIR / "credentials" / "demo-key.pem"
+    CREDENTIAL_KEY_PATH = str(CREDENTIAL_DEMO_PATH)
 # Progress and outcomes live in database rows (documents, exports), not in a result store.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
