@@ -153,7 +153,11 @@ def credential_check(text: str, *, email: str = "") -> CredentialCheck:
     check.lines.append(_("The signature is intact: %(issuer)s issued this credential on "
                          "%(date)s, and nothing in it was changed since.") % {
         "issuer": credential.issuer.name, "date": _day(credential.issuance_date)})
-    check.lines.append(_("It states: %(achievement)s.") % {"achievement": check.achievement})
+    check.lines.append(
+        _("It states: %(achievement)s (%(code)s).") % {"achievement": check.achievement,
+                                                        "code": check.achievement_code}
+        if check.achievement_code else
+        _("It states: %(achievement)s.") % {"achievement": check.achievement})
     if key.retired_at is not None:
         check.lines.append(_("But the key that signed it was withdrawn by the certifier on "
                              "%(date)s: do not rely on it, ask the certifier.") % {

@@ -95,7 +95,8 @@ def test_the_credential_says_what_the_certificate_says(signing, signed, issued):
             (t, c or None, n) for t, c, n in targets}
     # The holder: a salted fingerprint of the e-mail address, nothing in clear.
     identifier = claims["credentialSubject"]["identifier"][0]
-    assert identifier["identityType"] == "emailAddress" and identifier["hashed"] is True
+    assert identifier["identityType"] == "emailAddress"
+    assert identifier["hashed"] is True
     assert identifier["identityHash"] == IdentityObject.create(
         "charlie@certif.example", salt=identifier["salt"]).identity_hash
     assert "charlie" not in certificate.credential.token
@@ -127,7 +128,8 @@ def test_any_openbadgeslib_verifier_accepts_it_with_the_published_key(client, si
     header = jwt.get_unverified_header(certificate.credential.token)
     assert header["kid"] == f"{SITE}/credentials/keys/{keys[0]['kid']}.json"
     published = client.get(header["kid"].removeprefix(SITE)).json()
-    assert published == keys[0] and "d" not in published  # never the private part
+    assert published == keys[0]
+    assert "d" not in published
     public = jwt.PyJWK(published).key
     credential = OB3Verifier(pubkey_pem=public).verify(certificate.credential.token)
     assert credential.issuer.id == issuer_id()
@@ -258,7 +260,8 @@ def test_a_rotation_keeps_old_credentials_verifiable(signing, signed, issued, se
     attestation = of_kind(issued, DocumentKind.BLOC_ATTESTATION, signed.charlie)
     Credential.objects.filter(document=attestation).delete()
     new = credential_issue(document=attestation)
-    assert new.key != old.key and new.key.algorithm == "EdDSA"
+    assert new.key != old.key
+    assert new.key.algorithm == "EdDSA"
     assert credential_check(old.token).verdict == Verdict.VALID
     assert credential_check(new.token).verdict == Verdict.VALID
     kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
@@ -279,7 +282,8 @@ def test_a_withdrawn_key_no_longer_vouches(signing, issued, settings, tmp_path, 
     assert old.key.kid not in client.get("/.well-known/jwks.json").content.decode()
     out = io.StringIO()
     call_command("credential_keys", stdout=out)
-    assert "withdrawn" in out.getvalue() and "Clé perdue" in out.getvalue()
+    assert "withdrawn" in out.getvalue()
+    assert "Clé perdue" in out.getvalue()
 
 
 def test_the_backfill_signs_what_was_issued_before_a_key(issued, settings, key_file):
@@ -335,12 +339,14 @@ def test_the_api_verifies_a_credential(signing, issued, client, alice):
                            content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     body = response.json()
-    assert body["verdict"] == "valid" and body["authentic"] is True
+    assert body["verdict"] == "valid"
+    assert body["authentic"] is True
     assert body["document_number"] == certificate.number
     document_revoke(document=certificate, by=alice, reason="x")
     body = client.post("/api/v1/verify/credential/", {"credential": certificate.credential.token},
                        content_type="application/json").json()
-    assert body["verdict"] == "revoked" and body["authentic"] is False
+    assert body["verdict"] == "revoked"
+    assert body["authentic"] is False
     assert client.post("/api/v1/verify/credential/", {}, content_type="application/json"
                        ).status_code == 400
 
