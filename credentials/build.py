@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from openbadgeslib.ob3 import (
     Achievement,
@@ -84,7 +85,7 @@ def _achievement(document: Document, context: dict) -> Achievement:
                         "(RNCP), awarded by the decision of the jury.")
     criteria = _("Assessed by the certifier's épreuves against the référentiel's criteria "
                  "and validated by a jury's deliberation, signed on %(date)s.") % {
-        "date": context["document"]["decided_on"].isoformat()}
+        "date": date_format(context["document"]["decided_on"], "j F Y")}
     return Achievement(id=achievement_id, name=name, description=description,
                        criteria_narrative=criteria, achievement_type=achievement_type,
                        tags=[t for t in dict.fromkeys((certification["code"], code)) if t])
@@ -107,7 +108,7 @@ def _extend_achievement(payload: dict[str, Any], document: Document, context: di
     achievement["inLanguage"] = document.language
     achievement["creator"] = payload["issuer"]
     fiche = rncp_fiche_url(certification["code"])
-    framework = f"RNCP {certification['code']}".strip()
+    framework = certification["code"] or certification["title"]
     alignments = []
     if fiche:
         alignments.append(_alignment(certification["title"], fiche, "RNCP",

@@ -6,12 +6,17 @@ on the filesystem (no server), a file cache. Scale-out mode: set ``DATABASE_URL`
 Every variable is documented in README.md (section "Configuration").
 """
 
+import warnings
 from pathlib import Path
 
 import environ
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+# pyHanko (the seal) imports cryptography's DSA types, which cryptography marks deprecated:
+# nothing of ours uses DSA, and the warning would print on every command.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
