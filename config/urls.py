@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("candidates.api_urls")),
     path("api/v1/", include("juries.api_urls")),
     path("api/v1/", include("deliberations.api_urls")),
+    path("api/v1/", include("credentials.api_urls")),  # before reports' verify/<code>/
     path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
@@ -34,6 +35,7 @@ urlpatterns = [
                        *candidates_urls.urlpatterns], candidates_urls.app_name))),
     path("jury/", include("juries.urls")),
     path("jury/", include("deliberations.urls")),
+    path("", include("credentials.urls")),  # before reports' verify/<code>/
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from credentials.services import credentials_issue
 from deliberations.models import Deliberation
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.services import documents_issue_for_deliberation, documents_render
@@ -46,6 +47,7 @@ def documents_issue_and_wait(*, session_public_id: str, timeout: float = 600,
     errors += [f"{d.number}: {d.failure_reason}"
                for d in rows.filter(status=DocumentStatus.FAILED).order_by("number")]
     issued = list(rows.filter(status=DocumentStatus.ISSUED).order_by("number"))
+    credentials_issue(document_ids=[d.pk for d in issued])  # as the worker's receiver does
     counts = dict.fromkeys(DocumentKind.values, 0)
     for document in issued:
         counts[document.kind] += 1

@@ -134,7 +134,8 @@ def issued_documents_for_enrolments(*, enrolment_ids: list[int]) -> dict[int, li
         return found
     rows = (Document.objects.filter(enrolment_id__in=enrolment_ids,
                                     status=DocumentStatus.ISSUED)
-            .select_related("bloc").order_by("-issued_at", "number"))
+            .select_related("bloc", "session__referentiel__certification")
+            .order_by("-issued_at", "number"))
     for document in rows:
         found[document.enrolment_id].append(document)
     return found

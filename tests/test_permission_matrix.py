@@ -29,13 +29,15 @@ from certifications.importers import json_format
 from certifications.models import Certifier
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
+from credentials.services import credential_issue
+from credentials.tests.conftest import write_key
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
 from juries.models import Assignment
 from juries.tests.factories import MemberFactory
 from notifications.models import Message, MessageKind
-from reports.models import SessionExport, SessionExportStatus
+from reports.models import DocumentKind, SessionExport, SessionExportStatus
 from reports.services import document_render, documents_issue_for_deliberation
 from reports.tests.conftest import enqueued, rendered  # noqa: F401 - fixtures
 
@@ -207,6 +209,15 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_document_download": ("GET", ADMIN),
     "api_document_revoke": ("POST", ADMIN),
     "api_verify": ("GET", EVERYONE),
+    # -- digital credentials: public keys, profile and lists; the holder's download
+    "credentials:jwks": ("GET", EVERYONE),
+    "credentials:issuer": ("GET", EVERYONE),
+    "credentials:key": ("GET", EVERYONE),
+    "credentials:status_list": ("GET", EVERYONE),
+    "credentials:verify": ("GET POST", dict.fromkeys(ROLES, (OK, 422))),  # empty form: 422
+    "credentials:download": ("GET", ADMIN),  # and the holder
+    "api_document_credential": ("GET", ADMIN),  # and the holder
+    "api_verify_credential": ("POST", EVERYONE),
     # -- API description (no data) and tokens
     "api_schema": ("GET", EVERYONE),
     "api_docs": ("GET", EVERYONE),
@@ -265,6 +276,10 @@ def build_world() -> World:
     documents = documents_issue_for_deliberation(deliberation=deliberation)
     document = next(d for d in documents if d.enrolment_id == dave.pk)
     document = document_render(document_id=document.pk)
+    attestation = next(d for d in documents if d.enrolment_id == dave.pk
+                       and d.kind == DocumentKind.BLOC_ATTESTATION)
+    attestation = document_render(document_id=attestation.pk)
+    credential = credential_issue(document=attestation)
     export = SessionExport.objects.create(session=x.session, requested_by=other_admin,
                                           status=SessionExportStatus.DONE)
     export.file.save("x.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
@@ -308,7 +323,7 @@ def build_world() -> World:
         "document_id": document.public_id, "export_id": export.public_id,
         "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
         "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
-        "user_id": other_admin.pk,
+        "user_id": other_admin.pk, "kid": credential.key.kid, "number": credential.status_list,
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
@@ -318,6 +333,8 @@ def build_world() -> World:
                  "certifications:import_draft_edit", "certifications:import_draft_add",
                  "certifications:import_draft_remove", "certifications:import_draft_move"):
         kwargs[name]["index"] = 0
+    kwargs["credentials:download"] = {"document_id": attestation.public_id}
+    kwargs["api_document_credential"] = {"public_id": attestation.public_id}
     return World(
         users={"anonymous": None, "candidate": charlie_user, "jury": bob,
                "president": paula, "admin": alice},
@@ -331,6 +348,7 @@ def build_world() -> World:
             "api_document_revoke": {"reason": "Erreur de saisie."},
             "api_candidate_erase": {"reason": "Demande RGPD."},
             "api_enrolment_withdraw": {"reason": "Abandon."},
+            "api_verify_credential": {"credential": "not a credential"},
         },
     )
 
@@ -477,7 +495,9 @@ def check(pattern: Pattern, got: dict[str, tuple]) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_every_url_answers_each_role_as_the_table_says(enqueued, rendered):  # noqa: F811
+def test_every_url_answers_each_role_as_the_table_says(enqueued, rendered,  # noqa: F811
+                                                      settings, tmp_path):
+    settings.CREDENTIAL_KEY_PATH = str(write_key(tmp_path / "credential-key.pem"))
     world = build_world()
     clients = {role: client_for(user) for role, user in world.users.items()}
     actual: dict[str, dict[str, tuple]] = {}

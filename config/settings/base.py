@@ -6,12 +6,17 @@ on the filesystem (no server), a file cache. Scale-out mode: set ``DATABASE_URL`
 Every variable is documented in README.md (section "Configuration").
 """
 
+import warnings
 from pathlib import Path
 
 import environ
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+# pyHanko (the seal) imports cryptography's DSA types, which cryptography marks deprecated:
+# nothing of ours uses DSA, and the warning would print on every command.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -64,6 +69,7 @@ INSTALLED_APPS = [
     "deliberations",
     "reports",
     "notifications",
+    "credentials",
     # The top floor, no models: pages that gather several apps, demo data and commands.
     "portal",
     "demo",
@@ -349,6 +355,15 @@ if EMBEDDED and not SEAL_PKCS12_PATH and env.bool("SEAL_DEMO", default=True):
     SEAL_PKCS12_PASSWORD_FILE = str(SEAL_DEMO_PATH.with_suffix(".password"))
 # An RFC 3161 time stamp authority: PAdES B-T instead of B-B.
 SEAL_TSA_URL = env.str("SEAL_TSA_URL", default="")
+
+# Open Badges 3.0 credentials (credentials.keys, docs/operations.md): a PEM private key;
+# nothing configured, no credential. The embedded mode makes a demonstration key once.
+CREDENTIAL_KEY_PATH = env.str("CREDENTIAL_KEY_PATH", default="")
+CREDENTIAL_KEY_PASSWORD_FILE = env.str("CREDENTIAL_KEY_PASSWORD_FILE", default="")
+CREDENTIAL_DEMO_PATH = None
+if EMBEDDED and not CREDENTIAL_KEY_PATH and env.bool("CREDENTIAL_DEMO", default=True):
+    CREDENTIAL_DEMO_PATH = VAR_DIR / "credentials" / "demo-key.pem"
+    CREDENTIAL_KEY_PATH = str(CREDENTIAL_DEMO_PATH)
 # Progress and outcomes live in database rows (documents, exports), not in a result store.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -35,3 +35,7 @@ SEAL_PKCS12_PASSWORD = ""
 SEAL_PKCS12_PASSWORD_FILE = ""
 SEAL_DEMO_PATH = None
 SEAL_TSA_URL = ""
+# No credential either: credentials/tests configure a throwaway key.
+CREDENTIAL_KEY_PATH = ""
+CREDENTIAL_KEY_PASSWORD_FILE = ""
+CREDENTIAL_DEMO_PATH = None

@@ -40,6 +40,9 @@ from certifications.models import Bloc, Competence, Level
 from certifications.rules import ScaleRules
 from certifications.selectors import scale_levels
 from certifications.vocabulary import LevelOutcome
+from credentials.build import CREDENTIAL_KINDS
+from credentials.keys import credentials_configured
+from credentials.selectors import linkedin_add_url
 from deliberations.models import CandidateDecision
 from deliberations.selectors import (
     published_decisions_for_enrolments,
@@ -81,6 +84,8 @@ class IssuedDocument:
     issued_on: date
     number: str = ""
     verification_url: str = ""
+    credential_url: str = ""  # the Open Badges credential (JSON), for those that carry one
+    linkedin_url: str = ""
 
 
 def issued_document(document: Document) -> IssuedDocument:
@@ -93,7 +98,15 @@ def issued_document(document: Document) -> IssuedDocument:
         issued_on=timezone.localdate(document.issued_at),
         number=document.number,
         verification_url=reverse("reports:verify", args=[document.verification_code]),
+        **_credential_links(document),
     )
+
+
+def _credential_links(document: Document) -> dict[str, str]:
+    if not credentials_configured() or document.kind not in CREDENTIAL_KINDS:
+        return {}
+    return {"credential_url": reverse("credentials:download", args=[document.public_id]),
+            "linkedin_url": linkedin_add_url(document)}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import Role, User
 from candidates.models import Candidate, Session
+from credentials.keys import demo_key_ensure
 from deliberations.models import CandidateDecision, CandidateOutcome
 from demo import accounts as accounts_demo
 from demo import candidates as candidates_demo
@@ -72,6 +73,7 @@ class Command(BaseCommand):
                 "(use --allow-production if you really mean it)."
             )
         demo_seal_ensure(settings.SEAL_DEMO_PATH)  # embedded mode: the demo seal, once
+        demo_key_ensure(settings.CREDENTIAL_DEMO_PATH)  # and the credentials' demo key
         with transaction.atomic():
             users = accounts_demo.load()
             imports = certifications_demo.load()
