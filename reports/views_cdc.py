@@ -8,7 +8,6 @@ from datetime import date
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,7 +52,6 @@ def _date(text: str) -> date | None:
         return None
 
 
-@login_required
 @require_GET
 def cdc_declarations(request: HttpRequest) -> HttpResponse:
     overview = cdc_declarations_for_admin(user=request.user)
@@ -66,7 +64,6 @@ def cdc_declarations(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
 @require_POST
 def cdc_flux_create(request: HttpRequest) -> HttpResponse:
     """Build a flux for a session (``session``) or a certification's period
@@ -104,7 +101,6 @@ def cdc_flux_create(request: HttpRequest) -> HttpResponse:
     return redirect("reports:cdc_flux_detail", flux_id=built.flux.public_id)
 
 
-@login_required
 @require_GET
 def cdc_flux_detail(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     flux = _flux(request, flux_id)
@@ -115,7 +111,6 @@ def cdc_flux_detail(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     })
 
 
-@login_required
 @require_GET
 def cdc_flux_download(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     flux = _flux(request, flux_id)
@@ -126,7 +121,6 @@ def cdc_flux_download(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     return response
 
 
-@login_required
 @require_POST
 def cdc_flux_deposited(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     flux = _flux(request, flux_id)
@@ -136,7 +130,6 @@ def cdc_flux_deposited(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     return redirect("reports:cdc_flux_detail", flux_id=flux.public_id)
 
 
-@login_required
 @require_POST
 def cdc_flux_report(request: HttpRequest, flux_id: UUID) -> HttpResponse:
     """Upload the processing report (accusé de traitement) of this flux."""
