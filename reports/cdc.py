@@ -360,7 +360,7 @@ def _structural_problems(content: bytes) -> list[str]:
 
     try:
         root = fromstring(content)
-    except Exception as error:  # noqa: BLE001 — any parse error is the answer
+    except Exception as error:
         return [_("The file is not well-formed XML: %(error)s") % {"error": error}]
     problems: list[str] = []
     if root.tag != f"{{{CDC_NAMESPACE}}}flux":

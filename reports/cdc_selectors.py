@@ -87,7 +87,7 @@ class RejectedPassage:
     fix: str  # what to fix, from the Caisse des Dépôts' reason
 
     @property
-    def enrolment(self):  # noqa: ANN201 — candidates.models.Enrolment
+    def enrolment(self):
         return self.passage.decision.enrolment
 
 
@@ -127,6 +127,12 @@ def cdc_declarations_for_admin(*, user: User, today: date | None = None
     to withdraw on the portal. None for anyone but an administrator. Four queries."""
     if not is_administrator(user):
         return None
+    return cdc_declarations_overview(today=today)
+
+
+def cdc_declarations_overview(*, today: date | None = None) -> DeclarationsOverview:
+    """What ``cdc_declarations_for_admin`` reads, without the permission check (the
+    ``cdc_declaration status`` command)."""
     today = today or timezone.localdate()
     overview = DeclarationsOverview()
     for deliberation in _deliberations_with_counts():
@@ -137,7 +143,7 @@ def cdc_declarations_for_admin(*, user: User, today: date | None = None
                                   cdc_deadline(deliberation=deliberation, today=today), counts)
         (overview.late if item.late else overview.due_soon if item.due_soon
          else overview.pending).append(item)
-    overview.fluxes.extend(cdc_flux_list_for_admin(user=user)[:50])
+    overview.fluxes.extend(_fluxes()[:50])
     passages = (CdcPassage.objects.filter(state__in=[S.REJECTED, S.REVOKED_DECLARED])
                 .select_related("decision__enrolment__candidate",
                                 "decision__enrolment__session", "last_flux")
@@ -153,10 +159,13 @@ def cdc_declarations_for_admin(*, user: User, today: date | None = None
 
 def cdc_flux_list_for_admin(*, user: User) -> QuerySet[CdcFlux]:
     """The fluxes, newest first, without their files; none for anyone but an administrator."""
-    rows = (CdcFlux.objects.defer("content", "report")
+    return _fluxes() if is_administrator(user) else CdcFlux.objects.none()
+
+
+def _fluxes() -> QuerySet[CdcFlux]:
+    return (CdcFlux.objects.defer("content", "report")
             .select_related("certification", "session", "created_by")
             .order_by("-created_at", "-pk"))
-    return rows if is_administrator(user) else rows.none()
 
 
 def cdc_flux_get_for_admin(*, user: User, public_id: UUID | str) -> CdcFlux:

@@ -82,7 +82,8 @@ def test_a_session_flux_declares_every_holder_once_and_validates(signed, certifi
         "decision__enrolment__public_id", flat=True))
     assert len(sent) == flux.passages_count == built.declared == 3
     assert set(CdcPassage.objects.values_list("state", flat=True)) == {S.DECLARED}
-    assert flux.state == CdcFluxState.PREPARED and flux.created_by == alice
+    assert flux.state == CdcFluxState.PREPARED
+    assert flux.created_by == alice
     passage = CdcPassage.objects.get(decision__enrolment=signed.charlie)
     assert [(t.from_state, t.to_state) for t in passage.transitions.all()] == [
         ("", S.TO_DECLARE), (S.TO_DECLARE, S.DECLARED)]
@@ -101,7 +102,8 @@ def test_a_missing_identity_field_refuses_the_whole_flux(signed, certification, 
     with pytest.raises(CdcExportError) as refused:
         cdc_flux_build(by=alice, session=signed.setup.session)
     assert any("sex is missing" in problem for problem in refused.value.problems)
-    assert not CdcFlux.objects.exists() and not CdcPassage.objects.exists()
+    assert not CdcFlux.objects.exists()
+    assert not CdcPassage.objects.exists()
 
 
 def test_an_xsd_refusal_refuses_the_flux(signed, certification, alice, settings, tmp_path):
@@ -117,7 +119,8 @@ def test_an_xsd_refusal_refuses_the_flux(signed, certification, alice, settings,
         cdc_flux_build(by=alice, session=signed.setup.session)
     assert refused.value.problems[0] == "The file failed its validation:"
     assert "XSD, line" in refused.value.problems[1]
-    assert not CdcFlux.objects.exists() and not CdcPassage.objects.exists()
+    assert not CdcFlux.objects.exists()
+    assert not CdcPassage.objects.exists()
 
 
 def test_a_period_flux_takes_the_sessions_decided_in_it(signed, certification, alice):
@@ -127,16 +130,19 @@ def test_a_period_flux_takes_the_sessions_decided_in_it(signed, certification, a
         cdc_flux_build(by=alice, certification=certification, period=outside)
     built = cdc_flux_build(by=alice, certification=certification,
                            period=(signed_on - datetime.timedelta(days=1), signed_on))
-    assert built.flux.session is None and built.flux.period_end == signed_on
+    assert built.flux.session is None
+    assert built.flux.period_end == signed_on
     assert built.flux.passages_count == 1
 
 
 def test_download_and_deposit_move_the_flux(flux, alice):
     cdc_flux_downloaded(flux=flux, by=alice)
-    assert flux.state == CdcFluxState.DOWNLOADED and flux.downloaded_at
+    assert flux.state == CdcFluxState.DOWNLOADED
+    assert flux.downloaded_at
     cdc_flux_mark_deposited(flux=flux, by=alice)
     flux.refresh_from_db()
-    assert flux.state == CdcFluxState.DEPOSITED and flux.deposited_at
+    assert flux.state == CdcFluxState.DEPOSITED
+    assert flux.deposited_at
 
 
 # -- the processing report ------------------------------------------------------------------
@@ -145,7 +151,8 @@ def test_an_all_accepted_report(flux, alice):
     assert (applied.accepted, applied.rejected) == (3, 0)
     assert set(CdcPassage.objects.values_list("state", flat=True)) == {S.ACCEPTED}
     flux.refresh_from_db()
-    assert flux.state == CdcFluxState.PROCESSED and flux.report_processing_id == "51354"
+    assert flux.state == CdcFluxState.PROCESSED
+    assert flux.report_processing_id == "51354"
     assert bytes(flux.report).startswith(b"<?xml")
 
 
@@ -246,7 +253,8 @@ def test_a_rejected_holder_is_rectified_then_redeclared(flux, signed, alice):
     built = cdc_flux_build(by=alice, session=signed.setup.session)
     assert (built.declared, built.redeclared) == (0, 1)
     charlie.refresh_from_db()
-    assert charlie.state == S.REDECLARED and charlie.last_flux == built.flux
+    assert charlie.state == S.REDECLARED
+    assert charlie.last_flux == built.flux
     assert b"<codeInsee>75056</codeInsee>" in bytes(built.flux.content)
     assert [t.to_state for t in charlie.transitions.all()] == [
         S.TO_DECLARE, S.DECLARED, S.REJECTED, S.CORRECTED, S.REDECLARED]
@@ -257,7 +265,7 @@ def test_a_certificate_revoked_after_declaration_is_listed_to_withdraw(flux, sig
     Document.objects.create(kind=DocumentKind.CERTIFICATE, enrolment=signed.charlie,
                             session=signed.setup.session, deliberation=with_lock,
                             certifier="C", number="2026-1", status=DocumentStatus.REVOKED)
-    live, revoked = cdc_passages_sync(deliberation=with_lock, by=alice)
+    _live, revoked = cdc_passages_sync(deliberation=with_lock, by=alice)
     assert [p.decision.enrolment for p in revoked] == [signed.charlie]
     assert CdcPassage.objects.get(decision__enrolment=signed.charlie).state == \
         S.REVOKED_DECLARED

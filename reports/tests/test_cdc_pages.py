@@ -96,7 +96,8 @@ def test_a_refused_build_says_why(client, alice, signed):
         reverse("reports:cdc_flux_create"), {"session": signed.setup.session.public_id},
         follow=True)
     text = response.content.decode()
-    assert "The flux was not built:" in text and "client id" in text
+    assert "The flux was not built:" in text
+    assert "client id" in text
     assert not CdcFlux.objects.exists()
 
 
