@@ -522,6 +522,9 @@ def _after_signing(facts: SessionFacts) -> NextAction:
     if declaration is None or (not declaration.holders and not declaration.revoked):
         return NextAction("done", _("See the documents"), _url("reports:session_documents", sid),
                           _("The session is complete: nothing is left to do."))
+    tracked = _tracked_next(facts, declaration)
+    if tracked is not None:
+        return tracked
     deadline = declaration.deadline
     due = {"date": _day(deadline.due_on)}
     if facts.cdc_downloaded_in_time and not declaration.problems:
@@ -553,6 +556,36 @@ def _after_signing(facts: SessionFacts) -> NextAction:
                       _url("reports:cdc_accrochage", sid),
                       _("Download the holders file, then deposit it on the Caisse des "
                         "Dépôts portal."))
+
+
+def _tracked_next(facts: SessionFacts, declaration: CdcDeclaration) -> NextAction | None:
+    """Once fluxes track the passages: rejected holders to correct first, then the
+    processing report to upload; None while holders are still to send (the file)."""
+    counts = facts.cdc_passages
+    if counts is None or not counts.tracked:
+        return None
+    declarations = _url("reports:cdc_declarations")
+    if counts.rejected:
+        return NextAction("cdc_rejected",
+                          _("Correct the holders the Caisse des Dépôts rejected"), declarations,
+                          ngettext("%(count)d holder was rejected: correct the identity, the "
+                                   "next flux declares it again.",
+                                   "%(count)d holders were rejected: correct their identity, "
+                                   "the next flux declares them again.", counts.rejected)
+                          % {"count": counts.rejected})
+    unsent = max(0, declaration.holders - counts.declared - counts.accepted)
+    if unsent or counts.corrected:
+        return NextAction("cdc_flux", _("Build the declaration flux"), declarations,
+                          ngettext("%(count)d holder is not declared yet.",
+                                   "%(count)d holders are not declared yet.", unsent
+                                   or counts.corrected) % {"count": unsent or counts.corrected})
+    if counts.accepted >= declaration.holders:
+        return NextAction("done", _("See the declarations"), declarations,
+                          _("The Caisse des Dépôts accepted every holder: nothing is left to "
+                            "do."))
+    return NextAction("cdc_report", _("Upload the processing report"), declarations,
+                      _("Every holder is declared: the Caisse des Dépôts' processing report "
+                        "will say whether it accepted them."))
 
 
 def next_action(facts: SessionFacts) -> NextAction:

@@ -35,13 +35,15 @@ def test_an_administrator_builds_lists_downloads_and_reports(alice, signed, cert
     created = api.post(BASE, {"session": str(signed.setup.session.public_id)}, format="json")
     assert created.status_code == 201, created.data
     body = created.json()
-    assert body["passages"] == 2 and body["state"] == "prepared"
+    assert body["passages"] == 2
+    assert body["state"] == "prepared"
     assert {p["state"] for p in body["passage_list"]} == {"declared"}
     listed = api.get(BASE, {"certification": certification.code}).json()
     assert [f["id"] for f in listed["results"]] == [body["id"]]
     download = api.get(body["download"])
     flux = CdcFlux.objects.get()
-    assert download.status_code == 200 and download.content == bytes(flux.content)
+    assert download.status_code == 200
+    assert download.content == bytes(flux.content)
     flux.refresh_from_db()
     assert flux.state == CdcFluxState.DOWNLOADED
     first, second = (p["id_technique"] for p in body["passage_list"])
