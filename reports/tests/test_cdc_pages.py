@@ -199,3 +199,15 @@ def test_the_pages_run_constant_queries(client, alice, signed, certification, ho
     with django_assert_max_num_queries(8):
         page = client.get(reverse("reports:cdc_flux_detail", args=[flux.public_id]))
     assert len(page.context["passages"]) == holders + 1
+
+
+def test_the_page_speaks_french_by_default(client, alice, flux):
+    client.force_login(alice)
+    with translation.override("fr"):
+        text = client.get(reverse("reports:cdc_declarations"),
+                          HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        detail = client.get(reverse("reports:cdc_flux_detail", args=[flux.public_id]),
+                            HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Déclarations à la Caisse des Dépôts" in text
+    assert "Produire un flux pour une période" in text
+    assert "Accusé de traitement" in detail and "déclaré" in detail
