@@ -191,3 +191,13 @@ def cdc_status_lines() -> list[tuple[str, int]]:
     return [(label, counts.get(value, 0)) for value, label in S.choices]
 
 
+
+
+def cdc_passage_get_for_admin(*, user: User, public_id: UUID | str) -> CdcPassage:
+    """One passage with its holder; ``CdcPassage.DoesNotExist`` for anyone but an
+    administrator."""
+    if not is_administrator(user):
+        raise CdcPassage.DoesNotExist
+    return (CdcPassage.objects.select_related("decision__enrolment__candidate",
+                                              "decision__enrolment__session")
+            .get(public_id=public_id))

@@ -19,6 +19,8 @@ urlpatterns = [
          name="cdc_flux_deposited"),
     path("declarations/fluxes/<uuid:flux_id>/report/", views_cdc.cdc_flux_report,
          name="cdc_flux_report"),
+    path("declarations/passages/<uuid:passage_id>/rectify/", views_cdc.cdc_passage_rectify,
+         name="cdc_passage_rectify"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/file/", views.verify_file, name="verify_file"),
     path("verify/<str:code>/", views.verify, name="verify"),

@@ -14,11 +14,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.downloads import attachment_disposition
 from accounts.permissions import is_administrator
+from candidates.forms import CandidateIdentityForm
 from candidates.models import Session
+from candidates.services.identity import (
+    IDENTITY_FIELDS,
+    DuplicateCandidateError,
+    candidate_update_identity,
+)
+from candidates.views.enrolment import _add_service_errors, _error_summary
 from certifications.models import Certification
 from reports.cdc import CdcExportError
 from reports.cdc_flux import (
@@ -27,14 +34,17 @@ from reports.cdc_flux import (
     cdc_flux_build,
     cdc_flux_downloaded,
     cdc_flux_mark_deposited,
+    cdc_passages_mark_corrected,
+    cdc_rejected_passages_of,
     cdc_report_import,
 )
 from reports.cdc_selectors import (
     cdc_declarations_for_admin,
     cdc_flux_get_for_admin,
     cdc_flux_passages,
+    cdc_passage_get_for_admin,
 )
-from reports.models import CdcFlux, CdcFluxState
+from reports.models import CdcFlux, CdcFluxState, CdcPassage, CdcPassageState
 from reports.selectors import session_get_for_admin
 
 
@@ -154,3 +164,52 @@ def cdc_flux_report(request: HttpRequest, flux_id: UUID) -> HttpResponse:
                                     "%(rejected)d rejected.")
                          % {"accepted": applied.accepted, "rejected": applied.rejected})
     return redirect("reports:cdc_flux_detail", flux_id=flux.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def cdc_passage_rectify(request: HttpRequest, passage_id: UUID) -> HttpResponse:
+    """The identity page in its « rectification for the Caisse des Dépôts » mode: a holder
+    the Caisse des Dépôts rejected has their identity corrected although a signed
+    deliberation decided on it (the documents keep the identity frozen at signing), through
+    the same service, audited as such; their rejected passages become corrected and the
+    next flux declares them again."""
+    try:
+        passage = cdc_passage_get_for_admin(user=request.user, public_id=passage_id)
+    except CdcPassage.DoesNotExist:
+        raise Http404 from None
+    enrolment = passage.decision.enrolment
+    candidate = enrolment.candidate
+    if passage.state != CdcPassageState.REJECTED or candidate.anonymised_at is not None:
+        messages.error(request, _("This declaration is not rejected: there is nothing to "
+                                  "rectify."))
+        return redirect("reports:cdc_declarations")
+    rejected = cdc_rejected_passages_of(candidate=candidate)
+    form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
+                                 initial={name: getattr(candidate, name)
+                                          for name in IDENTITY_FIELDS})
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate_update_identity(
+                candidate=candidate, by=request.user,
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+                cdc_rectification="; ".join(f"{p.id_technique}: {p.reason_text}"
+                                            for p in rejected),
+                **form.cleaned_data)
+        except DuplicateCandidateError as exc:
+            duplicate = exc.existing
+            form.add_error(None, exc)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            cdc_passages_mark_corrected(passages=rejected, by=request.user)
+            messages.success(request, _("The identity of %(name)s was saved.")
+                             % {"name": candidate.legal_name})
+            messages.success(request, _("The declaration to the Caisse des Dépôts is marked "
+                                        "corrected: the next flux declares it again."))
+            return redirect("reports:cdc_declarations")
+    return render(request, "candidates/candidate_identity_form.html", {
+        "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
+        "form": form, "duplicate": duplicate, "locked": False, "cdc_rejected": rejected,
+        "error_summary": _error_summary(form) if request.method == "POST" else [],
+    })

@@ -112,15 +112,10 @@ def candidate_identity_edit(request: HttpRequest, public_id: UUID,
     form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
                                  initial=initial)
     duplicate = None
-    # ?cdc=1: the rectification of a holder the Caisse des Dépôts rejected (reports/cdc_flux.py).
-    from reports.cdc_flux import cdc_passages_mark_corrected, cdc_rejected_passages_of
-
-    rejected = cdc_rejected_passages_of(candidate=candidate) if request.GET.get("cdc") else []
-    rectification = "; ".join(f"{p.id_technique}: {p.reason_text}" for p in rejected)
     if request.method == "POST" and form.is_valid():
         try:
             candidate_update_identity(candidate=candidate, by=request.user, ip_address=_ip(request),
-                                      cdc_rectification=rectification, **form.cleaned_data)
+                                      **form.cleaned_data)
         except DuplicateCandidateError as exc:
             duplicate = exc.existing
             form.add_error(None, exc)
@@ -129,18 +124,11 @@ def candidate_identity_edit(request: HttpRequest, public_id: UUID,
         else:
             messages.success(request, _("The identity of %(name)s was saved.")
                              % {"name": candidate.legal_name})
-            if rejected:
-                cdc_passages_mark_corrected(passages=rejected, by=request.user)
-                messages.success(request, _("The declaration to the Caisse des Dépôts is "
-                                            "marked corrected: the next flux declares it "
-                                            "again."))
-                return redirect("reports:cdc_declarations")
             return redirect("candidates:enrolment_detail", public_id=public_id,
                             enrolment_id=enrolment_id)
     return render(request, "candidates/candidate_identity_form.html", {
         "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
-        "form": form, "duplicate": duplicate,
-        "locked": _identity_locked(enrolment) and not rejected, "cdc_rejected": rejected,
+        "form": form, "duplicate": duplicate, "locked": _identity_locked(enrolment),
         "error_summary": _error_summary(form) if request.method == "POST" else [],
     })
 

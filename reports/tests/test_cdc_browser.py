@@ -32,13 +32,10 @@ def test_the_declaration_pages_have_no_violation(live_server, client, alice, sig
         Deliberation.objects.filter(pk=signed.deliberation.pk).update(
             signed_at=signed.deliberation.signed_at - datetime.timedelta(days=100))
     add_holders(signed.deliberation, 1)  # not declared yet: the session is late
-    enrolment = second.decision.enrolment
     paths = {
         "cdc-declarations": reverse("reports:cdc_declarations"),
         "cdc-flux": reverse("reports:cdc_flux_detail", args=[flux.public_id]),
-        "cdc-rectification": reverse("candidates:candidate_identity_edit",
-                                     args=[enrolment.session.public_id, enrolment.public_id])
-        + "?cdc=1",
+        "cdc-rectification": reverse("reports:cdc_passage_rectify", args=[second.public_id]),
     }
     cookie = session_cookie(client, alice)
     seen = {}

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import AuditEvent
 from candidates.models import Candidate
 from deliberations.models import Deliberation
 from deliberations.tests.deliberation_helpers import lock_opened
@@ -60,7 +61,10 @@ def _urls(flux: CdcFlux) -> list[tuple[str, str]]:
 def test_anyone_but_an_administrator_reaches_nothing(client, flux, who, request):
     if who:
         client.force_login(request.getfixturevalue(who))
-    for method, url in _urls(flux):
+    passage = CdcPassage.objects.get()
+    urls = [*_urls(flux), ("get", reverse("reports:cdc_passage_rectify",
+                                          args=[passage.public_id]))]
+    for method, url in urls:
         assert getattr(client, method)(url).status_code == 404, url
     flux.refresh_from_db()
     assert flux.state == CdcFluxState.PREPARED
@@ -132,8 +136,7 @@ def test_download_deposit_and_report_on_the_flux_page(client, alice, flux, signe
     page = client.get(reverse("reports:cdc_declarations"))
     [rejected] = page.context["overview"].rejected
     assert "Several persons match" in rejected.fix
-    edit = reverse("candidates:candidate_identity_edit",
-                   args=[signed.setup.session.public_id, signed.charlie.public_id]) + "?cdc=1"
+    edit = reverse("reports:cdc_passage_rectify", args=[passage.public_id])
     assert f'href="{edit}"' in page.content.decode()
 
 
@@ -149,32 +152,42 @@ def test_a_malformed_report_changes_nothing_and_says_why(client, alice, flux):
 
 
 def test_the_identity_of_a_rejected_holder_is_rectified_for_the_cdc(client, alice, flux,
-                                                                     signed):
+                                                                     signed, bob):
     from reports.cdc_flux import cdc_report_import
 
     passage = CdcPassage.objects.get()
+    rectify = reverse("reports:cdc_passage_rectify", args=[passage.public_id])
+    _client(client, alice)
+    # Not rejected (yet): nothing to rectify.
+    assert client.get(rectify)["Location"] == reverse("reports:cdc_declarations")
     cdc_report_import(content=report_xml(flux.id_flux, ko=[
         (passage.id_technique, "Aucun titulaire ne correspond aux critères obligatoires")]),
         by=alice)
     candidate = signed.charlie.candidate
-    url = reverse("candidates:candidate_identity_edit",
-                  args=[signed.setup.session.public_id, signed.charlie.public_id])
+    edit = reverse("candidates:candidate_identity_edit",
+                   args=[signed.setup.session.public_id, signed.charlie.public_id])
     data = {"birth_name": candidate.birth_name, "usage_name": "", "first_names": "Anne",
             "sex": candidate.sex, "birth_date": candidate.birth_date.isoformat(),
             "birth_commune": "Paris", "birth_insee_code": "75056", "birth_country": ""}
-    _client(client, alice)
-    # Without the rectification path, a signed deliberation keeps the identity locked.
-    assert "Rectification for the Caisse des Dépôts" not in client.get(url).content.decode()
-    client.post(url, data)
+    # The ordinary identity page stays locked by the signed deliberation.
+    client.post(edit, data)
     assert Candidate.objects.get(pk=candidate.pk).first_names != "Anne"
-    page = client.get(url + "?cdc=1").content.decode()
+    page = client.get(rectify).content.decode()
     assert "Rectification for the Caisse des Dépôts" in page
-    response = client.post(url + "?cdc=1", data)
+    assert "Aucun titulaire ne correspond" in page
+    response = client.post(rectify, {**data, "birth_insee_code": "99999"})
+    assert response.status_code == 200  # the birthplace is checked as ever
+    assert Candidate.objects.get(pk=candidate.pk).first_names != "Anne"
+    response = client.post(rectify, data)
     assert response.status_code == 302
     assert response["Location"] == reverse("reports:cdc_declarations")
     assert Candidate.objects.get(pk=candidate.pk).first_names == "Anne"
     passage.refresh_from_db()
     assert passage.state == S.CORRECTED
+    event = AuditEvent.objects.get(action="candidate.identity_rectified_for_cdc")
+    assert "Aucun titulaire" in event.context["cdc_rejection"]
+    _client(client, bob)
+    assert client.get(rectify).status_code == 404
 
 
 @pytest.mark.parametrize("holders", [1, 12])
