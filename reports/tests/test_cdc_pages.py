@@ -223,4 +223,5 @@ def test_the_page_speaks_french_by_default(client, alice, flux):
                             HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Déclarations à la Caisse des Dépôts" in text
     assert "Produire un flux pour une période" in text
-    assert "Accusé de traitement" in detail and "déclaré" in detail
+    assert "Accusé de traitement" in detail
+    assert "déclaré" in detail
