@@ -406,6 +406,9 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     counts = facts.cdc_passages
     if counts is not None and counts.tracked:
         state = _tracked_declaration(counts, declaration, lines, links)
+    elif not problems:
+        links.append(Link(_("Declarations to the Caisse des Dépôts"),
+                          _url("reports:cdc_declarations")))
     return Stage("cdc", title, state, lines=lines, problems=problems, links=links)
 
 

@@ -75,6 +75,7 @@ def _move(passage: CdcPassage, to: str, *, by: User | None, flux: CdcFlux | None
     passage.updated_at = now
 
 
+@transaction.atomic
 def cdc_passages_sync(*, deliberation: Deliberation, by: User | None = None
                       ) -> tuple[list[CdcPassage], list[CdcPassage]]:
     """The passages of a signed deliberation's holders, created the first time (state
@@ -83,8 +84,9 @@ def cdc_passages_sync(*, deliberation: Deliberation, by: User | None = None
     portal does). Returns (the passages to declare or declared, the revoked ones)."""
     split = cdc_holders_split(deliberation=deliberation)
     certification = deliberation.session.referentiel.certification
-    existing = {p.decision_id: p for p in CdcPassage.objects.filter(
-        decision__deliberation=deliberation).select_related("last_flux")}
+    # Locked until the flux is recorded: two builds at once never send a passage twice.
+    existing = {p.decision_id: p for p in CdcPassage.objects.select_for_update().filter(
+        decision__deliberation=deliberation)}
     live: list[CdcPassage] = []
     for decision in split.declared:
         passage = existing.get(decision.pk)

@@ -36,6 +36,8 @@ def test_the_declaration_pages_have_no_violation(live_server, client, alice, sig
         "cdc-declarations": reverse("reports:cdc_declarations"),
         "cdc-flux": reverse("reports:cdc_flux_detail", args=[flux.public_id]),
         "cdc-rectification": reverse("reports:cdc_passage_rectify", args=[second.public_id]),
+        "cdc-session-hub": reverse("candidates:session_detail",
+                                   args=[signed.setup.session.public_id]),
     }
     cookie = session_cookie(client, alice)
     seen = {}
@@ -53,4 +55,5 @@ def test_the_declaration_pages_have_no_violation(live_server, client, alice, sig
         name: [] for name in paths}
     assert "Rejected holders to fix" in seen["cdc-declarations"][1]
     assert "Rectification for the Caisse des Dépôts" in seen["cdc-rectification"][1]
+    assert "Passages: 0 declared, 1 accepted, 2 rejected." in seen["cdc-session-hub"][1]
 
