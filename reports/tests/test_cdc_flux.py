@@ -123,6 +123,21 @@ def test_an_xsd_refusal_refuses_the_flux(signed, certification, alice, settings,
     assert not CdcPassage.objects.exists()
 
 
+def test_a_flux_the_configured_xsd_accepts_is_recorded(signed, certification, alice,
+                                                        settings, tmp_path):
+    schema = tmp_path / "lenient.xsd"
+    schema.write_text(
+        '<xsd:schema xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
+        'targetNamespace="urn:cdc:cpf:pc5:schema:1.0.0" elementFormDefault="qualified">'
+        '<xsd:element name="flux"><xsd:complexType><xsd:sequence>'
+        '<xsd:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>'
+        '</xsd:sequence></xsd:complexType></xsd:element></xsd:schema>')
+    settings.CDC_XSD_PATH = str(schema)
+    flux = cdc_flux_build(by=alice, session=signed.setup.session).flux
+    assert cdc_xml_problems(bytes(flux.content)) == []
+    assert cdc_xml_problems(b"<flux") != []
+
+
 def test_a_period_flux_takes_the_sessions_decided_in_it(signed, certification, alice):
     signed_on = datetime.date.today()
     outside = (signed_on - datetime.timedelta(days=400), signed_on - datetime.timedelta(days=1))
