@@ -34,6 +34,7 @@ from juries.selectors import (
     session_scoring_progress,
 )
 from reports.cdc import CdcDeclaration, cdc_declaration_for_session
+from reports.cdc_selectors import PassageCounts, cdc_passage_counts_for_session
 from reports.selectors import SessionDocumentCounts, cdc_last_export, session_document_counts
 
 
@@ -71,6 +72,8 @@ class SessionFacts:
     today: date
     cdc_downloaded_at: datetime | None = None  # the holders file's last download
     cdc_ids_missing: bool = False  # the certification lacks its Caisse des Dépôts ids
+    # The holders' passages by state once a declaration flux was built (reports/cdc_flux.py).
+    cdc_passages: PassageCounts | None = None
 
     @property
     def cdc_downloaded_in_time(self) -> bool:
@@ -141,6 +144,7 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
         today=timezone.localdate(now),
         cdc_downloaded_at=export.at if export is not None else None,
         cdc_ids_missing=not (certification.cdc_client_id and certification.cdc_contract_id),
+        cdc_passages=cdc_passage_counts_for_session(session=session) if signed else None,
     )
 
 
@@ -399,7 +403,40 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
         state = StageState.LATE
     else:
         state = StageState.IN_PROGRESS if facts.cdc_downloaded_at else StageState.TODO
+    counts = facts.cdc_passages
+    if counts is not None and counts.tracked:
+        state = _tracked_declaration(counts, declaration, lines, links)
+    elif not problems:
+        links.append(Link(_("Declarations to the Caisse des Dépôts"),
+                          _url("reports:cdc_declarations")))
     return Stage("cdc", title, state, lines=lines, problems=problems, links=links)
+
+
+def _tracked_declaration(counts: PassageCounts, declaration: CdcDeclaration,
+                         lines: list[str], links: list[Link]) -> StageState:
+    """The stage once declaration fluxes track the passages: their states say where the
+    declaration stands, not the last download."""
+    lines.append(_("Passages: %(declared)d declared, %(accepted)d accepted, %(rejected)d "
+                   "rejected.") % {"declared": counts.declared, "accepted": counts.accepted,
+                                   "rejected": counts.rejected})
+    if counts.corrected:
+        lines.append(ngettext("%(count)d corrected, to declare again.",
+                              "%(count)d corrected, to declare again.", counts.corrected)
+                     % {"count": counts.corrected})
+    if counts.revoked:
+        lines.append(ngettext("%(count)d revoked after declaration: withdraw it on the Caisse "
+                              "des Dépôts portal.",
+                              "%(count)d revoked after declaration: withdraw them on the "
+                              "Caisse des Dépôts portal.", counts.revoked)
+                     % {"count": counts.revoked})
+    links.append(Link(_("Declarations to the Caisse des Dépôts"),
+                      _url("reports:cdc_declarations")))
+    unsent = max(0, declaration.holders - counts.declared - counts.accepted - counts.rejected)
+    if counts.rejected or unsent or counts.corrected:
+        return StageState.LATE if declaration.deadline.overdue else StageState.IN_PROGRESS
+    if counts.accepted >= declaration.holders:
+        return StageState.DONE
+    return StageState.IN_PROGRESS  # sent, waiting for the processing report
 
 
 def session_stages(facts: SessionFacts) -> list[Stage]:
@@ -488,6 +525,9 @@ def _after_signing(facts: SessionFacts) -> NextAction:
     if declaration is None or (not declaration.holders and not declaration.revoked):
         return NextAction("done", _("See the documents"), _url("reports:session_documents", sid),
                           _("The session is complete: nothing is left to do."))
+    tracked = _tracked_next(facts, declaration)
+    if tracked is not None:
+        return tracked
     deadline = declaration.deadline
     due = {"date": _day(deadline.due_on)}
     if facts.cdc_downloaded_in_time and not declaration.problems:
@@ -519,6 +559,36 @@ def _after_signing(facts: SessionFacts) -> NextAction:
                       _url("reports:cdc_accrochage", sid),
                       _("Download the holders file, then deposit it on the Caisse des "
                         "Dépôts portal."))
+
+
+def _tracked_next(facts: SessionFacts, declaration: CdcDeclaration) -> NextAction | None:
+    """Once fluxes track the passages: rejected holders to correct first, then the
+    processing report to upload; None while holders are still to send (the file)."""
+    counts = facts.cdc_passages
+    if counts is None or not counts.tracked:
+        return None
+    declarations = _url("reports:cdc_declarations")
+    if counts.rejected:
+        return NextAction("cdc_rejected",
+                          _("Correct the holders the Caisse des Dépôts rejected"), declarations,
+                          ngettext("%(count)d holder was rejected: correct the identity, the "
+                                   "next flux declares it again.",
+                                   "%(count)d holders were rejected: correct their identity, "
+                                   "the next flux declares them again.", counts.rejected)
+                          % {"count": counts.rejected})
+    unsent = max(0, declaration.holders - counts.declared - counts.accepted)
+    if unsent or counts.corrected:
+        return NextAction("cdc_flux", _("Build the declaration flux"), declarations,
+                          ngettext("%(count)d holder is not declared yet.",
+                                   "%(count)d holders are not declared yet.", unsent
+                                   or counts.corrected) % {"count": unsent or counts.corrected})
+    if counts.accepted >= declaration.holders:
+        return NextAction("done", _("See the declarations"), declarations,
+                          _("The Caisse des Dépôts accepted every holder: nothing is left to "
+                            "do."))
+    return NextAction("cdc_report", _("Upload the processing report"), declarations,
+                      _("Every holder is declared: the Caisse des Dépôts' processing report "
+                        "will say whether it accepted them."))
 
 
 def next_action(facts: SessionFacts) -> NextAction:

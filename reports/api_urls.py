@@ -1,8 +1,8 @@
-"""/api/v1/documents/ and /api/v1/verify/ (included by config/urls.py)."""
+"""/api/v1/documents/, /api/v1/cdc/ and /api/v1/verify/ (included by config/urls.py)."""
 
 from django.urls import path
 
-from reports import api
+from reports import api, api_cdc
 
 urlpatterns = [
     path("documents/", api.DocumentListAPI.as_view(), name="api_document_list"),
@@ -12,5 +12,12 @@ urlpatterns = [
          name="api_document_download"),
     path("documents/<uuid:public_id>/revoke/", api.DocumentRevokeAPI.as_view(),
          name="api_document_revoke"),
+    path("cdc/fluxes/", api_cdc.CdcFluxListAPI.as_view(), name="api_cdc_flux_list"),
+    path("cdc/fluxes/<uuid:public_id>/", api_cdc.CdcFluxDetailAPI.as_view(),
+         name="api_cdc_flux_detail"),
+    path("cdc/fluxes/<uuid:public_id>/download/", api_cdc.CdcFluxDownloadAPI.as_view(),
+         name="api_cdc_flux_download"),
+    path("cdc/fluxes/<uuid:public_id>/report/", api_cdc.CdcFluxReportAPI.as_view(),
+         name="api_cdc_flux_report"),
     path("verify/<str:code>/", api.VerifyAPI.as_view(), name="api_verify"),
 ]

@@ -271,31 +271,143 @@ def _document(deliberation: Deliberation, now: datetime | None,
                             revoked=split.revoked)
     if problems:
         raise CdcExportError(problems)
+    entries = cdc_entries(deliberation=deliberation, decisions=holders,
+                          certification=certification)
+    return cdc_flux_xml(entries=entries, emitter=certification, flux_id=flux_id,
+                        now=now), holders, split.revoked
+
+
+@dataclass(frozen=True)
+class CdcEntry:
+    """One passage of a file: the decision, its dates and the certification as declared
+    (its code frozen at signing)."""
+
+    decision: CandidateDecision
+    decided_on: date
+    valid_until: date | None
+    certification: Certification
+
+
+def cdc_entries(*, deliberation: Deliberation, decisions: Sequence[CandidateDecision],
+                certification: Certification | None = None) -> list[CdcEntry]:
+    """The passages of a deliberation's decisions (no query when ``certification`` is the
+    declared one already)."""
+    certification = certification or _declared_certification(deliberation)
     decided_on = decision_date(deliberation)
     valid_until = (months_after(decided_on, certification.validity_months)
                    if certification.validity_months else None)
+    return [CdcEntry(decision, decided_on, valid_until, certification)
+            for decision in decisions]
 
+
+def cdc_flux_xml(*, entries: Sequence[CdcEntry], emitter: Certification, flux_id: str,
+                 now: datetime | None = None) -> bytes:
+    """The one writer of the accrochage XML: a ``flux`` whose certifier is ``emitter``
+    (its Caisse des Dépôts ids) and one ``certification`` element per declared code, each
+    with its passages in the order given."""
     flux = ET.Element(f"{{{CDC_NAMESPACE}}}flux")
     _sub(flux, "idFlux", flux_id)
     _sub(flux, "horodatage", timezone.localtime(now or timezone.now())
          .replace(microsecond=0).isoformat())
-    emitter = _sub(flux, "emetteur")
-    _sub(emitter, "idClient", certification.cdc_client_id)  # the certifier deposits itself
-    certifier = _sub(_sub(emitter, "certificateurs"), "certificateur")
-    _sub(certifier, "idClient", certification.cdc_client_id)
-    _sub(certifier, "idContrat", certification.cdc_contract_id)
-    declared = _sub(_sub(certifier, "certifications"), "certification")
-    _sub(declared, "type", "RS" if certification.code.startswith("RS") else "RNCP")
-    _sub(declared, "code", certification.code)
-    _sub(declared, "natureDeposant", "CERTIFICATEUR")
-    passages = _sub(declared, "passageCertifications")
-    for decision in holders:
-        _passage(passages, decision, decided_on, valid_until)
+    emitter_element = _sub(flux, "emetteur")
+    _sub(emitter_element, "idClient", emitter.cdc_client_id)  # the certifier deposits itself
+    certifier = _sub(_sub(emitter_element, "certificateurs"), "certificateur")
+    _sub(certifier, "idClient", emitter.cdc_client_id)
+    _sub(certifier, "idContrat", emitter.cdc_contract_id)
+    certifications = _sub(certifier, "certifications")
+    by_code: dict[str, ET.Element] = {}
+    for entry in entries:
+        code = entry.certification.code
+        if code not in by_code:
+            declared = _sub(certifications, "certification")
+            _sub(declared, "type", "RS" if code.startswith("RS") else "RNCP")
+            _sub(declared, "code", code)
+            _sub(declared, "natureDeposant", "CERTIFICATEUR")
+            by_code[code] = _sub(declared, "passageCertifications")
+        _passage(by_code[code], entry.decision, entry.decided_on, entry.valid_until)
 
     ET.indent(flux)
     body = ET.tostring(flux, encoding="unicode", default_namespace=CDC_NAMESPACE)
-    content = ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
-    return content, holders, split.revoked
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode("utf-8")
+
+
+# -- validation before download -------------------------------------------------------------
+# The XSD 1.1.2's required children of each complex type we emit (docs/documents.md).
+_REQUIRED_CHILDREN = {
+    "flux": ("idFlux", "horodatage", "emetteur"),
+    "emetteur": ("idClient", "certificateurs"),
+    "certificateurs": ("certificateur",),
+    "certificateur": ("idClient", "idContrat", "certifications"),
+    "certification": ("type", "code", "passageCertifications"),
+    "passageCertification": (
+        "idTechnique", "obtentionCertification", "donneeCertifiee", "dateDebutValidite",
+        "dateFinValidite", "presenceNiveauLangueEuro", "presenceNiveauNumeriqueEuro",
+        "scoring", "mentionValidee", "modalitesInscription", "identificationTitulaire"),
+    "titulaire": ("nomNaissance", "nomUsage", "prenom1", "anneeNaissance", "moisNaissance",
+                  "jourNaissance", "sexe", "codeCommuneNaissance"),
+}
+_MAX_LENGTHS = {"idFlux": 50, "idTechnique": 255, "idContrat": 20, "nomNaissance": 60,
+                "nomUsage": 60, "prenom1": 60, "prenom2": 60, "prenom3": 60,
+                "libelleCommuneNaissance": 60, "libellePaysNaissance": 60}
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _structural_problems(content: bytes) -> list[str]:
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(content)
+    except Exception as error:
+        return [_("The file is not well-formed XML: %(error)s") % {"error": error}]
+    problems: list[str] = []
+    if root.tag != f"{{{CDC_NAMESPACE}}}flux":
+        problems.append(_("The root element must be “flux” in the namespace %(ns)s.")
+                        % {"ns": CDC_NAMESPACE})
+    seen: set[str] = set()
+    for element in root.iter():
+        name = _local(element.tag)
+        children = [_local(child.tag) for child in element]
+        for required in _REQUIRED_CHILDREN.get(name, ()):
+            if children.count(required) != 1:
+                problems.append(_("“%(parent)s” must have one “%(child)s”.")
+                                % {"parent": name, "child": required})
+        text = (element.text or "").strip() if not len(element) else ""
+        if name in _MAX_LENGTHS and len(text) > _MAX_LENGTHS[name]:
+            problems.append(_("“%(name)s” is longer than %(max)s characters.")
+                            % {"name": name, "max": _MAX_LENGTHS[name]})
+        if name == "idTechnique":
+            if text in seen:
+                problems.append(_("The passage “%(id)s” appears twice.") % {"id": text})
+            seen.add(text)
+    if not seen:
+        problems.append(_("The file declares no passage."))
+    return problems
+
+
+def cdc_xml_problems(content: bytes) -> list[str]:
+    """Why a file would be refused on deposit, empty when it is valid: against the XSD
+    when a copy is configured (``settings.CDC_XSD_PATH``, read with lxml), otherwise by
+    the structural checks of the XSD 1.1.2 rules we emit."""
+    from django.conf import settings
+
+    xsd_path = getattr(settings, "CDC_XSD_PATH", "") or ""
+    if not xsd_path:
+        return _structural_problems(content)
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    schema = etree.XMLSchema(etree.parse(xsd_path, parser))
+    try:
+        document = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as error:
+        return [_("The file is not well-formed XML: %(error)s") % {"error": error}]
+    if schema.validate(document):
+        return []
+    return [_("XSD, line %(line)s: %(message)s") % {"line": entry.line, "message": entry.message}
+            for entry in schema.error_log]
 
 
 def cdc_revoked_holders(*, deliberation: Deliberation) -> list[str]:

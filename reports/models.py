@@ -255,3 +255,128 @@ class IssuingOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deliberation}: {self.reason[:60]}"
+
+
+# -- the Caisse des Dépôts declaration as a tracked process (issue 20, reports/cdc_flux.py) -----
+class CdcFluxState(models.TextChoices):
+    PREPARED = "prepared", _("prepared")
+    DOWNLOADED = "downloaded", _("downloaded")
+    DEPOSITED = "deposited", _("deposited")
+    PROCESSED = "processed", _("processed")
+
+
+class CdcFlux(models.Model):
+    """One declaration file (« flux ») for one certification, for a session or a period:
+    the XML as it was validated and downloaded, kept whole, and where it stands."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certification = models.ForeignKey(
+        "certifications.Certification", on_delete=models.PROTECT, related_name="cdc_fluxes",
+        verbose_name=_("certification"))
+    # The ``idFlux`` written in the file (50 characters at most in the XSD).
+    id_flux = models.CharField(_("flux id"), max_length=50, unique=True)
+    session = models.ForeignKey(
+        Session, on_delete=models.PROTECT, null=True, blank=True, related_name="cdc_fluxes",
+        verbose_name=_("session"))
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("created by"))
+    state = models.CharField(_("state"), max_length=12, choices=CdcFluxState.choices,
+                             default=CdcFluxState.PREPARED)
+    filename = models.CharField(_("file name"), max_length=120)
+    content = models.BinaryField(_("XML file"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    passages_count = models.PositiveIntegerField(_("passages"), default=0)
+    # Holders whose certificate was revoked after a declaration: the XSD has no element to
+    # withdraw a passage, they are withdrawn on the Caisse des Dépôts portal (printed names).
+    revoked_to_withdraw = models.JSONField(_("revoked holders to withdraw"), default=list,
+                                           blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    deposited_at = models.DateTimeField(_("deposited"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    # The processing report (accusé de traitement) the Caisse des Dépôts returned.
+    report_processing_id = models.CharField(_("processing id"), max_length=50, blank=True)
+    report_filename = models.CharField(_("report file name"), max_length=255, blank=True)
+    report = models.BinaryField(_("processing report"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Caisse des Dépôts flux")
+        verbose_name_plural = _("Caisse des Dépôts fluxes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.id_flux} ({self.state})"
+
+
+class CdcPassageState(models.TextChoices):
+    TO_DECLARE = "to_declare", _("to declare")
+    DECLARED = "declared", _("declared")
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+    CORRECTED = "corrected", _("corrected")
+    REDECLARED = "redeclared", _("re-declared")
+    REVOKED_DECLARED = "revoked_declared", _("revoked after declaration")
+
+
+#: What the next flux carries: new passages and corrected ones.
+CDC_TO_SEND = (CdcPassageState.TO_DECLARE, CdcPassageState.CORRECTED)
+#: Sent and waiting for (or having) the Caisse des Dépôts' answer.
+CDC_SENT = (CdcPassageState.DECLARED, CdcPassageState.REDECLARED, CdcPassageState.ACCEPTED)
+
+
+class CdcPassage(models.Model):
+    """One holder's passage (« passageCertification »): the jury's decision it declares,
+    its stable ``idTechnique`` (``reports.cdc.passage_id``) and where it stands."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    decision = models.OneToOneField(
+        "deliberations.CandidateDecision", on_delete=models.PROTECT,
+        related_name="cdc_passage", verbose_name=_("decision"))
+    certification = models.ForeignKey(
+        "certifications.Certification", on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("certification"))
+    id_technique = models.CharField(_("technical id"), max_length=255, unique=True)
+    state = models.CharField(_("state"), max_length=20, choices=CdcPassageState.choices,
+                             default=CdcPassageState.TO_DECLARE)
+    reason_code = models.CharField(_("rejection code"), max_length=60, blank=True)
+    reason_text = models.TextField(_("rejection reason"), blank=True)
+    last_flux = models.ForeignKey(
+        CdcFlux, on_delete=models.PROTECT, null=True, blank=True, related_name="passages",
+        verbose_name=_("last sent in"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Caisse des Dépôts passage")
+        verbose_name_plural = _("Caisse des Dépôts passages")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["certification", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.id_technique} ({self.state})"
+
+
+class CdcPassageTransition(models.Model):
+    """One change of a passage's state, kept: who, when, in which flux, why."""
+
+    passage = models.ForeignKey(CdcPassage, on_delete=models.PROTECT,
+                                related_name="transitions", verbose_name=_("passage"))
+    from_state = models.CharField(_("from"), max_length=20, blank=True,
+                                  choices=CdcPassageState.choices)
+    to_state = models.CharField(_("to"), max_length=20, choices=CdcPassageState.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                           blank=True, related_name="+", verbose_name=_("by"))
+    flux = models.ForeignKey(CdcFlux, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+", verbose_name=_("flux"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("passage transition")
+        verbose_name_plural = _("passage transitions")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.passage_id}: {self.from_state} → {self.to_state}"

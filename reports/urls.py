@@ -2,13 +2,25 @@
 
 from django.urls import path
 
-from reports import views
+from reports import views, views_cdc
 
 app_name = "reports"
 
 urlpatterns = [
     path("sessions/<uuid:session_id>/cdc-accrochage.xml", views.cdc_accrochage,
          name="cdc_accrochage"),
+    path("declarations/", views_cdc.cdc_declarations, name="cdc_declarations"),
+    path("declarations/fluxes/", views_cdc.cdc_flux_create, name="cdc_flux_create"),
+    path("declarations/fluxes/<uuid:flux_id>/", views_cdc.cdc_flux_detail,
+         name="cdc_flux_detail"),
+    path("declarations/fluxes/<uuid:flux_id>/download/", views_cdc.cdc_flux_download,
+         name="cdc_flux_download"),
+    path("declarations/fluxes/<uuid:flux_id>/deposited/", views_cdc.cdc_flux_deposited,
+         name="cdc_flux_deposited"),
+    path("declarations/fluxes/<uuid:flux_id>/report/", views_cdc.cdc_flux_report,
+         name="cdc_flux_report"),
+    path("declarations/passages/<uuid:passage_id>/rectify/", views_cdc.cdc_passage_rectify,
+         name="cdc_passage_rectify"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/file/", views.verify_file, name="verify_file"),
     path("verify/<str:code>/", views.verify, name="verify"),

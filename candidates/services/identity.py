@@ -152,12 +152,18 @@ def _signed_session(candidate: Candidate) -> Session | None:
 
 @transaction.atomic
 def candidate_update_identity(*, candidate: Candidate, by: User | None,
-                              ip_address: str | None = None, **fields: object) -> Candidate:
+                              ip_address: str | None = None, cdc_rectification: str = "",
+                              **fields: object) -> Candidate:
     """Correct a candidate's identity (names, sex, birth date and place). Refused when a
     signed deliberation included them (IdentityLockedError), when the data were erased,
     when the new identity is another candidate's (DuplicateCandidateError), or when the
     birthplace does not match the INSEE lists (a suggestion in the message). The key is
-    recomputed; the audit trail records who changed which fields (not their values)."""
+    recomputed; the audit trail records who changed which fields (not their values).
+
+    ``cdc_rectification`` (the Caisse des Dépôts' rejection it answers): the identity is
+    rectified although a signed deliberation decided on it — the documents keep printing
+    the identity frozen at signing, the declaration reads the record. Audited as
+    ``candidate.identity_rectified_for_cdc`` (reports/cdc_flux.py)."""
     unknown = set(fields) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"Not identity fields: {sorted(unknown)}")
@@ -174,7 +180,7 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
     if not changed:
         return stored
     locked = _signed_session(stored)
-    if locked is not None:
+    if locked is not None and not cdc_rectification:
         raise IdentityLockedError(locked)
     birthplace_check(birth_insee_code=values["birth_insee_code"],
                      birth_commune=values["birth_commune"],
@@ -195,9 +201,13 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
     # Which fields changed, never their values: the trail is append-only and an erasure
     # must leave nothing of the person in it (accounts.admin_audit, docs/rgpd.md).
     fields = sorted(changed)
-    audit_log(actor=by, action="candidate.identity_changed", obj=stored,
+    context = {"candidate": str(stored.public_id)}
+    if cdc_rectification:
+        context["cdc_rejection"] = cdc_rectification[:500]
+    audit_log(actor=by, action=("candidate.identity_rectified_for_cdc" if cdc_rectification
+                                else "candidate.identity_changed"), obj=stored,
               old={"fields": fields}, new={"fields": fields},
-              context={"candidate": str(stored.public_id)}, ip_address=ip_address)
+              context=context, ip_address=ip_address)
     for name in [*changed, "identity_key"]:
         setattr(candidate, name, getattr(stored, name))
     return stored

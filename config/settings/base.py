@@ -438,3 +438,8 @@ LOGGING = {
                 # on each check; the check says it in words (reports/services/seal_check.py).
                 "pyhanko.sign.validation.generic_cms": {"level": "ERROR"}},
 }
+
+# The Caisse des Dépôts accrochage XSD (a local copy downloaded from its portal): when set,
+# every declaration flux is validated against it with lxml before download; otherwise by
+# the structural checks of reports/cdc.py (docs/documents.md).
+CDC_XSD_PATH = env("CDC_XSD_PATH", default="")

@@ -30,6 +30,7 @@ from juries.selectors import AssessmentProgress, UnscoredCandidate
 from juries.tests.factories import AssessmentFactory
 from portal.timeline import SessionFacts, StageState, next_action, session_stages
 from reports.cdc import CdcDeadline, CdcDeclaration
+from reports.cdc_selectors import PassageCounts
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.selectors import SessionDocumentCounts
 
@@ -411,7 +412,7 @@ def test_it_shows_a_signed_session_in_constant_queries(
         alice, django_assert_max_num_queries, candidates, epreuves):
     setup, _deliberation = _signed_session(alice, candidates=candidates, epreuves=epreuves)
     client = _client(alice)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):  # +1: the declaration passages by state
         response = client.get(reverse("candidates:session_detail",
                                       args=[setup.session.public_id]))
     assert response.status_code == 200
@@ -428,3 +429,28 @@ def test_a_declaration_that_cannot_be_produced_says_why(alice):
     mentions = reverse("certifications:certification_mentions",
                        args=[setup.session.referentiel.certification.public_id])
     assert f'href="{mentions}"' in text
+
+
+# -- the declaration tracked by fluxes (issue 20) ----------------------------------------------
+def _tracked(**counts) -> SessionFacts:
+    return replace(ISSUED, cdc_passages=PassageCounts(**counts))
+
+
+@pytest.mark.parametrize(("facts", "key", "state"), [
+    (_tracked(declared=2), "cdc_report", StageState.IN_PROGRESS),
+    (_tracked(accepted=2), "done", StageState.DONE),
+    (_tracked(accepted=1, rejected=1), "cdc_rejected", StageState.IN_PROGRESS),
+    (_tracked(accepted=1, corrected=1), "cdc_flux", StageState.IN_PROGRESS),
+    (_tracked(declared=1), "cdc_flux", StageState.IN_PROGRESS),  # one holder never sent
+    (replace(OVERDUE, cdc_passages=PassageCounts(rejected=2)), "cdc_rejected",
+     StageState.LATE),
+])
+def test_passage_states_drive_the_declaration_stage(facts, key, state):
+    assert next_action(facts).key == key
+    assert next_action(facts).url == reverse("reports:cdc_declarations")
+    cdc = session_stages(facts)[-1]
+    assert cdc.state is state
+    counts = facts.cdc_passages
+    assert (f"Passages: {counts.declared} declared, {counts.accepted} accepted, "
+            f"{counts.rejected} rejected.") in cdc.lines
+    assert reverse("reports:cdc_declarations") in [link.url for link in cdc.links]
