@@ -37,7 +37,14 @@ from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_al
 from juries.models import Assignment
 from juries.tests.factories import MemberFactory
 from notifications.models import Message, MessageKind
-from reports.models import DocumentKind, SessionExport, SessionExportStatus
+from reports.models import (
+    CdcFlux,
+    CdcPassage,
+    CdcPassageState,
+    DocumentKind,
+    SessionExport,
+    SessionExportStatus,
+)
 from reports.services import document_render, documents_issue_for_deliberation
 from reports.tests.conftest import enqueued, rendered  # noqa: F401 - fixtures
 
@@ -209,6 +216,18 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_document_download": ("GET", ADMIN),
     "api_document_revoke": ("POST", ADMIN),
     "api_verify": ("GET", EVERYONE),
+    # -- the CDC declaration process: administrators only, 404 for anyone else
+    "reports:cdc_declarations": ("GET", {"anonymous": 404, "admin": OK}),
+    "reports:cdc_flux_create": ("POST", {"anonymous": 404, "admin": OK}),  # refused: words
+    "reports:cdc_flux_detail": ("GET", {"anonymous": 404, "admin": OK}),
+    "reports:cdc_flux_download": ("GET", {"anonymous": 404, "admin": OK}),
+    "reports:cdc_flux_deposited": ("POST", {"anonymous": 404, "admin": OK}),
+    "reports:cdc_flux_report": ("POST", {"anonymous": 404, "admin": OK}),  # no file: words
+    "reports:cdc_passage_rectify": ("GET POST", {"anonymous": 404, "admin": (OK, OK)}),
+    "api_cdc_flux_list": ("GET POST", {"admin": (OK, 400)}),  # an empty body: 400
+    "api_cdc_flux_detail": ("GET", ADMIN),
+    "api_cdc_flux_download": ("GET", ADMIN),
+    "api_cdc_flux_report": ("POST", {"admin": 400}),  # no file: 400
     # -- digital credentials: public keys, profile and lists; the holder's download
     "credentials:jwks": ("GET", EVERYONE),
     "credentials:issuer": ("GET", EVERYONE),
@@ -280,6 +299,14 @@ def build_world() -> World:
                        and d.kind == DocumentKind.BLOC_ATTESTATION)
     attestation = document_render(document_id=attestation.pk)
     credential = credential_issue(document=attestation)
+    flux = CdcFlux.objects.create(
+        certification=x.session.referentiel.certification, id_flux="MATRIX0001",
+        session=x.session, created_by=other_admin, filename="matrix.xml",
+        content=b"<xml/>", sha256="0" * 64, passages_count=1)
+    passage = CdcPassage.objects.create(
+        decision=CandidateDecision.objects.get(enrolment=dave),
+        certification=x.session.referentiel.certification, id_technique=str(dave.public_id),
+        state=CdcPassageState.REJECTED, reason_text="Code INSEE inconnu", last_flux=flux)
     export = SessionExport.objects.create(session=x.session, requested_by=other_admin,
                                           status=SessionExportStatus.DONE)
     export.file.save("x.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
@@ -323,7 +350,8 @@ def build_world() -> World:
         "document_id": document.public_id, "export_id": export.public_id,
         "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
         "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
-        "user_id": other_admin.pk, "kid": credential.key.kid, "number": credential.status_list,
+        "user_id": other_admin.pk, "flux_id": flux.public_id, "passage_id": passage.public_id,
+        "kid": credential.key.kid, "number": credential.status_list,
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
@@ -333,6 +361,8 @@ def build_world() -> World:
                  "certifications:import_draft_edit", "certifications:import_draft_add",
                  "certifications:import_draft_remove", "certifications:import_draft_move"):
         kwargs[name]["index"] = 0
+    for name in ("api_cdc_flux_detail", "api_cdc_flux_download", "api_cdc_flux_report"):
+        kwargs[name] = {"public_id": flux.public_id}
     kwargs["credentials:download"] = {"document_id": attestation.public_id}
     kwargs["api_document_credential"] = {"public_id": attestation.public_id}
     return World(
