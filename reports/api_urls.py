@@ -1,4 +1,5 @@
-"""/api/v1/documents/ and /api/v1/verify/ (included by config/urls.py)."""
+"""/api/v1/documents/, /api/v1/verify/ and /api/v1/verify/file/ (included by
+config/urls.py)."""
 
 from django.urls import path
 
@@ -12,5 +13,6 @@ urlpatterns = [
          name="api_document_download"),
     path("documents/<uuid:public_id>/revoke/", api.DocumentRevokeAPI.as_view(),
          name="api_document_revoke"),
+    path("verify/file/", api.VerifyFileAPI.as_view(), name="api_verify_file"),
     path("verify/<str:code>/", api.VerifyAPI.as_view(), name="api_verify"),
 ]
