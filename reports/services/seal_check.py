@@ -88,38 +88,36 @@ def _read_certificates(path: Path) -> list:
 
 
 @functools.lru_cache(maxsize=4)
-def _trust_roots_at(paths: tuple[str, ...], _mtimes: tuple[int, ...]) -> tuple:
+def _trust_roots_at(files: tuple[str, ...], _mtimes: tuple[int, ...]) -> tuple:
     roots = []
-    for name in paths:
-        path = Path(name)
-        files = (sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir()
-                 else [path])
-        for file in files:
-            try:
-                certificates = _read_certificates(file)
-                for certificate in certificates:
-                    certificate.native  # noqa: B018 -- parses it all now, not in the check
-            except Exception as error:  # the others still count; the operator is told
-                logger.error("SEAL_TRUST_ROOTS: %s is not a PEM or DER certificate (%s)",
-                             file, error)
-                continue
-            roots.extend(certificates)
+    for file in files:
+        try:
+            certificates = _read_certificates(Path(file))
+            for certificate in certificates:
+                certificate.native  # noqa: B018 -- parses it all now, not in each check
+        except Exception as error:  # the others still count; the operator is told
+            logger.error("SEAL_TRUST_ROOTS: %s is not a PEM or DER certificate (%s)",
+                         file, error)
+            continue
+        roots.extend(certificates)
     return tuple(roots)
 
 
 def seal_trust_roots() -> tuple:
     """The certificates of ``SEAL_TRUST_ROOTS`` (files, or directories of them), read
-    again when one changes."""
-    paths = tuple(p.strip() for p in settings.SEAL_TRUST_ROOTS if p.strip())
-    mtimes = []
-    for name in paths:
+    again when a file changes, comes or goes."""
+    files: dict[str, int] = {}
+    for name in (p.strip() for p in settings.SEAL_TRUST_ROOTS if p.strip()):
+        path = Path(name)
         try:
-            mtimes.append(Path(name).stat().st_mtime_ns)
-        except OSError:
-            logger.error("SEAL_TRUST_ROOTS: %s cannot be read", name)
-            mtimes.append(0)
-    readable = tuple(p for p, m in zip(paths, mtimes, strict=True) if m)
-    return _trust_roots_at(readable, tuple(m for m in mtimes if m))
+            found = (sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir()
+                     else [path])
+            for file in found:
+                files[str(file)] = file.stat().st_mtime_ns
+        except OSError as error:
+            logger.error("SEAL_TRUST_ROOTS: %s cannot be read (%s)", name,
+                         error.strerror or error)
+    return _trust_roots_at(tuple(files), tuple(files.values()))
 
 
 def pdf_seal_check(data: bytes) -> SealCheck:

@@ -206,3 +206,14 @@ def test_the_api_says_trusted_and_by_whom(client, settings, authority, sealed_by
     assert body["trusted_by"] == "AC Cachets Test"
     assert body["issuer"] == "AC Cachets Test"
     assert body["self_signed"] is False
+
+
+@pytest.mark.django_db
+def test_a_certificate_added_to_the_directory_counts_at_once(settings, authority,
+                                                             sealed_by_authority, tmp_path):
+    directory = tmp_path / "roots"
+    directory.mkdir()
+    settings.SEAL_TRUST_ROOTS = [str(directory)]
+    assert not pdf_seal_check(sealed_by_authority).trusted
+    authority.pem(directory / "ours.pem")
+    assert pdf_seal_check(sealed_by_authority).trusted
