@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from django.utils import translation
 
@@ -55,9 +55,11 @@ def softhsm(*arguments: str) -> None:
     subprocess.run(["softhsm2-util", *arguments], check=True, capture_output=True)
 
 
-def key_with_certificate(directory: Path, label: str, key_id: str, common_name: str) -> bytes:
+def key_with_certificate(directory: Path, label: str, key_id: str, common_name: str,
+                         *, rsa_key: bool = False) -> bytes:
     """A key imported on the token, and its self-signed certificate (DER)."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) if rsa_key
+           else ec.generate_private_key(ec.SECP256R1()))
     pem = directory / f"{label}.pem"
     pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                       serialization.PrivateFormat.PKCS8,
@@ -77,9 +79,10 @@ def key_with_certificate(directory: Path, label: str, key_id: str, common_name: 
 
 @pytest.fixture(scope="session")
 def token(tmp_path_factory) -> Token:
-    """A SoftHSM2 token with two seal keys, « seal-2026 » and « seal-2027 » (a rotation),
-    each with its certificate beside it. Made before the module is loaded in this process:
-    SoftHSM reads its token directory when it starts."""
+    """A SoftHSM2 token with two ECDSA seal keys, « seal-2026 » and « seal-2027 » (a
+    rotation), and an RSA one, « seal-rsa », each with its certificate beside it. Made
+    before the module is loaded in this process: SoftHSM reads its token directory when it
+    starts."""
     import pkcs11
     from pkcs11 import Attribute, CertificateType, ObjectClass
 
@@ -96,6 +99,8 @@ def token(tmp_path_factory) -> Token:
                                                     "Cachet HSM 2026")),
         "seal-2027": (b"\x02", key_with_certificate(directory, "seal-2027", "02",
                                                     "Cachet HSM 2027")),
+        "seal-rsa": (b"\x03", key_with_certificate(directory, "seal-rsa", "03",
+                                                   "Cachet HSM RSA", rsa_key=True)),
     }
     with pkcs11.lib(MODULE).get_token(token_label=TOKEN).open(rw=True, user_pin=PIN) as session:
         for label, (key_id, der) in certificates.items():
@@ -142,6 +147,13 @@ def test_a_document_sealed_on_the_token_verifies(on_token, certificate_pdf, tmp_
         assert "Signer Certificate Common Name: Cachet HSM 2026" in out
         assert "Signature Validation: Signature is Valid." in out
         assert "Total document signed" in out
+
+
+def test_an_rsa_key_on_the_token(on_token, settings, certificate_pdf, db):
+    settings.SEAL_PKCS11_KEY_LABEL = "seal-rsa"
+    check = pdf_seal_check(seal_pdf(certificate_pdf))
+    assert check.seal_ok
+    assert check.signer == "Cachet HSM RSA"
 
 
 def test_the_pin_from_a_file(on_token, settings, certificate_pdf, tmp_path, db):
