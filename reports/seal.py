@@ -17,6 +17,7 @@ import functools
 import io
 import re
 import secrets
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -185,6 +186,16 @@ def _configured_signer():
 def seal_pdf(data: bytes) -> bytes:
     """The PDF with the certifier's seal: a certification signature (no change allowed
     after it) in the field « Cachet », covering the whole file. Raises ``SealError``."""
+    if not settings.SEAL_PKCS11_MODULE:
+        return _seal_pdf(data)
+    with _PKCS11_LOCK:  # one operation at a time on the kept session (a threaded worker)
+        return _seal_pdf(data)
+
+
+_PKCS11_LOCK = threading.Lock()
+
+
+def _seal_pdf(data: bytes) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
 
