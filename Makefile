@@ -44,15 +44,16 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
-# The accessibility tests drive Debian's chromium and the document tests read PDFs with
-# poppler's pdftotext; install them when we can (root + apt), otherwise those tests are
-# skipped with a message.
+# The accessibility tests drive Debian's chromium, the document tests read PDFs with
+# poppler's pdftotext and the seal tests put a key on a SoftHSM2 token; install them when
+# we can (root + apt), otherwise those tests are skipped with a message.
 browser:
-	@if { [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; } \
+	@if { [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null \
+	      || ! command -v softhsm2-util >/dev/null; } \
 	    && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  echo "installing chromium and poppler-utils for the browser and document tests"; \
+	  echo "installing chromium, poppler-utils and softhsm2 for the browser and document tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium poppler-utils >/dev/null; \
+	    chromium poppler-utils softhsm2 >/dev/null; \
 	fi
 
 lint: $(STAMP)

@@ -1,7 +1,8 @@
 """REST endpoints of the document register (/api/v1/documents/, /api/v1/verify/; DESIGN.md
 §4.5, §6, §8): the same selectors and services as the pages. An administrator lists,
 downloads and revokes any document; a candidate lists and downloads their own issued
-documents; anyone else sees none (404). Verification by code is public, like its page."""
+documents; anyone else sees none (404). Verification by code, and of an uploaded PDF's
+seal (``reports.services.seal_check``), is public, like its pages."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -24,7 +32,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import may_read_internal_reasons
 from accounts.ratelimit import rate_limit_consume
-from config.api import DateTimeFilter, ProblemSerializer, refused
+from config.api import DateTimeFilter, ProblemSerializer, problem, refused
+from reports.forms import VERIFY_REQUEST_MAX_BYTES, VerifyFileForm, VerifyUploadHandler
 from reports.models import Document, DocumentKind, DocumentStatus
 from reports.selectors import (
     document_download_get_for_user,
@@ -32,6 +41,7 @@ from reports.selectors import (
     document_list_for_user,
 )
 from reports.services import document_revoke
+from reports.services.seal_check import SealCheck, pdf_seal_check, seal_check_lines
 from reports.views import pdf_response, verify_limited_message
 
 
@@ -250,5 +260,120 @@ class VerifyAPI(APIView):
         except Document.DoesNotExist:
             raise NotFound from None
         response = Response(VerificationSerializer(document).data)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+# -- public verification of an uploaded PDF (its seal, the register) ------------------------
+class SealSignerSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The seal certificate's common name.")
+    organisation = serializers.CharField(help_text="Its organisation; empty if it names none.")
+
+
+class SealDocumentSerializer(serializers.Serializer):
+    """The register's document whose file is exactly the one sent."""
+
+    verification_code = serializers.CharField(help_text="Its code for GET verify/{code}/.")
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    kind_label = serializers.CharField(source="get_kind_display")
+    status = serializers.SerializerMethodField(help_text="valid, or revoked.")
+    holder = serializers.CharField(source="statement.holder", allow_null=True)
+    issued_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    revocation_reason = serializers.CharField(
+        source="public_reason", help_text="The public reason of a revocation; empty while "
+                                          "valid.")
+
+    def get_status(self, document: Document) -> str:
+        return "valid" if document.is_valid else "revoked"
+
+
+class SealCheckSerializer(serializers.Serializer):
+    """What ``manage.py verify_document`` and the page /verify/file/ say, as data."""
+
+    is_pdf = serializers.BooleanField(source="readable", help_text="A readable PDF at all.")
+    sealed = serializers.BooleanField(help_text="It carries an electronic seal.")
+    intact = serializers.BooleanField(help_text="The seal matches the bytes it covers.")
+    covers_whole_file = serializers.BooleanField(
+        source="whole_file", help_text="... and those bytes are the whole file (nothing "
+                                       "added after the seal).")
+    signer = serializers.SerializerMethodField(help_text="Who sealed it; null if unsealed.")
+    signed_at = serializers.DateTimeField(allow_null=True)
+    timestamped = serializers.BooleanField(help_text="signed_at comes from a time stamp "
+                                           "authority, not the sealer's clock.")
+    trusted = serializers.BooleanField(help_text="The seal's certificate chains to an "
+                                       "authority this service trusts (SEAL_TRUST_ROOTS).")
+    trusted_by = serializers.CharField(help_text="That authority's name; empty if not "
+                                       "trusted.")
+    issuer = serializers.CharField(help_text="Who issued the seal's certificate.")
+    self_signed = serializers.BooleanField(help_text="Issued by its own owner (a "
+                                           "demonstration seal, for instance).")
+    in_register = serializers.BooleanField(help_text="The file is exactly a document "
+                                           "issued here (same sha256).")
+    document = SealDocumentSerializer(allow_null=True)
+    authentic = serializers.BooleanField(help_text="A valid document of the register, its "
+                                         "seal intact over the whole file if it has one.")
+    sha256 = serializers.CharField()
+    sentences = serializers.SerializerMethodField(
+        help_text="The check in sentences, in the request's language (Accept-Language).")
+
+    @extend_schema_field(SealSignerSerializer(allow_null=True))
+    def get_signer(self, check: SealCheck) -> dict | None:
+        if not check.sealed or not check.signer:
+            return None
+        return {"name": check.signer, "organisation": check.signer_organisation}
+
+    def get_sentences(self, check: SealCheck) -> list[str]:
+        return seal_check_lines(check)
+
+
+class VerifyFileRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The PDF, at most 2.5 MB.")
+
+
+class VerifyFileAPI(APIView):
+    """Like the page /verify/file/: the upload is read in memory (at most
+    ``VERIFY_FILE_MAX_BYTES``), checked and forgotten, never written anywhere. Its
+    sentences are those of ``seal_check_lines``, in the request's language."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": VerifyFileRequestSerializer},
+        responses={200: SealCheckSerializer,
+                   400: OpenApiResponse(ProblemSerializer, description="No file sent."),
+                   413: OpenApiResponse(ProblemSerializer, description="Larger than 2.5 MB "
+                                        "(code `size`)."),
+                   429: OpenApiResponse(ProblemSerializer, description="More than 30 "
+                                        "verifications a minute from this address.")},
+        summary="Check a PDF's seal and whether it is a valid document of the register "
+                "(public: no authentication; the file is never kept)",
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        if not rate_limit_consume(request, action="verify"):
+            raise Throttled(wait=60, detail=verify_limited_message())
+        too_large = _("This file is larger than 2.5 MB: it cannot be one of our documents.")
+        if int(request.META.get("CONTENT_LENGTH") or 0) > VERIFY_REQUEST_MAX_BYTES:
+            return problem(status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                           type="invalid", code="size", detail=too_large,
+                           errors={"file": [too_large]})
+        request._request.upload_handlers = [VerifyUploadHandler(request._request)]
+        form = VerifyFileForm(files=request.FILES)
+        if not form.is_valid():
+            errors = form.errors.as_data().get("file", [])
+            if any(error.code == "size" for error in errors):
+                return problem(status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                               type="invalid", code="size", detail=too_large,
+                               errors={"file": [too_large]})
+            return problem(status_code=status.HTTP_400_BAD_REQUEST, type="invalid",
+                           code="invalid", detail=_("The data sent is not valid: see errors."),
+                           errors={name: list(messages) for name, messages
+                                   in form.errors.items()})
+        check = pdf_seal_check(form.cleaned_data["file"].read())
+        response = Response(SealCheckSerializer(check).data)
         response["X-Robots-Tag"] = "noindex"
         return response

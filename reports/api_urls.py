@@ -1,4 +1,5 @@
-"""/api/v1/documents/, /api/v1/cdc/ and /api/v1/verify/ (included by config/urls.py)."""
+"""/api/v1/documents/, /api/v1/cdc/, /api/v1/verify/ and /api/v1/verify/file/ (included
+by config/urls.py)."""
 
 from django.urls import path
 
@@ -19,5 +20,6 @@ urlpatterns = [
          name="api_cdc_flux_download"),
     path("cdc/fluxes/<uuid:public_id>/report/", api_cdc.CdcFluxReportAPI.as_view(),
          name="api_cdc_flux_report"),
+    path("verify/file/", api.VerifyFileAPI.as_view(), name="api_verify_file"),
     path("verify/<str:code>/", api.VerifyAPI.as_view(), name="api_verify"),
 ]

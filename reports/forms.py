@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.utils.translation import gettext_lazy as _
 
 from reports.models import CODE_LENGTH, verification_code_is_wellformed, verification_code_normalize
@@ -36,7 +37,19 @@ class VerifyForm(forms.Form):
         return code
 
 
-VERIFY_FILE_MAX_BYTES = 2_500_000  # Django's FILE_UPLOAD_MAX_MEMORY_SIZE: read in memory only
+VERIFY_FILE_MAX_BYTES = 2_500_000
+# A request carrying such a file is a little larger (the multipart boundaries, the token).
+VERIFY_REQUEST_MAX_BYTES = VERIFY_FILE_MAX_BYTES + 10_000
+
+
+class VerifyUploadHandler(MemoryFileUploadHandler):
+    """The uploaded PDF read in memory only, never written to a temporary file: up to
+    ``VERIFY_REQUEST_MAX_BYTES`` (Django's own handler stops at FILE_UPLOAD_MAX_MEMORY_SIZE,
+    2 MiB, and a larger file would be dropped as if none had been sent)."""
+
+    def handle_raw_input(self, input_data: Any, META: Any, content_length: int,  # noqa: N803
+                         boundary: Any, encoding: str | None = None) -> None:
+        self.activated = content_length <= VERIFY_REQUEST_MAX_BYTES
 
 
 class VerifyFileForm(forms.Form):

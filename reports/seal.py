@@ -3,17 +3,21 @@ signature (B-B; B-T with an RFC 3161 time stamp when ``SEAL_TSA_URL`` is set), a
 incremental update so the document's PDF/A conformance and tags stay as rendered.
 
 Configured by ``SEAL_PKCS12_PATH`` and its password (``SEAL_PKCS12_PASSWORD`` or
-``SEAL_PKCS12_PASSWORD_FILE``). No file configured: documents are issued unsealed. A file
+``SEAL_PKCS12_PASSWORD_FILE``), or by a key on a PKCS#11 token (an HSM, a smart card):
+``SEAL_PKCS11_MODULE`` with the token, key and certificate labels and the PIN (the token
+wins when both are configured). Nothing configured: documents are issued unsealed. A seal
 configured but unusable: ``SealError``, recorded as the document's failure, never an
 unsealed document in its place."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import io
 import re
 import secrets
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -25,18 +29,20 @@ class SealError(Exception):
 
 
 def seal_configured() -> bool:
-    return bool(settings.SEAL_PKCS12_PATH)
+    return bool(settings.SEAL_PKCS12_PATH or settings.SEAL_PKCS11_MODULE)
+
+
+def _secret_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise SealError(_("The seal's password file cannot be read (%(path)s): %(error)s")
+                        % {"path": path, "error": error.strerror or error}) from error
 
 
 def _password() -> bytes | None:
     if settings.SEAL_PKCS12_PASSWORD_FILE:
-        try:
-            text = Path(settings.SEAL_PKCS12_PASSWORD_FILE).read_text(encoding="utf-8")
-        except OSError as error:
-            raise SealError(_("The seal's password file cannot be read (%(path)s): %(error)s")
-                            % {"path": settings.SEAL_PKCS12_PASSWORD_FILE,
-                               "error": error.strerror or error}) from error
-        return text.strip().encode()
+        return _secret_file(settings.SEAL_PKCS12_PASSWORD_FILE).encode()
     password = settings.SEAL_PKCS12_PASSWORD
     return password.encode() if password else None
 
@@ -91,7 +97,83 @@ def _kept_key_signer_class():  # made on first use: pyHanko is slow to import
     return KeptKeySigner
 
 
+# -- a key on a PKCS#11 token -----------------------------------------------------------------
+def _pkcs11_pin() -> str | None:
+    if settings.SEAL_PKCS11_PIN_FILE:
+        return _secret_file(settings.SEAL_PKCS11_PIN_FILE)
+    return settings.SEAL_PKCS11_PIN or None
+
+
+_PKCS11_SIGNERS: dict[tuple, object] = {}
+
+
+def _pkcs11_signer(*configuration: str | None):
+    """A session opened once per worker process and kept: opening one (loading the module,
+    logging in) costs far more than a signature. One at a time (a token takes one login
+    per process): another configuration closes the previous one."""
+    signer = _PKCS11_SIGNERS.get(configuration)
+    if signer is None:
+        pkcs11_sessions_close()
+        signer = _PKCS11_SIGNERS[configuration] = _pkcs11_open(*configuration)
+    return signer
+
+
+def pkcs11_sessions_close() -> None:
+    """Close the kept PKCS#11 session: the next seal opens the token afresh (after a
+    failure, the token may have been removed or reset)."""
+    for signer in _PKCS11_SIGNERS.values():
+        with contextlib.suppress(Exception):  # gone with the token: nothing to close
+            signer.pkcs11_session.close()
+    _PKCS11_SIGNERS.clear()
+
+
+def _pkcs11_open(module: str, token_label: str, key_label: str, cert_label: str,
+                 pin: str | None):
+    import pkcs11
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    if not Path(module).is_file():
+        raise SealError(_("The PKCS#11 module %(path)s does not exist: install the token's "
+                          "library or correct SEAL_PKCS11_MODULE.") % {"path": module})
+    try:
+        session = open_pkcs11_session(
+            module, token_criteria=TokenCriteria(label=token_label or None), user_pin=pin)
+    except pkcs11.PinIncorrect as error:
+        raise SealError(_("The PIN of the PKCS#11 token “%(token)s” is wrong.")
+                        % {"token": token_label}) from error
+    except (pkcs11.PKCS11Error, OSError, RuntimeError) as error:
+        if "No token" in str(error):
+            raise SealError(_("No PKCS#11 token labelled “%(token)s” is present (module "
+                              "%(path)s).") % {"token": token_label, "path": module}) from error
+        raise SealError(_("The PKCS#11 token cannot be opened (module %(path)s): %(error)s")
+                        % {"path": module, "error": f"{type(error).__name__}: {error}"}
+                        ) from error
+    signer = PKCS11Signer(session, key_label=key_label or None,
+                          cert_label=cert_label or key_label or None)
+    try:
+        signer.signing_cert  # noqa: B018 -- loads the key and certificate now, to say what is missing
+    except Exception as error:
+        session.close()
+        raise SealError(_("The PKCS#11 token “%(token)s” has no key and certificate "
+                          "labelled “%(label)s”: %(error)s")
+                        % {"token": token_label, "label": cert_label or key_label,
+                           "error": f"{type(error).__name__}: {error}"}) from error
+    # ECDSA: the digest is made here and the token signs it (CKM_ECDSA), the mechanism every
+    # token has; many (SoftHSM among them) lack the hash-and-sign ones (CKM_ECDSA_SHA256).
+    signer.use_raw_mechanism = signer.signing_cert.public_key.algorithm == "ec"
+    return signer
+
+
+def _pkcs11_configured_signer():
+    return _pkcs11_signer(str(settings.SEAL_PKCS11_MODULE), settings.SEAL_PKCS11_TOKEN_LABEL,
+                          settings.SEAL_PKCS11_KEY_LABEL, settings.SEAL_PKCS11_CERT_LABEL,
+                          _pkcs11_pin())
+
+
 def _configured_signer():
+    if settings.SEAL_PKCS11_MODULE:
+        return _pkcs11_configured_signer()
     path = str(settings.SEAL_PKCS12_PATH)
     try:
         mtime_ns = Path(path).stat().st_mtime_ns
@@ -104,6 +186,16 @@ def _configured_signer():
 def seal_pdf(data: bytes) -> bytes:
     """The PDF with the certifier's seal: a certification signature (no change allowed
     after it) in the field « Cachet », covering the whole file. Raises ``SealError``."""
+    if not settings.SEAL_PKCS11_MODULE:
+        return _seal_pdf(data)
+    with _PKCS11_LOCK:  # one operation at a time on the kept session (a threaded worker)
+        return _seal_pdf(data)
+
+
+_PKCS11_LOCK = threading.Lock()
+
+
+def _seal_pdf(data: bytes) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers, timestamps
 
@@ -121,7 +213,9 @@ def seal_pdf(data: bytes) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         sealed = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
             writer, bytes_reserved=reserved).getvalue()
-    except Exception as error:  # a time stamp authority down, an unreadable PDF
+    except Exception as error:  # a time stamp authority down, an unreadable PDF, a token gone
+        if settings.SEAL_PKCS11_MODULE:
+            pkcs11_sessions_close()  # the next document opens the token afresh
         raise SealError(_("The document could not be sealed: %(error)s")
                         % {"error": f"{type(error).__name__}: {error}"}) from error
     if reserved is None and timestamper is None:

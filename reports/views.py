@@ -10,7 +10,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +29,12 @@ from reports.exports import (
     session_export_start,
     session_exports_resume_stale,
 )
-from reports.forms import VERIFY_FILE_MAX_BYTES, VerifyFileForm, VerifyForm
+from reports.forms import (
+    VERIFY_REQUEST_MAX_BYTES,
+    VerifyFileForm,
+    VerifyForm,
+    VerifyUploadHandler,
+)
 from reports.models import Document, SessionExport
 from reports.selectors import (
     document_download_get_for_user,
@@ -86,7 +90,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
     """A PDF uploaded and checked (``pdf_seal_check``): its seal, the register, the
     document's status. Read in memory only (never written anywhere), at most
     ``VERIFY_FILE_MAX_BYTES``."""
-    request.upload_handlers = [MemoryFileUploadHandler(request)]
+    request.upload_handlers = [VerifyUploadHandler(request)]
     return _verify_file(request)
 
 
@@ -96,7 +100,7 @@ def _verify_file(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not rate_limit_consume(request, action="verify"):
             return _verify_limited(request)
-        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > VERIFY_FILE_MAX_BYTES + 10_000
+        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > VERIFY_REQUEST_MAX_BYTES
         form = VerifyFileForm(request.POST, request.FILES)
         if too_large:
             form.is_valid()

@@ -348,8 +348,18 @@ DOCUMENT_RENDER_BATCH = env.int("DOCUMENT_RENDER_BATCH", default=40)
 SEAL_PKCS12_PATH = env.str("SEAL_PKCS12_PATH", default="")
 SEAL_PKCS12_PASSWORD = env.str("SEAL_PKCS12_PASSWORD", default="")
 SEAL_PKCS12_PASSWORD_FILE = env.str("SEAL_PKCS12_PASSWORD_FILE", default="")
+# Or a key on a PKCS#11 token (an HSM, a smart card; it wins over the PKCS#12 file): the
+# module (the vendor's .so), the token's label, the key's label (the certificate's label
+# defaults to it) and the user PIN (or a file holding it).
+SEAL_PKCS11_MODULE = env.str("SEAL_PKCS11_MODULE", default="")
+SEAL_PKCS11_TOKEN_LABEL = env.str("SEAL_PKCS11_TOKEN_LABEL", default="")
+SEAL_PKCS11_KEY_LABEL = env.str("SEAL_PKCS11_KEY_LABEL", default="")
+SEAL_PKCS11_CERT_LABEL = env.str("SEAL_PKCS11_CERT_LABEL", default="")
+SEAL_PKCS11_PIN = env.str("SEAL_PKCS11_PIN", default="")
+SEAL_PKCS11_PIN_FILE = env.str("SEAL_PKCS11_PIN_FILE", default="")
 SEAL_DEMO_PATH = None
-if EMBEDDED and not SEAL_PKCS12_PATH and env.bool("SEAL_DEMO", default=True):
+if (EMBEDDED and not SEAL_PKCS12_PATH and not SEAL_PKCS11_MODULE
+        and env.bool("SEAL_DEMO", default=True)):
     SEAL_DEMO_PATH = VAR_DIR / "seal" / "demo-seal.p12"
     SEAL_PKCS12_PATH = str(SEAL_DEMO_PATH)
     SEAL_PKCS12_PASSWORD_FILE = str(SEAL_DEMO_PATH.with_suffix(".password"))
@@ -364,6 +374,9 @@ CREDENTIAL_DEMO_PATH = None
 if EMBEDDED and not CREDENTIAL_KEY_PATH and env.bool("CREDENTIAL_DEMO", default=True):
     CREDENTIAL_DEMO_PATH = VAR_DIR / "credentials" / "demo-key.pem"
     CREDENTIAL_KEY_PATH = str(CREDENTIAL_DEMO_PATH)
+# The certification authorities whose seals the verification (page, API, verify_document)
+# calls vouched for: PEM or DER certificates, paths separated by commas, or a directory.
+SEAL_TRUST_ROOTS = env.list("SEAL_TRUST_ROOTS", default=[])
 # Progress and outcomes live in database rows (documents, exports), not in a result store.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -402,3 +402,10 @@ def test_an_update_added_after_the_seal_is_said(sealing, certificate_pdf):
     assert not check.seal_ok
     with translation.override("en"):
         assert any("something was added" in line for line in seal_check_lines(check))
+
+
+@pytest.mark.django_db
+def test_a_file_over_two_mebibytes_is_read_in_memory(client):
+    """Django keeps uploads in memory up to 2 MiB only: the page's limit is 2.5 MB."""
+    page = upload(client, b"not a pdf" + b"0" * 2_300_000).content.decode()
+    assert "This file is not a readable PDF." in page

@@ -23,17 +23,23 @@ def test_the_schema_validates_without_warnings(tmp_path):
                  "/api/v1/assignments/", "/api/v1/scores/", "/api/v1/deliberations/",
                  "/api/v1/deliberations/{public_id}/sign/", "/api/v1/documents/",
                  "/api/v1/documents/{public_id}/download/",
-                 "/api/v1/documents/{public_id}/revoke/", "/api/v1/verify/{code}/"]:
+                 "/api/v1/documents/{public_id}/revoke/", "/api/v1/verify/{code}/",
+                 "/api/v1/verify/file/"]:
         assert path in paths, path
+    public = {("get", "/api/v1/verify/{code}/"), ("post", "/api/v1/verify/file/")}
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)
             codes = set(operation["responses"])
             assert "404" in codes, (method, path)
-            if path != "/api/v1/verify/{code}/":
+            if (method, path) not in public:
                 assert {"401", "403"} <= codes, (method, path)
     assert schema["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
-    assert paths["/api/v1/verify/{code}/"]["get"].get("security", []) in ([], [{}])
+    for method, path in public:
+        assert paths[path][method].get("security", []) in ([], [{}]), path
+    upload = paths["/api/v1/verify/file/"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
+    assert {"200", "400", "413", "429"} <= set(upload["responses"])
 
 
 @pytest.mark.django_db
