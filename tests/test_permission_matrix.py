@@ -216,6 +216,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_document_download": ("GET", ADMIN),
     "api_document_revoke": ("POST", ADMIN),
     "api_verify": ("GET", EVERYONE),
+    "api_verify_file": ("POST", dict.fromkeys(ROLES, 400)),  # public; no file: 400
     # -- the CDC declaration process: administrators only, 404 for anyone else
     "reports:cdc_declarations": ("GET", {"anonymous": 404, "admin": OK}),
     "reports:cdc_flux_create": ("POST", {"anonymous": 404, "admin": OK}),  # refused: words
