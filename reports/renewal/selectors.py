@@ -492,3 +492,11 @@ def _count_levels(rows: list[tuple], belongs: dict[int, list[int]],
             competence = competences[index].setdefault(
                 key, CompetenceFigures(code, title, bloc_code))
             competence.levels[level] = competence.levels.get(level, 0) + n
+
+
+def renewal_years(*, certification: Certification) -> list[int]:
+    """The years (site's time zone) in which a deliberation of the certification was
+    signed, oldest first: the promotions the page offers. One query."""
+    return [day.year for day in Deliberation.objects.filter(
+        status=Deliberation.Status.SIGNED, session__referentiel__certification=certification,
+    ).datetimes("signed_at", "year")]

@@ -17,6 +17,8 @@ from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign, requirement_tick
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, lock_opened, score_all
 
+INITIAL, APPRENTICESHIP = AccessRoute.INITIAL, AccessRoute.APPRENTICESHIP
+CONTINUING, VAE, FREE = AccessRoute.CONTINUING, AccessRoute.VAE, AccessRoute.FREE
 CODES = ("C1.1", "C1.2", "C2.1", "C2.2")  # make_referentiel(blocs=2, competences=2)
 
 
