@@ -99,7 +99,7 @@ def renewal_xlsx(report: RenewalReport) -> bytes:
     keys = [key for key, _label in count_rows()]
     _sheet(workbook, _("Access routes"), [_("Promotion"), _("Access route"),
                                           *[label for _key, label in count_rows()]],
-           [[p.promotion.label, r.label, *[_count(r.counts, key) for key in keys]]
+           [[p.promotion.label, str(r.label), *[_count(r.counts, key) for key in keys]]
             for p in promotions for r in p.routes],
            rates=[2 + keys.index(key) for key in RATES])
     _sheet(workbook, _("Blocs"), [

@@ -38,6 +38,7 @@ from uuid import UUID
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -214,11 +215,11 @@ class CompetenceFigures:
 @dataclass
 class RouteFigures:
     route: str
-    label: str
+    label: str | Promise  # lazy: said in the language of whatever shows it
     counts: Counts
 
     def as_dict(self) -> dict[str, Any]:
-        return {"route": self.route, "label": self.label, **self.counts.as_dict()}
+        return {"route": self.route, "label": str(self.label), **self.counts.as_dict()}
 
 
 @dataclass
@@ -404,7 +405,7 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
             promotion=promotion,
             sessions=sorted(sessions[index], key=lambda s: (s.signed_on, s.name)),
             counts=counts[index],
-            routes=[RouteFigures(route, str(route_labels[route]), routes[index][route])
+            routes=[RouteFigures(route, route_labels[route], routes[index][route])
                     for route in AccessRoute.values if route in routes[index]],
             blocs=sorted(blocs[index].values(), key=lambda b: (b.code, b.title)),
             competences=sorted(competences[index].values(),
