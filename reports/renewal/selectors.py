@@ -10,8 +10,8 @@ What is read, and where from:
 - the decisions of signed deliberations (outcome, bloc statuses, final levels): the rows
   are read-only once signed but for recorded amendments, so an amended decision counts as
   amended, as the documents issued for it (DESIGN.md §5);
-- the labels of blocs and compétences from the snapshot frozen at signing
-  (``Deliberation.minutes["referentiel"]``), never the live référentiel: a rename after the
+- the labels of blocs, compétences, the scale and the session's name from the snapshot
+  frozen at signing (``Deliberation.minutes``), never the live rows: a rename after the
   signature does not rename what was decided. Blocs and compétences of several versions
   are gathered by code;
 - enrolments (access route, withdrawal) and sittings (attendance), which the signature
@@ -382,6 +382,8 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
     sessions: list[list[SessionRow]] = [[] for _p in promotions]
     for _pk, session_id, signed_at, minutes, name, starts_on in deliberations:
         labels.read(minutes)
+        frozen = minutes.get("session", {}) if isinstance(minutes, dict) else {}
+        name = frozen.get("name") or name  # as named at signing
         signed_on = timezone.localdate(signed_at)
         for index, promotion in enumerate(promotions):
             if promotion.holds(signed_on):

@@ -144,3 +144,54 @@ def test_the_page_reads_in_constant_queries(client, alice, django_assert_max_num
     signed_session(referentiel, alice, datetime.date(2025, 6, 1), [Planned()] * 4)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url, {"promotion": ["2025", "2026"]}).status_code == 200
+
+
+def test_the_spreadsheet_neutralises_formulas_and_keeps_the_names_as_signed(
+        client, alice, promotions):
+    """A bloc renamed into a formula after the signature: the file keeps the title frozen
+    at signing; a session whose frozen name is a formula is written quoted."""
+    from candidates.models import Session
+    from certifications.models import Bloc
+    from deliberations.models import Deliberation
+    from deliberations.tests.deliberation_helpers import lock_opened
+
+    formula = '=HYPERLINK("http://x")'
+    Bloc.objects.filter(referentiel__certification=promotions).update(title=formula)
+    deliberation = Deliberation.objects.get(session__in=Session.objects.filter(
+        signed_at__isnull=False, deliberation__signed_at__year=2026))
+    minutes = {**deliberation.minutes, "session": {**deliberation.minutes["session"],
+                                                    "name": formula}}
+    with lock_opened():
+        Deliberation.objects.filter(pk=deliberation.pk).update(minutes=minutes)
+    client.force_login(alice)
+    response = client.get(_download(promotions, "xlsx"), {"promotion": "2026"})
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert [row[2] for row in workbook["Blocs"].iter_rows(min_row=2, values_only=True)] == [
+        "Bloc 1", "Bloc 2"]
+    assert next(workbook["Sessions"].iter_rows(min_row=2, values_only=True))[1] == \
+        "'" + formula
+
+
+@pytest.mark.parametrize(("language", "said"), [
+    ("fr", ["DOSSIER DE RENOUVELLEMENT", "RNCP99999 — Chef de projet de démonstration",
+            "Taux de certification totale (parmi les présents) 50 % 20 %",
+            "Promotion 2026", "apprentissage 2 1 0 1 0 0",
+            "Blocs les plus souvent non validés : RNCP99999BC02 (3), RNCP99999BC01 (2).",
+            "C2.2 — Compétence 2.2 5 2,80 1 1 1 2"]),
+    ("en", ["RENEWAL FILE", "Rate certified in full, of those present 50% 20%",
+            "apprenticeship 2 1 0 1 0 0",
+            "Blocs most often not validated: RNCP99999BC02 (3), RNCP99999BC01 (2).",
+            "C2.2 — Compétence 2.2 5 2.80 1 1 1 2"]),
+])
+def test_the_pdf_says_the_figures_in_the_language_asked(client, alice, promotions, tmp_path,
+                                                         language, said):
+    from reports.tests.test_documents_render import pdf_text
+
+    client.force_login(alice)
+    response = client.get(_download(promotions, "pdf"), {"promotion": ["2025", "2026"]},
+                          HTTP_ACCEPT_LANGUAGE=language)
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content, tmp_path)
+    for words in said:
+        assert words in text
+    assert "insertion" not in text.lower()
