@@ -22,8 +22,9 @@ Every figure counts **enrolments**: a candidate enrolled in two sessions of one 
 figure. Rates are fractions of the candidates **present** (who sat at least one épreuve
 that was not cancelled); ``None`` when nobody was present.
 
-Constant number of queries whatever the number of sessions, candidates or promotions
-(five, and two more when a snapshot lacks the labels of a bloc or compétence).
+Constant number of queries whatever the number of sessions, candidates or promotions:
+four (deliberations, enrolments, bloc decisions, final levels), and two more only when a
+snapshot lacks the labels of a bloc or compétence.
 """
 
 from __future__ import annotations
@@ -155,10 +156,6 @@ class Counts:
     def success_rate(self) -> float | None:
         """Certified in full or in part, of those present."""
         return _rate(self.full + self.partial, self.present)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.enrolled or self.withdrawn)
 
     def as_dict(self) -> dict[str, Any]:
         return {"enrolled": self.enrolled, "present": self.present, "full": self.full,

@@ -10,9 +10,15 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from assessments.models import Attendance, Sitting
-from candidates.models import AccessRoute, Enrolment, EnrolmentStatus
+from candidates.models import (
+    AccessRoute,
+    AcquiredBloc,
+    AcquisitionOrigin,
+    Enrolment,
+    EnrolmentStatus,
+)
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
-from certifications.models import Referentiel, Requirement
+from certifications.models import Bloc, Referentiel, Requirement
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign, requirement_tick
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, lock_opened, score_all
@@ -25,13 +31,14 @@ CODES = ("C1.1", "C1.2", "C2.1", "C2.2")  # make_referentiel(blocs=2, competence
 @dataclass
 class Planned:
     """One candidate of a session: route, final levels of C1.1, C1.2, C2.1, C2.2 (every
-    member gives the same), requirement met, absent, withdrawn."""
+    member gives the same), requirement met, absent, withdrawn, blocs acquired before."""
 
     route: str = AccessRoute.CONTINUING
     levels: tuple[int, int, int, int] = (2, 2, 2, 2)
     requirement: bool = False
     absent: bool = False
     withdrawn: bool = False
+    acquired: tuple[str, ...] = ()  # codes of blocs acquired before (by VAE, in 2023)
 
 
 def signed_session(referentiel: Referentiel, admin, signed_on: datetime.date,
@@ -45,6 +52,10 @@ def signed_session(referentiel: Referentiel, admin, signed_on: datetime.date,
             continue
         enrolment = enrol(setup, access_route=planned.route)
         enrolments.append(enrolment)
+        for code in planned.acquired:
+            AcquiredBloc.objects.create(enrolment=enrolment, bloc=Bloc.objects.get(
+                referentiel=referentiel, code=code), acquired_on=datetime.date(2023, 6, 1),
+                origin=AcquisitionOrigin.VAE)
         if planned.absent:
             Sitting.objects.filter(enrolment=enrolment).update(attendance=Attendance.ABSENT)
             continue

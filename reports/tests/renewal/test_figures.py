@@ -131,6 +131,24 @@ def test_it_takes_a_range_of_days_as_a_promotion(promotions):
     assert len(report.promotions[0].sessions) == 3
 
 
+def test_it_counts_the_blocs_acquired_before_apart(alice):
+    """2024: Karim (VAE) acquired BC01 by VAE in 2023 and validates BC02 (all 1, mission
+    met): certified in full; BC01: 0 holder, 0 failed, 1 acquired before; BC02: 1 holder.
+    Léa (continuing) acquired BC02 before and fails BC01 (all 4): BC01 failed 1, BC02
+    acquired before 1; her outcome: failure (no bloc validated in the session)."""
+    referentiel = make_referentiel(blocs=2, competences=2)
+    signed_session(referentiel, alice, datetime.date(2024, 5, 2), [
+        Planned(VAE, (1, 1, 1, 1), requirement=True, acquired=("RNCP99999BC01",)),
+        Planned(CONTINUING, (4, 4, 4, 4), acquired=("RNCP99999BC02",)),
+    ])
+    report = renewal_report(certification=referentiel.certification,
+                            promotions=[Promotion.year(2024)])
+    figures = report.promotions[0]
+    assert (figures.counts.full, figures.counts.failure) == (1, 1)
+    assert [(b.code, b.holders, b.failed, b.acquired_before) for b in figures.blocs] == [
+        ("RNCP99999BC01", 0, 1, 1), ("RNCP99999BC02", 1, 0, 1)]
+
+
 def test_it_reads_a_promotion_from_its_text():
     assert promotion_parse("2025") == Promotion(datetime.date(2025, 1, 1),
                                                 datetime.date(2025, 12, 31))
@@ -157,19 +175,41 @@ def test_it_finds_the_certification_by_code_or_id_for_administrators_only(
                                     promotions=[Promotion.year(2026)])
 
 
-def test_it_reads_in_constant_queries(alice, django_assert_max_num_queries):
-    """Five queries for one small session and for four sessions of five candidates."""
+def test_it_reads_in_constant_queries(alice, django_assert_num_queries):
+    """Four queries for one small session and for five sessions of five candidates: the
+    deliberations, the enrolments, the bloc decisions, the final levels."""
     referentiel = make_referentiel(blocs=2, competences=2)
     signed_session(referentiel, alice, datetime.date(2026, 3, 1), [Planned()])
     certification = referentiel.certification
     chosen = [Promotion.year(2025), Promotion.year(2026)]
-    with django_assert_max_num_queries(5):
+    with django_assert_num_queries(4):
         renewal_report(certification=certification, promotions=chosen)
     for month in (4, 5, 6):
         signed_session(referentiel, alice, datetime.date(2026, month, 1),
                        [Planned(VAE, (1, 2, 3, 4)), Planned(absent=True), Planned(),
                         Planned(withdrawn=True), Planned(INITIAL, (4, 4, 4, 4))])
     signed_session(referentiel, alice, datetime.date(2025, 6, 1), [Planned()] * 5)
-    with django_assert_max_num_queries(5):
+    with django_assert_num_queries(4):
         report = renewal_report(certification=certification, promotions=chosen)
     assert report.promotions[1].counts.enrolled == 1 + 3 * 4
+
+
+def test_a_snapshot_without_the_referentiel_takes_the_live_labels(
+        alice, django_assert_num_queries):
+    """A deliberation signed before snapshots held the référentiel: its blocs and
+    compétences are named from the live rows, in two more queries."""
+    from deliberations.models import Deliberation
+    from deliberations.tests.deliberation_helpers import lock_opened
+
+    referentiel = make_referentiel(blocs=2, competences=2)
+    signed_session(referentiel, alice, datetime.date(2026, 3, 1), [Planned()])
+    with lock_opened():
+        Deliberation.objects.filter(session__referentiel=referentiel).update(minutes={})
+    with django_assert_num_queries(6):
+        report = renewal_report(certification=referentiel.certification,
+                                promotions=[Promotion.year(2026)])
+    figures = report.promotions[0]
+    assert [(b.code, b.title, b.holders) for b in figures.blocs] == [
+        ("RNCP99999BC01", "Bloc 1", 1), ("RNCP99999BC02", "Bloc 2", 1)]
+    assert [c.code for c in figures.competences] == ["C1.1", "C1.2", "C2.1", "C2.2"]
+    assert report.scale == {}

@@ -195,3 +195,14 @@ def test_the_pdf_says_the_figures_in_the_language_asked(client, alice, promotion
     for words in said:
         assert words in text
     assert "insertion" not in text.lower()
+
+
+def test_a_certification_without_a_signature_says_so(client, alice):
+    certification = make_referentiel(blocs=2, competences=2).certification
+    client.force_login(alice)
+    page = client.get(_url(certification)).content.decode()
+    assert "Aucune délibération de cette certification n'a encore été signée." in page
+    assert "Synthèse par promotion" not in page
+    chosen = client.get(_url(certification), {"promotion": "2026"}).content.decode()
+    assert "Aucune délibération de cette certification n'a été signée dans cette " \
+        "période." in chosen
