@@ -15,10 +15,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.spreadsheets import row_safe
 from reports.renewal.charts import levels_chart, rates_chart, routes_chart
-from reports.renewal.selectors import Counts, RenewalReport
+from reports.renewal.selectors import RenewalReport
 
 FORMATS = ("xlsx", "pdf", "json")
 CONTENT_TYPES = {
@@ -26,9 +27,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "json": "application/json",
 }
-
-
-RATES = ("full_rate", "success_rate")
+RATES = ("full_rate", "success_rate")  # the fractions among the figures of ``Counts``
 
 
 def count_rows() -> list[tuple[str, str]]:
@@ -48,10 +47,6 @@ def count_rows() -> list[tuple[str, str]]:
     ]
 
 
-def _count(counts: Counts, key: str) -> Any:
-    return getattr(counts, key)
-
-
 def file_stem(report: RenewalReport) -> str:
     """« renouvellement-RNCP35609-2025_2026 » (made safe by ``attachment_disposition``)."""
     keys = "_".join(p.promotion.key.replace("..", "-") for p in report.promotions)
@@ -60,7 +55,7 @@ def file_stem(report: RenewalReport) -> str:
 
 
 def _sheet(workbook: Workbook, title: str, header: Sequence[str],
-           rows: Sequence[Sequence[Any]], *, rates: Sequence[int] = ()) -> None:
+           rows: Sequence[Sequence[Any]], *, rates: Sequence[int] = ()) -> Worksheet:
     """A sheet: bold headers on row 1, then ``rows``; the columns ``rates`` (0-based)
     hold fractions shown as percentages."""
     sheet = workbook.create_sheet(title[:31])
@@ -76,30 +71,30 @@ def _sheet(workbook: Workbook, title: str, header: Sequence[str],
         longest = max((len(str(cell.value)) for cell in column if cell.value is not None),
                       default=8)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, longest + 2))
+    return sheet
 
 
 def renewal_xlsx(report: RenewalReport) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     promotions = report.promotions
-    summary = workbook.create_sheet(_("Summary")[:31])
-    summary.append(row_safe([_("Figure"), *[p.promotion.label for p in promotions]]))
-    for cell in summary[1]:
-        cell.font = Font(bold=True)
-    for key, label in count_rows():
-        summary.append(row_safe([label, *[_count(p.counts, key) for p in promotions]]))
+    figures = count_rows()
+    summary = _sheet(workbook, _("Summary"),
+                     [_("Figure"), *[p.promotion.label for p in promotions]],
+                     [[label, *[getattr(p.counts, key) for p in promotions]]
+                      for key, label in figures])
+    for index, (key, _label) in enumerate(figures, start=2):  # the rates' rows
         if key in RATES:
-            for cell in summary[summary.max_row][1:]:
+            for cell in summary[index][1:]:
                 cell.number_format = "0.0%"
-    summary.column_dimensions["A"].width = 55
     _sheet(workbook, _("Sessions"), [_("Promotion"), _("Session"), _("Starts on"),
                                      _("Deliberation signed on")],
            [[p.promotion.label, s.name, s.starts_on, s.signed_on]
             for p in promotions for s in p.sessions])
-    keys = [key for key, _label in count_rows()]
+    keys = [key for key, _label in figures]
     _sheet(workbook, _("Access routes"), [_("Promotion"), _("Access route"),
-                                          *[label for _key, label in count_rows()]],
-           [[p.promotion.label, str(r.label), *[_count(r.counts, key) for key in keys]]
+                                          *[label for _key, label in figures]],
+           [[p.promotion.label, str(r.label), *[getattr(r.counts, key) for key in keys]]
             for p in promotions for r in p.routes],
            rates=[2 + keys.index(key) for key in RATES])
     _sheet(workbook, _("Blocs"), [
@@ -133,7 +128,7 @@ def renewal_context(report: RenewalReport) -> dict[str, Any]:
         "report": report,
         "certification": report.certification,
         "count_rows": [(label, key in RATES,
-                        [_count(p.counts, key) for p in report.promotions])
+                        [getattr(p.counts, key) for p in report.promotions])
                        for key, label in count_rows()],
         "levels": sorted(report.scale.items()) or [(n, "") for n in range(1, 5)],
         "rates_chart": rates_chart(report.promotions),
