@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.models import CODE_LENGTH, verification_code_is_wellformed, verification_code_normalize
 
@@ -88,9 +89,9 @@ class RenewalForm(forms.Form):
 
     promotion = PromotionsField(
         label=_("Years"), required=False, widget=forms.CheckboxSelectMultiple)
-    start = forms.DateField(label=_("from"), required=False,
+    start = forms.DateField(label=pgettext_lazy("period", "from"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=_("to"), required=False,
+    end = forms.DateField(label=pgettext_lazy("period", "to"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
