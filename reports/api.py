@@ -17,6 +17,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
@@ -32,9 +33,16 @@ from rest_framework.views import APIView
 
 from accounts.permissions import may_read_internal_reasons
 from accounts.ratelimit import rate_limit_consume
-from config.api import DateTimeFilter, ProblemSerializer, problem, refused
+from certifications.models import Certification
+from config.api import AdministratorAPIView, DateTimeFilter, ProblemSerializer, problem, refused
 from reports.forms import VERIFY_REQUEST_MAX_BYTES, VerifyFileForm, VerifyUploadHandler
 from reports.models import Document, DocumentKind, DocumentStatus
+from reports.renewal.selectors import (
+    MAX_PROMOTIONS,
+    promotions_parse,
+    renewal_certification_get,
+    renewal_report_for_user,
+)
 from reports.selectors import (
     document_download_get_for_user,
     document_for_verification,
@@ -377,3 +385,41 @@ class VerifyFileAPI(APIView):
         response = Response(SealCheckSerializer(check).data)
         response["X-Robots-Tag"] = "noindex"
         return response
+
+
+# -- the renewal file ----------------------------------------------------------------------------
+class RenewalAPI(AdministratorAPIView):
+    """The figures of a certification's renewal file (docs/renewal.md): administrators
+    only, anyone else signed in is told the certification does not exist (404)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter(
+            "promotion", OpenApiTypes.STR, many=True, required=True,
+            description="A year of signature of the deliberations (2025) or a range of days "
+                        "(2025-09-01..2026-08-31); repeat it: ?promotion=2025&promotion=2026 "
+                        f"(at most {MAX_PROMOTIONS}).")],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description=(
+            "certification, generated_at, scale (level → label, 1 is the best), promotions: "
+            "each with its sessions, enrolled, present, full, partial, failure, absent, "
+            "excused, undecided, withdrawn, full_rate, success_rate, routes, blocs, "
+            "blocs_most_failed, competences (docs/renewal.md).")),
+                   400: OpenApiResponse(ProblemSerializer, description="A promotion is "
+                                        "missing or not a year nor a range of days."),
+                   404: OpenApiResponse(ProblemSerializer, description="No such "
+                                        "certification within reach.")},
+        summary="The renewal file's figures of a certification, per promotion",
+    )
+    def get(self, request: Request, public_id: str) -> Response:
+        try:
+            certification = renewal_certification_get(user=request.user, key=str(public_id))
+        except Certification.DoesNotExist:
+            raise NotFound from None
+        try:
+            promotions = promotions_parse(request.query_params.getlist("promotion"))
+        except ValueError as wrong:
+            return problem(status_code=status.HTTP_400_BAD_REQUEST, type="invalid",
+                           detail=str(wrong), code="invalid",
+                           errors={"promotion": [str(wrong)]})
+        report = renewal_report_for_user(user=request.user, certification=certification,
+                                         promotions=promotions)
+        return Response(report.as_dict())

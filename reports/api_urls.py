@@ -1,5 +1,5 @@
-"""/api/v1/documents/, /api/v1/cdc/, /api/v1/verify/ and /api/v1/verify/file/ (included
-by config/urls.py)."""
+"""/api/v1/documents/, /api/v1/cdc/, /api/v1/certifications/{id}/renewal/,
+/api/v1/verify/ and /api/v1/verify/file/ (included by config/urls.py)."""
 
 from django.urls import path
 
@@ -21,5 +21,7 @@ urlpatterns = [
     path("cdc/fluxes/<uuid:public_id>/report/", api_cdc.CdcFluxReportAPI.as_view(),
          name="api_cdc_flux_report"),
     path("verify/file/", api.VerifyFileAPI.as_view(), name="api_verify_file"),
+    path("certifications/<uuid:public_id>/renewal/", api.RenewalAPI.as_view(),
+         name="api_certification_renewal"),
     path("verify/<str:code>/", api.VerifyAPI.as_view(), name="api_verify"),
 ]

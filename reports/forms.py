@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.models import CODE_LENGTH, verification_code_is_wellformed, verification_code_normalize
 
@@ -72,3 +73,45 @@ class VerifyFileForm(forms.Form):
             raise forms.ValidationError(_("This file is larger than 2.5 MB: it cannot be one "
                                           "of our documents."), code="size")
         return upload
+
+
+class PromotionsField(forms.MultipleChoiceField):
+    """The years offered are those with a signature; any year or range of days typed in
+    the address is taken too (``promotions_parse`` says what is wrong with it)."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class RenewalForm(forms.Form):
+    """The promotions of the renewal file: years of signature ticked, and a period of
+    one's choice (both days) added to them."""
+
+    promotion = PromotionsField(
+        label=_("Years"), required=False, widget=forms.CheckboxSelectMultiple)
+    start = forms.DateField(label=pgettext_lazy("period", "from"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=pgettext_lazy("period", "to"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)
+        self.fields["promotion"].choices = [(str(year), str(year)) for year in years]
+
+    def clean(self) -> dict[str, Any]:
+        from reports.renewal.selectors import Promotion, promotions_parse
+
+        data = super().clean()
+        keys = list(data.get("promotion") or [])
+        start, end = data.get("start"), data.get("end")
+        if (start is None) != (end is None) or (start and end and start > end):
+            self.add_error("start", _("Give both days of the period, the first before the "
+                                      "second."))
+            return data
+        if start and end:
+            keys.append(Promotion(start, end).key)
+        try:
+            data["promotions"] = promotions_parse(keys)
+        except ValueError as wrong:
+            raise forms.ValidationError(str(wrong)) from None
+        return data

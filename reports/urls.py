@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views, views_cdc
+from reports import views, views_cdc, views_renewal
 
 app_name = "reports"
 
@@ -21,6 +21,10 @@ urlpatterns = [
          name="cdc_flux_report"),
     path("declarations/passages/<uuid:passage_id>/rectify/", views_cdc.cdc_passage_rectify,
          name="cdc_passage_rectify"),
+    path("certifications/<uuid:public_id>/renewal/", views_renewal.renewal_page,
+         name="renewal"),
+    path("certifications/<uuid:public_id>/renewal/download.<str:fmt>",
+         views_renewal.renewal_download, name="renewal_download"),
     path("verify/", views.verify_form, name="verify_form"),
     path("verify/file/", views.verify_file, name="verify_file"),
     path("verify/<str:code>/", views.verify, name="verify"),

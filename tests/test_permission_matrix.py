@@ -199,6 +199,10 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "notifications:convoke": ("POST", ADMIN),
     # -- documents
     "reports:cdc_accrochage": ("GET", ADMIN),
+    # The renewal file: the page, its downloads and the API (no promotion given: a 400)
+    "reports:renewal": ("GET", ADMIN),
+    "reports:renewal_download": ("GET", {"admin": 400}),
+    "api_certification_renewal": ("GET", {"admin": 400}),
     "reports:verify_form": ("GET", EVERYONE),  # the public form: a code leads to its page
     "reports:verify": ("GET", EVERYONE),
     "reports:verify_file": ("GET POST", EVERYONE),  # a PDF uploaded, checked, never kept
@@ -352,7 +356,7 @@ def build_world() -> World:
         "action": "revoke", "code": document.verification_code, "token_id": token.public_id,
         "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
         "user_id": other_admin.pk, "flux_id": flux.public_id, "passage_id": passage.public_id,
-        "kid": credential.key.kid, "number": credential.status_list,
+        "kid": credential.key.kid, "number": credential.status_list, "fmt": "xlsx",
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
@@ -394,6 +398,8 @@ PUBLIC_ID = {
     "certifications:referentiel_edit": "referentiel",
     "certifications:certification_mentions": "certification",
     "certifications:certifier_edit": "certifier",
+    "reports:renewal": "certification", "reports:renewal_download": "certification",
+    "api_certification_renewal": "certification",
     "api_certification_detail": "certification", "api_referentiel_detail": "referentiel",
     "api_import_detail": "import", "api_import_confirm": "import", "api_import_draft": "import",
     "certifications:import_draft_section": "import", "certifications:import_draft_edit": "import",

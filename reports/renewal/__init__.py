@@ -1,0 +1,10 @@
+"""The France Compétences renewal file (« dossier de renouvellement », issue 20, docs/renewal.md):
+what a certification produced, promotion by promotion.
+
+- ``selectors``: the figures, read from signed deliberations in a constant number of
+  queries (``renewal_report``), and the promotions (``Promotion``);
+- ``charts``: the bars the page and the PDF draw (inline SVG, no JavaScript);
+- ``exports``: the same figures as XLSX, PDF (the documents' WeasyPrint pipeline) and JSON.
+
+The insertion survey (employment at 6 and 24 months) is not built: nothing of it is shown.
+"""

@@ -1,0 +1,20 @@
+"""The renewal page in a real browser: axe-core finds no WCAG 2.1 A/AA violation, in
+French and in English."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.browser import BROWSER_MARKS, page_violations
+
+pytestmark = BROWSER_MARKS
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_page_has_no_accessibility_violation(live_server, client, alice, promotions,
+                                                 language):
+    client.cookies["django_language"] = language
+    path = reverse("reports:renewal", args=[promotions.public_id]) + \
+        "?promotion=2025&promotion=2026"
+    assert page_violations(live_server, client, alice, path) == []
