@@ -31,6 +31,7 @@ from certifications.models import (
     Criterion,
     Level,
     Modality,
+    Partner,
     Referentiel,
     ReferentielImport,
     RuleSet,
@@ -437,3 +438,20 @@ def _version_imports(
                     referentiel=entry.get("referentiel", ""), action=entry.get("action", ""),
                 ))
     return found
+
+
+def partner_list_for_admin(*, user: User, certification: Certification) -> QuerySet[Partner]:
+    """The certification's partners, active first, with how many sessions name each;
+    empty for anyone but an administrator."""
+    if not may_manage_certifications(user):
+        return Partner.objects.none()
+    return (certification.partners.annotate(session_count=Count("sessions"))
+            .order_by("-active", "legal_name", "siret"))
+
+
+def partner_get_for_admin(*, user: User, certification: Certification,
+                          public_id: str) -> Partner:
+    """Partner.DoesNotExist when out of reach (the view answers 404)."""
+    if not may_manage_certifications(user):
+        raise Partner.DoesNotExist
+    return certification.partners.get(public_id=public_id)

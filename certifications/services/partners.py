@@ -32,7 +32,7 @@ def _allowed(by: User) -> None:
 
 
 def _save(partner: Partner) -> None:
-    partner.full_clean(validate_unique=False)
+    partner.full_clean(validate_unique=False, validate_constraints=False)
     if Partner.objects.filter(certification_id=partner.certification_id,
                               siret=partner.siret).exclude(pk=partner.pk).exists():
         raise ValidationError({"siret": _("This certification already has a partner with "
