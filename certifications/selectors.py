@@ -4,6 +4,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -449,9 +450,11 @@ def partner_list_for_admin(*, user: User, certification: Certification) -> Query
             .order_by("-active", "legal_name", "siret"))
 
 
-def partner_get_for_admin(*, user: User, certification: Certification,
-                          public_id: str) -> Partner:
-    """Partner.DoesNotExist when out of reach (the view answers 404)."""
+def partner_get_for_admin(*, user: User, public_id: str | UUID,
+                          certification: Certification | None = None) -> Partner:
+    """A partner (of ``certification`` when given); Partner.DoesNotExist when out of
+    reach (the view answers 404)."""
     if not may_manage_certifications(user):
         raise Partner.DoesNotExist
-    return certification.partners.get(public_id=public_id)
+    partners = certification.partners if certification is not None else Partner.objects
+    return partners.select_related("certification").get(public_id=public_id)
