@@ -212,3 +212,21 @@ def test_a_malformed_partner_changes_nothing() -> None:
         referentiel_import_confirm(referentiel_import=row)
     assert list(Partner.objects.values_list("siret", "legal_name", "kind", "active")) == before
     assert Certification.objects.get(pk=certification.pk).title == "Chef de projet"
+
+
+@pytest.mark.django_db
+def test_the_preview_page_lists_the_partners_read(alice) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    row = referentiel_import_preview(file=io.BytesIO(SEVERAL), file_name="fiche.xml",
+                                     created_by=alice)
+    client = Client()
+    client.force_login(alice)
+    page = client.get(reverse("certifications:import_preview", args=[row.public_id]))
+    text = page.content.decode()
+    assert "Partenaires habilités par la fiche" in text
+    assert ("GRETA DES YVELINES (SIRET 19782587000052) — pour préparer à la certification et "
+            "organiser l'évaluation, à partir du 01/09/2023") in text
+    assert ("INSTITUT NATIONAL DU CYCLE ET MOTOCYCLE (SIRET 78471393500038) — pour organiser "
+            "l'évaluation, à partir du 01/02/2022, jusqu'au 30/06/2024 — inactif") in text
