@@ -162,6 +162,7 @@ def test_the_hub_shows_the_partner_and_a_withdrawn_habilitation(alice, referenti
     assert f"GRETA DES YVELINES (SIRET {partner.siret})" in page
     assert f"Organisée par le partenaire GRETA DES YVELINES (SIRET {partner.siret})." in page
     assert "n&#x27;est plus habilité" not in page
+    assert reverse("candidates:session_edit", args=[session.public_id]) in page
     partner.active = False
     partner.save()
     assert "GRETA DES YVELINES n&#x27;est plus habilité à organiser" in client.get(
