@@ -50,8 +50,8 @@ from candidates.services import (
     enrolment_withdraw,
     session_create,
 )
-from certifications.models import Bloc, Referentiel
-from certifications.selectors import referentiel_get_for_user
+from certifications.models import Bloc, Partner, Referentiel
+from certifications.selectors import partner_get_for_admin, referentiel_get_for_user
 from config.api import AdministratorAPIView, ProblemSerializer, refused
 
 
@@ -238,6 +238,12 @@ class CandidateEraseAPI(CandidateRGPDAPIView):
 
 
 # -- sessions ----------------------------------------------------------------------------
+class SessionPartnerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    legal_name = serializers.CharField(read_only=True)
+    siret = serializers.CharField(read_only=True)
+
+
 class SessionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     referentiel = serializers.UUIDField(source="referentiel.public_id", read_only=True)
@@ -246,12 +252,15 @@ class SessionSerializer(serializers.ModelSerializer):
     certification_title = serializers.CharField(source="referentiel.certification.title",
                                                 read_only=True)
     referentiel_version = serializers.IntegerField(source="referentiel.version", read_only=True)
+    partner = SessionPartnerSerializer(
+        read_only=True, allow_null=True,
+        help_text="The partner organising the session; null: the certifier itself.")
 
     class Meta:
         model = Session
         fields = ["id", "name", "place", "starts_on", "ends_on", "referentiel",
                   "referentiel_version", "certification_code", "certification_title",
-                  "results_published_at", "created_at"]
+                  "partner", "results_published_at", "created_at"]
 
 
 class SessionCreateSerializer(serializers.Serializer):
@@ -260,6 +269,10 @@ class SessionCreateSerializer(serializers.Serializer):
     place = serializers.CharField(max_length=300, **OPTIONAL)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
+    partner = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text="A partner of the certification (its id) habilitated to organise the "
+                  "assessment on the session's dates; omitted or null: the certifier itself.")
 
 
 class SessionFilter(filters.FilterSet):
@@ -302,6 +315,13 @@ class SessionListAPI(generics.ListCreateAPIView):
             raise serializers.ValidationError(
                 {"referentiel": ["No framework version has this id."]}
             ) from None
+        if data.get("partner") is not None:
+            try:
+                data["partner"] = partner_get_for_admin(user=request.user,
+                                                        public_id=data["partner"])
+            except Partner.DoesNotExist:
+                raise serializers.ValidationError(
+                    {"partner": ["No partner has this id."]}) from None
         try:
             session = session_create(**data)
         except DjangoValidationError as exc:

@@ -12,7 +12,7 @@ from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
 )
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,7 @@ from candidates.geography import birthplace_problems
 from candidates.models import AccessRoute, AcquisitionOrigin, Sex
 from candidates.services import AcquiredBlocInput, EnrolmentTerms, Identity
 from candidates.validators import INSEE_CODE_MESSAGE, is_insee_code
-from certifications.models import Bloc, Referentiel
+from certifications.models import Bloc, Partner, PartnerKind, Referentiel
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -45,6 +45,20 @@ class ReferentielChoiceField(forms.ModelChoiceField):
         }
 
 
+class PartnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Partner) -> str:
+        return _("%(name)s (SIRET %(siret)s) — partner of %(code)s") % {
+            "name": obj.legal_name, "siret": obj.siret,
+            "code": obj.certification.code or obj.certification.title}
+
+
+def organising_partners() -> QuerySet[Partner]:
+    """Partners a session may be opened for: active and habilitated to organise."""
+    return (Partner.objects.filter(active=True, kind__in=[PartnerKind.ORGANISE,
+                                                          PartnerKind.BOTH])
+            .select_related("certification").order_by("certification__code", "legal_name"))
+
+
 class SessionForm(forms.Form):
     referentiel = ReferentielChoiceField(
         label=_("Certification and framework version"),
@@ -56,6 +70,12 @@ class SessionForm(forms.Form):
     starts_on = _date_field(_("Starts on"))
     ends_on = _date_field(_("Ends on"))
     place = forms.CharField(label=_("Place"), max_length=300, required=False)
+    partner = PartnerChoiceField(
+        label=_("Organised by"), queryset=organising_partners(), required=False,
+        empty_label=_("The certifier itself"),
+        help_text=_("A partner of the chosen certification habilitated to organise the "
+                    "assessment on the session's dates."),
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -63,6 +83,22 @@ class SessionForm(forms.Form):
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", _("The session cannot end before it starts."))
         return cleaned
+
+
+class SessionEditForm(SessionForm):
+    """A session's name, dates, place and partner; its framework version stays."""
+
+    def __init__(self, *args: Any, session: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["referentiel"]
+        certification = session.referentiel.certification
+        # The current partner stays offered even if withdrawn since.
+        self.fields["partner"].queryset = (
+            Partner.objects.filter(certification=certification)
+            .filter(Q(pk=session.partner_id) | Q(active=True,
+                                                 kind__in=[PartnerKind.ORGANISE,
+                                                           PartnerKind.BOTH]))
+            .select_related("certification").order_by("legal_name"))
 
 
 class EnrolmentTermsForm(forms.Form):

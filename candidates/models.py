@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.staging import StagedImport
 from candidates.validators import validate_insee_code
-from certifications.models import Bloc, Referentiel
+from certifications.models import Bloc, Partner, Referentiel
 
 
 class Sex(models.TextChoices):
@@ -95,6 +95,11 @@ class Session(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     place = models.CharField(_("place"), max_length=300, blank=True)
+    # Empty: the certifier organises the session itself.
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions",
+        verbose_name=_("partner organising the session"),
+    )
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     results_published_at = models.DateTimeField(_("results published"), null=True, blank=True)

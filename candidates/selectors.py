@@ -14,7 +14,7 @@ from certifications.models import Bloc, Referentiel
 def session_list_for_user(*, user: User) -> QuerySet[Session]:
     """Administrators see every session; a candidate the sessions they are enrolled in.
     Jury members reach sessions through their jury (juries app), not this list."""
-    sessions = Session.objects.select_related("referentiel__certification")
+    sessions = Session.objects.select_related("referentiel__certification", "partner")
     if is_administrator(user):
         return sessions
     if is_candidate(user):

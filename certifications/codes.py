@@ -32,3 +32,26 @@ def bloc_code_is_valid(code: str, *, certification_code: str) -> bool:
 def bloc_code_example(certification_code: str) -> str:
     valid = certification_code_is_valid(certification_code)
     return f"{certification_code if valid else 'RNCP35609'}BC01"
+
+
+# La Poste's establishments share one SIREN and are numbered beyond what the Luhn key
+# allows: INSEE checks them by the sum of their digits, a multiple of 5.
+_LA_POSTE_SIREN = "356000000"
+
+
+def siret_normalise(raw: str) -> str:
+    """No spaces: « 784 713 935 00038 » is 78471393500038."""
+    return re.sub(r"\s+", "", raw or "")
+
+
+def siret_is_valid(siret: str) -> bool:
+    """Fourteen digits whose Luhn key is right (INSEE's check of a SIRET)."""
+    if re.fullmatch(r"\d{14}", siret) is None:
+        return False
+    if siret.startswith(_LA_POSTE_SIREN):
+        return sum(int(digit) for digit in siret) % 5 == 0
+    total = 0
+    for index, digit in enumerate(reversed(siret)):
+        value = int(digit) * (2 if index % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0

@@ -11,7 +11,13 @@ from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from certifications.codes import certification_code_is_valid, code_normalise
+from certifications.codes import (
+    certification_code_is_valid,
+    code_normalise,
+    siret_is_valid,
+    siret_normalise,
+)
+from certifications.models import PartnerKind
 
 FORMAT_LABELS = {
     "auto": _("Detect from the file"),
@@ -225,3 +231,48 @@ class CertifierForm(forms.Form):
 
     def clean_logo(self) -> Any:
         return _image(self.cleaned_data.get("logo"))
+
+
+# -- partners -----------------------------------------------------------------------------
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _partner_date(label: Any, **kwargs: Any) -> forms.DateField:
+    return forms.DateField(label=label, required=False, widget=_DateInput(),
+                           input_formats=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+
+class PartnerForm(forms.Form):
+    """An organisation habilitated to prepare for the certification or organise it."""
+
+    legal_name = forms.CharField(label=_("Legal name"), max_length=300)
+    siret = forms.CharField(
+        label=_("SIRET"), max_length=20,
+        help_text=_("Fourteen digits, for example 784 713 935 00038."))
+    kind = forms.ChoiceField(label=_("Habilitated"), widget=forms.RadioSelect,
+                             choices=PartnerKind.choices)
+    starts_on = _partner_date(_("Habilitated from"))
+    ends_on = _partner_date(_("Habilitated until"), help_text=_("Empty: no end date is known."))
+    active = forms.BooleanField(
+        label=_("Active"), required=False, initial=True,
+        help_text=_("An inactive partner keeps its sessions but no new session is opened "
+                    "for it."))
+
+    def clean_siret(self) -> str:
+        siret = siret_normalise(self.cleaned_data["siret"])
+        if not siret_is_valid(siret):
+            raise forms.ValidationError(
+                _("Enter the fourteen digits of the SIRET, whose last digit is its check key "
+                  "(for example 78471393500038)."))
+        return siret
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("The habilitation cannot end before it starts."))
+        return cleaned

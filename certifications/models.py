@@ -5,6 +5,7 @@ A référentiel version is read-only once any candidate has been scored against 
 (``locked_at``); a re-import then makes a new version and candidates keep theirs.
 """
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ from certifications.codes import (
     bloc_code_is_valid,
     certification_code_is_valid,
     code_normalise,
+    siret_is_valid,
+    siret_normalise,
 )
 from certifications.vocabulary import LevelOutcome, ModalityKind
 
@@ -467,3 +470,82 @@ class Certifier(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class PartnerKind(models.TextChoices):
+    """What a partner is habilitated for (the RNCP's HABILITATION_PARTENAIRE)."""
+
+    PREPARE = "prepare", _("to prepare for the certification")
+    ORGANISE = "organise", _("to organise the assessment")
+    BOTH = "both", _("to prepare and to organise the assessment")
+
+
+class PartnerSource(models.TextChoices):
+    RNCP = "rncp", _("imported from the RNCP fiche")
+    MANUAL = "manual", _("entered by hand")
+
+
+def validate_siret(value: str) -> None:
+    if not siret_is_valid(value):
+        raise ValidationError(
+            _("Enter the fourteen digits of the SIRET, whose last digit is its check key "
+              "(for example 78471393500038)."), code="invalid_siret")
+
+
+class Partner(models.Model):
+    """An organisation the certifier habilitated to prepare candidates for a certification
+    or to organise its assessment (the fiche's PARTENAIRES), on given dates. A session
+    opened for a partner must fall within an habilitation to organise
+    (``certifications.services.partner_check_for_session``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certification = models.ForeignKey(
+        Certification, on_delete=models.CASCADE, related_name="partners",
+        verbose_name=_("certification"),
+    )
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    siret = models.CharField(_("SIRET"), max_length=14, validators=[validate_siret])
+    kind = models.CharField(_("habilitation"), max_length=10, choices=PartnerKind.choices)
+    starts_on = models.DateField(_("habilitated from"), null=True, blank=True)
+    ends_on = models.DateField(
+        _("habilitated until"), null=True, blank=True,
+        help_text=_("Empty: no end date is known."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("source"), max_length=10, choices=PartnerSource.choices,
+                              default=PartnerSource.MANUAL)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["certification", "legal_name", "siret"]
+        constraints = [
+            models.UniqueConstraint(fields=["certification", "siret"],
+                                    name="partner_siret_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="partner_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.siret})"
+
+    def clean(self) -> None:
+        self.siret = siret_normalise(self.siret)
+        self.legal_name = " ".join(self.legal_name.split())
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The habilitation cannot end before it "
+                                                "starts.")})
+
+    @property
+    def may_organise(self) -> bool:
+        return self.kind in (PartnerKind.ORGANISE, PartnerKind.BOTH)
+
+    def organises_between(self, first: datetime.date, last: datetime.date) -> bool:
+        """Active and habilitated to organise the assessment on every day from first to last."""
+        return (self.active and self.may_organise
+                and (self.starts_on is None or self.starts_on <= first)
+                and (self.ends_on is None or last <= self.ends_on))

@@ -4,6 +4,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -31,6 +32,7 @@ from certifications.models import (
     Criterion,
     Level,
     Modality,
+    Partner,
     Referentiel,
     ReferentielImport,
     RuleSet,
@@ -437,3 +439,22 @@ def _version_imports(
                     referentiel=entry.get("referentiel", ""), action=entry.get("action", ""),
                 ))
     return found
+
+
+def partner_list_for_admin(*, user: User, certification: Certification) -> QuerySet[Partner]:
+    """The certification's partners, active first, with how many sessions name each;
+    empty for anyone but an administrator."""
+    if not may_manage_certifications(user):
+        return Partner.objects.none()
+    return (certification.partners.annotate(session_count=Count("sessions"))
+            .order_by("-active", "legal_name", "siret"))
+
+
+def partner_get_for_admin(*, user: User, public_id: str | UUID,
+                          certification: Certification | None = None) -> Partner:
+    """A partner (of ``certification`` when given); Partner.DoesNotExist when out of
+    reach (the view answers 404)."""
+    if not may_manage_certifications(user):
+        raise Partner.DoesNotExist
+    partners = certification.partners if certification is not None else Partner.objects
+    return partners.select_related("certification").get(public_id=public_id)

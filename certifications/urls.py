@@ -1,6 +1,12 @@
 from django.urls import path, re_path
 
-from certifications import views, views_editor, views_mentions, views_referentiel
+from certifications import (
+    views,
+    views_editor,
+    views_mentions,
+    views_partners,
+    views_referentiel,
+)
 
 app_name = "certifications"
 
@@ -10,6 +16,14 @@ urlpatterns = [
     path("certificateurs/<uuid:public_id>/", views_mentions.certifier_edit, name="certifier_edit"),
     path("certification/<uuid:public_id>/mentions/", views_mentions.certification_mentions,
          name="certification_mentions"),
+    path("certification/<uuid:public_id>/partenaires/", views_partners.partner_list,
+         name="partner_list"),
+    path("certification/<uuid:public_id>/partenaires/nouveau/", views_partners.partner_new,
+         name="partner_new"),
+    path("certification/<uuid:public_id>/partenaires/<uuid:partner_id>/",
+         views_partners.partner_edit, name="partner_edit"),
+    path("certification/<uuid:public_id>/partenaires/<uuid:partner_id>/desactiver/",
+         views_partners.partner_deactivate_view, name="partner_deactivate"),
     path("import/", views.import_upload, name="import_upload"),
     re_path(
         r"^import/modele\.(?P<kind>csv|xlsx)$", views.import_template, name="import_template"

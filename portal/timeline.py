@@ -200,16 +200,34 @@ def _when(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
+def _organiser_line(session: Session) -> tuple[str, list[str]]:
+    """Who organises the session (a partner or the certifier itself), and a problem when
+    the partner is no longer habilitated to organise on the session's dates."""
+    partner = session.partner
+    if partner is None:
+        return _("Organised by the certifier itself."), []
+    line = _("Organised by the partner %(name)s (SIRET %(siret)s).") % {
+        "name": partner.legal_name, "siret": partner.siret}
+    if session.is_signed or partner.organises_between(session.starts_on, session.ends_on):
+        return line, []
+    return line, [_("%(name)s is no longer habilitated to organise the assessment on the "
+                    "session's dates: check its habilitation on the certification's partners "
+                    "page, or change the session's partner.") % {"name": partner.legal_name}]
+
+
 def _enrolment_stage(facts: SessionFacts) -> Stage:
     sid = facts.session.public_id
     links = [] if facts.signed else [  # a signed session enrols nobody any more
         Link(_("Enrol a candidate"), _url("candidates:enrolment_create", sid)),
-        Link(_("Enrol from a spreadsheet"), _url("candidates:enrolment_import_upload", sid))]
+        Link(_("Enrol from a spreadsheet"), _url("candidates:enrolment_import_upload", sid)),
+        Link(_("Edit the session"), _url("candidates:session_edit", sid))]
+    organiser, problems = _organiser_line(facts.session)
     return Stage(
         "enrolment", pgettext("session stage", "Enrolment"),
         StageState.DONE if facts.enrolled else StageState.TODO,
         lines=[ngettext("%(count)d candidate enrolled.", "%(count)d candidates enrolled.",
-                        facts.enrolled) % {"count": facts.enrolled}],
+                        facts.enrolled) % {"count": facts.enrolled}, organiser],
+        problems=problems,
         links=[*links, Link(_("Dashboard"), _url("candidates:session_dashboard", sid))],
     )
 

@@ -29,6 +29,7 @@ from certifications.importers import json_format
 from certifications.models import Certifier
 from certifications.services import referentiel_import_preview
 from certifications.tests.drafts import make_draft
+from certifications.tests.factories import PartnerFactory
 from credentials.services import credential_issue
 from credentials.tests.conftest import write_key
 from deliberations.models import CandidateDecision, Deliberation
@@ -81,6 +82,10 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "certifications:certifier_list": ("GET", ADMIN),
     "certifications:certifier_edit": ("GET POST", ADMIN),
     "certifications:certification_mentions": ("GET POST", ADMIN),
+    "certifications:partner_list": ("GET", ADMIN),
+    "certifications:partner_new": ("GET POST", ADMIN),  # an empty form: shown again
+    "certifications:partner_edit": ("GET POST", ADMIN),
+    "certifications:partner_deactivate": ("POST", ADMIN),
     "certifications:import_template": ("GET", ADMIN),
     "certifications:import_preview": ("GET", ADMIN),
     "certifications:import_confirm": ("POST", ADMIN),
@@ -122,6 +127,7 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "candidates:session_dashboard": ("GET POST", ADMIN),
     "candidates:session_list": ("GET", ADMIN),
     "candidates:session_create": ("GET POST", ADMIN),
+    "candidates:session_edit": ("GET POST", ADMIN),  # an empty form: shown again
     "candidates:session_detail": ("GET", ADMIN),
     "candidates:enrolment_create": ("GET POST", ADMIN),
     "candidates:enrolment_invite": ("POST", ADMIN),
@@ -357,6 +363,7 @@ def build_world() -> World:
         "kind": "csv", "message_id": message.public_id, "assessment_id": x.assessment.public_id,
         "user_id": other_admin.pk, "flux_id": flux.public_id, "passage_id": passage.public_id,
         "kid": credential.key.kid, "number": credential.status_list, "fmt": "xlsx",
+        "partner_id": PartnerFactory(certification=referentiel.certification).public_id,
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),
@@ -397,6 +404,10 @@ PUBLIC_ID = {
     "certifications:referentiel_detail": "referentiel",
     "certifications:referentiel_edit": "referentiel",
     "certifications:certification_mentions": "certification",
+    "certifications:partner_list": "certification", "certifications:partner_new": "certification",
+    "certifications:partner_edit": "certification",
+    "certifications:partner_deactivate": "certification",
+    "candidates:session_edit": "session",
     "certifications:certifier_edit": "certifier",
     "reports:renewal": "certification", "reports:renewal_download": "certification",
     "api_certification_renewal": "certification",

@@ -22,6 +22,7 @@ from candidates.services.enrolment import (
     session_create,
     session_lock_for_write,
     session_row_lock,
+    session_update,
 )
 from candidates.services.enrolment_import import (
     EnrolmentImportError,
@@ -88,4 +89,5 @@ __all__ = [
     "session_create",
     "session_lock_for_write",
     "session_row_lock",
+    "session_update",
 ]

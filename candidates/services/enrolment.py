@@ -28,8 +28,9 @@ from candidates.models import (
 )
 from candidates.services.identity import Identity, candidate_create, identity_key
 from candidates.services.invitation import candidate_invite
-from certifications.models import Bloc, Competence, Referentiel
+from certifications.models import Bloc, Competence, Partner, Referentiel
 from certifications.selectors import competences_without_modality
+from certifications.services import partner_check_for_session
 
 
 class SessionLockedError(ValidationError):
@@ -115,17 +116,43 @@ def session_referentiel_check(*, referentiel: Referentiel) -> None:
 
 @transaction.atomic
 def session_create(
-    *, referentiel: Referentiel, name: str, starts_on: date, ends_on: date, place: str = ""
+    *, referentiel: Referentiel, name: str, starts_on: date, ends_on: date, place: str = "",
+    partner: Partner | None = None,
 ) -> Session:
     """Open a session on a version; refused (ValidationError on ``referentiel``) when a
-    compétence of it is evaluated by no modality."""
+    compétence of it is evaluated by no modality, and (on ``partner``) when the partner
+    named is not habilitated to organise the assessment on the session's dates."""
     session_referentiel_check(referentiel=referentiel)
     session = Session(
         referentiel=referentiel, name=name.strip(), starts_on=starts_on, ends_on=ends_on,
-        place=place.strip(),
+        place=place.strip(), partner=partner,
     )
     session.full_clean()
+    partner_check_for_session(partner=partner, certification=referentiel.certification,
+                              starts_on=starts_on, ends_on=ends_on)
     session.save()
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *, session: Session, name: str, starts_on: date, ends_on: date, place: str = "",
+    partner: Partner | None = None,
+) -> Session:
+    """Change a session's name, dates, place or partner until its deliberation is signed.
+    A partner newly named, or new dates, must fall within an habilitation to organise (a
+    partner withdrawn since keeps the sessions it already had)."""
+    session_lock_for_write(session_id=session.pk)
+    session = Session.objects.select_related("referentiel__certification").get(pk=session.pk)
+    before = (session.partner_id, session.starts_on, session.ends_on)
+    session.name, session.place = name.strip(), place.strip()
+    session.starts_on, session.ends_on, session.partner = starts_on, ends_on, partner
+    session.full_clean()
+    if before != (session.partner_id, starts_on, ends_on):
+        partner_check_for_session(partner=partner,
+                                  certification=session.referentiel.certification,
+                                  starts_on=starts_on, ends_on=ends_on)
+    session.save(update_fields=["name", "place", "starts_on", "ends_on", "partner"])
     return session
 
 

@@ -30,6 +30,7 @@ from candidates.forms import (
     EnrolmentForm,
     EnrolmentImportConfirmForm,
     EnrolmentImportUploadForm,
+    SessionEditForm,
     SessionForm,
 )
 from candidates.models import (
@@ -56,6 +57,7 @@ from candidates.services import (
     enrolment_invite,
     identity_key,
     session_create,
+    session_update,
 )
 from certifications.errors import ImportFormatError
 from certifications.models import Bloc
@@ -144,6 +146,25 @@ def session_new(request: HttpRequest) -> HttpResponse:
             return redirect("candidates:session_detail", public_id=session.public_id)
     return render(request, "candidates/session_form.html", {
         "form": form, "error_summary": _error_summary(form),
+    })
+
+
+@administrator_required
+def session_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    session = _session_or_404(request, public_id)
+    initial = {name: getattr(session, name)
+               for name in ("name", "place", "starts_on", "ends_on", "partner")}
+    form = SessionEditForm(request.POST or None, initial=initial, session=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_update(session=session, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The session was saved."))
+            return redirect("candidates:session_detail", public_id=session.public_id)
+    return render(request, "candidates/session_form.html", {
+        "form": form, "error_summary": _error_summary(form), "session": session,
     })
 
 
@@ -402,6 +423,7 @@ _IMPORT = "sessions/<uuid:public_id>/enrol/import/"
 urlpatterns = [
     path("sessions/", session_list, name="session_list"),
     path("sessions/new/", session_new, name="session_create"),
+    path("sessions/<uuid:public_id>/edit/", session_edit, name="session_edit"),
     path("sessions/<uuid:public_id>/enrol/", enrolment_new, name="enrolment_create"),
     path("sessions/<uuid:public_id>/enrolments/<uuid:enrolment_id>/invite/",
          enrolment_invite_again, name="enrolment_invite"),

@@ -74,6 +74,18 @@ class CertifierDraft:
 
 
 @dataclass
+class PartnerDraft:
+    """An organisation habilitated by the certifier (the fiche's PARTENAIRES/PARTENAIRE)."""
+
+    legal_name: str
+    siret: str
+    kind: str  # a certifications.models.PartnerKind value: prepare, organise, both
+    starts_on: date | None = None
+    ends_on: date | None = None
+    active: bool = True
+
+
+@dataclass
 class RequirementDraft:
     """An extra condition of the certification beyond the blocs (company mission, thesis...)."""
 
@@ -102,6 +114,9 @@ class CertificationDraft:
     requirements: list[RequirementDraft] = field(default_factory=list)
     # Evaluation may be adapted for candidates with disabilities (stated by the document).
     accommodations_available: bool = False
+    # None: the document says nothing of partners (they are left as they are); a list, even
+    # empty, is the whole list of the organisations the fiche habilitates.
+    partners: list[PartnerDraft] | None = None
 
 
 @dataclass

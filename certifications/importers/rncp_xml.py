@@ -24,8 +24,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml.common import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, iterparse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext
 
+from certifications.codes import siret_is_valid
 from certifications.errors import ImportFormatError
 from certifications.importers.document.codes import TEAM, duration_in, modality_kind
 from certifications.importers.draft import (
@@ -35,6 +36,7 @@ from certifications.importers.draft import (
     CompetenceDraft,
     CriterionDraft,
     ModalityDraft,
+    PartnerDraft,
     ReferentielDraft,
     line_column_location,
     line_location,
@@ -235,6 +237,7 @@ def _build(elem: Element) -> ReferentielDraft:
     cert.active = _active(elem, draft, where)
     cert.replaces = _fiche_numbers(elem, "ANCIENNE_CERTIFICATION")
     cert.replaced_by = _fiche_numbers(elem, "NOUVELLE_CERTIFICATION")
+    cert.partners = _partners(elem, draft, where)
     _blocs(elem, draft, where)
     return draft
 
@@ -276,17 +279,101 @@ def _certifiers(elem: Element, draft: ReferentielDraft, where: str) -> list[Cert
     return certifiers
 
 
-def _date(elem: Element, tag: str, draft: ReferentielDraft, where: str) -> date | None:
-    raw = _text(_first(elem, tag))
-    if not raw:
-        return None
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"):
+_DATE_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
+
+
+def _read_date(raw: str) -> date | None:
+    for pattern in _DATE_PATTERNS:
         try:
             return datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    draft.warn(_("Unreadable date “%(value)s”: ignored") % {"value": raw}, f"{where} / {tag}")
     return None
+
+
+def _date(elem: Element, tag: str, draft: ReferentielDraft, where: str) -> date | None:
+    raw = _text(_first(elem, tag))
+    if not raw:
+        return None
+    found = _read_date(raw)
+    if found is None:
+        draft.warn(_("Unreadable date “%(value)s”: ignored") % {"value": raw},
+                   f"{where} / {tag}")
+    return found
+
+
+# -- partners ----------------------------------------------------------------------------
+# HABILITATION_PARTENAIRE: to train (prepare), to organise the assessment, or both.
+_HABILITATIONS = {
+    "HABILITATION_FORMER": "prepare",
+    "HABILITATION_ORGANISER": "organise",
+    "HABILITATION_ORGA_FORM": "both",
+}
+_INACTIVE_STATES = {"inactif", "supprime", "supprimé", "retire", "retiré", "false", "non", "0"}
+
+
+def _partners(elem: Element, draft: ReferentielDraft, where: str) -> list[PartnerDraft]:
+    """Every PARTENAIRES/PARTENAIRE of the fiche, one per SIRET (the export repeats some:
+    their habilitations are joined). A partner that cannot be read is an error: the fiche
+    is not imported until it is corrected, so no partner is half-written."""
+    partners: dict[str, PartnerDraft] = {}
+    for index, node in enumerate(_findall(elem, "PARTENAIRES", "PARTENAIRE"), start=1):
+        partner = _partner(node, draft, f"{where} / PARTENAIRE[{index}]")
+        if partner is None:
+            continue
+        known = partners.get(partner.siret)
+        if known is None:
+            partners[partner.siret] = partner
+        elif known.kind != partner.kind:
+            known.kind = "both"
+    return list(partners.values())
+
+
+def _partner(node: Element, draft: ReferentielDraft, here: str) -> PartnerDraft | None:
+    name = _text(_first(node, "NOM_PARTENAIRE"))
+    siret = re.sub(r"\s", "", _text(_first(node, "SIRET_PARTENAIRE")))
+    habilitation = _text(_first(node, "HABILITATION_PARTENAIRE")).upper()
+    problems = []
+    if not name:
+        problems.append(_("partner without name (NOM_PARTENAIRE)"))
+    if not siret:
+        problems.append(_("SIRET missing (SIRET_PARTENAIRE)"))
+    elif not siret_is_valid(siret):
+        problems.append(_("SIRET “%(siret)s” is not fourteen digits with a right check key")
+                        % {"siret": siret})
+    kind = _HABILITATIONS.get(habilitation)
+    if kind is None:
+        problems.append(
+            _("habilitation “%(value)s” unknown (expected HABILITATION_FORMER, "
+              "HABILITATION_ORGANISER or HABILITATION_ORGA_FORM)")
+            % {"value": habilitation} if habilitation
+            else _("habilitation missing (HABILITATION_PARTENAIRE)"))
+    dates = {}
+    for tag in ("DATE_ACTIF", "DATE_DERNIERE_MODIFICATION_ETAT"):
+        raw = _text(_first(node, tag))
+        dates[tag] = _read_date(raw) if raw else None
+        if raw and dates[tag] is None:
+            problems.append(_("unreadable date “%(value)s” in %(tag)s (expected DD/MM/YYYY)")
+                            % {"value": raw, "tag": tag})
+    if problems:
+        draft.error(
+            _("Partner “%(name)s” cannot be imported: %(problems)s.")
+            % {"name": name or siret or "?",
+               "problems": pgettext("between problems", "; ").join(problems)},
+            here,
+        )
+        return None
+    state = (_text(_first(node, "ETAT_PARTENAIRE"))
+             or _text(_first(node, "ETAT_HABILITATION"))).casefold()
+    active = state not in _INACTIVE_STATES
+    changed = dates["DATE_DERNIERE_MODIFICATION_ETAT"]
+    starts_on = dates["DATE_ACTIF"]
+    # A withdrawn habilitation ends on the day its state last changed.
+    ends_on = None if active or changed is None else changed
+    if starts_on and ends_on and ends_on < starts_on:
+        ends_on = starts_on
+    return PartnerDraft(legal_name=name, siret=siret, kind=kind, starts_on=starts_on,
+                        ends_on=ends_on, active=active)
 
 
 def _active(elem: Element, draft: ReferentielDraft, where: str) -> bool | None:

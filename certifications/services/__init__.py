@@ -6,7 +6,8 @@ concern:
   claim);
 - :mod:`.draft_edit` — the preview editor's operations on a draft (forms, htmx, API, command);
 - :mod:`.scales` — the default scale and the scale a draft states;
-- :mod:`.mentions` — the legal mentions of a certification and its certifier.
+- :mod:`.mentions` — the legal mentions of a certification and its certifier;
+- :mod:`.partners` — the organisations habilitated to prepare or organise it.
 
 The public names are re-exported here: ``from certifications.services import …`` keeps working.
 """
@@ -20,6 +21,14 @@ from certifications.services.mentions import (
     certification_mentions_update,
     certifier_update,
     certifiers_ensure,
+)
+from certifications.services.partners import (
+    PARTNER_FIELDS,
+    partner_check_for_session,
+    partner_create,
+    partner_deactivate,
+    partner_update,
+    partners_import,
 )
 from certifications.services.referentiels import (
     ImportAction,
@@ -48,6 +57,7 @@ __all__ = [
     "DIFF_SECTIONS",
     "IMPORT_MAX_DRAFTS",
     "MENTION_FIELDS",
+    "PARTNER_FIELDS",
     "SETTLED_FIELDS",
     "ImportAction",
     "ImportResult",
@@ -59,6 +69,11 @@ __all__ = [
     "certifier_update",
     "certifiers_ensure",
     "content_signature",
+    "partner_check_for_session",
+    "partner_create",
+    "partner_deactivate",
+    "partner_update",
+    "partners_import",
     "referentiel_diff",
     "referentiel_ensure_editable",
     "referentiel_import",

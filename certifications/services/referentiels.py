@@ -29,6 +29,7 @@ from certifications.models import (
     RuleSet,
 )
 from certifications.services.draft_edit import edit_issues
+from certifications.services.partners import partners_import
 from certifications.services.scales import scale_as_draft, scale_chosen, scale_for
 
 
@@ -302,6 +303,7 @@ def referentiel_import(
     certification.save()
     _apply_rules(certification, draft.rules, created=created)
     _replace_requirements(certification, draft)
+    partners_import(certification=certification, drafts=draft.certification.partners)
 
     latest = certification.referentiels.select_for_update().order_by("-version").first()
     if latest is not None and latest.content_signature == signature:

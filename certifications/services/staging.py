@@ -154,7 +154,18 @@ def _draft_report(draft: ReferentielDraft) -> dict[str, Any]:
         "diff": _draft_diff(draft),
         "scale": scale_report(draft),
         "rules": draft.rules,
+        "partners": _partners_report(draft),
     }
+
+
+def _partners_report(draft: ReferentielDraft) -> list[dict[str, Any]] | None:
+    """The partners the fiche habilitates, as the preview lists them (None: not stated)."""
+    if draft.certification.partners is None:
+        return None
+    return [{"legal_name": p.legal_name, "siret": p.siret, "kind": p.kind,
+             "starts_on": p.starts_on.isoformat() if p.starts_on else None,
+             "ends_on": p.ends_on.isoformat() if p.ends_on else None, "active": p.active}
+            for p in draft.certification.partners]
 
 
 def _check_size(size: int | None) -> None:

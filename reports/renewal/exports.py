@@ -88,8 +88,9 @@ def renewal_xlsx(report: RenewalReport) -> bytes:
             for cell in summary[index][1:]:
                 cell.number_format = "0.0%"
     _sheet(workbook, _("Sessions"), [_("Promotion"), _("Session"), _("Starts on"),
-                                     _("Deliberation signed on")],
-           [[p.promotion.label, s.name, s.starts_on, s.signed_on]
+                                     _("Deliberation signed on"), _("Organised by")],
+           [[p.promotion.label, s.name, s.starts_on, s.signed_on,
+             s.partner or _("The certifier itself")]
             for p in promotions for s in p.sessions])
     keys = [key for key, _label in figures]
     _sheet(workbook, _("Access routes"), [_("Promotion"), _("Access route"),
@@ -97,6 +98,11 @@ def renewal_xlsx(report: RenewalReport) -> bytes:
            [[p.promotion.label, str(r.label), *[getattr(r.counts, key) for key in keys]]
             for p in promotions for r in p.routes],
            rates=[2 + keys.index(key) for key in RATES])
+    _sheet(workbook, _("Partners"), [_("Promotion"), _("Organised by"), _("SIRET"),
+                                     *[label for _key, label in figures]],
+           [[p.promotion.label, str(o.name), o.siret, *[getattr(o.counts, key) for key in keys]]
+            for p in promotions for o in p.partners],
+           rates=[3 + keys.index(key) for key in RATES])
     _sheet(workbook, _("Blocs"), [
         _("Promotion"), _("Bloc"), _("Title"), _("Holders (validated)"),
         _("Of whom certified in part"), _("Not validated"), _("Rate not validated"),

@@ -41,6 +41,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.permissions import may_manage_certifications
@@ -220,10 +221,32 @@ class RouteFigures:
 
 
 @dataclass
+class PartnerFigures:
+    """The candidates of the sessions a partner organised; ``siret`` empty for the
+    sessions the certifier organised itself (no partner)."""
+
+    name: str | Promise  # lazy for the certifier itself
+    siret: str
+    counts: Counts
+
+    @property
+    def is_certifier(self) -> bool:
+        return not self.siret
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"partner": self.siret or None, "name": str(self.name), **self.counts.as_dict()}
+
+
+#: The key of the sessions without a partner.
+CERTIFIER_ITSELF = ("", "")
+
+
+@dataclass
 class SessionRow:
     name: str
     starts_on: datetime.date
     signed_on: datetime.date
+    partner: str = ""  # the organising partner's legal name; "" the certifier itself
 
 
 @dataclass
@@ -232,6 +255,7 @@ class PromotionFigures:
     sessions: list[SessionRow]
     counts: Counts
     routes: list[RouteFigures]  # the routes with at least one enrolment
+    partners: list[PartnerFigures]  # the certifier itself first, then by name
     blocs: list[BlocFigures]
     competences: list[CompetenceFigures]
 
@@ -246,9 +270,11 @@ class PromotionFigures:
             "promotion": self.promotion.key, "label": self.promotion.label,
             "start": self.promotion.start.isoformat(), "end": self.promotion.end.isoformat(),
             "sessions": [{"name": s.name, "starts_on": s.starts_on.isoformat(),
-                          "signed_on": s.signed_on.isoformat()} for s in self.sessions],
+                          "signed_on": s.signed_on.isoformat(), "partner": s.partner or None}
+                         for s in self.sessions],
             **self.counts.as_dict(),
             "routes": [route.as_dict() for route in self.routes],
+            "partners": [partner.as_dict() for partner in self.partners],
             "blocs": [bloc.as_dict() for bloc in self.blocs],
             "blocs_most_failed": [bloc.code or bloc.title for bloc in self.failed_blocs],
             "competences": [competence.as_dict() for competence in self.competences],
@@ -372,27 +398,34 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
                                     session__referentiel__certification=certification)
         .order_by("-signed_at", "-pk")
         .values_list("pk", "session_id", "signed_at", "minutes", "session__name",
-                     "session__starts_on"))
+                     "session__starts_on", "session__partner__siret",
+                     "session__partner__legal_name"))
     labels = _Labels()
     # Session pk → the promotions (indexes) it belongs to; promotions may overlap.
     belongs: dict[int, list[int]] = defaultdict(list)
+    # Session pk → its organiser (SIRET, legal name); the session is locked once signed.
+    organisers: dict[int, tuple[str, str]] = {}
     sessions: list[list[SessionRow]] = [[] for _p in promotions]
-    for _pk, session_id, signed_at, minutes, name, starts_on in deliberations:
+    for (_pk, session_id, signed_at, minutes, name, starts_on, siret,
+         partner_name) in deliberations:
         labels.read(minutes)
         frozen = minutes.get("session", {}) if isinstance(minutes, dict) else {}
         name = frozen.get("name") or name  # as named at signing
         signed_on = timezone.localdate(signed_at)
+        organisers[session_id] = (siret, partner_name) if siret else CERTIFIER_ITSELF
         for index, promotion in enumerate(promotions):
             if promotion.holds(signed_on):
                 belongs[session_id].append(index)
-                sessions[index].append(SessionRow(name, starts_on, signed_on))
+                sessions[index].append(SessionRow(name, starts_on, signed_on,
+                                                  partner_name or ""))
     session_ids = list(belongs)
     counts = [Counts() for _p in promotions]
     routes: list[dict[str, Counts]] = [defaultdict(Counts) for _p in promotions]
+    partners: list[dict[tuple[str, str], Counts]] = [defaultdict(Counts) for _p in promotions]
     blocs: list[dict[tuple[str, str], BlocFigures]] = [{} for _p in promotions]
     competences: list[dict[tuple[str, str], CompetenceFigures]] = [{} for _p in promotions]
     if session_ids:
-        _count_enrolments(session_ids, belongs, counts, routes)
+        _count_enrolments(session_ids, belongs, counts, routes, organisers, partners)
         bloc_rows, competence_rows = _decision_rows(session_ids)
         labels.complete({row[1] for row in bloc_rows}, {row[1] for row in competence_rows})
         _count_blocs(bloc_rows, belongs, blocs, labels)
@@ -406,6 +439,7 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
             counts=counts[index],
             routes=[RouteFigures(route, route_labels[route], routes[index][route])
                     for route in AccessRoute.values if route in routes[index]],
+            partners=_partner_figures(partners[index]),
             blocs=sorted(blocs[index].values(), key=lambda b: (b.code, b.title)),
             competences=sorted(competences[index].values(),
                                key=lambda c: (c.bloc_code, _natural(c.code), c.title)),
@@ -420,8 +454,17 @@ def _natural(code: str) -> list[Any]:
             for part in re.split(r"(\d+)", code)]
 
 
+def _partner_figures(found: dict[tuple[str, str], Counts]) -> list[PartnerFigures]:
+    """The certifier itself first (when it organised a session), then partners by name."""
+    rows = [PartnerFigures(name or gettext_lazy("The certifier itself"), siret, counts)
+            for (siret, name), counts in found.items()]
+    return sorted(rows, key=lambda row: (not row.is_certifier, str(row.name), row.siret))
+
+
 def _count_enrolments(session_ids: list[int], belongs: dict[int, list[int]],
-                      counts: list[Counts], routes: list[dict[str, Counts]]) -> None:
+                      counts: list[Counts], routes: list[dict[str, Counts]],
+                      organisers: dict[int, tuple[str, str]],
+                      partners: list[dict[tuple[str, str], Counts]]) -> None:
     """One query: enrolments grouped by session, route, status, presence and outcome."""
     present = Sitting.objects.filter(enrolment=OuterRef("pk"), attendance=Attendance.PRESENT,
                                      assessment__cancelled_at__isnull=True)
@@ -433,8 +476,10 @@ def _count_enrolments(session_ids: list[int], belongs: dict[int, list[int]],
             .values("session_id", "access_route", "status", "is_present", "decided")
             .annotate(n=Count("pk")).order_by())
     for row in rows:
+        organiser = organisers[row["session_id"]]
         for index in belongs[row["session_id"]]:
-            for target in (counts[index], routes[index][row["access_route"]]):
+            for target in (counts[index], routes[index][row["access_route"]],
+                           partners[index][organiser]):
                 n = row["n"]
                 if row["status"] == EnrolmentStatus.WITHDRAWN:
                     target.withdrawn += n

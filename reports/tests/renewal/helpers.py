@@ -18,7 +18,7 @@ from candidates.models import (
     EnrolmentStatus,
 )
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
-from certifications.models import Bloc, Referentiel, Requirement
+from certifications.models import Bloc, Partner, Referentiel, Requirement
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign, requirement_tick
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, lock_opened, score_all
@@ -42,8 +42,8 @@ class Planned:
 
 
 def signed_session(referentiel: Referentiel, admin, signed_on: datetime.date,
-                   candidates: list[Planned]) -> list[Enrolment]:
-    setup = jury_setup(SessionFactory(referentiel=referentiel))
+                   candidates: list[Planned], partner: Partner | None = None) -> list[Enrolment]:
+    setup = jury_setup(SessionFactory(referentiel=referentiel, partner=partner))
     enrolments, ticked = [], []
     for planned in candidates:
         if planned.withdrawn:

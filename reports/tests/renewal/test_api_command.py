@@ -65,8 +65,8 @@ def test_the_command_writes_each_format(tmp_path, promotions):
     call_command("renewal_report", "--certification", str(promotions.public_id),
                  "--promotion", "2026", "--language", "en", "-o", str(xlsx),
                  stdout=io.StringIO())
-    assert load_workbook(xlsx).sheetnames == ["Summary", "Sessions", "Access routes", "Blocs",
-                                              "Competences"]
+    assert load_workbook(xlsx).sheetnames == ["Summary", "Sessions", "Access routes",
+                                              "Partners", "Blocs", "Competences"]
     pdf = tmp_path / "dossier.bin"
     call_command("renewal_report", "--certification", "RNCP99999", "--promotion", "2026",
                  "--format", "pdf", "-o", str(pdf), stdout=io.StringIO())

@@ -100,8 +100,8 @@ def test_it_downloads_a_spreadsheet_with_a_sheet_per_table(client, alice, promot
     assert response.status_code == 200
     assert "renouvellement-RNCP99999-2025_2026.xlsx" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Synthèse", "Sessions", "Voies d'accès", "Blocs",
-                                   "Compétences"]
+    assert workbook.sheetnames == ["Synthèse", "Sessions", "Voies d'accès", "Partenaires",
+                                   "Blocs", "Compétences"]
     summary = list(workbook["Synthèse"].iter_rows(values_only=True))
     assert summary[0] == ("Indicateur", "2025", "2026")
     assert summary[1][1:] == (2, 6)  # enrolled
