@@ -38,6 +38,7 @@ from reports.cdc_flux import (
     cdc_rejected_passages_of,
     cdc_report_import,
 )
+from reports.cdc_precheck import cdc_precheck_csv, cdc_precheck_for_admin
 from reports.cdc_selectors import (
     cdc_declarations_for_admin,
     cdc_flux_get_for_admin,
@@ -213,3 +214,34 @@ def cdc_passage_rectify(request: HttpRequest, passage_id: UUID) -> HttpResponse:
         "form": form, "duplicate": duplicate, "locked": False, "cdc_rejected": rejected,
         "error_summary": _error_summary(form) if request.method == "POST" else [],
     })
+
+
+def _precheck(request: HttpRequest, session_id: UUID):
+    try:
+        session = session_get_for_admin(user=request.user, public_id=session_id)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    report = cdc_precheck_for_admin(user=request.user, session=session)
+    if report is None:
+        raise Http404
+    return report
+
+
+@require_GET
+def cdc_precheck(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The pre-declaration report of a session: per candidate, what would stop or risk
+    their declaration, with a link to correct it; the certification's own problems."""
+    return render(request, "reports/cdc_precheck.html",
+                  {"report": _precheck(request, session_id)})
+
+
+@require_GET
+def cdc_precheck_download(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    report = _precheck(request, session_id)
+    response = HttpResponse(cdc_precheck_csv(report, base_url=request.build_absolute_uri("/")
+                                             .rstrip("/")),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = attachment_disposition(
+        f"cdc-check-{report.session.referentiel.certification.code}-"
+        f"{report.session.starts_on:%Y-%m-%d}", "csv")
+    return response

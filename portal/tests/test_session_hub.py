@@ -412,7 +412,8 @@ def test_it_shows_a_signed_session_in_constant_queries(
         alice, django_assert_max_num_queries, candidates, epreuves):
     setup, _deliberation = _signed_session(alice, candidates=candidates, epreuves=epreuves)
     client = _client(alice)
-    with django_assert_max_num_queries(23):  # +1: the declaration passages by state
+    # +1: the declaration passages by state; +2: the identity check (holders, rejected)
+    with django_assert_max_num_queries(25):
         response = client.get(reverse("candidates:session_detail",
                                       args=[setup.session.public_id]))
     assert response.status_code == 200
