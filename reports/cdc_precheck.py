@@ -34,7 +34,9 @@ class CandidateCheck:
     enrolment: Enrolment
     problems: list[HolderProblem]
     fix_url: str  # where to correct: the identity page, or its rectification mode
-    rectify: bool = False  # the Caisse des Dépôts rejected them: its rectification page
+    # Signed: corrected for the Caisse des Dépôts (rejected, or never sent yet), the
+    # documents keeping the identity frozen at signing.
+    rectify: bool = False
 
     @property
     def candidate(self):
@@ -99,18 +101,26 @@ def cdc_precheck(*, session: Session, today: date | None = None,
     if signed is None:
         signed = signed_deliberation_of_session(session=session) is not None
     # Passages exist once a flux was built, after signing only.
-    rejected = dict(CdcPassage.objects.filter(
-        decision__enrolment__session=session, state=CdcPassageState.REJECTED)
-        .values_list("decision__enrolment_id", "public_id")) if signed else {}
+    passages = {enrolment_id: (state, public_id) for enrolment_id, state, public_id
+                in CdcPassage.objects.filter(decision__enrolment__session=session)
+                .values_list("decision__enrolment_id", "state", "public_id")} if signed else {}
     checks = []
     for enrolment in _checked_enrolments(session, signed):
-        if enrolment.pk in rejected:
-            url = reverse("reports:cdc_passage_rectify", args=[rejected[enrolment.pk]])
+        state, passage_id = passages.get(enrolment.pk, (None, None))
+        if state == CdcPassageState.REJECTED:
+            url = reverse("reports:cdc_passage_rectify", args=[passage_id])
+        elif signed and state in (None, CdcPassageState.TO_DECLARE):
+            # Signed, never sent: completed for the declaration (the documents keep the
+            # identity frozen at signing).
+            url = reverse("reports:cdc_holder_complete",
+                          args=[session.public_id, enrolment.public_id])
         else:
             url = reverse("candidates:candidate_identity_edit",
                           args=[session.public_id, enrolment.public_id])
         checks.append(CandidateCheck(enrolment, holder_problems(enrolment.candidate, on=on),
-                                     url, rectify=enrolment.pk in rejected))
+                                     url, rectify=state == CdcPassageState.REJECTED
+                                     or (signed and state in (None,
+                                                              CdcPassageState.TO_DECLARE))))
     return SessionPrecheck(
         session, signed,
         certification_problems=_certification_problems(session.referentiel.certification),
@@ -166,3 +176,19 @@ def cdc_precheck_csv(report: SessionPrecheck, *, base_url: str = "") -> str:
                              _safe(problem.message) if problem else "",
                              base_url + item.fix_url])
     return out.getvalue()
+
+
+def cdc_holder_to_complete(*, session: Session, enrolment_id: object) -> Enrolment | None:
+    """A holder of the session's signed deliberation whose declaration was never sent (no
+    passage, or one still to declare): their identity may be completed for the
+    declaration. None otherwise (not signed, not a holder, already sent). The caller has
+    checked that the user reaches the session."""
+    if signed_deliberation_of_session(session=session) is None:
+        return None
+    enrolment = (_checked_enrolments(session, signed=True).filter(public_id=enrolment_id)
+                 .first())
+    if enrolment is None:
+        return None
+    sent = CdcPassage.objects.filter(decision__enrolment=enrolment).exclude(
+        state=CdcPassageState.TO_DECLARE).exists()
+    return None if sent else enrolment

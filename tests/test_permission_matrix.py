@@ -236,6 +236,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     # The pre-declaration report of a session: the page, its CSV and the API
     "reports:cdc_precheck": ("GET", {"anonymous": 404, "admin": OK}),
     "reports:cdc_precheck_csv": ("GET", {"anonymous": 404, "admin": OK}),
+    # A signed holder never declared, completed for the declaration (POST: a form error)
+    "reports:cdc_holder_complete": ("GET POST", {"anonymous": 404, "admin": (OK, OK)}),
     "api_session_cdc_check": ("GET", ADMIN),
     # -- digital credentials: public keys, profile and lists; the holder's download
     "credentials:jwks": ("GET", EVERYONE),

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import AuditEvent
 from candidates.models import EnrolmentStatus
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
 from reports.cdc_flux import cdc_flux_build, cdc_report_import
@@ -195,3 +196,56 @@ def test_a_signed_session_checks_its_holders_and_links_the_rectification(
     text = _client(alice).get(reverse("reports:cdc_precheck",
                                       args=[session.public_id])).content.decode()
     assert "Rectify for the Caisse des Dépôts" in text
+
+
+def _identity_post(candidate, **changes) -> dict[str, str]:
+    data = {name: getattr(candidate, name) or "" for name in (
+        "birth_name", "usage_name", "first_names", "sex", "birth_commune", "birth_insee_code",
+        "birth_country")}
+    data["birth_date"] = candidate.birth_date.isoformat()
+    return {**data, **changes}
+
+
+def test_a_signed_holder_never_declared_is_completed_for_the_declaration(
+        alice, signed, enqueued):
+    session = signed.setup.session
+    configure(session.referentiel.certification)
+    holder = signed.charlie.candidate
+    holder.sex = ""
+    holder.save(update_fields=["sex"])
+    item = cdc_precheck(session=session).to_complete[0]
+    url = reverse("reports:cdc_holder_complete",
+                  args=[session.public_id, signed.charlie.public_id])
+    assert item.fix_url == url
+    client = _client(alice)
+    page = client.get(url).content.decode()
+    assert "Completion for the Caisse des Dépôts" in page
+    assert "The sex is missing." in page
+    response = client.post(url, _identity_post(holder, sex="F"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:cdc_precheck", args=[session.public_id])
+    holder.refresh_from_db()
+    assert holder.sex == "F"
+    assert AuditEvent.objects.filter(action="candidate.identity_rectified_for_cdc").exists()
+    assert cdc_precheck(session=session).ready
+    # Not a holder (dave failed), or declared already: nothing to complete here.
+    assert client.get(reverse("reports:cdc_holder_complete",
+                              args=[session.public_id, signed.dave.public_id])
+                      ).status_code == 404
+    cdc_flux_build(by=alice, session=session)
+    assert client.get(url).status_code == 404
+    assert cdc_precheck(session=session).candidates[0].fix_url == reverse(
+        "candidates:candidate_identity_edit", args=[session.public_id, signed.charlie.public_id])
+
+
+def test_a_rejected_holder_is_sent_to_the_rectification_page(alice, signed, enqueued):
+    session = signed.setup.session
+    configure(session.referentiel.certification)
+    flux = cdc_flux_build(by=alice, session=session).flux
+    passage = CdcPassage.objects.get(last_flux=flux)
+    cdc_report_import(content=report_xml(flux.id_flux, ko=[(passage.id_technique, "Sexe")]),
+                      by=alice)
+    response = _client(alice).get(reverse("reports:cdc_holder_complete",
+                                          args=[session.public_id, signed.charlie.public_id]))
+    assert response["Location"] == reverse("reports:cdc_passage_rectify",
+                                           args=[passage.public_id])
