@@ -29,6 +29,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -178,3 +179,15 @@ def holder_problems(person: HolderIdentity, *, on: date | None = None) -> list[H
     problems += _birth_date_problems(person.birth_date, on or timezone.localdate())
     problems += _birthplace_problems(person)
     return problems
+
+
+def holder_identity_check(person: HolderIdentity) -> None:
+    """Refuse what can never be declared (level ``INVALID``): a ValidationError on each
+    field, for the services that create or correct an identity (form, import, API)."""
+    errors: dict[str, list[ValidationError]] = {}
+    for problem in holder_problems(person):
+        if problem.level is Level.INVALID:
+            errors.setdefault(problem.field, []).append(
+                ValidationError(problem.message, code="undeclarable"))
+    if errors:
+        raise ValidationError(errors)

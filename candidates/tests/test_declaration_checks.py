@@ -171,3 +171,20 @@ def test_a_candidate_record_is_checked_like_a_typed_identity():
                           birth_date=date(1988, 7, 3), birth_country="Viêt Nam")
     assert levels(holder_problems(candidate, on=ON)) == [
         ("sex", Level.MISSING), ("birth_insee_code", Level.MISSING)]
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_what_can_never_be_declared(alice):
+    from django.core.exceptions import ValidationError
+
+    from candidates.services.identity import candidate_create, candidate_update_identity
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        candidate_create(identity=person(birth_date=tomorrow))
+    assert list(refused.value.message_dict) == ["birth_date"]
+    assert not Candidate.objects.exists()
+    candidate = candidate_create(identity=person(sex=""))  # missing: enrolled, said later
+    with pytest.raises(ValidationError) as refused:
+        candidate_update_identity(candidate=candidate, by=alice, usage_name="L" * 61)
+    assert list(refused.value.message_dict) == ["usage_name"]
