@@ -136,11 +136,6 @@ def cdc_precheck_for_admin(*, user: User, session: Session, today: date | None =
     return cdc_precheck(session=session, today=today)
 
 
-def cdc_precheck_count(*, session: Session) -> int:
-    """How many candidates to complete before the declaration (the session hub)."""
-    return len(cdc_precheck(session=session).to_complete)
-
-
 CSV_COLUMNS = ("enrolment", "birth_name", "usage_name", "first_names", "prenom1", "prenom2",
                "prenom3", "sex", "birth_date", "birth_insee_code", "birth_commune",
                "birth_country", "level", "field", "problem", "fix_url")

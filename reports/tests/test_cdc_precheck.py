@@ -109,11 +109,11 @@ def test_it_reads_in_constant_queries(alice, session, count, django_assert_max_n
     for index in range(count):
         enrol(session, birth_name=f"Nom{'abcdefghijklmnop'[index]}", sex="" if index % 2 else "F")
     client = _client(alice)
-    # session, user and its session, signed deliberation, enrolments (+ messages)
-    with django_assert_max_num_queries(7):
+    # the user and its session, the session, its signed deliberation (none), enrolments
+    with django_assert_max_num_queries(5):
         response = client.get(reverse("reports:cdc_precheck", args=[session.public_id]))
     assert response.status_code == 200
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("reports:cdc_precheck_csv",
                                   args=[session.public_id])).status_code == 200
 
@@ -249,3 +249,22 @@ def test_a_rejected_holder_is_sent_to_the_rectification_page(alice, signed, enqu
                                           args=[session.public_id, signed.charlie.public_id]))
     assert response["Location"] == reverse("reports:cdc_passage_rectify",
                                            args=[passage.public_id])
+
+
+def test_the_declarations_page_links_each_session_check(alice, signed, enqueued):
+    session = signed.setup.session
+    configure(session.referentiel.certification)
+    text = _client(alice).get(reverse("reports:cdc_declarations")).content.decode()
+    assert reverse("reports:cdc_precheck", args=[session.public_id]) in text
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_api_reads_in_constant_queries(alice, session, count,
+                                           django_assert_max_num_queries):
+    for index in range(count):
+        enrol(session, birth_name=f"Nom{'abcdefghijklmnop'[index]}", sex="")
+    client = _client(alice)
+    with django_assert_max_num_queries(5):
+        body = json.loads(client.get(reverse("api_session_cdc_check",
+                                             args=[session.public_id])).content)
+    assert body["to_complete"] == count
