@@ -393,7 +393,10 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
         return Stage("cdc", title, StageState.WAITING,
                      lines=[_("The holders file can be produced once the minutes are "
                               "signed.")],
-                     problems=_precheck_problems(facts),
+                     # Said before signing too: the certification's ids and code.
+                     problems=_precheck_problems(facts) + (
+                         facts.cdc_precheck.certification_problems
+                         if facts.cdc_precheck else []),
                      links=[_precheck_link(facts)] if facts.cdc_precheck else [])
     deadline = declaration.deadline
     if not declaration.holders and not declaration.revoked:

@@ -42,5 +42,16 @@ def test_the_report_reads_in_french_and_passes_axe(live_server, client, alice):
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(Path(SHOTS) / "cdc-precheck-fr.png"), full_page=True)
             assert axe_violations(page) == []
+            # The session page says it from the enrolment stage, and links the report.
+            page.goto(live_server.url + reverse("candidates:session_detail",
+                                                args=[session.public_id]))
+            hub = page.content()
+            assert "1 candidat à compléter avant la déclaration à la Caisse des Dépôts." in hub
+            assert "(idContrat)" in hub  # the certification's problem, before signing too
+            if SHOTS:
+                page.screenshot(path=str(Path(SHOTS) / "session-hub-fr.png"), full_page=True)
+            page.click(f"#stage-enrolment a[href='{url}']")
+            page.wait_for_load_state()
+            assert page.url.endswith(url)
         finally:
             browser.close()
