@@ -188,3 +188,22 @@ def test_the_services_refuse_what_can_never_be_declared(alice):
     with pytest.raises(ValidationError) as refused:
         candidate_update_identity(candidate=candidate, by=alice, usage_name="L" * 61)
     assert list(refused.value.message_dict) == ["usage_name"]
+
+
+@pytest.mark.django_db
+def test_the_enrolment_page_says_what_the_declaration_needs(alice):
+    from django.test import Client
+    from django.urls import reverse
+
+    from candidates.tests.factories import EnrolmentFactory
+
+    enrolment = EnrolmentFactory(candidate__sex="", candidate__birth_commune="Rennes",
+                                 candidate__birth_insee_code="44109")
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(alice)
+    text = client.get(reverse("candidates:enrolment_detail", kwargs={
+        "public_id": enrolment.session.public_id, "enrolment_id": enrolment.public_id,
+    })).content.decode()
+    assert "Before the declaration to the Caisse des Dépôts, to complete or check:" in text
+    assert "The sex is missing." in text
+    assert "The code 44109 is Nantes, not « Rennes »." in text
