@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from candidates.declaration_checks import Level, holder_problems
 from candidates.geography import birthplace_problems
 from candidates.models import AccessRoute, AcquisitionOrigin, Sex
 from candidates.services import AcquiredBlocInput, EnrolmentTerms, Identity
@@ -206,10 +207,22 @@ class EnrolmentForm(EnrolmentTermsForm):
                                                cleaned.get("birth_commune", ""),
                                                cleaned.get("birth_country", "")):
                 self.add_error("birth_insee_code", problem)
+        self._refuse_invalid_identity(cleaned)
         if cleaned.get("invite") and not cleaned.get("email") and "email" not in self.errors:
             self.add_error("email", _("The invitation needs an e-mail address: give one, or "
                                       "do not send the invitation."))
         return cleaned
+
+    def _refuse_invalid_identity(self, cleaned: dict[str, Any]) -> None:
+        """The rule set of the declaration (``candidates.declaration_checks``): what can never
+        be declared is refused here; what is missing is announced once enrolled."""
+        identity = Identity(**{name: cleaned.get(name) or "" for name in self.IDENTITY
+                               if name != "birth_date"},
+                            birth_date=cleaned.get("birth_date"))
+        for problem in holder_problems(identity):
+            if (problem.level is Level.INVALID and problem.field in self.fields
+                    and problem.field not in self.errors):
+                self.add_error(problem.field, problem.message)
 
     def identity(self) -> Identity:
         return Identity(**{name: self.cleaned_data[name] or "" for name in self.IDENTITY

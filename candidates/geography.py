@@ -3,8 +3,9 @@ communes (current, delegated, associated communes and municipal arrondissements,
 birth in a former commune is found too) and the foreign countries and territories (99xxx).
 
 Read once, lazily, and kept in memory (about 38,000 communes: a few megabytes). One check,
-``birthplace_problems``, is what the enrolment form, the spreadsheet import, the identity
-edit and the Caisse des Dépôts export ask of a birthplace.
+``birthplace_problems``, is what the enrolment form, the identity edit and the declaration
+rule set (``candidates.declaration_checks``: the spreadsheet import, the pre-declaration
+report, the Caisse des Dépôts file) ask of a birthplace.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from juries.selectors import (
     session_scoring_progress,
 )
 from reports.cdc import CdcDeclaration, cdc_declaration_for_session
+from reports.cdc_precheck import SessionPrecheck, cdc_precheck
 from reports.cdc_selectors import PassageCounts, cdc_passage_counts_for_session
 from reports.selectors import SessionDocumentCounts, cdc_last_export, session_document_counts
 
@@ -74,6 +75,13 @@ class SessionFacts:
     cdc_ids_missing: bool = False  # the certification lacks its Caisse des Dépôts ids
     # The holders' passages by state once a declaration flux was built (reports/cdc_flux.py).
     cdc_passages: PassageCounts | None = None
+    # The pre-declaration report (reports/cdc_precheck.py): None without candidates.
+    cdc_precheck: SessionPrecheck | None = None
+
+    @property
+    def cdc_to_complete(self) -> int:
+        """Candidates whose identity would refuse the holders file as it stands."""
+        return len(self.cdc_precheck.to_complete) if self.cdc_precheck else 0
 
     @property
     def cdc_downloaded_in_time(self) -> bool:
@@ -145,6 +153,7 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
         cdc_downloaded_at=export.at if export is not None else None,
         cdc_ids_missing=not (certification.cdc_client_id and certification.cdc_contract_id),
         cdc_passages=cdc_passage_counts_for_session(session=session) if signed else None,
+        cdc_precheck=cdc_precheck(session=session, signed=signed) if enrolled else None,
     )
 
 
@@ -222,14 +231,34 @@ def _enrolment_stage(facts: SessionFacts) -> Stage:
         Link(_("Enrol from a spreadsheet"), _url("candidates:enrolment_import_upload", sid)),
         Link(_("Edit the session"), _url("candidates:session_edit", sid))]
     organiser, problems = _organiser_line(facts.session)
+    lines = [ngettext("%(count)d candidate enrolled.", "%(count)d candidates enrolled.",
+                      facts.enrolled) % {"count": facts.enrolled}, organiser]
+    precheck = _precheck_problems(facts)
+    if precheck:
+        links.append(_precheck_link(facts))
     return Stage(
         "enrolment", pgettext("session stage", "Enrolment"),
         StageState.DONE if facts.enrolled else StageState.TODO,
-        lines=[ngettext("%(count)d candidate enrolled.", "%(count)d candidates enrolled.",
-                        facts.enrolled) % {"count": facts.enrolled}, organiser],
-        problems=problems,
+        lines=lines, problems=[*problems, *precheck],
         links=[*links, Link(_("Dashboard"), _url("candidates:session_dashboard", sid))],
     )
+
+
+def _precheck_problems(facts: SessionFacts) -> list[str]:
+    """« n candidates to complete before the declaration », said from the first enrolment
+    (the identities the Caisse des Dépôts file will need)."""
+    count = facts.cdc_to_complete
+    if not count:
+        return []
+    return [ngettext("%(count)d candidate to complete before the declaration to the Caisse "
+                     "des Dépôts.",
+                     "%(count)d candidates to complete before the declaration to the Caisse "
+                     "des Dépôts.", count) % {"count": count}]
+
+
+def _precheck_link(facts: SessionFacts) -> Link:
+    return Link(_("Check the identities before the declaration"),
+                _url("reports:cdc_precheck", facts.session.public_id))
 
 
 def _epreuve_line(item: AssessmentProgress) -> EpreuveLine:
@@ -380,7 +409,12 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     if declaration is None:
         return Stage("cdc", title, StageState.WAITING,
                      lines=[_("The holders file can be produced once the minutes are "
-                              "signed.")])
+                              "signed.")],
+                     # Said before signing too: the certification's ids and code.
+                     problems=_precheck_problems(facts) + (
+                         facts.cdc_precheck.certification_problems
+                         if facts.cdc_precheck else []),
+                     links=[_precheck_link(facts)] if facts.cdc_precheck else [])
     deadline = declaration.deadline
     if not declaration.holders and not declaration.revoked:
         return Stage("cdc", title, StageState.DONE,
@@ -427,6 +461,8 @@ def _declaration_stage(facts: SessionFacts) -> Stage:
     elif not problems:
         links.append(Link(_("Declarations to the Caisse des Dépôts"),
                           _url("reports:cdc_declarations")))
+    if facts.cdc_precheck:
+        links.append(_precheck_link(facts))
     return Stage("cdc", title, state, lines=lines, problems=problems, links=links)
 
 

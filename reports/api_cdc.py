@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -33,6 +33,7 @@ from reports.cdc_flux import (
     cdc_flux_downloaded,
     cdc_report_import,
 )
+from reports.cdc_precheck import cdc_precheck_for_admin
 from reports.cdc_selectors import cdc_flux_get_for_admin, cdc_flux_list_for_admin, cdc_flux_passages
 from reports.models import CdcFlux, CdcFluxState, CdcPassage
 from reports.selectors import session_get_for_admin
@@ -235,3 +236,64 @@ class CdcFluxReportAPI(AdministratorsOnly, FluxOfAdmin, APIView):
         flux.refresh_from_db()
         return Response(CdcFluxDetailSerializer(flux).data)
 
+
+
+# -- the pre-declaration report -------------------------------------------------------------
+class HolderProblemSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=["invalid", "missing", "risk"],
+        help_text="invalid and missing stop the declaration; risk may get it rejected.")
+    field = serializers.CharField(help_text="The identity field to correct.")
+    message = serializers.CharField()
+    stops_declaration = serializers.BooleanField()
+
+
+class CandidateCheckSerializer(serializers.Serializer):
+    enrolment = serializers.UUIDField(source="enrolment.public_id")
+    candidate = serializers.UUIDField(source="candidate.public_id")
+    candidate_name = serializers.CharField(source="candidate.legal_name")
+    first_names_declared = serializers.ListField(child=serializers.CharField(),
+                                                 help_text="prenom1, prenom2, prenom3.")
+    stops = serializers.BooleanField(help_text="The holders file would be refused.")
+    problems = HolderProblemSerializer(many=True)
+    fix_url = serializers.CharField(help_text="The page to correct the identity on.")
+
+
+class SessionPrecheckSerializer(serializers.Serializer):
+    session = serializers.UUIDField(source="session.public_id")
+    certification = serializers.CharField(source="session.referentiel.certification.code")
+    signed = serializers.BooleanField(help_text="Signed: only the holders are checked.")
+    ready = serializers.BooleanField(help_text="Nothing would stop the declaration.")
+    certification_problems = serializers.ListField(child=serializers.CharField())
+    checked = serializers.SerializerMethodField()
+    to_complete = serializers.SerializerMethodField()
+    at_risk = serializers.SerializerMethodField()
+    candidates = serializers.SerializerMethodField()
+
+    def get_checked(self, report: Any) -> int:
+        return len(report.candidates)
+
+    def get_to_complete(self, report: Any) -> int:
+        return len(report.to_complete)
+
+    def get_at_risk(self, report: Any) -> int:
+        return len(report.at_risk)
+
+    @extend_schema_field(CandidateCheckSerializer(many=True))
+    def get_candidates(self, report: Any) -> list[dict]:
+        return CandidateCheckSerializer(report.with_problems, many=True).data
+
+
+class SessionPrecheckAPI(AdministratorsOnly, APIView):
+    @extend_schema(responses=SessionPrecheckSerializer,
+                   summary="What would stop or risk a session's declaration to the Caisse des "
+                           "Dépôts, per candidate (administrators)")
+    def get(self, request: Request, public_id: str) -> Response:
+        try:
+            session = session_get_for_admin(user=request.user, public_id=public_id)
+        except Session.DoesNotExist:
+            raise NotFound from None
+        report = cdc_precheck_for_admin(user=request.user, session=session)
+        if report is None:
+            raise NotFound
+        return Response(SessionPrecheckSerializer(report).data)

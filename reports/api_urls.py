@@ -20,6 +20,8 @@ urlpatterns = [
          name="api_cdc_flux_download"),
     path("cdc/fluxes/<uuid:public_id>/report/", api_cdc.CdcFluxReportAPI.as_view(),
          name="api_cdc_flux_report"),
+    path("sessions/<uuid:public_id>/cdc-check/", api_cdc.SessionPrecheckAPI.as_view(),
+         name="api_session_cdc_check"),
     path("verify/file/", api.VerifyFileAPI.as_view(), name="api_verify_file"),
     path("certifications/<uuid:public_id>/renewal/", api.RenewalAPI.as_view(),
          name="api_certification_renewal"),

@@ -27,8 +27,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log
+from candidates.declaration_checks import (  # noqa: F401 (re-exported)
+    NAME_MAX_LENGTH,
+    first_names_split,
+    holder_problems,
+)
 from candidates.models import AccessRoute, Candidate, Session
-from candidates.validators import is_insee_code
 from certifications.models import Certification
 from deliberations.models import CandidateDecision, Deliberation
 from reports.selectors import (
@@ -41,7 +45,6 @@ CDC_NAMESPACE = "urn:cdc:cpf:pc5:schema:1.0.0"
 XSI_NAMESPACE = "http://www.w3.org/2001/XMLSchema-instance"
 DECLARATION_MONTHS = 3
 DEADLINE_WARNING_DAYS = 15
-NAME_MAX_LENGTH = 60  # nomNaissance, nomUsage, prenom1-3, libelle*Naissance in the XSD
 
 # Our access routes → the XSD's ``modaliteAcces`` enumeration.
 ACCESS_ROUTES: dict[str, str] = {
@@ -140,34 +143,12 @@ def _certification_problems(certification: Certification) -> list[str]:
     return problems
 
 
-def first_names_split(first_names: str) -> list[str]:
-    """prenom1, prenom2, prenom3: commas separate the first names when there are any
-    (a first name may hold a space), spaces otherwise; the third keeps the rest."""
-    separator = r"\s*,\s*" if "," in first_names else r"\s+"
-    names = [name for name in re.split(separator, first_names.strip()) if name]
-    return names[:2] + ([" ".join(names[2:])] if len(names) > 2 else [])
-
-
 def _holder_problems(candidate: Candidate) -> list[str]:
-    who = {"name": candidate.legal_name}
-    problems = []
-    if not candidate.sex:
-        problems.append(_("%(name)s: the sex is missing.") % who)
-    if candidate.birth_date is None:
-        problems.append(_("%(name)s: the birth date is missing.") % who)
-    elif not 1900 <= candidate.birth_date.year <= 2099:
-        problems.append(_("%(name)s: the birth year must lie between 1900 and 2099.") % who)
-    if not is_insee_code(candidate.birth_insee_code):
-        problems.append(_("%(name)s: the INSEE code of the birth commune is missing (for a "
-                          "birth abroad, the country's code 99xxx).") % who)
-    names = [candidate.birth_name, candidate.usage_name, candidate.birth_commune,
-             candidate.birth_country, *first_names_split(candidate.first_names)]
-    if not candidate.birth_name.strip() or not first_names_split(candidate.first_names):
-        problems.append(_("%(name)s: the birth name and a first name are required.") % who)
-    if any(len(name.strip()) > NAME_MAX_LENGTH for name in names):
-        problems.append(_("%(name)s: a name, first name or birth place is longer than "
-                          "%(max)s characters.") % {**who, "max": NAME_MAX_LENGTH})
-    return problems
+    """What stops this holder's declaration, each sentence led by their printed name: the
+    rule set of ``candidates.declaration_checks`` (its risks are not refusals)."""
+    return [_("%(name)s: %(problem)s") % {"name": candidate.legal_name,
+                                           "problem": problem.message}
+            for problem in holder_problems(candidate) if problem.stops_declaration]
 
 
 def cdc_problems(*, certification: Certification, holders: Sequence[CandidateDecision],

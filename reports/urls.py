@@ -9,6 +9,11 @@ app_name = "reports"
 urlpatterns = [
     path("sessions/<uuid:session_id>/cdc-accrochage.xml", views.cdc_accrochage,
          name="cdc_accrochage"),
+    path("sessions/<uuid:session_id>/cdc-check/", views_cdc.cdc_precheck, name="cdc_precheck"),
+    path("sessions/<uuid:session_id>/cdc-check/<uuid:enrolment_id>/",
+         views_cdc.cdc_holder_complete, name="cdc_holder_complete"),
+    path("sessions/<uuid:session_id>/cdc-check.csv", views_cdc.cdc_precheck_download,
+         name="cdc_precheck_csv"),
     path("declarations/", views_cdc.cdc_declarations, name="cdc_declarations"),
     path("declarations/fluxes/", views_cdc.cdc_flux_create, name="cdc_flux_create"),
     path("declarations/fluxes/<uuid:flux_id>/", views_cdc.cdc_flux_detail,

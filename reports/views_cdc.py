@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.downloads import attachment_disposition
 from accounts.permissions import is_administrator
+from candidates.declaration_checks import holder_problems
 from candidates.forms import CandidateIdentityForm
 from candidates.models import Session
 from candidates.services.identity import (
@@ -37,6 +38,11 @@ from reports.cdc_flux import (
     cdc_passages_mark_corrected,
     cdc_rejected_passages_of,
     cdc_report_import,
+)
+from reports.cdc_precheck import (
+    cdc_holder_to_complete,
+    cdc_precheck_csv,
+    cdc_precheck_for_admin,
 )
 from reports.cdc_selectors import (
     cdc_declarations_for_admin,
@@ -211,5 +217,89 @@ def cdc_passage_rectify(request: HttpRequest, passage_id: UUID) -> HttpResponse:
     return render(request, "candidates/candidate_identity_form.html", {
         "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
         "form": form, "duplicate": duplicate, "locked": False, "cdc_rejected": rejected,
+        "error_summary": _error_summary(form) if request.method == "POST" else [],
+    })
+
+
+def _precheck(request: HttpRequest, session_id: UUID):
+    try:
+        session = session_get_for_admin(user=request.user, public_id=session_id)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    report = cdc_precheck_for_admin(user=request.user, session=session)
+    if report is None:
+        raise Http404
+    return report
+
+
+@require_GET
+def cdc_precheck(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """The pre-declaration report of a session: per candidate, what would stop or risk
+    their declaration, with a link to correct it; the certification's own problems."""
+    return render(request, "reports/cdc_precheck.html",
+                  {"report": _precheck(request, session_id)})
+
+
+@require_GET
+def cdc_precheck_download(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    report = _precheck(request, session_id)
+    response = HttpResponse(cdc_precheck_csv(report, base_url=request.build_absolute_uri("/")
+                                             .rstrip("/")),
+                            content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = attachment_disposition(
+        f"cdc-check-{report.session.referentiel.certification.code}-"
+        f"{report.session.starts_on:%Y-%m-%d}", "csv")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def cdc_holder_complete(request: HttpRequest, session_id: UUID,
+                        enrolment_id: UUID) -> HttpResponse:
+    """The identity page in its « completion for the Caisse des Dépôts » mode: a holder of a
+    signed session whose declaration was never sent has their identity completed or
+    corrected for it (a missing sex, a birthplace code), through the same service and
+    checks, audited as a rectification for the Caisse des Dépôts; the documents keep the
+    identity frozen at signing."""
+    try:
+        session = session_get_for_admin(user=request.user, public_id=session_id)
+    except Session.DoesNotExist:
+        raise Http404 from None
+    rejected = CdcPassage.objects.filter(
+        decision__enrolment__session=session, decision__enrolment__public_id=enrolment_id,
+        state=CdcPassageState.REJECTED).first()
+    if rejected is not None:  # the Caisse des Dépôts' rejection has its own page
+        return redirect("reports:cdc_passage_rectify", passage_id=rejected.public_id)
+    enrolment = cdc_holder_to_complete(session=session, enrolment_id=enrolment_id)
+    if enrolment is None:
+        raise Http404
+    candidate = enrolment.candidate
+    if candidate.anonymised_at is not None:
+        raise Http404
+    problems = [problem.message for problem in holder_problems(candidate)]
+    form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
+                                 initial={name: getattr(candidate, name)
+                                          for name in IDENTITY_FIELDS})
+    duplicate = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate_update_identity(
+                candidate=candidate, by=request.user,
+                ip_address=request.META.get("REMOTE_ADDR") or None,
+                cdc_rectification="before the first declaration: " + (
+                    "; ".join(problems) or "checked"),
+                **form.cleaned_data)
+        except DuplicateCandidateError as exc:
+            duplicate = exc.existing
+            form.add_error(None, exc)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The identity of %(name)s was saved.")
+                             % {"name": candidate.legal_name})
+            return redirect("reports:cdc_precheck", session_id=session.public_id)
+    return render(request, "candidates/candidate_identity_form.html", {
+        "session": session, "enrolment": enrolment, "candidate": candidate,
+        "form": form, "duplicate": duplicate, "locked": False, "cdc_completion": True,
+        "cdc_before": problems,
         "error_summary": _error_summary(form) if request.method == "POST" else [],
     })

@@ -239,6 +239,12 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "api_cdc_flux_detail": ("GET", ADMIN),
     "api_cdc_flux_download": ("GET", ADMIN),
     "api_cdc_flux_report": ("POST", {"admin": 400}),  # no file: 400
+    # The pre-declaration report of a session: the page, its CSV and the API
+    "reports:cdc_precheck": ("GET", {"anonymous": 404, "admin": OK}),
+    "reports:cdc_precheck_csv": ("GET", {"anonymous": 404, "admin": OK}),
+    # A signed holder never declared, completed for the declaration (POST: a form error)
+    "reports:cdc_holder_complete": ("GET POST", {"anonymous": 404, "admin": (OK, OK)}),
+    "api_session_cdc_check": ("GET", ADMIN),
     # -- digital credentials: public keys, profile and lists; the holder's download
     "credentials:jwks": ("GET", EVERYONE),
     "credentials:issuer": ("GET", EVERYONE),
@@ -418,6 +424,7 @@ PUBLIC_ID = {
     "certifications:import_draft_move": "import",
     "api_candidate_detail": "candidate", "api_candidate_export": "candidate",
     "api_candidate_erase": "candidate", "api_session_detail": "session",
+    "api_session_cdc_check": "session",
     "api_enrolment_detail": "enrolment", "api_assessment_detail": "assessment",
     "api_assignment_detail": "assignment", "api_jury_detail": "jury",
     "api_deliberation_detail": "deliberation", "api_deliberation_sign": "deliberation",

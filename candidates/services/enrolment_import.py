@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.staging import staged_claim
 from candidates import importers as enrolment_importers
-from candidates.geography import birthplace_problems
+from candidates.declaration_checks import Level, holder_problems
 from candidates.models import (
     AccessRoute,
     AcquisitionOrigin,
@@ -94,19 +94,28 @@ def _check_row_blocs(row: dict, headers: dict[str, str], blocs: dict[str, Bloc],
             ) % {"codes": ", ".join(unknown), "version": version})
 
 
-def _check_row_birthplace(row: dict, headers: dict[str, str]) -> None:
-    """The birthplace against the INSEE lists (``candidates.geography``): a warning with
-    the right code suggested, shown in the preview — the file may still be imported, and
-    the code fixed on the candidate's page before the Caisse des Dépôts declaration."""
+def _check_row_holder(row: dict, headers: dict[str, str], on: date) -> None:
+    """The identity against the declaration's rule set (``candidates.declaration_checks``),
+    every problem in words on its row: what can never be declared (a birth date in the
+    future, a name longer than the Caisse des Dépôts file allows, a birth year outside
+    1900–2099) is an error that blocks the import; what is missing (sex, birthplace code)
+    or risky (a code the INSEE lists contradict, an implausible age) is a warning, to be
+    completed on the candidate's page before the declaration."""
     values = row["values"]
-    if any(error["field"] == "birth_insee_code" for error in row["errors"]):
+    failed = {error["field"] for error in row["errors"]}
+    identity = _row_identity(values) if "birth_date" not in failed else None
+    row["warnings"] = []
+    if identity is None:
         return
-    row["warnings"] = [
-        {"field": "birth_insee_code", "column": headers.get("birth_insee_code", ""),
-         "message": message}
-        for message in birthplace_problems(values["birth_insee_code"], values["birth_commune"],
-                                           values["birth_country"], require_code=True)
-    ]
+    for problem in holder_problems(identity, on=on):
+        if problem.field in failed:
+            continue  # the parser said what is wrong with this cell already
+        if problem.level is Level.INVALID:
+            _row_error(row, headers, problem.field, problem.message)
+        else:
+            row["warnings"].append({"field": problem.field,
+                                    "column": headers.get(problem.field, ""),
+                                    "message": problem.message})
 
 
 def _known_candidates(keys: set[str]) -> dict[str, Candidate]:
@@ -152,7 +161,7 @@ def _check_rows(session: Session, rows: list[dict], headers: dict[str, str]) -> 
     seen_emails: dict[str, tuple[str | None, int]] = {}
     for row in rows:
         _check_row_blocs(row, headers, blocs, version)
-        _check_row_birthplace(row, headers)
+        _check_row_holder(row, headers, session.starts_on)
         key, values = keys[row["number"]], row["values"]
         row["existing"] = None
         if key in seen_people:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import audit_log
+from candidates.declaration_checks import holder_identity_check
 from candidates.geography import birthplace_problems
 from candidates.models import Candidate, Session
 
@@ -87,6 +88,7 @@ def candidate_create(*, identity: Identity) -> Candidate:
             _("Give the birth commune (with its INSEE code) or the birth country."),
             code="birth_place",
         )
+    holder_identity_check(identity)
     existing = candidate_find_duplicate(
         birth_name=identity.birth_name, first_names=identity.first_names,
         birth_date=identity.birth_date,
@@ -185,6 +187,7 @@ def candidate_update_identity(*, candidate: Candidate, by: User | None,
     birthplace_check(birth_insee_code=values["birth_insee_code"],
                      birth_commune=values["birth_commune"],
                      birth_country=values["birth_country"])
+    holder_identity_check(Identity(**values))
     existing = candidate_find_duplicate(
         birth_name=values["birth_name"], first_names=values["first_names"],
         birth_date=values["birth_date"], exclude=stored.pk)

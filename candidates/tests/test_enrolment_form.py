@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from candidates.models import (
     AccessRoute,
@@ -308,3 +309,27 @@ def test_it_records_the_language_of_documents(alice, session):
                                    _post_data(language="en", invite=""))
     assert response.status_code == 302
     assert Enrolment.objects.get().candidate.language == "en"
+
+
+# -- the declaration's rule set (candidates/declaration_checks.py) ---------------------------
+def test_it_refuses_what_can_never_be_declared(alice, session):
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    response = _client(alice).post(_url("enrolment_create", session), _post_data(
+        birth_date=tomorrow, birth_name="L" * 61))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "is in the future" in errors["birth_date"][0]
+    assert "longer than the 60 characters" in errors["birth_name"][0]
+    assert not Enrolment.objects.exists()
+
+
+def test_it_enrols_with_what_is_missing_said_for_the_declaration(alice, session):
+    client = _client(alice)
+    response = client.post(_url("enrolment_create", session), _post_data(
+        sex="", birth_insee_code="", invite=""), follow=True)
+    assert Enrolment.objects.count() == 1
+    said = [str(message) for message in response.context["messages"]]
+    assert "Before the declaration to the Caisse des Dépôts: The sex is missing." in said
+    assert any(message.startswith("Before the declaration to the Caisse des Dépôts: The "
+                                  "INSEE code of the birthplace is missing")
+               and message.endswith("Did you mean Lyon (69123)?") for message in said)

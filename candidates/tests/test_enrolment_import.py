@@ -365,3 +365,49 @@ def test_it_reads_the_language_of_documents(session):
 def test_it_refuses_an_unknown_language(session):
     row = _preview(session, _csv(f"{ROW_1};klingon", header=f"{HEADER};langue"))
     assert _errors(row) == [(2, "language")]
+
+
+# -- the declaration's rule set (candidates/declaration_checks.py) ---------------------------
+def _messages(row: dict, kind: str) -> list[tuple[str, str]]:
+    return [(item["field"], item["message"]) for item in row[kind]]
+
+
+def test_the_preview_says_every_identity_problem_and_blocks_only_the_undeclarable(session):
+    future = (datetime.date.today() + datetime.timedelta(days=400)).strftime("%d/%m/%Y")
+    rows = [
+        "Durand;;Claire;14/02/1990;Lyon;69123;;F;;formation continue;;;;;",  # fine
+        f"Petit;;Marc;{future};Lyon;69123;;M;;formation continue;;;;;",  # in the future
+        "Roux;;Anne;03/05/1992;Lyon;;;;;formation continue;;;;;",  # sex and code missing
+        "Morel;;Luc Paul Jean Marie;03/05/1992;Rennes;44109;;M;;formation continue;;;;;",
+        "Blanc;;Eva;03/05/1992;Madrid;;Espagne;F;;formation continue;;;;;",
+        f"{'L' * 61};;Eva;03/05/1992;Lyon;69123;;F;;formation continue;;;;;",
+    ]
+    preview = _preview(session, _csv(*rows))
+    fine, future_row, missing, risky, abroad, long_name = preview.rows
+    assert fine["errors"] == []
+    assert fine["warnings"] == []
+    # The parser refuses the date already; the rule set adds nothing on that cell.
+    assert [error["field"] for error in future_row["errors"]] == ["birth_date"]
+    assert missing["errors"] == []
+    assert [field for field, _message in _messages(missing, "warnings")] == [
+        "sex", "birth_insee_code"]
+    assert _messages(missing, "warnings")[0] == ("sex", "The sex is missing.")
+    assert risky["errors"] == []
+    assert [field for field, _message in _messages(risky, "warnings")] == [
+        "first_names", "birth_insee_code"]
+    assert "The code 44109 is Nantes, not « Rennes »." in risky["warnings"][1]["message"]
+    assert _messages(abroad, "warnings")[0][1].endswith("Did you mean Espagne (99134)?")
+    assert [error["field"] for error in long_name["errors"]] == ["birth_name"]
+    assert "longer than the 60 characters" in long_name["errors"][0]["message"]
+    assert preview.report["invalid"] == 2
+    with pytest.raises(EnrolmentImportError):
+        enrolment_import_confirm(enrolment_import=preview, invite=False)
+    assert not Enrolment.objects.exists()
+
+
+def test_warnings_alone_do_not_block_the_import(session):
+    preview = _preview(session, _csv("Roux;;Anne;03/05/1992;Lyon;;;;;formation continue;;;;;"))
+    assert preview.rows[0]["warnings"]
+    assert not preview.rows[0]["errors"]
+    enrolment_import_confirm(enrolment_import=preview, invite=False)
+    assert Enrolment.objects.get().candidate.sex == ""

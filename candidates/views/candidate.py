@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import AuditEvent
 from accounts.permissions import administrator_required
 from candidates import geography
+from candidates.declaration_checks import holder_problems
 from candidates.forms import CandidateIdentityForm, EnrolmentEditForm, EnrolmentWithdrawForm
 from candidates.models import AcquiredBloc, Enrolment, EnrolmentStatus
 from candidates.selectors import enrolment_list_for_user
@@ -87,9 +88,8 @@ def enrolment_detail(request: HttpRequest, public_id: UUID, enrolment_id: UUID) 
     return render(request, "candidates/enrolment_detail.html", {
         "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
         "birth_commune": birth_commune,
-        "birthplace_problems": geography.birthplace_problems(
-            candidate.birth_insee_code, candidate.birth_commune, candidate.birth_country,
-            require_code=True),
+        # The declaration's rule set, as the session's pre-declaration report says it.
+        "declaration_problems": holder_problems(candidate, on=enrolment.session.starts_on),
         "identity_locked": _identity_locked(enrolment),
         "withdrawal": withdrawal,
         "withdrawn": enrolment.status == EnrolmentStatus.WITHDRAWN,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.downloads import attachment_disposition
 from accounts.permissions import administrator_required
 from candidates import importers
+from candidates.declaration_checks import holder_problems
 from candidates.forms import (
     AcquiredBlocFormSet,
     EnrolmentForm,
@@ -255,6 +256,11 @@ def _announce_enrolment(request: HttpRequest, enrolment: Enrolment, invite: bool
     elif invite:
         messages.warning(request, _("No invitation was sent: this candidate has no e-mail "
                                     "address."))
+    # What the declaration to the Caisse des Dépôts will need, said now (the same rule set
+    # as the session's pre-declaration report).
+    for problem in holder_problems(candidate, on=enrolment.session.starts_on):
+        messages.warning(request, _("Before the declaration to the Caisse des Dépôts: "
+                                    "%(problem)s") % {"problem": problem.message})
 
 
 @administrator_required

@@ -412,7 +412,8 @@ def test_it_shows_a_signed_session_in_constant_queries(
         alice, django_assert_max_num_queries, candidates, epreuves):
     setup, _deliberation = _signed_session(alice, candidates=candidates, epreuves=epreuves)
     client = _client(alice)
-    with django_assert_max_num_queries(23):  # +1: the declaration passages by state
+    # +1: the declaration passages by state; +2: the identity check (holders, rejected)
+    with django_assert_max_num_queries(25):
         response = client.get(reverse("candidates:session_detail",
                                       args=[setup.session.public_id]))
     assert response.status_code == 200
@@ -454,3 +455,25 @@ def test_passage_states_drive_the_declaration_stage(facts, key, state):
     assert (f"Passages: {counts.declared} declared, {counts.accepted} accepted, "
             f"{counts.rejected} rejected.") in cdc.lines
     assert reverse("reports:cdc_declarations") in [link.url for link in cdc.links]
+
+
+@pytest.mark.django_db
+def test_it_says_early_how_many_identities_to_complete_before_the_declaration(alice):
+    session = SessionFactory()
+    EnrolmentFactory(session=session, candidate__sex="")
+    EnrolmentFactory(session=session)
+    text = _page(alice, session)
+    assert "1 candidate to complete before the declaration to the Caisse des Dépôts." in text
+    report = reverse("reports:cdc_precheck", args=[session.public_id])
+    assert text.count(f'href="{report}"') == 2  # the enrolment stage and the CDC stage
+    assert "Check the identities before the declaration" in text
+
+
+@pytest.mark.django_db
+def test_it_says_nothing_to_complete_when_every_identity_is_declarable(alice):
+    session = SessionFactory()
+    EnrolmentFactory(session=session)
+    text = _page(alice, session)
+    assert "to complete before the declaration to the Caisse" not in text
+    # The CDC stage still links the check.
+    assert reverse("reports:cdc_precheck", args=[session.public_id]) in text

@@ -288,7 +288,8 @@ def test_a_holder_without_sex_refuses_the_file(signed, certification):
     with pytest.raises(CdcExportError) as refused:
         xml_of(signed)
     assert refused.value.problems == [
-        gettext("%(name)s: the sex is missing.") % {"name": candidate.legal_name}]
+        gettext("%(name)s: %(problem)s") % {"name": candidate.legal_name,
+                                            "problem": gettext("The sex is missing.")}]
 
 
 def test_missing_identifiers_refuse_the_file(signed):
@@ -309,9 +310,12 @@ def test_a_holder_without_birth_place_refuses_the_file(signed, certification):
     Candidate.objects.filter(pk=candidate.pk).update(birth_insee_code="")
     with pytest.raises(CdcExportError) as refused:
         xml_of(signed)
-    assert refused.value.problems == [gettext(
-        "%(name)s: the INSEE code of the birth commune is missing (for a birth abroad, the "
-        "country's code 99xxx).") % {"name": candidate.legal_name}]
+    missing = gettext("The INSEE code of the birthplace is missing (for a birth abroad, the "
+                      "country's code, 99 and three digits).")
+    suggestion = gettext("Did you mean %(name)s (%(code)s)?") % {"name": "Lyon",
+                                                                 "code": "69123"}
+    assert refused.value.problems == [gettext("%(name)s: %(problem)s") % {
+        "name": candidate.legal_name, "problem": f"{missing} {suggestion}"}]
 
 
 def test_a_session_without_holder_refuses_the_file(signed, certification, alice):

@@ -6,7 +6,9 @@ docs/documents.md « Declaration fluxes »).
   certification with sessions decided in the period (or the one given); ``-o`` writes the
   file (with ``--period``, ``-o`` is a directory that receives each flux under its name);
 - ``import-report FILE``: apply a processing report (accusé de traitement) to its flux;
-- ``status``: passages by state, fluxes, late and due-soon sessions, rejected holders.
+- ``status``: passages by state, fluxes, late and due-soon sessions, rejected holders;
+- ``check --session <uuid>``: the pre-declaration report (reports/cdc_precheck.py): what
+  would stop or risk each candidate's declaration; exit status 1 when anything stops it.
 
 Exit status 1 with the reasons when a build or an import is refused (nothing recorded).
 """
@@ -31,6 +33,7 @@ from reports.cdc_flux import (
     cdc_report_import,
     certifications_with_holders,
 )
+from reports.cdc_precheck import cdc_precheck
 from reports.cdc_selectors import cdc_declarations_overview, cdc_status_lines
 
 
@@ -63,6 +66,9 @@ class Command(BaseCommand):
         report = actions.add_parser("import-report", help="Apply a processing report.")
         report.add_argument("file")
         actions.add_parser("status", help="Where the declarations stand.")
+        check = actions.add_parser("check", help="What would stop or risk a session's "
+                                                 "declaration, per candidate.")
+        check.add_argument("--session", required=True, help="The session's UUID.")
 
     def handle(self, *args: object, action: str, language: str, **options: object) -> None:
         with translation.override(language):
@@ -117,6 +123,29 @@ class Command(BaseCommand):
                 self.stdout.write(_("  Written to %(path)s") % {"path": target})
         if failures:
             raise CommandError(_("%(count)d flux(es) refused.") % {"count": failures})
+
+    def _check(self, *, session: str, **options: object) -> None:
+        try:
+            found = Session.objects.select_related("referentiel__certification").get(
+                public_id=session)
+        except (Session.DoesNotExist, ValidationError, ValueError) as error:
+            raise CommandError(_("No session has the id %(id)s.") % {"id": session}) \
+                from error
+        report = cdc_precheck(session=found)
+        self.stdout.write(_("%(session)s (%(code)s): %(checked)d checked, %(stop)d to "
+                            "complete, %(risk)d at risk.")
+                          % {"session": found.name,
+                             "code": found.referentiel.certification.code,
+                             "checked": len(report.candidates),
+                             "stop": len(report.to_complete), "risk": len(report.at_risk)})
+        for problem in report.certification_problems:
+            self.stdout.write(f"  - {problem}")
+        for item in report.with_problems:
+            self.stdout.write(f"{item.candidate.legal_name} ({item.enrolment.public_id})")
+            for problem in item.problems:
+                self.stdout.write(f"  [{problem.level}] {problem.field}: {problem.message}")
+        if not report.ready:
+            raise CommandError(_("The declaration would be refused: complete what is listed."))
 
     def _import_report(self, *, file: str, **options: object) -> None:
         try:
