@@ -61,9 +61,11 @@ def test_it_shows_the_insertion_of_the_holders(client, alice, surveyed):
             "<td class=\"num\">3</td><td class=\"num\">75\u00a0%</td><td class=\"num\">2</td>"
             "<td class=\"num\">66,7\u00a0%</td><td class=\"num\">1</td>"
             "<td class=\"num\">33,3\u00a0%</td></tr>") in page
-    assert ("Promotion 2026, à 6 mois : 4 enquêtes envoyées, 3 réponses (75\u00a0%) ; parmi "
-            "les répondants, 2 en emploi (66,7\u00a0%) et 1 dans le métier visé par la "
-            "certification (33,3\u00a0%).") in page
+    assert ("Promotion 2026, à 6 mois : enquêtes envoyées : 4 ; réponses : 3 (75\u00a0%) ; en "
+            "emploi : 2 (66,7\u00a0% des répondants) ; dans le métier visé par la "
+            "certification : 1 (33,3\u00a0% des répondants).") in page
+    assert "Promotion 2025, à 24 mois : enquêtes envoyées : 1 ; aucune réponse pour " \
+        "l'instant." in page
     assert "Promotion 2026, à 24 mois : aucune enquête envoyée pour l'instant." in page
     # The contracts: Hugo, 2025 at 6 months, self-employed (the fourth type).
     assert ("<tr><th scope=\"row\">2025, à 6 mois</th><td class=\"num\">0</td>"
