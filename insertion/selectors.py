@@ -87,13 +87,20 @@ def survey_state(survey: InsertionSurvey, *, now: datetime.datetime | None = Non
                  ) -> SurveyState:
     now = now or timezone.now()
     if survey.answered_at is not None:
-        if now <= survey.answered_at + datetime.timedelta(days=CORRECTION_DAYS):
+        if now <= survey_correctable_until(survey):
             return SurveyState.CORRECTABLE
         return SurveyState.CLOSED
     if survey.sent_at is not None and now <= survey.sent_at + datetime.timedelta(
             days=ANSWER_DAYS):
         return SurveyState.OPEN
     return SurveyState.CLOSED
+
+
+def survey_correctable_until(survey: InsertionSurvey) -> datetime.datetime | None:
+    """The last moment an answer may be corrected; ``None`` before any answer."""
+    if survey.answered_at is None:
+        return None
+    return survey.answered_at + datetime.timedelta(days=CORRECTION_DAYS)
 
 
 def survey_for_link(*, token: str, now: datetime.datetime | None = None) -> InsertionSurvey:

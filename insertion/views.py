@@ -4,11 +4,10 @@ holder's link is a 404 that says so."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 
 from accounts.ratelimit import rate_limit_consume
@@ -18,6 +17,7 @@ from insertion.selectors import (
     ANSWER_DAYS,
     CORRECTION_DAYS,
     SurveyState,
+    survey_correctable_until,
     survey_for_link,
     survey_state,
 )
@@ -30,8 +30,11 @@ def _invalid(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """Never indexed, never cached: the page shows a person's answers to whoever holds
+    the link (a shared computer's cache must not keep them)."""
     response = render(request, template, context, status=status)
     response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
@@ -58,7 +61,6 @@ def questionnaire(request: HttpRequest, token: str) -> HttpResponse:
     return _page(request, "insertion/questionnaire.html", {
         "survey": survey, "form": form, "answered": survey.answered_at is not None,
         "correctable": survey_state(survey) is SurveyState.CORRECTABLE,
-        "correct_until": survey.answered_at + datetime.timedelta(days=CORRECTION_DAYS)
-        if survey.answered_at else None,
+        "correct_until": survey_correctable_until(survey),
         "certification": session.referentiel.certification,
     }, status=status)

@@ -145,7 +145,8 @@ def test_the_page_reads_in_constant_queries(client, django_assert_max_num_querie
         assert client.get(_url(big)).status_code == 200
 
 
-def test_the_link_in_the_page_is_never_echoed_to_other_sites(client):
+def test_the_page_is_neither_indexed_nor_cached_nor_linking_elsewhere(client):
     response = client.get(_url(_survey()))
     assert response["X-Robots-Tag"] == "noindex"
+    assert "no-store" in response["Cache-Control"]
     assert not re.search(r'<a [^>]*href="https?://', response.content.decode())
