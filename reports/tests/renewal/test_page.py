@@ -73,6 +73,16 @@ def test_it_shows_the_insertion_of_the_holders(client, alice, surveyed):
     assert "<th scope=\"col\" class=\"num\">Indépendant, création d'entreprise</th>" in page
 
 
+def test_a_holder_who_answered_does_not_see_the_figures(client, surveyed):
+    from insertion.models import InsertionSurvey
+
+    holder = InsertionSurvey.objects.filter(answered_at__isnull=False).first().enrolment
+    assert holder.candidate.user is not None
+    client.force_login(holder.candidate.user)
+    assert client.get(_url(surveyed)).status_code == 404
+    assert client.get(_download(surveyed, "json"), {"promotion": "2026"}).status_code == 404
+
+
 def test_it_adds_a_period_of_ones_choice(client, alice, promotions):
     client.force_login(alice)
     page = client.get(_url(promotions), {"start": "2025-07-01", "end": "2026-06-30"})
@@ -96,11 +106,14 @@ def test_it_speaks_english(client, alice, promotions):
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie", None])
-def test_it_is_not_found_but_for_administrators(client, request, promotions, who):
+def test_it_is_not_found_but_for_administrators(client, request, surveyed, who):
+    """The figures, the insertion survey's among them, in no format for anyone else."""
+    promotions = surveyed
     if who:
         client.force_login(request.getfixturevalue(who))
     for url in (_url(promotions), _download(promotions, "xlsx") + "?promotion=2026",
-                _download(promotions, "pdf") + "?promotion=2026"):
+                _download(promotions, "pdf") + "?promotion=2026",
+                _download(promotions, "json") + "?promotion=2026"):
         response = client.get(url)
         assert response.status_code in ((404,) if who else (302, 404)), url
         if not who:
