@@ -75,7 +75,7 @@ HOLDERS = [
         sex="F", email="sophie.leroy@example.org"), "success"),
     Holder("nguyen", Identity(
         birth_name="Nguyen", first_names="Van Minh", birth_date=date(1992, 7, 30),
-        birth_commune="Hanoï", birth_country="Viêt Nam", birth_insee_code="",
+        birth_commune="Hanoï", birth_country="Viêt Nam", birth_insee_code="99243",
         sex="M", email="minh.nguyen@example.org", language="en"), "success",
         acquired_first_bloc=True),
     Holder("moreau", Identity(
@@ -105,6 +105,8 @@ def _certifier(session: Session) -> None:
         certification.registration_date = date(2021, 5, 19)
     if certification.eqf_level is None and certification.level:
         certification.eqf_level = certification.level
+    if not certification.cdc_client_id:  # demonstration ids: the declaration can be built
+        certification.cdc_client_id, certification.cdc_contract_id = "DEMO0001", "MCFCER000001"
     certification.save()
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from candidates.models import Enrolment, Session
 from certifications.models import Bloc
@@ -312,13 +313,14 @@ class CdcFlux(models.Model):
 
 
 class CdcPassageState(models.TextChoices):
-    TO_DECLARE = "to_declare", _("to declare")
-    DECLARED = "declared", _("declared")
-    ACCEPTED = "accepted", _("accepted")
-    REJECTED = "rejected", _("rejected")
-    CORRECTED = "corrected", _("corrected")
-    REDECLARED = "redeclared", _("re-declared")
-    REVOKED_DECLARED = "revoked_declared", _("revoked after declaration")
+    TO_DECLARE = "to_declare", pgettext_lazy("CDC passage", "to declare")
+    DECLARED = "declared", pgettext_lazy("CDC passage", "declared")
+    ACCEPTED = "accepted", pgettext_lazy("CDC passage", "accepted")
+    REJECTED = "rejected", pgettext_lazy("CDC passage", "rejected")
+    CORRECTED = "corrected", pgettext_lazy("CDC passage", "corrected")
+    REDECLARED = "redeclared", pgettext_lazy("CDC passage", "re-declared")
+    REVOKED_DECLARED = "revoked_declared", pgettext_lazy("CDC passage",
+                                                         "revoked after declaration")
 
 
 #: What the next flux carries: new passages and corrected ones.

@@ -211,6 +211,7 @@ def _seal_pdf(data: bytes) -> bytes:
     reserved = None if timestamper else getattr(signer, "reserved_room", None)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        _seal_field_tagged(writer)
         sealed = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
             writer, bytes_reserved=reserved).getvalue()
     except Exception as error:  # a time stamp authority down, an unreadable PDF, a token gone
@@ -221,6 +222,65 @@ def _seal_pdf(data: bytes) -> bytes:
     if reserved is None and timestamper is None:
         signer.reserved_room = _room(sealed)
     return sealed
+
+
+def _seal_field_tagged(writer) -> None:
+    """The seal's field, made before signing and placed in the structure tree (PDF/UA: every
+    annotation is tagged; a widget as a ``Form`` element): the widget, invisible and
+    printable as PDF/A wants, gets a ``StructParent`` that the parent tree maps to a new
+    ``Form`` element under the document's root element, with its alternate text. Nothing
+    to do in an untagged PDF. Made here because the seal, a certification signature,
+    allows no change after it."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.sign import fields
+
+    root = writer.root
+    if "/StructTreeRoot" not in root:
+        return
+    fields.append_signature_field(writer, fields.SigFieldSpec(sig_field_name="Cachet",
+                                                               on_page=0))
+    widget_ref = next(ref for ref in root["/AcroForm"]["/Fields"]
+                      if ref.get_object().get("/T") == "Cachet")
+    widget = widget_ref.get_object()
+    _page, page_ref = writer.find_page_for_modification(0)
+    tree_ref = root.raw_get("/StructTreeRoot")
+    tree = tree_ref.get_object()
+    top = tree.raw_get("/K")
+    top = top[0] if isinstance(top, generic.ArrayObject) else top
+    document = top.get_object()
+    parents = tree["/ParentTree"]
+    numbers = parents["/Nums"]
+    key = int(tree.get("/ParentTreeNextKey", 0))
+    key = max([key, *(int(numbers[i]) + 1 for i in range(0, len(numbers), 2))])
+    label = generic.TextStringObject(_("Electronic seal of %(certifier)s")
+                                     % {"certifier": settings.CERTIFIER_NAME})
+    element_ref = writer.add_object(generic.DictionaryObject({
+        generic.NameObject("/Type"): generic.NameObject("/StructElem"),
+        generic.NameObject("/S"): generic.NameObject("/Form"),
+        generic.NameObject("/P"): top,
+        generic.NameObject("/Pg"): page_ref,
+        generic.NameObject("/Alt"): label,
+        generic.NameObject("/K"): generic.DictionaryObject({
+            generic.NameObject("/Type"): generic.NameObject("/OBJR"),
+            generic.NameObject("/Obj"): widget_ref,
+            generic.NameObject("/Pg"): page_ref}),
+    }))
+    widget[generic.NameObject("/StructParent")] = generic.NumberObject(key)
+    widget[generic.NameObject("/TU")] = label
+    writer.mark_update(widget_ref)
+    numbers.append(generic.NumberObject(key))
+    numbers.append(element_ref)
+    writer.update_container(numbers)
+    tree[generic.NameObject("/ParentTreeNextKey")] = generic.NumberObject(key + 1)
+    writer.mark_update(tree_ref)
+    kids = document.get("/K")
+    if isinstance(kids, generic.ArrayObject):
+        kids.append(element_ref)
+        writer.update_container(kids)
+    else:
+        document[generic.NameObject("/K")] = generic.ArrayObject(
+            [kids, element_ref] if kids is not None else [element_ref])
+        writer.update_container(document)
 
 
 def _room(sealed: bytes) -> int | None:

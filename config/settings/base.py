@@ -314,7 +314,8 @@ else:
     # Embedded mode: a broker on the filesystem, so background work still leaves the
     # request without any server to install.
     _BROKER_DIR = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # (A host named, though the transport has none: kombu warns on every start otherwise.)
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),

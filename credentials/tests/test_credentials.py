@@ -314,6 +314,17 @@ def test_the_verification_page_checks_a_pasted_credential(signing, issued, clien
     assert "a été délivré au titulaire de l’adresse charlie@certif.example" in text
 
 
+def test_a_credential_of_someone_else_is_said_so_first(signing, issued, client):
+    token = of_kind(issued, DocumentKind.CERTIFICATE).credential.token
+    response = client.post(reverse("credentials:verify"),
+                           {"credential": token, "email": "dave@certif.example"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    text = response.content.decode()
+    assert "Authentic credential, but not issued to this address" in text
+    assert "message--error" in text
+    assert "It was not issued to the holder of the address dave@certif.example." in text
+
+
 def test_the_verification_page_takes_the_downloaded_file(signing, issued, client):
     certificate = of_kind(issued, DocumentKind.CERTIFICATE)
     upload = SimpleUploadedFile("badge.json", json.dumps(

@@ -171,7 +171,8 @@ def _store(document: Document, pdf: bytes, issued_at: datetime.datetime) -> None
     The PDF is sealed here, when a seal is configured (``reports.seal``): the file stored,
     downloaded and hashed in the register is the sealed one. A seal that cannot be applied
     raises ``SealError``: the document fails with that reason, never issued unsealed."""
-    pdf = seal_if_configured(pdf)
+    with translation.override(document.language):  # the seal's alternate text
+        pdf = seal_if_configured(pdf)
     name = document.file.field.generate_filename(document, "document.pdf")
     storage = document.file.storage
     if storage.exists(name):

@@ -409,3 +409,29 @@ def test_a_file_over_two_mebibytes_is_read_in_memory(client):
     """Django keeps uploads in memory up to 2 MiB only: the page's limit is 2.5 MB."""
     page = upload(client, b"not a pdf" + b"0" * 2_300_000).content.decode()
     assert "This file is not a readable PDF." in page
+
+
+def test_the_seal_field_is_in_the_structure_tree(sealing, certificate_pdf, db):
+    """PDF/UA: the seal's widget is tagged — a Form element under the document's root
+    element, reached from the widget's StructParent through the parent tree, with its
+    alternate text; the seal still covers the whole file."""
+    sealed = seal_pdf(certificate_pdf)
+    with pikepdf.open(io.BytesIO(sealed)) as document:
+        root = document.Root
+        field = next(f for f in root.AcroForm.Fields if str(f.T) == "Cachet")
+        assert int(field.F) & 4  # printable (PDF/A), not hidden
+        assert str(field.TU).startswith("Cachet électronique")
+        numbers = root.StructTreeRoot.ParentTree.Nums
+        parents = {int(numbers[i]): numbers[i + 1] for i in range(0, len(numbers), 2)}
+        element = parents[int(field.StructParent)]
+        assert element.S == "/Form"
+        assert element.K.Type == "/OBJR"
+        assert element.K.Obj.objgen == field.objgen
+        assert str(element.Alt).startswith("Cachet électronique")
+        top = root.StructTreeRoot.K[0]
+        assert any(kid.objgen == element.objgen for kid in top.K
+                   if isinstance(kid, pikepdf.Dictionary))
+        assert int(root.StructTreeRoot.ParentTreeNextKey) == int(field.StructParent) + 1
+    check = pdf_seal_check(sealed)
+    assert check.intact
+    assert check.whole_file
