@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("credentials.urls")),  # before reports' verify/<code>/
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
+    path("", include("insertion.urls")),
 ]

@@ -21,6 +21,7 @@ class MessageKind(models.TextChoices):
     RESULTS_PUBLISHED = "results_published", pgettext_lazy("message kind", "results published")
     DOCUMENTS_AVAILABLE = "documents_available", pgettext_lazy("message kind",
                                                                "documents available")
+    INSERTION_SURVEY = "insertion_survey", pgettext_lazy("message kind", "insertion survey")
 
 
 class MessageStatus(models.TextChoices):

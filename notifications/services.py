@@ -28,6 +28,10 @@ from accounts.services import audit_log
 from assessments.models import Assessment, Sitting
 from assessments.timing import CandidateTiming, extra_minutes
 from candidates.models import Candidate, Enrolment, EnrolmentStatus, Session
+from insertion.links import survey_url
+from insertion.models import InsertionSurvey
+from insertion.selectors import ANSWER_DAYS, insertion_holders_due
+from insertion.services import survey_open
 from juries.models import Assignment, JuryMember
 from notifications.ics import ics_event
 from notifications.models import Message, MessageKind, MessageStatus
@@ -183,6 +187,45 @@ def documents_available_notify(*, document_ids: list[int] | None = None,
     return queued
 
 
+@dataclass
+class InsertionSendResult:
+    due: int = 0
+    queued: int = 0
+    already: int = 0  # sent meanwhile by another run
+
+
+def insertion_surveys_send(*, now: datetime | None = None, dry_run: bool = False,
+                           batch_size: int = 200) -> InsertionSendResult:
+    """Each holder whose insertion wave is due (``insertion_holders_due``) gets the
+    survey's e-mail: the survey is recorded as sent and its message queued in one
+    transaction per batch of ``batch_size`` holders. At most one e-mail per holder and
+    wave (the survey is unique, and so is the message's key), however often it runs;
+    ``dry_run`` only counts."""
+    now = now or timezone.now()
+    due = insertion_holders_due(now=now)
+    result = InsertionSendResult(due=len(due))
+    if dry_run:
+        return result
+    for start in range(0, len(due), batch_size):
+        with transaction.atomic():
+            for holder in due[start:start + batch_size]:
+                enrolment = holder.decision.enrolment
+                candidate = enrolment.candidate
+                survey = survey_open(enrolment_id=enrolment.pk, wave=holder.wave,
+                                     decided_on=holder.decided_on, now=now)
+                message = survey and notification_queue(
+                    kind=MessageKind.INSERTION_SURVEY, email=candidate.email,
+                    name=candidate.display_name, language=candidate.language,
+                    session=enrolment.session, recipient=candidate.user,
+                    enrolment_id=enrolment.pk,
+                    dedupe_key=f"insertion_survey:{enrolment.pk}:{holder.wave}")
+                if message is None:
+                    result.already += 1
+                else:
+                    result.queued += 1
+    return result
+
+
 @transaction.atomic
 def message_resend(*, message: Message, by: User) -> Message:
     """Send a message again: a new message, rendered afresh (today's dates and places);
@@ -271,11 +314,27 @@ def _candidate_space(message: Message) -> tuple[dict, list[Attachment]]:
             "url": _site_url("candidates:space")}, []
 
 
+def _insertion_survey(message: Message) -> tuple[dict, list[Attachment]]:
+    """The survey this message announced: the wave is in the key of the first message
+    (one sent again has none: its origin's is read)."""
+    first = message
+    while not first.dedupe_key and first.resent_from_id:
+        first = Message.objects.get(pk=first.resent_from_id)
+    wave = int((first.dedupe_key or "").rpartition(":")[2] or 0)
+    survey = InsertionSurvey.objects.select_related(
+        "enrolment__session__referentiel__certification").get(
+        enrolment_id=message.enrolment_ref, wave=wave)
+    return {"survey": survey, "url": survey_url(survey.public_id),
+            "certification": survey.enrolment.session.referentiel.certification,
+            "answer_days": ANSWER_DAYS}, []
+
+
 _CONTEXTS = {
     MessageKind.JURY_ASSIGNMENT: _jury_assignment,
     MessageKind.CONVOCATION: _convocation,
     MessageKind.RESULTS_PUBLISHED: _candidate_space,
     MessageKind.DOCUMENTS_AVAILABLE: _candidate_space,
+    MessageKind.INSERTION_SURVEY: _insertion_survey,
 }
 
 

@@ -21,3 +21,10 @@ def notify_results_published(session_id: int) -> None:
     """One message per candidate of a published session, queued by the worker rather than
     by the publishing request (hundreds of rows); queuing twice queues nothing more."""
     services.results_published_notify(session_id=session_id)
+
+
+@shared_task
+def insertion_surveys_send_task() -> None:
+    """Daily (``CELERY_BEAT_SCHEDULE``): the insertion survey's e-mails due today. Safe to
+    run twice: each holder's wave is sent once."""
+    services.insertion_surveys_send()

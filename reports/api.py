@@ -402,7 +402,9 @@ class RenewalAPI(AdministratorAPIView):
             "certification, generated_at, scale (level → label, 1 is the best), promotions: "
             "each with its sessions, enrolled, present, full, partial, failure, absent, "
             "excused, undecided, withdrawn, full_rate, success_rate, routes, blocs, "
-            "blocs_most_failed, competences (docs/renewal.md).")),
+            "blocs_most_failed, competences, insertion (per wave: wave_months, sent, answered, "
+            "response_rate, employed, employment_rate, in_target_job, target_job_rate, "
+            "contracts) (docs/renewal.md).")),
                    400: OpenApiResponse(ProblemSerializer, description="A promotion is "
                                         "missing or not a year nor a range of days."),
                    404: OpenApiResponse(ProblemSerializer, description="No such "

@@ -35,6 +35,8 @@ from credentials.tests.conftest import write_key
 from deliberations.models import CandidateDecision, Deliberation
 from deliberations.services import deliberation_propose, deliberation_sign
 from deliberations.tests.deliberation_helpers import enrol, jury_setup, score_all
+from insertion.links import survey_token
+from insertion.services import survey_open
 from juries.models import Assignment
 from juries.tests.factories import MemberFactory
 from notifications.models import Message, MessageKind
@@ -209,6 +211,9 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "reports:renewal": ("GET", ADMIN),
     "reports:renewal_download": ("GET", {"admin": 400}),
     "api_certification_renewal": ("GET", {"admin": 400}),
+    # The insertion questionnaire: anyone holding the signed link (no login); an empty
+    # answer is told next to the questions (422). Another survey's link: tests in insertion.
+    "insertion:questionnaire": ("GET POST", dict.fromkeys(ROLES, (OK, 422))),
     "reports:verify_form": ("GET", EVERYONE),  # the public form: a code leads to its page
     "reports:verify": ("GET", EVERYONE),
     "reports:verify_file": ("GET POST", EVERYONE),  # a PDF uploaded, checked, never kept
@@ -338,6 +343,8 @@ def build_world() -> World:
                                      recipient_email="dave@certif.example",
                                      recipient_name="Dave", language="fr", enrolment_ref=dave.pk)
 
+    survey = survey_open(enrolment_id=dave.pk, wave=6, decided_on=timezone.localdate())
+
     y = jury_setup()
     y.jury.president = MemberFactory(user=paula)
     y.jury.save(update_fields=["president"])
@@ -370,6 +377,7 @@ def build_world() -> World:
         "user_id": other_admin.pk, "flux_id": flux.public_id, "passage_id": passage.public_id,
         "kid": credential.key.kid, "number": credential.status_list, "fmt": "xlsx",
         "partner_id": PartnerFactory(certification=referentiel.certification).public_id,
+        "token": survey_token(survey.public_id),
     }
     kwargs = {name: {"public_id": by_kind[kind]} for name, kind in PUBLIC_ID.items()}
     for name, kind in (("import_draft_edit", "certification"), ("import_draft_add", "bloc"),

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "assessments",
     "juries",
     "deliberations",
+    "insertion",
     "reports",
     "notifications",
     "credentials",
@@ -168,7 +170,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Public pages outside allauth (accounts.ratelimit), per client address: (requests, seconds).
 # The verification page and its API: codes cannot be tried by the thousand.
-RATE_LIMITS = {"verify": (30, 60)}
+# The insertion questionnaire (a signed link): links cannot be tried by the thousand either.
+RATE_LIMITS = {"verify": (30, 60), "insertion_survey": (30, 60)}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # Invitation and password-reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = env.int("INVITATION_VALID_DAYS", default=7) * 24 * 60 * 60
@@ -392,6 +395,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.session_exports_resume_task",
         "schedule": 300.0,
         "options": {"queue": "pdf"},
+    },
+    # The insertion survey's e-mails, due 6 and 24 months after the decision (docs/renewal.md);
+    # a morning hour, so they arrive in working hours. Idempotent: a run missed or doubled
+    # sends each holder's wave once.
+    "send-insertion-surveys": {
+        "task": "notifications.tasks.insertion_surveys_send_task",
+        "schedule": crontab(hour=9, minute=30),
     },
 }
 

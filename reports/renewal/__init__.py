@@ -6,5 +6,6 @@ what a certification produced, promotion by promotion.
 - ``charts``: the bars the page and the PDF draw (inline SVG, no JavaScript);
 - ``exports``: the same figures as XLSX, PDF (the documents' WeasyPrint pipeline) and JSON.
 
-The insertion survey (employment at 6 and 24 months) is not built: nothing of it is shown.
+The insertion of holders (employment at 6 and 24 months) is read from the insertion
+survey (the ``insertion`` app; its e-mails are sent by ``notifications``).
 """

@@ -107,3 +107,17 @@ def levels_chart(figures, scale_size: int) -> Chart:
                        level(competence.average),
                        3 if (competence.average or 0) > 2 else 1)
                       for competence in figures.competences], maximum=scale_size or 4)
+
+
+def insertion_chart(promotions: Sequence) -> Chart:
+    """In employment, and in the job the certification prepares for, of the holders who
+    answered, per promotion and wave."""
+    items = []
+    for figures in promotions:
+        for wave in figures.insertion:
+            names = {"promotion": figures.promotion.label, "months": wave.wave}
+            items.append((_("%(promotion)s, %(months)d months: employed") % names,
+                          wave.employment_rate, percent(wave.employment_rate), 1))
+            items.append((_("%(promotion)s, %(months)d months: target job") % names,
+                          wave.target_job_rate, percent(wave.target_job_rate), 2))
+    return bar_chart(items, maximum=1)

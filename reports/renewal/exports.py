@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from accounts.spreadsheets import row_safe
-from reports.renewal.charts import levels_chart, rates_chart, routes_chart
+from insertion.models import ContractType
+from reports.renewal.charts import insertion_chart, levels_chart, rates_chart, routes_chart
 from reports.renewal.selectors import RenewalReport
 
 FORMATS = ("xlsx", "pdf", "json")
@@ -117,6 +118,16 @@ def renewal_xlsx(report: RenewalReport) -> bytes:
         *[_("Level %(number)d") % {"number": n} for n in levels]],
         [[p.promotion.label, c.bloc_code, c.code, c.title, c.count, c.average,
           *[c.levels.get(n, 0) for n in levels]] for p in promotions for c in p.competences])
+    _sheet(workbook, _("Insertion"), [
+        _("Promotion"), _("Months after the decision"), _("Surveys sent"), _("Answered"),
+        _("Response rate"), _("Employed"), _("Employment rate, of those who answered"),
+        _("In the job prepared for"), _("Rate in the job prepared for, of those who answered"),
+        *[str(label) for _value, label in ContractType.choices]],
+        [[p.promotion.label, w.wave, w.sent, w.answered, w.response_rate, w.employed,
+          w.employment_rate, w.in_target_job, w.target_job_rate,
+          *[n for _value, _label, n in w.contract_rows]]
+         for p in promotions for w in p.insertion],
+        rates=[4, 6, 8])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -138,6 +149,8 @@ def renewal_context(report: RenewalReport) -> dict[str, Any]:
                        for key, label in count_rows()],
         "levels": sorted(report.scale.items()) or [(n, "") for n in range(1, 5)],
         "rates_chart": rates_chart(report.promotions),
+        "insertion_chart": insertion_chart(report.promotions),
+        "contract_labels": [label for _value, label in ContractType.choices],
         "sections": [{"figures": p, "routes_chart": routes_chart(p),
                       "levels_chart": levels_chart(p, scale_size)}
                      for p in report.promotions],

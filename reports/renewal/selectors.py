@@ -22,9 +22,14 @@ Every figure counts **enrolments**: a candidate enrolled in two sessions of one 
 figure. Rates are fractions of the candidates **present** (who sat at least one épreuve
 that was not cancelled); ``None`` when nobody was present.
 
+The insertion of holders comes from the insertion survey (``insertion``): per wave (6 and
+24 months after the decision), the surveys sent to the holders of the promotion's
+sessions, those answered, and of the answers, employed and in the job the certification
+prepares for, by contract; the anonymous counts an erasure left are added in.
+
 Constant number of queries whatever the number of sessions, candidates or promotions:
-four (deliberations, enrolments, bloc decisions, final levels), and two more only when a
-snapshot lacks the labels of a bloc or compétence.
+six (deliberations, enrolments, bloc decisions, final levels, surveys, anonymous survey
+counts), and two more only when a snapshot lacks the labels of a bloc or compétence.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ from deliberations.models import (
     CompetenceDecision,
     Deliberation,
 )
+from insertion.models import ContractType, Wave
+from insertion.selectors import insertion_counts
 
 #: At most this many promotions in one report (France Compétences asks for two).
 MAX_PROMOTIONS = 6
@@ -250,6 +257,44 @@ class SessionRow:
 
 
 @dataclass
+class InsertionFigures:
+    """One wave of the insertion survey for a promotion's holders. Rates are fractions of
+    the surveys sent (response) or of the answers (employment, target job)."""
+
+    wave: int  # months after the decision
+    sent: int = 0
+    answered: int = 0
+    employed: int = 0
+    in_target_job: int = 0  # employed in the job the certification prepares for
+    contracts: dict[str, int] = field(default_factory=dict)  # of the employed
+
+    @property
+    def response_rate(self) -> float | None:
+        return _rate(self.answered, self.sent)
+
+    @property
+    def employment_rate(self) -> float | None:
+        return _rate(self.employed, self.answered)
+
+    @property
+    def target_job_rate(self) -> float | None:
+        return _rate(self.in_target_job, self.answered)
+
+    @property
+    def contract_rows(self) -> list[tuple[str, str | Promise, int]]:
+        """Every contract type, in the order of ``ContractType``, with its count."""
+        return [(value, label, self.contracts.get(value, 0))
+                for value, label in ContractType.choices]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"wave_months": self.wave, "sent": self.sent, "answered": self.answered,
+                "response_rate": self.response_rate, "employed": self.employed,
+                "employment_rate": self.employment_rate, "in_target_job": self.in_target_job,
+                "target_job_rate": self.target_job_rate,
+                "contracts": {value: n for value, _label, n in self.contract_rows}}
+
+
+@dataclass
 class PromotionFigures:
     promotion: Promotion
     sessions: list[SessionRow]
@@ -258,6 +303,7 @@ class PromotionFigures:
     partners: list[PartnerFigures]  # the certifier itself first, then by name
     blocs: list[BlocFigures]
     competences: list[CompetenceFigures]
+    insertion: list[InsertionFigures] = field(default_factory=list)  # one per wave
 
     @property
     def failed_blocs(self) -> list[BlocFigures]:
@@ -278,6 +324,7 @@ class PromotionFigures:
             "blocs": [bloc.as_dict() for bloc in self.blocs],
             "blocs_most_failed": [bloc.code or bloc.title for bloc in self.failed_blocs],
             "competences": [competence.as_dict() for competence in self.competences],
+            "insertion": [wave.as_dict() for wave in self.insertion],
         }
 
 
@@ -424,12 +471,14 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
     partners: list[dict[tuple[str, str], Counts]] = [defaultdict(Counts) for _p in promotions]
     blocs: list[dict[tuple[str, str], BlocFigures]] = [{} for _p in promotions]
     competences: list[dict[tuple[str, str], CompetenceFigures]] = [{} for _p in promotions]
+    insertion = [{wave: InsertionFigures(wave) for wave in Wave.values} for _p in promotions]
     if session_ids:
         _count_enrolments(session_ids, belongs, counts, routes, organisers, partners)
         bloc_rows, competence_rows = _decision_rows(session_ids)
         labels.complete({row[1] for row in bloc_rows}, {row[1] for row in competence_rows})
         _count_blocs(bloc_rows, belongs, blocs, labels)
         _count_levels(competence_rows, belongs, competences, labels)
+        _count_insertion(insertion_counts(session_ids=session_ids), belongs, insertion)
     route_labels = dict(AccessRoute.choices)
     figures = []
     for index, promotion in enumerate(promotions):
@@ -443,6 +492,7 @@ def renewal_report(*, certification: Certification, promotions: Sequence[Promoti
             blocs=sorted(blocs[index].values(), key=lambda b: (b.code, b.title)),
             competences=sorted(competences[index].values(),
                                key=lambda c: (c.bloc_code, _natural(c.code), c.title)),
+            insertion=list(insertion[index].values()),
         ))
     return RenewalReport(certification=certification, promotions=figures,
                          scale=labels.scale or {}, generated_at=now or timezone.now())
@@ -537,6 +587,22 @@ def _count_levels(rows: list[tuple], belongs: dict[int, list[int]],
             competence = competences[index].setdefault(
                 key, CompetenceFigures(code, title, bloc_code))
             competence.levels[level] = competence.levels.get(level, 0) + n
+
+
+def _count_insertion(rows: list[tuple], belongs: dict[int, list[int]],
+                     insertion: list[dict[int, InsertionFigures]]) -> None:
+    for session_id, wave, answered, employed, in_target_job, contract, n in rows:
+        for index in belongs[session_id]:
+            figures = insertion[index][wave]
+            figures.sent += n
+            if not answered:
+                continue
+            figures.answered += n
+            if employed:
+                figures.employed += n
+                figures.contracts[contract] = figures.contracts.get(contract, 0) + n
+                if in_target_job:
+                    figures.in_target_job += n
 
 
 def renewal_years(*, certification: Certification) -> list[int]:

@@ -17,7 +17,8 @@ def _api(certification) -> str:
     return f"/api/v1/certifications/{certification.public_id}/renewal/"
 
 
-def test_it_answers_the_figures_in_json(client, alice, promotions):
+def test_it_answers_the_figures_in_json(client, alice, surveyed):
+    promotions = surveyed
     client.force_login(alice)
     response = client.get(_api(promotions) + "?promotion=2025&promotion=2026")
     assert response.status_code == 200
@@ -35,6 +36,11 @@ def test_it_answers_the_figures_in_json(client, alice, promotions):
         ("RNCP99999BC01", 3, 2), ("RNCP99999BC02", 2, 3)]
     assert {c["code"]: c["average_level"] for c in p2026["competences"]} == {
         "C1.1": 2.2, "C1.2": 2.0, "C2.1": 2.6, "C2.2": 2.8}
+    six = p2026["insertion"][0]
+    assert {key: six[key] for key in ("wave_months", "sent", "answered", "response_rate",
+                                      "employment_rate", "target_job_rate")} == {
+        "wave_months": 6, "sent": 4, "answered": 3, "response_rate": 0.75,
+        "employment_rate": 0.6667, "target_job_rate": 0.3333}
 
 
 def test_a_missing_or_wrong_promotion_is_a_400(client, alice, promotions):
@@ -66,7 +72,7 @@ def test_the_command_writes_each_format(tmp_path, promotions):
                  "--promotion", "2026", "--language", "en", "-o", str(xlsx),
                  stdout=io.StringIO())
     assert load_workbook(xlsx).sheetnames == ["Summary", "Sessions", "Access routes",
-                                              "Partners", "Blocs", "Competences"]
+                                              "Partners", "Blocs", "Competences", "Insertion"]
     pdf = tmp_path / "dossier.bin"
     call_command("renewal_report", "--certification", "RNCP99999", "--promotion", "2026",
                  "--format", "pdf", "-o", str(pdf), stdout=io.StringIO())

@@ -176,20 +176,27 @@ def test_it_finds_the_certification_by_code_or_id_for_administrators_only(
 
 
 def test_it_reads_in_constant_queries(alice, django_assert_num_queries):
-    """Four queries for one small session and for five sessions of five candidates: the
-    deliberations, the enrolments, the bloc decisions, the final levels."""
+    """Six queries for one small session and for five sessions of five candidates, whose
+    holders were surveyed: the deliberations, the enrolments, the bloc decisions, the final
+    levels, the insertion surveys and the anonymous counts."""
+    from insertion.services import survey_open
+
+    def surveyed(enrolments):
+        for enrolment in enrolments:
+            survey_open(enrolment_id=enrolment.pk, wave=6, decided_on=datetime.date(2026, 1, 1))
+
     referentiel = make_referentiel(blocs=2, competences=2)
     signed_session(referentiel, alice, datetime.date(2026, 3, 1), [Planned()])
     certification = referentiel.certification
     chosen = [Promotion.year(2025), Promotion.year(2026)]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         renewal_report(certification=certification, promotions=chosen)
     for month in (4, 5, 6):
-        signed_session(referentiel, alice, datetime.date(2026, month, 1),
-                       [Planned(VAE, (1, 2, 3, 4)), Planned(absent=True), Planned(),
-                        Planned(withdrawn=True), Planned(INITIAL, (4, 4, 4, 4))])
-    signed_session(referentiel, alice, datetime.date(2025, 6, 1), [Planned()] * 5)
-    with django_assert_num_queries(4):
+        surveyed(signed_session(referentiel, alice, datetime.date(2026, month, 1),
+                                [Planned(VAE, (1, 2, 3, 4)), Planned(absent=True), Planned(),
+                                 Planned(withdrawn=True), Planned(INITIAL, (4, 4, 4, 4))]))
+    surveyed(signed_session(referentiel, alice, datetime.date(2025, 6, 1), [Planned()] * 5))
+    with django_assert_num_queries(6):
         report = renewal_report(certification=certification, promotions=chosen)
     assert report.promotions[1].counts.enrolled == 1 + 3 * 4
 
@@ -197,7 +204,7 @@ def test_it_reads_in_constant_queries(alice, django_assert_num_queries):
 def test_a_snapshot_without_the_referentiel_takes_the_live_labels(
         alice, django_assert_num_queries):
     """A deliberation signed before snapshots held the référentiel: its blocs and
-    compétences are named from the live rows, in two more queries."""
+    compétences are named from the live rows, in two more queries (eight in all)."""
     from deliberations.models import Deliberation
     from deliberations.tests.deliberation_helpers import lock_opened
 
@@ -205,7 +212,7 @@ def test_a_snapshot_without_the_referentiel_takes_the_live_labels(
     signed_session(referentiel, alice, datetime.date(2026, 3, 1), [Planned()])
     with lock_opened():
         Deliberation.objects.filter(session__referentiel=referentiel).update(minutes={})
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         report = renewal_report(certification=referentiel.certification,
                                 promotions=[Promotion.year(2026)])
     figures = report.promotions[0]
@@ -213,3 +220,53 @@ def test_a_snapshot_without_the_referentiel_takes_the_live_labels(
         ("RNCP99999BC01", "Bloc 1", 1), ("RNCP99999BC02", "Bloc 2", 1)]
     assert [c.code for c in figures.competences] == ["C1.1", "C1.2", "C2.1", "C2.2"]
     assert report.scale == {}
+
+
+def _insertion(report, year_index: int, wave: int):
+    return next(w for w in report.promotions[year_index].insertion if w.wave == wave)
+
+
+def test_it_counts_the_insertion_survey_by_hand(surveyed):
+    """The conftest's ``surveyed``: 2026 at 6 months, 4 sent, 3 answered, 2 employed, 1 in
+    the job prepared for; 2025 at 6 months all 1, at 24 months sent but not answered."""
+    report = renewal_report(certification=surveyed,
+                            promotions=[Promotion.year(2025), Promotion.year(2026)])
+    six = _insertion(report, 1, 6)
+    assert (six.sent, six.answered, six.employed, six.in_target_job) == (4, 3, 2, 1)
+    assert (six.response_rate, six.employment_rate, six.target_job_rate) == (
+        0.75, 0.6667, 0.3333)
+    assert six.contracts == {"cdi": 1, "cdd": 1}
+    assert [n for _value, _label, n in six.contract_rows] == [1, 1, 0, 0, 0, 0, 0]
+    late = _insertion(report, 1, 24)
+    assert (late.sent, late.answered, late.response_rate, late.employment_rate) == (
+        0, 0, None, None)
+    hugo = _insertion(report, 0, 6)
+    assert (hugo.sent, hugo.answered, hugo.employment_rate, hugo.target_job_rate) == (
+        1, 1, 1.0, 1.0)
+    assert hugo.contracts == {"independent": 1}
+    hugo_late = _insertion(report, 0, 24)
+    assert (hugo_late.sent, hugo_late.answered, hugo_late.response_rate) == (1, 0, 0.0)
+    assert report.as_dict()["promotions"][1]["insertion"][0] == {
+        "wave_months": 6, "sent": 4, "answered": 3, "response_rate": 0.75, "employed": 2,
+        "employment_rate": 0.6667, "in_target_job": 1, "target_job_rate": 0.3333,
+        "contracts": {"cdi": 1, "cdd": 1, "interim": 0, "independent": 0, "work_study": 0,
+                      "civil_service": 0, "other": 0}}
+
+
+def test_an_erased_holder_still_counts_anonymously(surveyed, alice):
+    """Ben erased: his survey is gone, an anonymous count takes its place; the figures of
+    2026 do not move."""
+    from candidates.services import candidate_erase
+    from insertion.models import InsertionSurvey, InsertionTally
+
+    ben = InsertionSurvey.objects.get(contract_type="cdd").enrolment
+    candidate_erase(candidate=ben.candidate, erased_by=alice, reason="Demande RGPD.")
+    assert not InsertionSurvey.objects.filter(enrolment=ben).exists()
+    tally = InsertionTally.objects.get()
+    assert (tally.session_id, tally.wave, tally.answered, tally.employed, tally.in_target_job,
+            tally.contract_type, tally.count) == (ben.session_id, 6, True, True, False,
+                                                  "cdd", 1)
+    six = _insertion(renewal_report(certification=surveyed,
+                                    promotions=[Promotion.year(2026)]), 0, 6)
+    assert (six.sent, six.answered, six.employed, six.in_target_job) == (4, 3, 2, 1)
+    assert six.contracts == {"cdi": 1, "cdd": 1}

@@ -4,6 +4,7 @@ promotions chosen, the figures in tables, constant queries."""
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import json
 
@@ -33,7 +34,6 @@ def test_it_shows_the_last_two_years_by_default(client, alice, promotions):
     assert "Promotion 2027" in page
     assert "Promotion 2025" not in page
     assert 'aria-hidden="true"' in page  # the charts; the tables say it in text
-    assert "insertion" not in page.lower()  # the survey is not built: nothing of it
 
 
 def test_it_shows_the_promotions_chosen(client, alice, promotions):
@@ -48,6 +48,39 @@ def test_it_shows_the_promotions_chosen(client, alice, promotions):
     assert "80\u00a0%" in page
     assert "Blocs les plus souvent non validés : RNCP99999BC02 (3), RNCP99999BC01 (2)." in page
     assert "promotion=2025&amp;promotion=2026" in page  # the downloads keep the choice
+
+
+def test_it_shows_the_insertion_of_the_holders(client, alice, surveyed):
+    """Counted by hand in the conftest's ``surveyed``: a table, the contracts, and each
+    figure said in a sentence (the chart's text equivalent)."""
+    client.force_login(alice)
+    page = html.unescape(client.get(_url(surveyed), {"promotion": ["2025", "2026"]})
+                         .content.decode())
+    assert "Insertion des titulaires" in page
+    assert ("<tr><th scope=\"row\">2026, à 6 mois</th><td class=\"num\">4</td>"
+            "<td class=\"num\">3</td><td class=\"num\">75\u00a0%</td><td class=\"num\">2</td>"
+            "<td class=\"num\">66,7\u00a0%</td><td class=\"num\">1</td>"
+            "<td class=\"num\">33,3\u00a0%</td></tr>") in page
+    assert ("Promotion 2026, à 6 mois : enquêtes envoyées : 4 ; réponses : 3 (75\u00a0%) ; en "
+            "emploi : 2 (66,7\u00a0% des répondants) ; dans le métier visé par la "
+            "certification : 1 (33,3\u00a0% des répondants).") in page
+    assert "Promotion 2025, à 24 mois : enquêtes envoyées : 1 ; aucune réponse pour " \
+        "l'instant." in page
+    assert "Promotion 2026, à 24 mois : aucune enquête envoyée pour l'instant." in page
+    # The contracts: Hugo, 2025 at 6 months, self-employed (the fourth type).
+    assert ("<tr><th scope=\"row\">2025, à 6 mois</th><td class=\"num\">0</td>"
+            "<td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">1</td>") in page
+    assert "<th scope=\"col\" class=\"num\">Indépendant, création d'entreprise</th>" in page
+
+
+def test_a_holder_who_answered_does_not_see_the_figures(client, surveyed):
+    from insertion.models import InsertionSurvey
+
+    holder = InsertionSurvey.objects.filter(answered_at__isnull=False).first().enrolment
+    assert holder.candidate.user is not None
+    client.force_login(holder.candidate.user)
+    assert client.get(_url(surveyed)).status_code == 404
+    assert client.get(_download(surveyed, "json"), {"promotion": "2026"}).status_code == 404
 
 
 def test_it_adds_a_period_of_ones_choice(client, alice, promotions):
@@ -73,11 +106,14 @@ def test_it_speaks_english(client, alice, promotions):
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie", None])
-def test_it_is_not_found_but_for_administrators(client, request, promotions, who):
+def test_it_is_not_found_but_for_administrators(client, request, surveyed, who):
+    """The figures, the insertion survey's among them, in no format for anyone else."""
+    promotions = surveyed
     if who:
         client.force_login(request.getfixturevalue(who))
     for url in (_url(promotions), _download(promotions, "xlsx") + "?promotion=2026",
-                _download(promotions, "pdf") + "?promotion=2026"):
+                _download(promotions, "pdf") + "?promotion=2026",
+                _download(promotions, "json") + "?promotion=2026"):
         response = client.get(url)
         assert response.status_code in ((404,) if who else (302, 404)), url
         if not who:
@@ -94,14 +130,15 @@ def test_it_is_linked_from_the_frameworks(client, alice, promotions):
     assert url in client.get(detail).content.decode()
 
 
-def test_it_downloads_a_spreadsheet_with_a_sheet_per_table(client, alice, promotions):
+def test_it_downloads_a_spreadsheet_with_a_sheet_per_table(client, alice, surveyed):
+    promotions = surveyed
     client.force_login(alice)
     response = client.get(_download(promotions, "xlsx"), {"promotion": ["2025", "2026"]})
     assert response.status_code == 200
     assert "renouvellement-RNCP99999-2025_2026.xlsx" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Synthèse", "Sessions", "Voies d'accès", "Partenaires",
-                                   "Blocs", "Compétences"]
+                                   "Blocs", "Compétences", "Insertion"]
     summary = list(workbook["Synthèse"].iter_rows(values_only=True))
     assert summary[0] == ("Indicateur", "2025", "2026")
     assert summary[1][1:] == (2, 6)  # enrolled
@@ -111,12 +148,20 @@ def test_it_downloads_a_spreadsheet_with_a_sheet_per_table(client, alice, promot
                                   "Intitulé", "Candidats", "Niveau moyen (1 est le meilleur)")
     assert competences[-1][:3] == ("2026", "RNCP99999BC02", "C2.2")
     assert competences[-1][5] == 2.8
+    insertion = list(workbook["Insertion"].iter_rows(values_only=True))
+    assert insertion[0][:5] == ("Promotion", "Mois après la décision", "Enquêtes envoyées",
+                                "Réponses", "Taux de réponse")
+    assert insertion[3] == ("2026", 6, 4, 3, 0.75, 2, 0.6667, 1, 0.3333, 1, 1, 0, 0, 0, 0, 0)
+    assert insertion[2][:5] == ("2025", 24, 1, 0, 0)
+    assert workbook["Insertion"].cell(4, 5).number_format == "0.0%"
 
 
-def test_it_downloads_json(client, alice, promotions):
+def test_it_downloads_json(client, alice, surveyed):
     client.force_login(alice)
-    response = client.get(_download(promotions, "json"), {"promotion": "2026"})
+    response = client.get(_download(surveyed, "json"), {"promotion": "2026"})
     data = json.loads(response.content)
+    assert [(w["wave_months"], w["sent"], w["answered"]) for w in
+            data["promotions"][0]["insertion"]] == [(6, 4, 3), (24, 0, 0)]
     assert data["promotions"][0]["full"] == 1
     assert data["promotions"][0]["blocs_most_failed"] == ["RNCP99999BC02", "RNCP99999BC01"]
 
@@ -177,14 +222,17 @@ def test_the_spreadsheet_neutralises_formulas_and_keeps_the_names_as_signed(
             "Taux de certification totale (parmi les présents) 50 % 20 %",
             "Promotion 2026", "apprentissage 2 1 0 1 0 0",
             "Blocs les plus souvent non validés : RNCP99999BC02 (3), RNCP99999BC01 (2).",
-            "C2.2 — Compétence 2.2 5 2,80 1 1 1 2"]),
+            "C2.2 — Compétence 2.2 5 2,80 1 1 1 2",
+            "2026, à 6 mois 4 3 75 % 2 66,7 % 1 33,3 %"]),
     ("en", ["RENEWAL FILE", "Rate certified in full, of those present 50% 20%",
             "apprenticeship 2 1 0 1 0 0",
             "Blocs most often not validated: RNCP99999BC02 (3), RNCP99999BC01 (2).",
-            "C2.2 — Compétence 2.2 5 2.80 1 1 1 2"]),
+            "C2.2 — Compétence 2.2 5 2.80 1 1 1 2",
+            "2026, 6 months 4 3 75% 2 66.7% 1 33.3%"]),
 ])
-def test_the_pdf_says_the_figures_in_the_language_asked(client, alice, promotions, tmp_path,
+def test_the_pdf_says_the_figures_in_the_language_asked(client, alice, surveyed, tmp_path,
                                                          language, said):
+    promotions = surveyed
     from reports.tests.test_documents_render import pdf_text
 
     client.force_login(alice)
@@ -194,7 +242,6 @@ def test_the_pdf_says_the_figures_in_the_language_asked(client, alice, promotion
     text = pdf_text(response.content, tmp_path)
     for words in said:
         assert words in text
-    assert "insertion" not in text.lower()
 
 
 def test_a_certification_without_a_signature_says_so(client, alice):
