@@ -23,10 +23,9 @@ from candidates.forms import CandidateIdentityForm
 from candidates.models import Session
 from candidates.services.identity import (
     IDENTITY_FIELDS,
-    DuplicateCandidateError,
-    candidate_update_identity,
 )
-from candidates.views.enrolment import _add_service_errors, _error_summary
+from candidates.views.candidate import identity_form_save
+from candidates.views.enrolment import _error_summary
 from certifications.models import Certification
 from reports.cdc import CdcExportError
 from reports.cdc_flux import (
@@ -193,27 +192,14 @@ def cdc_passage_rectify(request: HttpRequest, passage_id: UUID) -> HttpResponse:
     form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
                                  initial={name: getattr(candidate, name)
                                           for name in IDENTITY_FIELDS})
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            candidate_update_identity(
-                candidate=candidate, by=request.user,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
-                cdc_rectification="; ".join(f"{p.id_technique}: {p.reason_text}"
-                                            for p in rejected),
-                **form.cleaned_data)
-        except DuplicateCandidateError as exc:
-            duplicate = exc.existing
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            cdc_passages_mark_corrected(passages=rejected, by=request.user)
-            messages.success(request, _("The identity of %(name)s was saved.")
-                             % {"name": candidate.legal_name})
-            messages.success(request, _("The declaration to the Caisse des Dépôts is marked "
-                                        "corrected: the next flux declares it again."))
-            return redirect("reports:cdc_declarations")
+    saved, duplicate = identity_form_save(
+        request, candidate, form,
+        cdc_rectification="; ".join(f"{p.id_technique}: {p.reason_text}" for p in rejected))
+    if saved:
+        cdc_passages_mark_corrected(passages=rejected, by=request.user)
+        messages.success(request, _("The declaration to the Caisse des Dépôts is marked "
+                                    "corrected: the next flux declares it again."))
+        return redirect("reports:cdc_declarations")
     return render(request, "candidates/candidate_identity_form.html", {
         "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
         "form": form, "duplicate": duplicate, "locked": False, "cdc_rejected": rejected,
@@ -279,24 +265,11 @@ def cdc_holder_complete(request: HttpRequest, session_id: UUID,
     form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
                                  initial={name: getattr(candidate, name)
                                           for name in IDENTITY_FIELDS})
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            candidate_update_identity(
-                candidate=candidate, by=request.user,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
-                cdc_rectification="before the first declaration: " + (
-                    "; ".join(problems) or "checked"),
-                **form.cleaned_data)
-        except DuplicateCandidateError as exc:
-            duplicate = exc.existing
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The identity of %(name)s was saved.")
-                             % {"name": candidate.legal_name})
-            return redirect("reports:cdc_precheck", session_id=session.public_id)
+    saved, duplicate = identity_form_save(
+        request, candidate, form,
+        cdc_rectification="before the first declaration: " + ("; ".join(problems) or "checked"))
+    if saved:
+        return redirect("reports:cdc_precheck", session_id=session.public_id)
     return render(request, "candidates/candidate_identity_form.html", {
         "session": session, "enrolment": enrolment, "candidate": candidate,
         "form": form, "duplicate": duplicate, "locked": False, "cdc_completion": True,

@@ -22,7 +22,7 @@ from accounts.permissions import administrator_required
 from candidates import geography
 from candidates.declaration_checks import holder_problems
 from candidates.forms import CandidateIdentityForm, EnrolmentEditForm, EnrolmentWithdrawForm
-from candidates.models import AcquiredBloc, Enrolment, EnrolmentStatus
+from candidates.models import AcquiredBloc, Candidate, Enrolment, EnrolmentStatus
 from candidates.selectors import enrolment_list_for_user
 from candidates.services import (
     IDENTITY_FIELDS,
@@ -97,6 +97,28 @@ def enrolment_detail(request: HttpRequest, public_id: UUID, enrolment_id: UUID) 
 
 
 # -- the identity --------------------------------------------------------------------------
+def identity_form_save(request: HttpRequest, candidate: Candidate,
+                       form: CandidateIdentityForm, **service: str
+                       ) -> tuple[bool, Candidate | None]:
+    """A posted identity form saved through ``candidate_update_identity`` (``service``: its
+    other arguments, e.g. ``cdc_rectification``): (saved, the existing candidate it would
+    duplicate). The service's refusals go next to their fields; the success is said."""
+    if request.method != "POST" or not form.is_valid():
+        return False, None
+    try:
+        candidate_update_identity(candidate=candidate, by=request.user,
+                                  ip_address=_ip(request), **service, **form.cleaned_data)
+    except DuplicateCandidateError as exc:
+        form.add_error(None, exc)
+        return False, exc.existing
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+        return False, None
+    messages.success(request, _("The identity of %(name)s was saved.")
+                     % {"name": candidate.legal_name})
+    return True, None
+
+
 @require_http_methods(["GET", "POST"])
 @administrator_required
 def candidate_identity_edit(request: HttpRequest, public_id: UUID,
@@ -111,21 +133,10 @@ def candidate_identity_edit(request: HttpRequest, public_id: UUID,
     initial = {name: getattr(candidate, name) for name in IDENTITY_FIELDS}
     form = CandidateIdentityForm(request.POST if request.method == "POST" else None,
                                  initial=initial)
-    duplicate = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            candidate_update_identity(candidate=candidate, by=request.user, ip_address=_ip(request),
-                                      **form.cleaned_data)
-        except DuplicateCandidateError as exc:
-            duplicate = exc.existing
-            form.add_error(None, exc)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The identity of %(name)s was saved.")
-                             % {"name": candidate.legal_name})
-            return redirect("candidates:enrolment_detail", public_id=public_id,
-                            enrolment_id=enrolment_id)
+    saved, duplicate = identity_form_save(request, candidate, form)
+    if saved:
+        return redirect("candidates:enrolment_detail", public_id=public_id,
+                        enrolment_id=enrolment_id)
     return render(request, "candidates/candidate_identity_form.html", {
         "session": enrolment.session, "enrolment": enrolment, "candidate": candidate,
         "form": form, "duplicate": duplicate, "locked": _identity_locked(enrolment),
