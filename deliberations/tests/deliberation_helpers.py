@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment, Score, Sitting
@@ -83,14 +83,19 @@ def propose_and_sign(setup: Setup, by) -> Deliberation:
 
 @contextmanager
 def lock_opened() -> Iterator[None]:
-    """On PostgreSQL a trigger refuses any change to a signed deliberation outside an
-    amendment; the tests move the signing date by opening the lock the same way."""
-    def switch(on: str) -> None:
+    """On PostgreSQL triggers refuse any change to a signed deliberation outside an
+    amendment, and any new enrolment, épreuve or jury member of a signed session: the tests
+    that build such a world after signing (more holders, a moved signing date) open both
+    locks for the block — the amendment's setting, and the triggers off
+    (``session_replication_role``, the test database's superuser) — inside one transaction,
+    so that the settings hold in a live server's autocommit too, and end with it."""
+    def switch(on: bool) -> None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('certassess.amendment', %s, true)", [on])
-    switch("on")
-    try:
+                cursor.execute("SELECT set_config('certassess.amendment', %s, true), "
+                               "set_config('session_replication_role', %s, true)",
+                               ["on" if on else "off", "replica" if on else "origin"])
+    with transaction.atomic():
+        switch(True)
         yield
-    finally:
-        switch("off")
+        switch(False)

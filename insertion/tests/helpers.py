@@ -11,6 +11,7 @@ from django.utils import timezone
 from candidates.models import Enrolment, EnrolmentStatus
 from candidates.tests.factories import EnrolmentFactory, SessionFactory
 from deliberations.models import CandidateDecision, CandidateOutcome, Deliberation
+from deliberations.tests.deliberation_helpers import lock_opened
 
 FULL, PARTIAL = CandidateOutcome.FULL_SUCCESS, CandidateOutcome.PARTIAL_SUCCESS
 FAILURE = CandidateOutcome.FAILURE
@@ -26,6 +27,12 @@ def decided_session(signed_on: datetime.date, outcomes: list[str], *, published:
     """One enrolment per outcome, in that order; ``withdrawn`` as an outcome is a
     withdrawn enrolment (no decision)."""
     session = session or SessionFactory()
+    with lock_opened():  # PostgreSQL's triggers: rows of a session already signed
+        return _decided(session, signed_on, outcomes, published, enrolment)
+
+
+def _decided(session, signed_on: datetime.date, outcomes: list[str], published: bool,
+             enrolment: dict) -> list[Enrolment]:
     Deliberation.objects.create(session=session, status=Deliberation.Status.SIGNED,
                                 signed_at=paris(signed_on, 15))
     session.signed_at = paris(signed_on, 15)
