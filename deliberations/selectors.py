@@ -29,6 +29,8 @@ from candidates.models import Candidate, Enrolment, Session
 from certifications.models import Level, Requirement
 from certifications.selectors import certification_rules, scale_levels
 from deliberations.models import (
+    BlocDecision,
+    BlocDecisionStatus,
     CandidateDecision,
     CandidateOutcome,
     CompetenceDecision,
@@ -269,15 +271,20 @@ def published_final_levels_for_enrolments(*, enrolments: Iterable[Enrolment]
 def published_decisions_for_enrolments(*, enrolments: Iterable[Enrolment]
                                        ) -> dict[int, CandidateDecision]:
     """Per enrolment pk, the jury's decision (outcome, with the deliberation's signing
-    date) from a SIGNED deliberation whose results are PUBLISHED; enrolments without one
-    are left out. One query whatever the number of enrolments."""
+    date) from a SIGNED deliberation whose results are PUBLISHED, with ``to_retake``: the
+    blocs the jury sent to a rattrapage or asked a complement for (their bloc read along);
+    enrolments without one are left out. Two queries whatever the number of enrolments."""
     ids = [enrolment.pk for enrolment in enrolments]
     if not ids:
         return {}
     decisions = CandidateDecision.objects.filter(
         enrolment__in=ids, deliberation__status=Deliberation.Status.SIGNED,
         deliberation__session__results_published_at__isnull=False,
-    ).select_related("deliberation")
+    ).select_related("deliberation").prefetch_related(Prefetch(
+        "blocs", to_attr="to_retake",
+        queryset=BlocDecision.objects.filter(
+            status__in=[BlocDecisionStatus.RATTRAPAGE, BlocDecisionStatus.COMPLEMENT])
+        .select_related("bloc").order_by("bloc__position", "bloc__pk")))
     return {decision.enrolment_id: decision for decision in decisions}
 
 

@@ -176,3 +176,34 @@ def test_it_states_the_jurys_decision_once_published_and_not_before(client, alic
     # jury_setup's certification asks for a requirement nobody ticked: a partial success.
     assert f"Decision of the jury of {signed_on}: partial success." in page
     assert "Each skills block validated is awarded to you with a bloc attestation." in page
+
+
+def test_it_states_the_rattrapage_the_jury_offers(client, alice, charlie):
+    """A bloc the jury sent to a rattrapage is named on the space once published, as the
+    minutes and the transcript name it."""
+    from candidates.tests.factories import CandidateFactory as Candidates
+    from deliberations.models import BlocDecision, BlocDecisionStatus
+    from deliberations.services import deliberation_publish
+    from deliberations.tests.deliberation_helpers import (
+        enrol as enrol_in,
+    )
+    from deliberations.tests.deliberation_helpers import (
+        jury_setup,
+        propose_and_sign,
+        score_all,
+    )
+
+    setup = jury_setup()
+    enrolment = enrol_in(setup, candidate=Candidates(user=charlie, email=charlie.email))
+    score_all(setup, enrolment, 4)  # level 4 of the default scale: rattrapage
+    deliberation = propose_and_sign(setup, alice)
+    retake = BlocDecision.objects.filter(candidate_decision__enrolment=enrolment,
+                                         status=BlocDecisionStatus.RATTRAPAGE)
+    assert retake.exists()
+    deliberation.refresh_from_db()
+    deliberation_publish(deliberation=deliberation, by=alice)
+    client.force_login(charlie)
+    page = client.get(reverse("candidates:space")).content.decode()
+    for decision in retake.select_related("bloc"):
+        assert f"The jury offers you a rattrapage for {decision.bloc}." in page
+    assert "The jury asks you for a complement" not in page
