@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from uuid import UUID
 
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from accounts.models import User
+from assessments.models import Assessment
 from candidates.models import EnrolmentStatus, Session
 from certifications.selectors import certification_rules
 from deliberations.models import Deliberation
@@ -31,6 +33,7 @@ from juries.selectors import (
     CompositionSummary,
     jury_composition_summary,
     jury_for_session,
+    session_cancelled_epreuves,
     session_scoring_progress,
 )
 from reports.cdc import CdcDeclaration, cdc_declaration_for_session
@@ -45,6 +48,7 @@ class StageState(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     LATE = "late"
+    CANCELLED = "cancelled"  # an épreuve called off
 
 
 STATE_LABELS = {
@@ -53,6 +57,7 @@ STATE_LABELS = {
     StageState.IN_PROGRESS: gettext_lazy("in progress"),
     StageState.DONE: gettext_lazy("done"),
     StageState.LATE: gettext_lazy("overdue"),
+    StageState.CANCELLED: pgettext_lazy("épreuve", "cancelled"),
 }
 
 
@@ -77,6 +82,8 @@ class SessionFacts:
     cdc_passages: PassageCounts | None = None
     # The pre-declaration report (reports/cdc_precheck.py): None without candidates.
     cdc_precheck: SessionPrecheck | None = None
+    # Épreuves called off: shown struck in the épreuves stage, with their reason.
+    cancelled_epreuves: tuple[Assessment, ...] = ()
 
     @property
     def cdc_to_complete(self) -> int:
@@ -140,6 +147,7 @@ def session_facts_for_admin(*, user: User, session: Session, now: datetime | Non
         session=session,
         enrolled=enrolled,
         epreuves=session_scoring_progress(session=session, now=now),
+        cancelled_epreuves=tuple(session_cancelled_epreuves(session=session)),
         jury_members=composition.members if composition else 0,
         president=str(jury.president) if jury is not None and jury.president else "",
         composition=composition,
@@ -282,6 +290,17 @@ def _epreuve_line(item: AssessmentProgress) -> EpreuveLine:
                        _url("juries:assignments", assessment.public_id), lines, state)
 
 
+def _cancelled_line(assessment: Assessment, session_id: UUID) -> EpreuveLine:
+    lines = [_("Was planned for %(when)s; cancelled on %(date)s.") % {
+        "when": _when(assessment.starts_at),
+        "date": date_format(timezone.localtime(assessment.cancelled_at), "DATE_FORMAT")}]
+    if assessment.cancel_reason:
+        lines.append(_("Reason: %(reason)s") % {"reason": assessment.cancel_reason})
+    return EpreuveLine(str(assessment.modality.title),
+                       _url("juries:assessment_list", session_id), lines,
+                       StageState.CANCELLED)
+
+
 def _epreuves_stage(facts: SessionFacts) -> Stage:
     sid = facts.session.public_id
     links = [Link(_("The épreuves"), _url("juries:assessment_list", sid))]
@@ -290,17 +309,19 @@ def _epreuves_stage(facts: SessionFacts) -> Stage:
     if facts.epreuves and not facts.signed:
         links.append(Link(_("Convoke the candidates"),
                           _url("notifications:session_messages", sid)))
+    cancelled = [_cancelled_line(assessment, sid) for assessment in facts.cancelled_epreuves]
     if not facts.epreuves:
         return Stage("epreuves", _("Épreuves and scoring"),
                      StageState.TODO if facts.enrolled else StageState.WAITING,
-                     lines=[_("No épreuve is scheduled yet.")], links=links)
+                     lines=[_("No épreuve is scheduled yet.")], links=links,
+                     epreuves=cancelled)
     done = not any(item.blocks_signing for item in facts.epreuves)
     return Stage(
         "epreuves", _("Épreuves and scoring"),
         StageState.DONE if done else StageState.IN_PROGRESS,
         lines=[_("%(scored)d of %(present)d candidates present fully scored, all épreuves "
                  "together.") % {"scored": facts.scored, "present": facts.present}],
-        epreuves=[_epreuve_line(item) for item in facts.epreuves], links=links)
+        epreuves=[*(_epreuve_line(item) for item in facts.epreuves), *cancelled], links=links)
 
 
 def _jury_stage(facts: SessionFacts) -> Stage:

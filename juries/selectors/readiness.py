@@ -141,3 +141,10 @@ def session_signing_blockers(*, session: Session, now: datetime | None = None
     conflict with the candidate does not count). Empty: the session may be signed. The
     caller has reached the session. Five queries."""
     return signing_blockers_of(session_scoring_progress(session=session, now=now))
+
+
+def session_cancelled_epreuves(*, session: Session) -> list[Assessment]:
+    """The session's cancelled épreuves, in calendar order (the hub shows them struck, with
+    their reason). One query."""
+    return list(Assessment.objects.filter(session=session, cancelled_at__isnull=False)
+                .select_related("modality").order_by("starts_at", "pk"))

@@ -413,7 +413,7 @@ def test_it_shows_a_signed_session_in_constant_queries(
     setup, _deliberation = _signed_session(alice, candidates=candidates, epreuves=epreuves)
     client = _client(alice)
     # +1: the declaration passages by state; +2: the identity check (holders, rejected)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):  # the cancelled épreuves: one more
         response = client.get(reverse("candidates:session_detail",
                                       args=[setup.session.public_id]))
     assert response.status_code == 200
@@ -477,3 +477,19 @@ def test_it_says_nothing_to_complete_when_every_identity_is_declarable(alice):
     assert "to complete before the declaration to the Caisse" not in text
     # The CDC stage still links the check.
     assert reverse("reports:cdc_precheck", args=[session.public_id]) in text
+
+
+@pytest.mark.django_db
+def test_a_cancelled_epreuve_is_shown_cancelled_with_its_reason(alice):
+    from assessments.services import assessment_cancel
+
+    setup = jury_setup()
+    enrol(setup)
+    called_off = AssessmentFactory(session=setup.session, place="Salle 12",
+                                   modality=setup.assessment.modality)
+    assessment_cancel(assessment=called_off, by=alice, reason="Salle indisponible")
+    text = _page(alice, setup.session)
+    assert "Cancelled" in text
+    assert "Reason: Salle indisponible" in text
+    assert "hub-state--cancelled" in text
+    assert text.count('class="hub-epreuve"') == 2  # the live one and the cancelled one
