@@ -58,5 +58,5 @@ def test_the_space_reads_documents_in_one_query(client, charlie, signed, issued,
                                                 django_assert_max_num_queries):
     deliberation_publish(deliberation=signed.deliberation, by=signed.setup.president.user)
     client.force_login(charlie)
-    with django_assert_max_num_queries(13):  # documents: one query; the decision: one
+    with django_assert_max_num_queries(14):  # documents: one; the decision and its retakes: two
         assert client.get(SPACE).status_code == 200
