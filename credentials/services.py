@@ -18,7 +18,13 @@ from openbadgeslib.ob3 import build_status_list_credential
 from accounts.models import User
 from accounts.services import audit_log
 from credentials.build import CREDENTIAL_KINDS, credential_payload, issuer_id, status_list_url
-from credentials.keys import SigningKey, credentials_configured, key_url, signing_key
+from credentials.keys import (
+    CredentialKeyError,
+    SigningKey,
+    credentials_configured,
+    key_url,
+    signing_key,
+)
 from credentials.models import Credential, IssuerKey
 from reports.models import Document, DocumentStatus
 from reports.services.context import DeliberationShared, deliberation_shared
@@ -57,19 +63,22 @@ def _free_bit() -> tuple[int, int]:
     return status_list, secrets.randbelow(STATUS_LIST_BITS)
 
 
-def credential_issue(*, document: Document, shared: DeliberationShared | None = None
-                     ) -> Credential | None:
+def credential_issue(*, document: Document, shared: DeliberationShared | None = None,
+                     signer: tuple[SigningKey, IssuerKey] | None = None) -> Credential | None:
     """The document's credential, signed once (idempotent: an existing one is returned).
     None for a document that carries none (kind, not issued, no key configured).
-    ``CredentialKeyError`` when the configured key cannot be used."""
+    ``CredentialKeyError`` when the configured key cannot be used. ``signer``: the key and
+    its record, read once by a batch."""
     existing = Credential.objects.filter(document=document).first()
     if existing is not None:
         return existing
     if (not credentials_configured() or document.kind not in CREDENTIAL_KINDS
             or document.status != DocumentStatus.ISSUED):
         return None
-    key = signing_key()
-    record = issuer_key_record(key)
+    if signer is None:
+        key = signing_key()
+        signer = (key, issuer_key_record(key))
+    key, record = signer
     shared = shared or deliberation_shared(document.deliberation)
     for _attempt in range(8):  # a bit already drawn: draw again
         public_id = uuid.uuid4()
@@ -106,11 +115,17 @@ def credentials_issue(*, document_ids: Sequence[int]) -> list[Credential]:
                                  "bloc", "deliberation__session"))
     shared: dict[int, DeliberationShared] = {}
     issued = []
+    try:
+        key = signing_key()
+    except CredentialKeyError:
+        logger.exception("credentials not issued: the key cannot be used")
+        return []
+    signer = (key, issuer_key_record(key))
     for document in documents:
         if document.deliberation_id not in shared:
             shared[document.deliberation_id] = deliberation_shared(document.deliberation)
         try:
-            credential = credential_issue(document=document,
+            credential = credential_issue(document=document, signer=signer,
                                           shared=shared[document.deliberation_id])
         except Exception:
             logger.exception("credential of document %s not issued", document.public_id)
@@ -118,6 +133,13 @@ def credentials_issue(*, document_ids: Sequence[int]) -> list[Credential]:
         if credential is not None:
             issued.append(credential)
     return issued
+
+
+def status_bit_set(*, status_list: int, index: int) -> bool:
+    """Whether one bit of a list is set: a credential at that place whose document is
+    revoked (one query)."""
+    return Credential.objects.filter(status_list=status_list, status_index=index,
+                                     document__status=DocumentStatus.REVOKED).exists()
 
 
 def revoked_indices(status_list: int) -> list[int]:

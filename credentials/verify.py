@@ -23,7 +23,7 @@ from openbadgeslib.ob3 import IdentityObject, OB3VerificationError, OB3Verifier
 from credentials.build import issuer_id, status_list_url
 from credentials.keys import jwk_thumbprint
 from credentials.models import Credential, IssuerKey
-from credentials.services import ENVELOPED_PREFIX, revoked_indices
+from credentials.services import ENVELOPED_PREFIX, status_bit_set
 from reports.models import DocumentStatus
 
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
@@ -212,7 +212,7 @@ def _status_bit_set(claimed: dict[str, Any], record: Credential) -> bool:
             index = int(entry.get("statusListIndex", -1))
         except (TypeError, ValueError):
             continue
-        if index in revoked_indices(record.status_list):
+        if status_bit_set(status_list=record.status_list, index=index):
             return True
     return False
 
