@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import is_administrator
 from candidates.models import Session
+from certifications.models import Certification
 from deliberations.models import CandidateOutcome, Deliberation
 from reports.cdc import CdcDeadline, cdc_deadline
 from reports.cdc_flux import REASON_FIXES
@@ -201,3 +202,18 @@ def cdc_passage_get_for_admin(*, user: User, public_id: UUID | str) -> CdcPassag
     return (CdcPassage.objects.select_related("decision__enrolment__candidate",
                                               "decision__enrolment__session")
             .get(public_id=public_id))
+
+
+def cdc_certifications_for_admin(*, user: User) -> QuerySet[Certification]:
+    """The certifications a declaration flux may be built for (the period form)."""
+    if not is_administrator(user):
+        return Certification.objects.none()
+    return Certification.objects.order_by("code").only("public_id", "code", "title")
+
+
+def cdc_rejected_passage_of_enrolment(*, session: Session, enrolment_id: UUID | str
+                                      ) -> CdcPassage | None:
+    """The enrolment's passage the Caisse des Dépôts rejected, if any (one query)."""
+    return CdcPassage.objects.filter(
+        decision__enrolment__session=session, decision__enrolment__public_id=enrolment_id,
+        state=CdcPassageState.REJECTED).first()

@@ -27,6 +27,7 @@ from candidates.services.identity import (
 from candidates.views.candidate import identity_form_save
 from candidates.views.enrolment import _error_summary
 from certifications.models import Certification
+from certifications.selectors import certification_get_for_admin
 from reports.cdc import CdcExportError
 from reports.cdc_flux import (
     MAX_REPORT_BYTES,
@@ -44,10 +45,12 @@ from reports.cdc_precheck import (
     cdc_precheck_for_admin,
 )
 from reports.cdc_selectors import (
+    cdc_certifications_for_admin,
     cdc_declarations_for_admin,
     cdc_flux_get_for_admin,
     cdc_flux_passages,
     cdc_passage_get_for_admin,
+    cdc_rejected_passage_of_enrolment,
 )
 from reports.models import CdcFlux, CdcFluxState, CdcPassage, CdcPassageState
 from reports.selectors import session_get_for_admin
@@ -72,7 +75,7 @@ def cdc_declarations(request: HttpRequest) -> HttpResponse:
     overview = cdc_declarations_for_admin(user=request.user)
     if overview is None:
         raise Http404
-    certifications = Certification.objects.order_by("code").only("public_id", "code", "title")
+    certifications = cdc_certifications_for_admin(user=request.user)
     return render(request, "reports/cdc_declarations.html", {
         "overview": overview, "certifications": certifications,
         "today": timezone.localdate().isoformat(),
@@ -93,8 +96,11 @@ def cdc_flux_create(request: HttpRequest) -> HttpResponse:
         except (Session.DoesNotExist, ValidationError, ValueError):
             raise Http404 from None
     else:
-        certification = Certification.objects.filter(
-            public_id=request.POST.get("certification") or None).first()
+        try:
+            certification = certification_get_for_admin(
+                user=request.user, public_id=request.POST.get("certification", ""))
+        except (Certification.DoesNotExist, ValidationError):
+            certification = None
         start, end = _date(request.POST.get("start", "")), _date(request.POST.get("end", ""))
         if certification is None or start is None or end is None or start > end:
             messages.error(request, _("Choose a certification and a period (start and end "
@@ -250,9 +256,7 @@ def cdc_holder_complete(request: HttpRequest, session_id: UUID,
         session = session_get_for_admin(user=request.user, public_id=session_id)
     except Session.DoesNotExist:
         raise Http404 from None
-    rejected = CdcPassage.objects.filter(
-        decision__enrolment__session=session, decision__enrolment__public_id=enrolment_id,
-        state=CdcPassageState.REJECTED).first()
+    rejected = cdc_rejected_passage_of_enrolment(session=session, enrolment_id=enrolment_id)
     if rejected is not None:  # the Caisse des Dépôts' rejection has its own page
         return redirect("reports:cdc_passage_rectify", passage_id=rejected.public_id)
     enrolment = cdc_holder_to_complete(session=session, enrolment_id=enrolment_id)
